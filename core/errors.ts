@@ -1,0 +1,37 @@
+/**
+ * The error catalogue. Every failure that crosses a module boundary is a KubetimeError with a
+ * stable `code`; history-api maps codes to HTTP statuses in one table (history-api/errors.ts).
+ */
+export const ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'AMBIGUOUS',
+  'UNAUTHENTICATED',
+  'HISTORY_EXPIRED',
+  'STORE_UNAVAILABLE',
+  'SNAPSHOT_INVALID',
+  'PAYLOAD_TOO_LARGE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class KubetimeError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KubetimeError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function invalidArgument(param: string, message: string, details: Record<string, unknown> = {}): KubetimeError {
+  return new KubetimeError('INVALID_ARGUMENT', `${param}: ${message}`, { param, ...details });
+}
+
+export function isKubetimeError(e: unknown): e is KubetimeError {
+  return e instanceof KubetimeError;
+}

@@ -1,0 +1,121 @@
+/**
+ * RFC 6902 JSON Patch: a minimal diff between two JSON documents and its application.
+ * Diffs recurse into objects and arrays (element-wise for the common prefix, then adds or
+ * removes at the tail), so a status-only change yields a few small operations.
+ */
+export type JsonPatchOp =
+  | { op: 'add'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'replace'; path: string; value: unknown };
+
+export function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function unescapePointer(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep equality of JSON values. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ao) {
+    if (ao[k] === undefined) continue;
+    n++;
+    if (!(k in bo) || !jsonEqual(ao[k], bo[k])) return false;
+  }
+  for (const k in bo) if (bo[k] !== undefined) n--;
+  return n === 0;
+}
+
+/** The operations that turn `a` into `b`. */
+export function diff(a: unknown, b: unknown, path = '', out: JsonPatchOp[] = []): JsonPatchOp[] {
+  if (a === b) return out;
+  if (isObject(a) && isObject(b)) {
+    for (const k in a) {
+      if (a[k] === undefined) continue;
+      const p = `${path}/${escapePointer(k)}`;
+      if (!(k in b) || b[k] === undefined) out.push({ op: 'remove', path: p });
+      else diff(a[k], b[k], p, out);
+    }
+    for (const k in b) {
+      if (b[k] === undefined) continue;
+      if (!(k in a) || a[k] === undefined) out.push({ op: 'add', path: `${path}/${escapePointer(k)}`, value: b[k] });
+    }
+    return out;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const common = Math.min(a.length, b.length);
+    for (let i = 0; i < common; i++) diff(a[i], b[i], `${path}/${i}`, out);
+    for (let i = a.length - 1; i >= common; i--) out.push({ op: 'remove', path: `${path}/${i}` });
+    for (let i = common; i < b.length; i++) out.push({ op: 'add', path: `${path}/${i}`, value: b[i] });
+    return out;
+  }
+  if (!jsonEqual(a, b)) out.push({ op: 'replace', path, value: b });
+  return out;
+}
+
+function parsePointer(path: string): string[] {
+  if (path === '') return [];
+  if (!path.startsWith('/')) throw new Error(`invalid JSON pointer ${path}`);
+  return path.slice(1).split('/').map(unescapePointer);
+}
+
+/**
+ * Applies a patch produced by `diff` and returns the new document. `doc` is not mutated:
+ * containers on the changed paths are copied, everything else is shared.
+ */
+export function applyPatch<T>(doc: T, patch: readonly JsonPatchOp[]): T {
+  let root: unknown = doc;
+  for (const op of patch) {
+    const tokens = parsePointer(op.path);
+    if (tokens.length === 0) {
+      root = op.op === 'remove' ? undefined : structuredClone((op as { value: unknown }).value);
+      continue;
+    }
+    root = applyAt(root, tokens, 0, op);
+  }
+  return root as T;
+}
+
+function applyAt(node: unknown, tokens: string[], i: number, op: JsonPatchOp): unknown {
+  const token = tokens[i]!;
+  const last = i === tokens.length - 1;
+  if (Array.isArray(node)) {
+    const copy = node.slice();
+    const idx = token === '-' ? copy.length : Number(token);
+    if (!Number.isInteger(idx) || idx < 0 || idx > copy.length) throw new Error(`bad array index in ${op.path}`);
+    if (!last) copy[idx] = applyAt(copy[idx], tokens, i + 1, op);
+    else if (op.op === 'add') copy.splice(idx, 0, op.value);
+    else if (op.op === 'remove') copy.splice(idx, 1);
+    else copy[idx] = op.value;
+    return copy;
+  }
+  if (isObject(node)) {
+    const copy: Record<string, unknown> = { ...node };
+    if (!last) copy[token] = applyAt(copy[token], tokens, i + 1, op);
+    else if (op.op === 'remove') delete copy[token];
+    else copy[token] = op.value;
+    return copy;
+  }
+  throw new Error(`path ${op.path} does not exist`);
+}
+
+/** The JSON pointers a patch touches, sorted and unique. */
+export function changedPaths(patch: readonly JsonPatchOp[]): string[] {
+  return [...new Set(patch.map((p) => p.path))].sort();
+}

@@ -1,0 +1,68 @@
+/**
+ * Time in kubetime is an integer count of microseconds since the Unix epoch (`Micros`).
+ * Audit `stageTimestamp`s carry microseconds, so milliseconds would merge distinct changes;
+ * 2^53 µs is year 2255, so a JS number holds every value exactly.
+ */
+import { KubetimeError } from './errors.ts';
+
+export type Micros = number;
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+const RELATIVE = /^now(?:-(\d+)([smhd]))?$/;
+const UNIT_MICROS = { s: 1e6, m: 60e6, h: 3600e6, d: 86400e6 } as const;
+
+/** Parses an RFC 3339 timestamp (any fraction length, any offset) to microseconds, or undefined. */
+export function parseRfc3339(text: string): Micros | undefined {
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac = '', zone] = m;
+  const base = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!);
+  if (Number.isNaN(base)) return undefined;
+  const check = new Date(base);
+  if (check.getUTCDate() !== +d! || check.getUTCMonth() !== +mo! - 1 || +h! > 23 || +mi! > 59 || +s! > 60) {
+    return undefined;
+  }
+  const micros = Number((frac + '000000').slice(0, 6));
+  let offsetMinutes = 0;
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone!.startsWith('-') ? -1 : 1;
+    offsetMinutes = sign * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
+  }
+  return (base - offsetMinutes * 60_000) * 1000 + micros;
+}
+
+/**
+ * Parses a query time: RFC 3339, `now`, or `now-<n><s|m|h|d>`.
+ * @throws KubetimeError INVALID_ARGUMENT naming `param`.
+ */
+export function parseTime(text: string, param: string, now: Micros): Micros {
+  const rel = RELATIVE.exec(text.trim());
+  if (rel) {
+    if (!rel[1]) return now;
+    return now - Number(rel[1]) * UNIT_MICROS[rel[2] as keyof typeof UNIT_MICROS];
+  }
+  const t = parseRfc3339(text.trim());
+  if (t === undefined) {
+    throw new KubetimeError('INVALID_ARGUMENT', `${param}: "${text}" is not a time; use RFC 3339 (2026-01-10T10:05:00Z), now, or now-<n><s|m|h|d>`, { param });
+  }
+  return t;
+}
+
+/** Formats microseconds as RFC 3339 UTC, keeping only the fraction digits needed. */
+export function formatTime(t: Micros): string {
+  const ms = Math.floor(t / 1000);
+  const iso = new Date(ms).toISOString(); // yyyy-mm-ddThh:mm:ss.mmmZ
+  const micros = ((t % 1_000_000) + 1_000_000) % 1_000_000;
+  const frac = String(micros).padStart(6, '0').replace(/0+$/, '');
+  return iso.slice(0, 19) + (frac ? `.${frac}` : '') + 'Z';
+}
+
+/** Source of the current time; injected so schedules and timeouts are tested without sleeping. */
+export interface Clock {
+  now(): Micros;
+}
+
+export const systemClock: Clock = {
+  now: () => Math.round((performance.timeOrigin + performance.now()) * 1000),
+};

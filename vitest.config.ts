@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config';
+
+// One run, four kinds of test (STYLE.md): unit tests beside the code, the port contract suites,
+// integration tests against real services, whole-system scenarios. `npm test` runs them all;
+// test/infra/global-setup.ts starts the real services first (test/infra/services.sh up).
+export default defineConfig({
+  test: {
+    globalSetup: ['test/infra/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 600_000,
+    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['{core,store,ingester,history-api,compactor,cli,simulator}/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'contract', include: ['test/contract/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], fileParallelism: false },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false, testTimeout: 600_000 },
+      },
+    ],
+  },
+});
