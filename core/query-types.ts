@@ -43,6 +43,8 @@ export interface HistoryRequest {
   limit?: number;
   /** Include each revision's full object (default: only the first revision's). */
   objects?: boolean;
+  /** Keep metadata.managedFields, resourceVersion and generation in the patches. */
+  raw?: boolean;
 }
 export interface HistoryItem extends RevisionInfo { uid: string; patch: JsonPatchOp[]; object?: KubeObject }
 export interface HistoryResult { cluster: string; items: HistoryItem[] }

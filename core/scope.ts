@@ -1,0 +1,100 @@
+/**
+ * Shared plumbing of the queries: cluster and kind resolution, namespace rules, and "the state of
+ * an object / a set of objects at T" over the HistoryStore port.
+ */
+import { KubetimeError, invalidArgument } from './errors.ts';
+import { resolveKind, type ResolvedKind } from './kinds.ts';
+import type { HistoryStore, Lifetime, Revision } from './ports.ts';
+import type { ObjectKey } from './record.ts';
+import type { Micros } from './time.ts';
+
+export interface ScopeOptions {
+  store: HistoryStore;
+  /** Cluster name reported while the store is still empty. */
+  defaultCluster?: string;
+  /**
+   * The oldest time still answerable for a cluster (retention horizon, compactor/), if any;
+   * a query before it gets HISTORY_EXPIRED.
+   */
+  horizon?: (cluster: string) => Promise<Micros | undefined>;
+}
+
+export async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+export class Scope {
+  readonly store: HistoryStore;
+  readonly #opts: ScopeOptions;
+
+  constructor(opts: ScopeOptions) {
+    this.store = opts.store;
+    this.#opts = opts;
+  }
+
+  /** The cluster a request means: the one given, or the only one stored. */
+  async cluster(requested: string | undefined): Promise<string> {
+    const known = (await this.store.clusters()).map((c) => c.name).sort();
+    if (requested !== undefined && requested !== '') {
+      if (!known.includes(requested) && known.length > 0) {
+        throw invalidArgument('cluster', `unknown cluster "${requested}"; known clusters: ${known.join(', ')}`, { known });
+      }
+      return requested;
+    }
+    if (known.length > 1) {
+      throw invalidArgument('cluster', `required: the store holds several clusters (${known.join(', ')})`, { known });
+    }
+    return known[0] ?? this.#opts.defaultCluster ?? 'default';
+  }
+
+  async kind(cluster: string, text: string, param = 'kind'): Promise<ResolvedKind> {
+    return resolveKind(text, await this.store.kinds(cluster), param);
+  }
+
+  /** Applies the namespace rules of API.md; returns "" for cluster-scoped kinds. */
+  namespaceFor(kind: ResolvedKind, namespace: string | undefined, single: boolean): string | undefined {
+    if (!kind.namespaced) {
+      if (namespace) throw invalidArgument('namespace', `must be absent: ${kind.kind} is cluster-scoped`);
+      return '';
+    }
+    if (single && !namespace) throw invalidArgument('namespace', `required: ${kind.kind} is namespaced`);
+    return namespace || undefined;
+  }
+
+  async checkHorizon(cluster: string, t: Micros, param: string): Promise<void> {
+    const oldest = await this.#opts.horizon?.(cluster);
+    if (oldest !== undefined && t < oldest) {
+      throw new KubetimeError('HISTORY_EXPIRED', `${param}: history before ${new Date(oldest / 1000).toISOString()} has expired under the retention policy`, { param, oldest });
+    }
+  }
+
+  /** The latest revision of one object name at or before `at` (any uid), or undefined. */
+  async revisionAt(key: ObjectKey, at: Micros): Promise<Revision | undefined> {
+    const [r] = await all(this.store.revisions({ key, to: at, order: 'desc', limit: 1 }));
+    return r;
+  }
+
+  /** The object's state at `at`: its latest revision unless that is a deletion. */
+  async stateAt(key: ObjectKey, at: Micros): Promise<Revision | undefined> {
+    const r = await this.revisionAt(key, at);
+    return r && r.op !== 'DELETED' && r.object ? r : undefined;
+  }
+
+  /** Every object of a kind (and namespace) that existed at `at`, in (namespace, name) order. */
+  async objectsAt(opts: { cluster: string; gk: string; namespace?: string; at: Micros; after?: [string, string] }): Promise<Revision[]> {
+    const lives: Lifetime[] = await all(this.store.lifetimes({ cluster: opts.cluster, gk: opts.gk, namespace: opts.namespace, aliveAt: opts.at }));
+    const out: Revision[] = [];
+    let last = '';
+    for (const l of lives) {
+      const id = `${l.key.namespace}\0${l.key.name}`;
+      if (id === last) continue; // two uids alive under one name cannot both be current; the latest revision decides
+      last = id;
+      if (opts.after && (l.key.namespace < opts.after[0] || (l.key.namespace === opts.after[0] && l.key.name <= opts.after[1]))) continue;
+      const r = await this.stateAt(l.key, opts.at);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * AuditSink: what `POST /v1/audit` and `kubetime import --audit-log` hand their events to.
+ * Converts them (ingester/audit.ts) and resolves only once the records are durable through the
+ * ChangeWriter. Delivering the same batch twice changes nothing: the store's identity rules
+ * (core/record.ts) make the second delivery a no-op.
+ */
+import type { ChangeWriter } from '../core/ports.ts';
+import type { ChangeRecord } from '../core/record.ts';
+import type { Clock } from '../core/time.ts';
+import { convertAuditEvent, eventsOfList, type SkipReason } from './audit.ts';
+
+export interface AuditSinkOptions {
+  writer: ChangeWriter;
+  clock: Clock;
+  /** The cluster name records get unless a request names one. */
+  cluster: string;
+  kindForResource?: (group: string, resource: string) => string | undefined;
+}
+
+export interface AuditIngestResult {
+  accepted: number;
+  ignored: number;
+  skipped: Partial<Record<SkipReason, number>>;
+}
+
+export class AuditSink {
+  readonly #opts: AuditSinkOptions;
+
+  constructor(opts: AuditSinkOptions) {
+    this.#opts = opts;
+  }
+
+  /** Converts events without writing them. */
+  convert(events: readonly unknown[], cluster = this.#opts.cluster): { records: ChangeRecord[]; result: AuditIngestResult } {
+    const observedAt = this.#opts.clock.now();
+    const records: ChangeRecord[] = [];
+    const result: AuditIngestResult = { accepted: 0, ignored: 0, skipped: {} };
+    for (const event of events) {
+      const c = convertAuditEvent(event, { cluster, observedAt, kindForResource: this.#opts.kindForResource });
+      if (c.records.length) {
+        records.push(...c.records);
+        result.accepted++;
+      } else {
+        result.ignored++;
+        if (c.skipped) result.skipped[c.skipped] = (result.skipped[c.skipped] ?? 0) + 1;
+      }
+    }
+    return { records, result };
+  }
+
+  /** Ingests an EventList body; resolves when durable. Throws INVALID_ARGUMENT for a malformed body. */
+  async ingestList(body: unknown, cluster?: string): Promise<AuditIngestResult> {
+    return this.ingestEvents(eventsOfList(body), cluster);
+  }
+
+  async ingestEvents(events: readonly unknown[], cluster?: string): Promise<AuditIngestResult> {
+    const { records, result } = this.convert(events, cluster || this.#opts.cluster);
+    if (records.length) await this.#opts.writer.write(records);
+    return result;
+  }
+}

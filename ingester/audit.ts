@@ -1,0 +1,140 @@
+/**
+ * Kubernetes audit events (audit.k8s.io/v1 Event) → change records.
+ *
+ * Only completed, successful mutations count: stage ResponseComplete, verb create / update /
+ * patch / delete / deletecollection, a 2xx responseStatus. The object is the `responseObject`
+ * (never the request, never invented):
+ * - a response that is the object itself (its kind, with uid and resourceVersion) → ADDED for
+ *   create, otherwise MODIFIED; a delete answered with the object carrying `deletionTimestamp`
+ *   leaves it existing and terminating (MODIFIED); a delete answered with the object without it
+ *   means it is gone (DELETED with that final state);
+ * - a delete answered with a Status means it is gone: DELETED, object unknown (the store keeps
+ *   the last state), identified by the uid from `objectRef.uid` or `details.uid`;
+ * - deletecollection answered with a list: each item as a delete answered with that item;
+ * - subresources count only when the response is the parent object (status, ephemeralcontainers,
+ *   resize): a Scale, a Binding's Status or an Eviction's Status tells no new object state, and
+ *   the watch records what followed.
+ * Events at Metadata level carry no object and are skipped (limitation: their actor is not kept).
+ */
+import { invalidArgument } from '../core/errors.ts';
+import { builtinKind, guessResource, splitApiVersion, BUILTIN_KINDS } from '../core/kinds.ts';
+import { redactObject } from '../core/redact.ts';
+import type { Actor, ChangeRecord, KubeObject, Op } from '../core/record.ts';
+import { parseRfc3339, type Micros } from '../core/time.ts';
+
+const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+type Obj = Record<string, unknown>;
+const asObj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export interface AuditConversionOptions {
+  cluster: string;
+  observedAt: Micros;
+  /** Kind for a (group, resource) the built-in table lacks (CRDs), e.g. from the kinds seen in the store. */
+  kindForResource?: (group: string, resource: string) => string | undefined;
+}
+
+/** Why an audit event produced no record (for metrics and import reports). */
+export type SkipReason = 'not-mutation' | 'stage' | 'failed' | 'no-object' | 'subresource' | 'malformed';
+
+export interface Conversion {
+  records: ChangeRecord[];
+  skipped?: SkipReason;
+}
+
+function actorOf(e: Obj): Actor | undefined {
+  const user = asObj(e.user);
+  const username = str(user?.username);
+  if (!username) return undefined;
+  const groups = Array.isArray(user?.groups) ? user.groups.filter((g): g is string => typeof g === 'string') : undefined;
+  const imp = str(asObj(e.impersonatedUser)?.username);
+  const ua = str(e.userAgent);
+  return { username, ...(groups?.length ? { groups } : {}), ...(ua ? { userAgent: ua } : {}), ...(imp ? { impersonatedUser: imp } : {}) };
+}
+
+function kindOf(group: string, resource: string, opts: AuditConversionOptions): string | undefined {
+  const builtin = BUILTIN_KINDS.find((k) => k.group === group && k.resource === resource);
+  return builtin?.kind ?? opts.kindForResource?.(group, resource);
+}
+
+function isFullObject(o: Obj | undefined): o is KubeObject {
+  const meta = asObj(o?.metadata);
+  return !!o && !!str(o.kind) && !!str(o.apiVersion) && !!str(meta?.uid) && !!str(meta?.resourceVersion) && !!str(meta?.name);
+}
+
+/** Whether `obj` is an object of the resource the event addressed (not a Scale, Status, List, …). */
+function isObjectOf(obj: KubeObject, group: string, resource: string): boolean {
+  const { group: g } = splitApiVersion(String(obj.apiVersion));
+  if (g !== group) return false;
+  const kind = String(obj.kind);
+  return (builtinKind(g, kind)?.resource ?? guessResource(kind)) === resource || !builtinKind(g, kind);
+}
+
+function recordFor(obj: KubeObject, op: Op, base: Omit<ChangeRecord, 'apiVersion' | 'group' | 'kind' | 'namespace' | 'name' | 'uid' | 'resourceVersion' | 'op' | 'object'>): ChangeRecord {
+  const meta = obj.metadata as Obj;
+  const kind = String(obj.kind);
+  const { group } = splitApiVersion(String(obj.apiVersion));
+  return {
+    ...base, apiVersion: String(obj.apiVersion), group, kind,
+    namespace: str(meta.namespace) ?? '', name: String(meta.name), uid: String(meta.uid),
+    resourceVersion: String(meta.resourceVersion), op, object: redactObject(obj, kind),
+  };
+}
+
+function deleteOp(obj: KubeObject): Op {
+  return asObj(obj.metadata)?.deletionTimestamp ? 'MODIFIED' : 'DELETED';
+}
+
+/** Converts one audit event. Never throws: a malformed event is `skipped: 'malformed'`. */
+export function convertAuditEvent(event: unknown, opts: AuditConversionOptions): Conversion {
+  const e = asObj(event);
+  if (!e) return { records: [], skipped: 'malformed' };
+  const verb = str(e.verb) ?? '';
+  if (!MUTATING.has(verb)) return { records: [], skipped: 'not-mutation' };
+  if (e.stage !== 'ResponseComplete') return { records: [], skipped: 'stage' };
+  const code = Number(asObj(e.responseStatus)?.code);
+  if (!(code >= 200 && code < 300)) return { records: [], skipped: 'failed' };
+  const ref = asObj(e.objectRef);
+  const ts = parseRfc3339(str(e.stageTimestamp) ?? '');
+  const resource = str(ref?.resource);
+  if (!ref || !resource || ts === undefined) return { records: [], skipped: 'malformed' };
+  const group = str(ref.apiGroup) ?? '';
+  const subresource = str(ref.subresource);
+  const actor = actorOf(e);
+  const base = {
+    cluster: opts.cluster, resource, ts, observedAt: opts.observedAt, source: 'audit', verb,
+    ...(actor ? { actor } : {}), ...(str(e.auditID) ? { auditID: str(e.auditID)! } : {}),
+  };
+  const resp = asObj(e.responseObject);
+  if (isFullObject(resp)) {
+    if (!isObjectOf(resp, group, resource)) return { records: [], skipped: subresource ? 'subresource' : 'malformed' };
+    const op: Op = verb === 'create' && !subresource ? 'ADDED' : verb === 'delete' ? deleteOp(resp) : 'MODIFIED';
+    return { records: [recordFor(resp, op, base)] };
+  }
+  if (verb === 'deletecollection' && resp && Array.isArray(resp.items)) {
+    const items = resp.items.map(asObj).filter(isFullObject);
+    return { records: items.map((item) => recordFor(item, deleteOp(item), base)) };
+  }
+  if (verb === 'delete' && !subresource && str(resp?.kind) === 'Status') {
+    const details = asObj(resp?.details);
+    const uid = str(ref.uid) ?? str(details?.uid);
+    const name = str(ref.name) ?? str(details?.name);
+    const kind = kindOf(group, resource, opts);
+    if (!uid || !name || !kind) return { records: [], skipped: 'no-object' };
+    const apiVersion = group ? `${group}/${str(ref.apiVersion) ?? 'v1'}` : (str(ref.apiVersion) ?? 'v1');
+    return {
+      records: [{ ...base, apiVersion, group, kind, namespace: str(ref.namespace) ?? '', name, uid, resourceVersion: '', op: 'DELETED', object: null }],
+    };
+  }
+  return { records: [], skipped: subresource ? 'subresource' : 'no-object' };
+}
+
+/** The events of an `audit.k8s.io/v1` (or v1beta1) EventList body. */
+export function eventsOfList(body: unknown): unknown[] {
+  const list = asObj(body);
+  if (!list || !Array.isArray(list.items)) throw invalidArgument('body', 'expected an audit.k8s.io/v1 EventList with items');
+  const kind = list.kind;
+  if (kind !== undefined && kind !== 'EventList') throw invalidArgument('body', `expected kind EventList, got ${String(kind)}`);
+  return list.items;
+}
