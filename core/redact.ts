@@ -12,12 +12,15 @@ function digest(value: unknown): string {
   return REDACTED_PREFIX + createHash('sha256').update(text).digest('hex');
 }
 
+/** Digests a value unless it already is a digest (redaction is idempotent). */
+function digestOnce(value: unknown): string {
+  return typeof value === 'string' && /^sha256:[0-9a-f]{64}$/.test(value) ? value : digest(value);
+}
+
 function redactMap(map: unknown): unknown {
   if (typeof map !== 'object' || map === null || Array.isArray(map)) return map;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(map)) {
-    out[k] = typeof v === 'string' && v.startsWith(REDACTED_PREFIX) && v.length === 71 ? v : digest(v);
-  }
+  for (const [k, v] of Object.entries(map)) out[k] = digestOnce(v);
   return out;
 }
 
@@ -31,7 +34,7 @@ export function redactObject<T extends KubeObject | null>(obj: T, kind: string):
   const lastApplied = annotations?.['kubectl.kubernetes.io/last-applied-configuration'];
   if (lastApplied !== undefined) {
     // kubectl apply copies the whole manifest, values included, into this annotation.
-    out.metadata = { ...out.metadata, annotations: { ...annotations, 'kubectl.kubernetes.io/last-applied-configuration': digest(lastApplied) } };
+    out.metadata = { ...out.metadata, annotations: { ...annotations, 'kubectl.kubernetes.io/last-applied-configuration': digestOnce(lastApplied) } };
   }
   return out as T;
 }

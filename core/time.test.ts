@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { formatTime, parseRfc3339, parseTime } from './time.ts';
+
+const NOW = Date.UTC(2026, 0, 10, 12, 0, 0) * 1000;
+
+describe('time', () => {
+  it('parses RFC 3339 with any fraction and offset to microseconds', () => {
+    expect(parseRfc3339('2026-01-10T10:05:00Z')).toBe(Date.UTC(2026, 0, 10, 10, 5) * 1000);
+    expect(parseRfc3339('2026-01-10T12:05:00.123+02:00')).toBe(Date.UTC(2026, 0, 10, 10, 5, 0, 123) * 1000);
+    expect(parseRfc3339('2026-01-10T10:05:00.123456Z')! % 1_000_000).toBe(123456);
+    expect(parseRfc3339('2026-01-10T10:05:00.123456789Z')! % 1_000_000).toBe(123456);
+  });
+
+  it('rejects malformed and impossible dates', () => {
+    for (const bad of ['2026-01-10', '2026-02-30T00:00:00Z', '2026-01-10T25:00:00Z', '2026-01-10T10:05:00', 'yesterday', '']) {
+      expect(parseRfc3339(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('understands now and now-<n><unit>, and names the parameter when it cannot', () => {
+    expect(parseTime('now', 'at', NOW)).toBe(NOW);
+    expect(parseTime('now-90s', 'at', NOW)).toBe(NOW - 90e6);
+    expect(parseTime('now-2h', 'at', NOW)).toBe(NOW - 2 * 3600e6);
+    expect(parseTime('now-1d', 'at', NOW)).toBe(NOW - 86400e6);
+    expect(() => parseTime('now-5y', 'from', NOW)).toThrow(/^from: /);
+    expect(() => parseTime('soon', 'to', NOW)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', details: { param: 'to' } }));
+  });
+
+  it('formats as UTC with only the fraction digits needed, and round-trips', () => {
+    expect(formatTime(Date.UTC(2026, 0, 10, 10, 5) * 1000)).toBe('2026-01-10T10:05:00Z');
+    expect(formatTime(Date.UTC(2026, 0, 10, 10, 5) * 1000 + 120)).toBe('2026-01-10T10:05:00.00012Z');
+    const t = parseRfc3339('2026-01-10T12:05:00.654321+02:00')!;
+    expect(parseRfc3339(formatTime(t))).toBe(t);
+  });
+});

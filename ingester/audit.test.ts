@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { convertAuditEvent, eventsOfList } from './audit.ts';
+
+const opts = { cluster: 'c', observedAt: 1 };
+const pod = (extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', uid: 'u1', resourceVersion: '7', ...extra }, spec: {},
+});
+const event = (over: Record<string, unknown>) => ({
+  auditID: 'a', stage: 'ResponseComplete', verb: 'create', level: 'RequestResponse',
+  user: { username: 'alice', groups: ['g'] }, userAgent: 'kubectl',
+  objectRef: { resource: 'pods', namespace: 'ns', name: 'p', apiVersion: 'v1' },
+  responseStatus: { code: 201 }, stageTimestamp: '2026-01-10T10:00:00.000001Z', responseObject: pod(),
+  ...over,
+});
+
+describe('audit event conversion', () => {
+  it('turns a successful create into ADDED with the exact time, actor and verb', () => {
+    const [r] = convertAuditEvent(event({}), opts).records;
+    expect(r).toMatchObject({
+      cluster: 'c', kind: 'Pod', group: '', resource: 'pods', namespace: 'ns', name: 'p', uid: 'u1', resourceVersion: '7',
+      op: 'ADDED', source: 'audit', verb: 'create', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' },
+    });
+    expect(r!.ts % 1_000_000).toBe(1);
+  });
+
+  it('skips reads, other stages, failures and malformed events without throwing', () => {
+    expect(convertAuditEvent(event({ verb: 'get' }), opts).skipped).toBe('not-mutation');
+    expect(convertAuditEvent(event({ stage: 'ResponseStarted' }), opts).skipped).toBe('stage');
+    expect(convertAuditEvent(event({ responseStatus: { code: 409 } }), opts).skipped).toBe('failed');
+    expect(convertAuditEvent(event({ stageTimestamp: 'nope' }), opts).skipped).toBe('malformed');
+    for (const junk of [null, 42, 'x', [], { verb: 'create' }]) expect(convertAuditEvent(junk, opts).records).toEqual([]);
+  });
+
+  it('distinguishes graceful deletion (terminating) from deletion answered with a Status (gone)', () => {
+    const graceful = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 }, responseObject: pod({ deletionTimestamp: '2026-01-10T10:00:30Z' }) }), opts);
+    expect(graceful.records[0]).toMatchObject({ op: 'MODIFIED', verb: 'delete' });
+    const gone = convertAuditEvent(event({
+      verb: 'delete', responseStatus: { code: 200 },
+      responseObject: { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name: 'p', kind: 'pods', uid: 'u1' } },
+    }), opts);
+    expect(gone.records[0]).toMatchObject({ op: 'DELETED', uid: 'u1', kind: 'Pod', object: null, resourceVersion: '' });
+    const final = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 } }), opts);
+    expect(final.records[0]).toMatchObject({ op: 'DELETED', object: pod() });
+  });
+
+  it('expands deletecollection lists item by item', () => {
+    const list = { kind: 'PodList', apiVersion: 'v1', items: [pod(), { ...pod({ uid: 'u2', name: 'q' }) }] };
+    const c = convertAuditEvent(event({ verb: 'deletecollection', responseStatus: { code: 200 }, responseObject: list }), opts);
+    expect(c.records.map((r) => [r.uid, r.op])).toEqual([['u1', 'DELETED'], ['u2', 'DELETED']]);
+  });
+
+  it('uses subresource responses only when they are the object itself', () => {
+    const status = convertAuditEvent(event({ verb: 'patch', objectRef: { resource: 'pods', namespace: 'ns', name: 'p', subresource: 'status' }, responseStatus: { code: 200 } }), opts);
+    expect(status.records[0]).toMatchObject({ op: 'MODIFIED', verb: 'patch' });
+    const scale = convertAuditEvent(event({
+      verb: 'patch', responseStatus: { code: 200 },
+      objectRef: { resource: 'deployments', apiGroup: 'apps', namespace: 'ns', name: 'd', subresource: 'scale' },
+      responseObject: { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'd', namespace: 'ns', uid: 'du', resourceVersion: '9' } },
+    }), opts);
+    expect(scale).toEqual({ records: [], skipped: 'subresource' });
+    const binding = convertAuditEvent(event({ objectRef: { resource: 'pods', namespace: 'ns', name: 'p', subresource: 'binding' }, responseObject: { kind: 'Status', apiVersion: 'v1' } }), opts);
+    expect(binding.skipped).toBe('subresource');
+  });
+
+  it('skips Metadata-level events that carry no object', () => {
+    const { responseObject: _r, ...noObject } = event({ level: 'Metadata' });
+    expect(convertAuditEvent(noObject, opts).skipped).toBe('no-object');
+  });
+
+  it('validates the EventList envelope', () => {
+    expect(eventsOfList({ kind: 'EventList', items: [1] })).toEqual([1]);
+    expect(() => eventsOfList({ kind: 'PodList', items: [] })).toThrow(/^body: /);
+    expect(() => eventsOfList('x')).toThrow(/^body: /);
+  });
+});
