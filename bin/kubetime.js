@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// kubetime's command. The sources are TypeScript run by Node's own type stripping (Node >= 22.18;
+// the project brings Node 24 through its `node` dev dependency, so `npx kubetime` uses it).
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(`kubetime needs Node.js >= 22.18 (this is ${process.version}); run it through npx kubetime or npm run, which use the project's Node 24\n`);
+  process.exit(1);
+}
+const { main } = await import('../cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,106 @@
+/**
+ * The composition root (STYLE.md: only cli/ composes). Builds the store, the queries, the audit
+ * sink and the HTTP server from the frozen configuration; every other module receives what it
+ * needs from here.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { ChangeWriter, HistoryStore } from '../core/ports.ts';
+import { createHistoryQueries } from '../core/queries.ts';
+import type { HistoryQueries } from '../core/query-types.ts';
+import { systemClock, type Clock } from '../core/time.ts';
+import { buildServer, MetricsRegistry, type HistoryServer } from '../history-api/index.ts';
+import { AuditSink } from '../ingester/audit-sink.ts';
+import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
+import type { Config } from './config.ts';
+
+export interface App {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  store: HistoryStore;
+  writer: ChangeWriter;
+  queries: HistoryQueries;
+  sink: AuditSink;
+  metrics: MetricsRegistry;
+  /** Everything to stop on shutdown, last started first. */
+  closers: (() => Promise<void>)[];
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: { service: 'kubetime' } }, pino.destination(2));
+}
+
+export async function openStore(config: Config, logger: Logger): Promise<HistoryStore> {
+  if (config.store === 'cassandra') {
+    const { CassandraHistoryStore, migrate } = await import('../store/cassandra/index.ts');
+    const opts = {
+      contactPoints: config.cassandra.contactPoints,
+      localDataCenter: config.cassandra.localDataCenter,
+      keyspace: config.cassandra.keyspace,
+      replication: config.cassandra.replication,
+      logger: logger.child({ component: 'cassandra' }),
+    };
+    if (config.cassandra.migrateOnStart) await migrate(opts);
+    return CassandraHistoryStore.connect(opts);
+  }
+  const path = join(config.dataDir, 'store');
+  mkdirSync(path, { recursive: true });
+  return LmdbHistoryStore.open({ path });
+}
+
+/** Maps a (group, resource) to a kind from the kinds the store has seen (CRDs). */
+function kindLookup(store: HistoryStore, cluster: string): (group: string, resource: string) => string | undefined {
+  let cache = new Map<string, string>();
+  const refresh = async () => {
+    cache = new Map((await store.kinds(cluster)).map((k) => [`${k.group}/${k.resource}`, k.kind]));
+  };
+  void refresh().catch(() => undefined);
+  return (group, resource) => {
+    const hit = cache.get(`${group}/${resource}`);
+    if (!hit) void refresh().catch(() => undefined);
+    return hit;
+  };
+}
+
+export async function createApp(config: Config, opts: { logger?: Logger; clock?: Clock; writer?: (store: HistoryStore) => ChangeWriter } = {}): Promise<App> {
+  const logger = opts.logger ?? createLogger(config);
+  const clock = opts.clock ?? systemClock;
+  const store = await openStore(config, logger);
+  const cluster = config.cluster ?? 'default';
+  const writer = opts.writer?.(store) ?? { write: async (records) => void (await store.append(records)) };
+  const queries = createHistoryQueries({ store, defaultCluster: cluster });
+  const sink = new AuditSink({ writer, clock, cluster, kindForResource: kindLookup(store, cluster) });
+  const metrics = new MetricsRegistry();
+  return { config, logger, clock, store, writer, queries, sink, metrics, closers: [() => store.close()] };
+}
+
+export function createServer(app: App): HistoryServer {
+  return buildServer({
+    queries: app.queries,
+    clock: app.clock,
+    logger: app.logger,
+    metrics: app.metrics,
+    auditToken: app.config.auditToken,
+    auditIngest: (body) => app.sink.ingestList(body),
+    ready: async () => {
+      try {
+        await app.store.clusters();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  });
+}
+
+export async function shutdown(app: App): Promise<void> {
+  for (const close of [...app.closers].reverse()) {
+    try {
+      await close();
+    } catch (e) {
+      app.logger.warn({ err: e }, 'error while stopping');
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The one configuration schema (STYLE.md): parsed once at start from flags and KUBETIME_*
+ * variables (flags win), frozen, then sliced per component. Nothing else reads process.env.
+ * A bad value stops the process with every problem listed.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { KubetimeError } from '../core/errors.ts';
+
+const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 30s, 15m, 2h or 1d').transform(toMillis);
+
+export function toMillis(text: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
+  const unit = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+export const configSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  host: z.string().min(1).default('127.0.0.1'),
+  dataDir: z.string().min(1).default('./data'),
+  cluster: z.string().regex(/^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/, 'a DNS-style name (lowercase letters, digits, - . _)').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  store: z.enum(['embedded', 'lmdb', 'cassandra']).default('embedded'),
+  cassandra: z.object({
+    contactPoints: z.string().prefault('127.0.0.1:9042').transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+    localDataCenter: z.string().default('datacenter1'),
+    keyspace: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'a CQL keyspace name').default('kubetime'),
+    /** `SimpleStrategy:<rf>` or `NetworkTopologyStrategy:<dc>=<rf>[,<dc>=<rf>…]`. */
+    replication: z.string().default('SimpleStrategy:1'),
+    migrateOnStart: bool.prefault(true),
+  }),
+  snapshots: z.string().optional(),
+  s3Endpoint: z.string().url().optional(),
+  snapshotInterval: duration.prefault('15m'),
+  auditToken: z.string().min(1).optional(),
+  watch: bool.prefault(true),
+  context: z.string().optional(),
+  kubeconfig: z.string().optional(),
+  server: z.string().url().default('http://127.0.0.1:8080'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+/** Flags a command accepted (already parsed by node:util parseArgs), by config key. */
+export type Flags = Partial<Record<string, string | boolean | undefined>>;
+
+function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  return {
+    port: env.KUBETIME_PORT,
+    host: env.KUBETIME_HOST,
+    dataDir: env.KUBETIME_DATA_DIR,
+    cluster: env.KUBETIME_CLUSTER,
+    logLevel: env.KUBETIME_LOG_LEVEL,
+    store: env.KUBETIME_STORE,
+    cassandra: {
+      contactPoints: env.KUBETIME_CASSANDRA_CONTACT_POINTS,
+      localDataCenter: env.KUBETIME_CASSANDRA_LOCAL_DC,
+      keyspace: env.KUBETIME_CASSANDRA_KEYSPACE,
+      replication: env.KUBETIME_CASSANDRA_REPLICATION,
+      migrateOnStart: env.KUBETIME_CASSANDRA_MIGRATE,
+    },
+    snapshots: env.KUBETIME_SNAPSHOTS,
+    s3Endpoint: env.KUBETIME_S3_ENDPOINT,
+    snapshotInterval: env.KUBETIME_SNAPSHOT_INTERVAL,
+    auditToken: env.KUBETIME_AUDIT_TOKEN,
+    watch: env.KUBETIME_WATCH,
+    context: env.KUBETIME_CONTEXT,
+    kubeconfig: env.KUBECONFIG,
+    server: env.KUBETIME_SERVER,
+  };
+}
+
+const FLAG_KEYS: Record<string, string> = {
+  port: 'port', host: 'host', 'data-dir': 'dataDir', cluster: 'cluster', 'log-level': 'logLevel',
+  store: 'store', snapshots: 'snapshots', 'audit-token': 'auditToken', context: 'context',
+  kubeconfig: 'kubeconfig', server: 'server', 'snapshot-interval': 'snapshotInterval',
+};
+
+function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+/**
+ * Builds the configuration from the environment and a command's flags.
+ * @throws KubetimeError INVALID_ARGUMENT listing every problem.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
+  const input = envInput(env);
+  const cass = dropUndefined(input.cassandra as Record<string, unknown>);
+  const merged: Record<string, unknown> = { ...dropUndefined(input), cassandra: cass };
+  for (const [flag, key] of Object.entries(FLAG_KEYS)) {
+    if (flags[flag] !== undefined) merged[key] = flags[flag];
+  }
+  if (flags['no-watch'] === true) merged.watch = false;
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new KubetimeError('INVALID_ARGUMENT', `invalid configuration:\n  ${problems.join('\n  ')}`, { problems });
+  }
+  const c = parsed.data;
+  const dataDir = resolve(c.dataDir);
+  return Object.freeze({ ...c, dataDir, snapshots: c.snapshots ?? `file://${resolve(dataDir, 'snapshots')}`, cassandra: Object.freeze(c.cassandra) });
+}

@@ -1,0 +1,158 @@
+/**
+ * `kubetime <command>`: parses the command line, builds the configuration once, and runs the
+ * command. Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isKubetimeError } from '../core/errors.ts';
+import { loadConfig, type Config, type Flags } from './config.ts';
+import { createApp, createServer, shutdown, type App } from './compose.ts';
+import { importAuditLogs } from '../ingester/audit-import.ts';
+
+const COMMON: NonNullable<ParseArgsConfig['options']> = {
+  'data-dir': { type: 'string' },
+  cluster: { type: 'string' },
+  'log-level': { type: 'string' },
+  store: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const SERVE: NonNullable<ParseArgsConfig['options']> = {
+  ...COMMON,
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'no-watch': { type: 'boolean' },
+  context: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'audit-token': { type: 'string' },
+  snapshots: { type: 'string' },
+  'snapshot-interval': { type: 'string' },
+};
+
+export const USAGE = `kubetime — time-travel history for Kubernetes
+
+Usage:
+  kubetime serve [--port N] [--data-dir DIR] [--cluster NAME] [--no-watch] [--context CTX]
+  kubetime demo [--port N] [--data-dir DIR]
+  kubetime import --audit-log FILE… [--data-dir DIR] [--cluster NAME]
+  kubetime get KIND[/NAME] [-n NS] [-A] [-l SELECTOR] --at T [-o json|yaml|table]
+  kubetime history KIND/NAME [-n NS] [--from T] [--to T]
+  kubetime diff KIND[/NAME] [-n NS] --from T --to T [--raw]
+  kubetime graph KIND/NAME [-n NS] --at T [--hops N]
+  kubetime changes --from T --to T [-n NS] [--kind K] [--name N] [--actor U]
+  kubetime events --from T --to T [-n NS] [--kind K] [--name N]
+  kubetime migrate | snapshot | restore --from URL | verify
+
+Times: RFC 3339, now, or now-<n><s|m|h|d>. Query commands talk to --server
+(default $KUBETIME_SERVER, else http://127.0.0.1:8080). Configuration: flags and KUBETIME_*
+variables (README.md).
+`;
+
+const CLIENT_COMMANDS = new Set(['get', 'history', 'diff', 'graph', 'changes', 'events']);
+
+type Io = { out: (s: string) => void; err: (s: string) => void };
+const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+}
+
+/** Runs until SIGINT/SIGTERM, then stops everything in reverse order. */
+async function runUntilSignal(app: App, io: Io): Promise<number> {
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  io.err('kubetime: stopping\n');
+  await shutdown(app);
+  return 0;
+}
+
+export async function serve(config: Config, io: Io, extra: { demo?: boolean } = {}): Promise<App> {
+  const app = await createApp(config);
+  const server = createServer(app);
+  app.closers.push(() => server.close());
+  const address = await server.listen({ port: config.port, host: config.host });
+  app.logger.info({ address, store: config.store, dataDir: config.dataDir }, 'history API listening');
+  if (config.watch && !extra.demo) {
+    const { startWatching } = await import('./watch.ts');
+    await startWatching(app);
+  }
+  const { startCompactor } = await import('./compactor.ts').catch(() => ({ startCompactor: undefined }));
+  if (startCompactor) await startCompactor(app);
+  io.err(`kubetime: serving on ${address} (store: ${config.store}${config.store === 'cassandra' ? '' : `, ${config.dataDir}`})\n`);
+  return app;
+}
+
+async function runImport(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { ...COMMON, 'audit-log': { type: 'string', multiple: true } });
+  const files = [...((values['audit-log'] as string[] | undefined) ?? []), ...positionals];
+  if (!files.length) {
+    io.err('kubetime import: --audit-log FILE is required\n');
+    return 2;
+  }
+  const config = loadConfig(process.env, values as Flags);
+  const app = await createApp(config);
+  try {
+    const report = await importAuditLogs({ sink: app.sink, files, cluster: config.cluster });
+    io.out(`imported ${report.lines} events from ${report.files} file(s): ${report.accepted} changes recorded, ${report.ignored} not changes (reads, failures, metadata-only)${report.badLines ? `, ${report.badLines} lines not JSON` : ''}\n`);
+    return 0;
+  } finally {
+    await shutdown(app);
+  }
+}
+
+async function runServe(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, SERVE);
+  const app = await serve(loadConfig(process.env, values as Flags), io);
+  return runUntilSignal(app, io);
+}
+
+async function runDemo(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, SERVE);
+  const { runDemo: demo } = await import('./demo.ts');
+  const app = await demo(loadConfig(process.env, { ...(values as Flags), 'no-watch': true }), io);
+  return runUntilSignal(app, io);
+}
+
+async function runOps(command: string, argv: string[], io: Io): Promise<number> {
+  const { runOpsCommand } = await import('./ops.ts');
+  return runOpsCommand(command, argv, io);
+}
+
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === 'help' || command === '--help' || command === '-h') {
+      io.out(USAGE);
+      return command ? 0 : 2;
+    }
+    if (CLIENT_COMMANDS.has(command)) {
+      const { runClientCommand } = await import('./client/index.ts');
+      return await runClientCommand(argv, { stdout: io.out, stderr: io.err, server: process.env.KUBETIME_SERVER, fetch });
+    }
+    switch (command) {
+      case 'serve': return await runServe(rest, io);
+      case 'demo': return await runDemo(rest, io);
+      case 'import': return await runImport(rest, io);
+      case 'migrate':
+      case 'snapshot':
+      case 'restore':
+      case 'verify':
+        return await runOps(command, rest, io);
+      default:
+        io.err(`kubetime: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (isKubetimeError(e)) {
+      io.err(`kubetime ${command}: ${e.message}\n`);
+      return e.code === 'INVALID_ARGUMENT' ? 2 : 1;
+    }
+    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`kubetime ${command}: ${e.message}\n`);
+      return 2;
+    }
+    io.err(`kubetime ${command}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return 1;
+  }
+}
