@@ -1,0 +1,8 @@
+/** The history API: what cli/ (the composition root) needs to serve it. */
+export { buildServer } from './server.ts';
+export type { HistoryServer, ServerDeps } from './server.ts';
+export { DEFAULT_AUDIT_BODY_LIMIT } from './routes/audit.ts';
+export type { AuditIngest } from './routes/audit.ts';
+export { Counter, DEFAULT_BUCKETS, Gauge, Histogram, METRICS_CONTENT_TYPE, MetricsRegistry } from './metrics.ts';
+export type { GaugeOptions, HistogramOptions, Labels, MetricOptions } from './metrics.ts';
+export { HTTP_STATUS } from './errors.ts';

@@ -1,0 +1,118 @@
+/**
+ * The history API server (API.md "HTTP API"). `buildServer` wires the routes, validation, error
+ * mapping, metrics and OpenAPI docs onto a fastify instance and returns it without listening;
+ * cli/ decides the port, and tests call `.inject()`.
+ */
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { KubetimeError } from '../core/errors.ts';
+import type { HistoryQueries } from '../core/query-types.ts';
+import type { Clock } from '../core/time.ts';
+import { errorResponse, toKubetimeError } from './errors.ts';
+import { MetricsRegistry } from './metrics.ts';
+import { DEFAULT_AUDIT_BODY_LIMIT, registerAuditRoute } from './routes/audit.ts';
+import type { AuditIngest } from './routes/audit.ts';
+import { registerOpsRoutes } from './routes/ops.ts';
+import { registerQueryRoutes } from './routes/queries.ts';
+
+/** Everything the server needs; cli/ builds these from the configuration. */
+export interface ServerDeps {
+  queries: HistoryQueries;
+  clock: Clock;
+  /** A pino logger (fastify's logger type); the server logs through a child of it. */
+  logger: FastifyBaseLogger;
+  /** The audit sink's ingest function; absent = no POST /v1/audit (a read-only API). */
+  auditIngest?: AuditIngest;
+  /** When set, POST /v1/audit requires `Authorization: Bearer <auditToken>`. */
+  auditToken?: string;
+  /** Largest audit body accepted, in bytes (default 64 MiB). */
+  auditBodyLimit?: number;
+  /** Readiness check for /readyz (e.g. the store answers); absent = always ready. */
+  ready?: () => Promise<boolean>;
+  /** The process's metrics registry, shared with the other components; default: a new one. */
+  metrics?: MetricsRegistry;
+}
+
+/** The server as buildServer returns it. */
+export type HistoryServer = FastifyInstance;
+
+const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Builds the history API on a new fastify instance (not listening). */
+export function buildServer(deps: ServerDeps): HistoryServer {
+  const metrics = deps.metrics ?? new MetricsRegistry();
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'history-api' }),
+    // One line per request is logged by instrument(); fastify's own pair of lines is off.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Keep the contract's error shape for errors raised before routing (e.g. a malformed URL).
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are plain JSON; the zod response schemas document the API (see schemas.ts).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler((err: FastifyError, req, reply) => sendError(err, req, reply));
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!.slice(0, 200);
+    sendError(new KubetimeError('NOT_FOUND', `no route ${req.method} ${path}`, { method: req.method, path }), req, reply);
+  });
+  instrument(app, metrics);
+
+  app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'kubetime history API', version: '1', description: 'Time-travel history for Kubernetes objects (API.md).' },
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // Routes go in a plugin so that they are added after swagger's onRoute hook is in place.
+  app.register(async (scope) => {
+    registerQueryRoutes(scope, deps);
+    registerOpsRoutes(scope, { metrics, ready: deps.ready });
+    if (deps.auditIngest) {
+      registerAuditRoute(scope, {
+        auditIngest: deps.auditIngest,
+        clock: deps.clock,
+        metrics,
+        auditToken: deps.auditToken,
+        bodyLimit: deps.auditBodyLimit ?? DEFAULT_AUDIT_BODY_LIMIT,
+      });
+    }
+  });
+  return app;
+}
+
+function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const ke = toKubetimeError(err);
+  const { status, body } = errorResponse(ke);
+  if (status >= 500) req.log.error({ err: ke.cause ?? ke, code: ke.code }, 'request failed');
+  else req.log.debug({ code: ke.code, message: ke.message }, 'request rejected');
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/** Request count and latency per route template; one log line per request (probes at debug). */
+function instrument(app: FastifyInstance, metrics: MetricsRegistry): void {
+  const requests = metrics.counter({
+    name: 'kubetime_http_requests_total',
+    help: 'HTTP requests served by the history API, by method, route template and status.',
+    labelNames: ['method', 'route', 'status'],
+  });
+  const duration = metrics.histogram({
+    name: 'kubetime_http_request_duration_seconds',
+    help: 'Time to serve an HTTP request of the history API, in seconds.',
+    labelNames: ['method', 'route'],
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    // Unmatched paths share one label value so that scanners cannot explode the series count.
+    const route = req.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    duration.observe({ method: req.method, route }, seconds);
+    const level = OPS_ROUTES.has(route) ? 'debug' : 'info';
+    req.log[level]({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+}
