@@ -44,29 +44,55 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 
 /** The operations that turn `a` into `b`. */
 export function diff(a: unknown, b: unknown, path = '', out: JsonPatchOp[] = []): JsonPatchOp[] {
-  if (a === b) return out;
+  const tokens = path === '' ? [] : path.slice(1).split('/');
+  diffAt(a, b, tokens, out);
+  return out;
+}
+
+// Paths are built only for emitted operations: most of two revisions is equal, and joining
+// pointer strings for every visited node dominated the cost of a diff.
+function pointer(tokens: readonly string[], last?: string): string {
+  let p = '';
+  for (const t of tokens) p += '/' + t;
+  return last === undefined ? p : `${p}/${last}`;
+}
+
+function token(key: string): string {
+  return key.includes('~') || key.includes('/') ? escapePointer(key) : key;
+}
+
+function diffAt(a: unknown, b: unknown, tokens: string[], out: JsonPatchOp[]): void {
+  if (a === b) return;
   if (isObject(a) && isObject(b)) {
     for (const k in a) {
-      if (a[k] === undefined) continue;
-      const p = `${path}/${escapePointer(k)}`;
-      if (!(k in b) || b[k] === undefined) out.push({ op: 'remove', path: p });
-      else diff(a[k], b[k], p, out);
+      const av = a[k];
+      if (av === undefined) continue;
+      const bv = b[k];
+      if (bv === undefined) out.push({ op: 'remove', path: pointer(tokens, token(k)) });
+      else if (av !== bv) {
+        tokens.push(token(k));
+        diffAt(av, bv, tokens, out);
+        tokens.pop();
+      }
     }
     for (const k in b) {
-      if (b[k] === undefined) continue;
-      if (!(k in a) || a[k] === undefined) out.push({ op: 'add', path: `${path}/${escapePointer(k)}`, value: b[k] });
+      if (b[k] !== undefined && a[k] === undefined) out.push({ op: 'add', path: pointer(tokens, token(k)), value: b[k] });
     }
-    return out;
+    return;
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     const common = Math.min(a.length, b.length);
-    for (let i = 0; i < common; i++) diff(a[i], b[i], `${path}/${i}`, out);
-    for (let i = a.length - 1; i >= common; i--) out.push({ op: 'remove', path: `${path}/${i}` });
-    for (let i = common; i < b.length; i++) out.push({ op: 'add', path: `${path}/${i}`, value: b[i] });
-    return out;
+    for (let i = 0; i < common; i++) {
+      if (a[i] === b[i]) continue;
+      tokens.push(String(i));
+      diffAt(a[i], b[i], tokens, out);
+      tokens.pop();
+    }
+    for (let i = a.length - 1; i >= common; i--) out.push({ op: 'remove', path: pointer(tokens, String(i)) });
+    for (let i = common; i < b.length; i++) out.push({ op: 'add', path: pointer(tokens, String(i)), value: b[i] });
+    return;
   }
-  if (!jsonEqual(a, b)) out.push({ op: 'replace', path, value: b });
-  return out;
+  if (!jsonEqual(a, b)) out.push({ op: 'replace', path: pointer(tokens), value: b });
 }
 
 function parsePointer(path: string): string[] {

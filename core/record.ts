@@ -95,7 +95,8 @@ export function revisionId(r: Pick<ChangeRecord, 'cluster' | 'uid' | 'resourceVe
   return `${r.cluster}\u0000${r.uid}\u0000${r.op === 'DELETED' ? 'DELETED' : r.resourceVersion}`;
 }
 
-const INT = /^\d{1,15}$/;
+/** Integers as etcd writes them (no leading zeros), small enough to be exact as a JS number. */
+const INT = /^(0|[1-9]\d{0,14})$/;
 
 /** Compares resourceVersions: numerically when both are integers, else as strings. */
 export function compareResourceVersions(a: string, b: string): number {
@@ -127,8 +128,8 @@ function rankOf(source: string): number {
 
 /**
  * Merges two records of the same revision. The audit's time and actor win (they are exact);
- * the object comes from the watch when both have one (it is the object as the API served it);
- * sources are joined. Returns the same object when `incoming` adds nothing, so a duplicate
+ * the object is the one first stored (both sources carry the same revision's content) unless
+ * that was unknown; sources are joined. Returns the same object when `incoming` adds nothing, so a duplicate
  * delivery is recognisable (`merged === existing`).
  */
 export function mergeRecords(existing: ChangeRecord, incoming: ChangeRecord): ChangeRecord {
@@ -153,9 +154,8 @@ export function mergeRecords(existing: ChangeRecord, incoming: ChangeRecord): Ch
     merged.verb ??= incoming.verb;
     merged.auditID ??= incoming.auditID;
   }
-  if (incoming.object && (existing.object === null || (incoming.source.includes('watch') && !existing.source.includes('watch')))) {
-    merged.object = incoming.object;
-  }
+  // One revision has one content: the object stays as first stored unless it was unknown.
+  if (incoming.object && existing.object === null) merged.object = incoming.object;
   if (!merged.resourceVersion && incoming.resourceVersion) merged.resourceVersion = incoming.resourceVersion;
   return merged;
 }

@@ -1,25 +1,28 @@
 /**
- * LMDB key layout of the embedded store. Keys are ordered-binary arrays (lmdb-js), so they sort
+ * LMDB key layout of the embedded store. Keys are ordered-binary arrays (lmdb-js), compared
  * element by element: strings by UTF-8 bytes, numbers numerically, numbers before strings.
  *
- *   rev   [cluster, gk, namespace, name, ts, deleted(0|1), rvSort, uid] → StoredRevision
- *         One object name's revisions are contiguous and in compareRevisions order, so "as of T"
- *         is one reverse seek from [.., name, T+1) and history is one range read.
- *   ids   [cluster, uid, resourceVersion | DELETED_ID]                  → rev key
- *         Revision identity (core/record.ts): dedupe and audit/watch merge.
- *   life  [cluster, gk, namespace, name, uid]                          → StoredLifetime
- *         One row per uid: its span, its current delta base, its latest revision's key.
- *         "Namespace N at T" scans [cluster, gk, N] here, not the revisions.
- *   feed  [cluster, ts, gk, namespace, name, uid, deleted, rvSort]     → StoredFeedEntry
- *         The change feed in time order across every object.
- *   bases [cluster, uid, baseRv]                                       → full object
- *         Revisions are stored as an RFC 6902 patch against their uid's base (a full copy,
- *         renewed when the patch would exceed BASE_RENEW_RATIO of it).
- *   meta  ['cluster', name] → {firstSeen, lastSeen};  ['kind', cluster, gk] → SeenKind
+ *   rev    [cluster, gk, namespace, name, ts, deleted(0|1), rvSort, uid] → StoredRevision
+ *          One object name's revisions are contiguous and in compareRevisions order, so "as of T"
+ *          is one reverse seek and history is one range read. A value holds either a full copy
+ *          of the object (`obj`) or an RFC 6902 `patch` against the previous revision of the same
+ *          uid; a full copy starts every chain of at most CHAIN_MAX patches, so reading any
+ *          revision applies at most CHAIN_MAX small patches.
+ *   ids    [cluster, uid, resourceVersion | DELETED_ID]                  → [ts, resourceVersion]
+ *          Revision identity (core/record.ts): dedupe and the audit/watch merge. With the
+ *          record's own kind, namespace and name this rebuilds the rev key.
+ *   life   [cluster, gk, namespace, name, uid]                          → StoredLifetime
+ *          One row per uid: when it was first seen and when it was deleted. "Namespace N at T"
+ *          scans [cluster, gk, N] here, not the revisions.
+ *   feed   [cluster, ts, gk, namespace, name, uid, deleted, rvSort]     → StoredFeedEntry
+ *          The change feed in time order across every object (small values: op, source, actor).
+ *   actors [cluster, actorId]                                           → Actor
+ *          Actors interned once; revisions and feed entries carry the short id.
+ *   meta   ['cluster', name] → {firstSeen, lastSeen};  ['kind', cluster, gk] → SeenKind
  */
-import { compareRevisions, rvSortKey } from '../../core/record.ts';
-import type { Actor, Op } from '../../core/record.ts';
+import { rvSortKey } from '../../core/record.ts';
 import type { JsonPatchOp } from '../../core/json-patch.ts';
+import type { KubeObject, Op } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
 
 export type Key = (string | number)[];
@@ -29,41 +32,42 @@ export const KEY_MAX = '\u{10FFFF}';
 export const DELETED_ID = '\u0000DELETED';
 export const TS_MIN = Number.MIN_SAFE_INTEGER;
 export const TS_MAX = Number.MAX_SAFE_INTEGER;
+/** Longest run of patches before a full copy. */
+export const CHAIN_MAX = 12;
 
 export interface StoredRevision {
-  uid: string;
-  rv: string;
   op: Op;
-  ts: Micros;
   observedAt: Micros;
   source: string;
-  actor?: Actor;
+  apiVersion: string;
+  /** Only when the key's rvSort does not spell it (non-integer or non-canonical versions). */
+  rv?: string;
+  actor?: string;
   verb?: string;
   auditID?: string;
-  gap?: boolean;
-  apiVersion: string;
-  group: string;
-  kind: string;
-  resource: string;
-  /** baseRv of the full copy this revision patches; null when the object is unknown. */
-  base: string | null;
+  gap?: true;
+  /** A full copy (null: the object is unknown). Exactly one of obj and patch is present. */
+  obj?: KubeObject | null;
+  /** Against the previous revision of the same uid. */
   patch?: JsonPatchOp[];
+  /** Patches since the last full copy (0 for a full copy). */
+  depth: number;
 }
 
 export interface StoredLifetime {
-  group: string;
-  kind: string;
   apiVersion: string;
-  resource: string;
   from: Micros;
   to: Micros | null;
-  base: string | null;
-  baseSize: number;
-  /** rev key of this uid's latest revision (by compareRevisions). */
-  lastKey: Key | null;
 }
 
-export type StoredFeedEntry = Omit<StoredRevision, 'base' | 'patch' | 'observedAt' | 'auditID' | 'apiVersion' | 'resource'>;
+export interface StoredFeedEntry {
+  op: Op;
+  source: string;
+  actor?: string;
+  verb?: string;
+  gap?: true;
+  rv?: string;
+}
 
 export interface RevParts {
   cluster: string;
@@ -80,21 +84,49 @@ export function revKey(p: RevParts): Key {
   return [p.cluster, p.gk, p.namespace, p.name, p.ts, p.op === 'DELETED' ? 1 : 0, rvSortKey(p.rv), p.uid];
 }
 
-export function feedKey(p: RevParts): Key {
-  return [p.cluster, p.ts, p.gk, p.namespace, p.name, p.uid, p.op === 'DELETED' ? 1 : 0, rvSortKey(p.rv)];
+export function feedKeyOfRev(k: Key): Key {
+  return [k[0]!, k[4]!, k[1]!, k[2]!, k[3]!, k[7]!, k[5]!, k[6]!];
+}
+
+export function revKeyOfFeed(k: Key): Key {
+  return [k[0]!, k[2]!, k[3]!, k[4]!, k[1]!, k[6]!, k[7]!, k[5]!];
 }
 
 export function idKey(cluster: string, uid: string, op: Op, rv: string): Key {
   return [cluster, uid, op === 'DELETED' ? DELETED_ID : rv];
 }
 
-/** Whether rev key `a` sorts after rev key `b` under compareRevisions (same object name). */
-export function revKeyAfter(a: Key, b: Key): boolean {
-  const toRev = (k: Key) => ({ ts: k[4] as number, op: (k[5] === 1 ? 'DELETED' : 'MODIFIED') as Op, resourceVersion: String(k[6]) });
-  return compareRevisions(toRev(a), toRev(b)) > 0;
+/** The resourceVersion a key spells, unless the value carries its own. */
+export function rvOf(k: Key, stored: { rv?: string }): string {
+  return stored.rv ?? String(k[6]);
+}
+
+/** Whether the key alone spells `rv` exactly (so the value need not carry it). */
+export function keySpellsRv(rv: string): boolean {
+  return String(rvSortKey(rv)) === rv;
+}
+
+function cmpPart(a: string | number, b: string | number): number {
+  if (typeof a === typeof b) return a < b ? -1 : a > b ? 1 : 0;
+  return typeof a === 'number' ? -1 : 1;
+}
+
+/** Orders rev keys of one object name as LMDB does (ts, deleted, rvSort, uid). */
+export function compareRevKeys(a: Key, b: Key): number {
+  for (let i = 4; i < 8; i++) {
+    const c = cmpPart(a[i]!, b[i]!);
+    if (c) return c;
+  }
+  return 0;
 }
 
 /** An inclusive-start, exclusive-end range covering every key that starts with `prefix`. */
 export function prefixRange(prefix: Key): { start: Key; end: Key } {
   return { start: prefix, end: [...prefix, KEY_MAX] };
+}
+
+/** The gk's kind and group (`Deployment.apps` → Deployment, apps; kinds have no dots). */
+export function splitGk(gk: string): { kind: string; group: string } {
+  const dot = gk.indexOf('.');
+  return dot < 0 ? { kind: gk, group: '' } : { kind: gk.slice(0, dot), group: gk.slice(dot + 1) };
 }

@@ -3,35 +3,34 @@
  * store/lmdb/keys.ts. Every append is one LMDB write transaction, acknowledged only once it is
  * flushed to disk, so a crash loses nothing acknowledged.
  */
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { readFileSync } from 'node:fs';
+import { open } from 'lmdb';
 import { KubetimeError } from '../../core/errors.ts';
 import type {
   AppendResult, ClusterInfo, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery,
   PruneRequest, Revision, RevisionQuery, SeenKind,
 } from '../../core/ports.ts';
-import type { ChangeRecord, KubeObject } from '../../core/record.ts';
+import type { ChangeRecord } from '../../core/record.ts';
+import { ChainReader, type LmdbDbs } from './chain.ts';
 import { RevisionWriter } from './revision-writer.ts';
-import {
-  prefixRange, TS_MAX, TS_MIN,
-  type Key, type StoredFeedEntry, type StoredLifetime, type StoredRevision,
-} from './keys.ts';
+import { prefixRange, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key } from './keys.ts';
 
 export interface LmdbHistoryStoreOptions {
   /** Folder of the LMDB environment (created when missing). */
   path: string;
   /** Upper bound of the memory map, bytes (default 64 GiB: address space, not memory). */
   mapSize?: number;
+  /** How many objects' latest state the writer keeps in memory (default 4096). */
+  latestCache?: number;
 }
 
-export interface LmdbDbs {
-  root: RootDatabase;
-  rev: Database<StoredRevision, Key>;
-  ids: Database<Key, Key>;
-  life: Database<StoredLifetime, Key>;
-  feed: Database<StoredFeedEntry, Key>;
-  bases: Database<KubeObject, Key>;
-  meta: Database<unknown, Key>;
-}
+export type { LmdbDbs };
+
+/**
+ * LZ4 shared dictionary of Kubernetes vocabulary: small values (a status patch) compress well
+ * only with one. A store must always be opened with the dictionary it was written with.
+ */
+const DICTIONARY = readFileSync(new URL('./k8s-dictionary-v1.txt', import.meta.url));
 
 function unavailable(what: string, cause: unknown): KubetimeError {
   return new KubetimeError('STORE_UNAVAILABLE', `embedded store: ${what} failed`, {}, { cause });
@@ -39,23 +38,25 @@ function unavailable(what: string, cause: unknown): KubetimeError {
 
 export class LmdbHistoryStore implements HistoryStore {
   readonly #dbs: LmdbDbs;
+  readonly #chain: ChainReader;
   readonly #writer: RevisionWriter;
 
-  private constructor(dbs: LmdbDbs) {
+  private constructor(dbs: LmdbDbs, latestCache?: number) {
     this.#dbs = dbs;
-    this.#writer = new RevisionWriter(dbs);
+    this.#chain = new ChainReader(dbs);
+    this.#writer = new RevisionWriter(dbs, this.#chain, latestCache);
   }
 
   static open(opts: LmdbHistoryStoreOptions): LmdbHistoryStore {
-    const root = open({ path: opts.path, compression: { threshold: 512 }, mapSize: opts.mapSize ?? 64 * 2 ** 30, maxDbs: 16 });
+    const root = open({ path: opts.path, compression: { threshold: 256, dictionary: DICTIONARY }, mapSize: opts.mapSize ?? 64 * 2 ** 30, maxDbs: 16 });
     const db = <V>(name: string) => root.openDB<V, Key>({ name });
-    return new LmdbHistoryStore({
-      root,
-      rev: db('rev'), ids: db('ids'), life: db('life'), feed: db('feed'), bases: db('bases'), meta: db('meta'),
-    });
+    return new LmdbHistoryStore(
+      { root, rev: db('rev'), ids: db('ids'), life: db('life'), feed: db('feed'), actors: db('actors'), meta: db('meta') },
+      opts.latestCache,
+    );
   }
 
-  /** The raw databases, for the compactor's disk accounting and for tests. */
+  /** The raw databases, for disk accounting (compactor, benchmarks) and tests. */
   get dbs(): LmdbDbs {
     return this.#dbs;
   }
@@ -79,9 +80,7 @@ export class LmdbHistoryStore implements HistoryStore {
     const range = q.order === 'asc'
       ? this.#dbs.rev.getRange({ start: lo, end: hi, limit: q.limit })
       : this.#dbs.rev.getRange({ start: hi, end: lo, reverse: true, limit: q.limit });
-    for (const { key, value } of range) {
-      yield this.#writer.toRecord(key, value);
-    }
+    for (const { key, value } of range) yield this.#chain.toRecord(key, value);
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {
@@ -99,9 +98,8 @@ export class LmdbHistoryStore implements HistoryStore {
       if (q.name !== undefined && name !== q.name) continue;
       if (q.aliveAt !== undefined && !(value.from <= q.aliveAt && (value.to === null || value.to > q.aliveAt))) continue;
       yield {
-        key: { cluster, gk, namespace, name }, uid,
-        group: value.group, kind: value.kind, apiVersion: value.apiVersion, resource: value.resource,
-        from: value.from, to: value.to,
+        key: { cluster, gk, namespace, name }, uid, ...splitGk(gk), apiVersion: value.apiVersion,
+        resource: this.#chain.resource(cluster, gk), from: value.from, to: value.to,
       };
     }
   }
@@ -118,11 +116,12 @@ export class LmdbHistoryStore implements HistoryStore {
       if (q.gk !== undefined && gk !== q.gk) continue;
       if (q.namespace !== undefined && namespace !== q.namespace) continue;
       if (q.name !== undefined && name !== q.name) continue;
+      const actor = this.#chain.actor(cluster, value.actor);
       yield {
-        cluster, ts, gk, namespace, name, uid,
-        op: value.op, group: value.group, kind: value.kind, resourceVersion: value.rv, source: value.source,
+        cluster, ts, gk, ...splitGk(gk), namespace, name, uid, op: value.op,
+        resourceVersion: rvOf(revKeyOfFeed(key), value), source: value.source,
         ...(value.verb ? { verb: value.verb } : {}),
-        ...(value.actor ? { actor: value.actor } : {}),
+        ...(actor ? { actor } : {}),
         ...(value.gap ? { gap: true } : {}),
       };
       if (q.limit !== undefined && ++n >= q.limit) return;

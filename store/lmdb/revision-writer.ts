@@ -1,219 +1,256 @@
 /**
- * The write side of LmdbHistoryStore. Every method here runs inside one LMDB write transaction
- * (the store wraps the calls), so reads see the transaction's own earlier writes.
+ * The write side of LmdbHistoryStore. Every method runs inside one LMDB write transaction (the
+ * store wraps the calls), so reads see the transaction's own earlier writes.
+ *
+ * Chains: a revision is stored as a patch against the previous revision of its uid, or as a
+ * full copy when it starts a chain (first revision, CHAIN_MAX reached, or a patch no smaller than
+ * half the object). A revision that arrives out of order is patched against its predecessor and
+ * its successor is re-encoded against it, so every chain stays valid.
  */
-import { applyPatch } from '../../core/json-patch.ts';
-import { planDelta } from '../../core/delta.ts';
+import { diff } from '../../core/json-patch.ts';
 import type { AppendResult, PruneRequest, SeenKind } from '../../core/ports.ts';
 import { groupKind, mergeRecords, type ChangeRecord, type KubeObject } from '../../core/record.ts';
 import { splitApiVersion } from '../../core/kinds.ts';
-import type { LmdbDbs } from './lmdb-history-store.ts';
+import { actorId, ChainReader, type Entry, type LmdbDbs } from './chain.ts';
 import {
-  feedKey, idKey, prefixRange, revKey, revKeyAfter,
-  type Key, type RevParts, type StoredLifetime, type StoredRevision,
+  CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, keySpellsRv, prefixRange, revKey,
+  type Key, type StoredFeedEntry, type StoredLifetime, type StoredRevision,
 } from './keys.ts';
 
-const BASE_CACHE_LIMIT = 4096;
+interface ClusterSpan { firstSeen: number; lastSeen: number }
+
+/** Latest object per uid, so in-order appends diff without reading the chain back. */
+interface Latest { key: Key; depth: number; obj: KubeObject | null }
 
 export class RevisionWriter {
   readonly #dbs: LmdbDbs;
-  /** Decoded bases by `${cluster}\0${uid}\0${baseRv}`; insertion-ordered for cheap LRU eviction. */
-  #bases = new Map<string, KubeObject>();
-  #clusterSeen = new Map<string, { firstSeen: number; lastSeen: number }>();
-  #kindSeen = new Set<string>();
+  readonly #chain: ChainReader;
+  readonly #latest = new Map<string, Latest>();
+  readonly #latestLimit: number;
+  #seen = new Set<string>();
+  #clusters = new Map<string, ClusterSpan>();
 
-  constructor(dbs: LmdbDbs) {
+  constructor(dbs: LmdbDbs, chain: ChainReader, latestLimit = 4096) {
     this.#dbs = dbs;
+    this.#chain = chain;
+    this.#latestLimit = latestLimit;
   }
 
   /** Drops caches that might hold writes of a transaction that did not commit. */
   forgetCache(): void {
-    this.#bases.clear();
-    this.#clusterSeen.clear();
-    this.#kindSeen.clear();
+    this.#latest.clear();
+    this.#seen.clear();
+    this.#clusters.clear();
+    this.#chain.forget();
   }
 
   appendAll(records: readonly ChangeRecord[]): AppendResult {
     const result: AppendResult = { inserted: 0, merged: 0, duplicates: 0 };
     for (const r of records) {
       const id = idKey(r.cluster, r.uid, r.op, r.resourceVersion);
-      const existingKey = this.#dbs.ids.get(id);
-      if (existingKey) {
-        const stored = this.#dbs.rev.get(existingKey);
-        if (stored) {
-          const existing = this.toRecord(existingKey, stored);
-          const merged = mergeRecords(existing, r);
-          if (merged === existing) {
-            result.duplicates++;
-            continue;
-          }
-          this.#remove(existingKey, stored);
-          this.#insert(merged, id);
-          result.merged++;
-          continue;
-        }
+      const found = this.#dbs.ids.get(id);
+      const existing = found && this.#entryOf(r, found);
+      if (!existing) {
+        this.#insert(r);
+        result.inserted++;
+        continue;
       }
-      this.#insert(r, id);
-      result.inserted++;
+      const before = this.#chain.toRecord(existing.key, existing.value);
+      const merged = mergeRecords(before, r);
+      if (merged === before) {
+        result.duplicates++;
+        continue;
+      }
+      this.#replace(existing, before, merged);
+      result.merged++;
     }
     return result;
   }
 
-  /** Rebuilds the full record of a stored revision. */
-  toRecord(key: Key, v: StoredRevision): ChangeRecord {
-    const [cluster, , namespace, name] = key as [string, string, string, string];
-    let object: KubeObject | null = null;
-    if (v.base !== null) {
-      const base = this.#base(cluster, v.uid, v.base);
-      object = base && v.patch?.length ? applyPatch(base, v.patch) : base;
-    }
-    return {
-      cluster, apiVersion: v.apiVersion, group: v.group, kind: v.kind, resource: v.resource,
-      namespace, name, uid: v.uid, resourceVersion: v.rv, op: v.op, ts: v.ts, observedAt: v.observedAt,
-      source: v.source,
-      ...(v.actor ? { actor: v.actor } : {}),
-      ...(v.verb ? { verb: v.verb } : {}),
-      ...(v.auditID ? { auditID: v.auditID } : {}),
-      ...(v.gap ? { gap: true } : {}),
-      object,
-    };
+  #entryOf(r: ChangeRecord, [ts, rv]: [number, string]): Entry | undefined {
+    const key = revKey({ cluster: r.cluster, gk: groupKind(r.group, r.kind), namespace: r.namespace, name: r.name, ts, op: r.op, rv, uid: r.uid });
+    const value = this.#dbs.rev.get(key);
+    return value ? { key, value } : undefined;
   }
 
-  #base(cluster: string, uid: string, baseRv: string): KubeObject | null {
-    const k = `${cluster}\0${uid}\0${baseRv}`;
-    const hit = this.#bases.get(k);
-    if (hit) return hit;
-    const base = this.#dbs.bases.get([cluster, uid, baseRv]) ?? null;
-    if (base) {
-      if (this.#bases.size >= BASE_CACHE_LIMIT) this.#bases.delete(this.#bases.keys().next().value!);
-      this.#bases.set(k, base);
-    }
-    return base;
-  }
-
-  #insert(r: ChangeRecord, id: Key): void {
-    const gk = groupKind(r.group, r.kind);
-    const parts: RevParts = { cluster: r.cluster, gk, namespace: r.namespace, name: r.name, ts: r.ts, op: r.op, rv: r.resourceVersion, uid: r.uid };
-    const lk: Key = [r.cluster, gk, r.namespace, r.name, r.uid];
-    const life: StoredLifetime = this.#dbs.life.get(lk) ?? {
-      group: r.group, kind: r.kind, apiVersion: r.apiVersion, resource: r.resource,
-      from: r.ts, to: null, base: null, baseSize: 0, lastKey: null,
-    };
-    const key = revKey(parts);
-    const stored: StoredRevision = {
-      uid: r.uid, rv: r.resourceVersion, op: r.op, ts: r.ts, observedAt: r.observedAt, source: r.source,
-      apiVersion: r.apiVersion, group: r.group, kind: r.kind, resource: r.resource, base: null,
-      ...(r.actor ? { actor: r.actor } : {}),
-      ...(r.verb ? { verb: r.verb } : {}),
-      ...(r.auditID ? { auditID: r.auditID } : {}),
-      ...(r.gap ? { gap: true } : {}),
-    };
-    this.#encodeObject(r, life, stored);
-    life.from = Math.min(life.from, r.ts);
-    if (r.op === 'DELETED') life.to = life.to === null ? r.ts : Math.min(life.to, r.ts);
-    if (!life.lastKey || revKeyAfter(key, life.lastKey)) life.lastKey = key;
-    this.#dbs.rev.put(key, stored);
-    this.#dbs.ids.put(id, key);
-    this.#dbs.life.put(lk, life);
-    const { base: _b, patch: _p, observedAt: _o, auditID: _a, apiVersion: _v, resource: _r, ...feed } = stored;
-    this.#dbs.feed.put(feedKey(parts), feed);
-    this.#noteSeen(r, gk);
-  }
-
-  /** Fills stored.base/patch: a patch against the uid's base, a new base, or the previous state. */
-  #encodeObject(r: ChangeRecord, life: StoredLifetime, stored: StoredRevision): void {
-    if (r.object === null) {
-      // A delete answered with a Status: keep the uid's last known state.
-      const prev = life.lastKey ? this.#dbs.rev.get(life.lastKey) : undefined;
-      if (prev) {
-        stored.base = prev.base;
-        if (prev.patch) stored.patch = prev.patch;
-      }
+  /** Replaces a stored revision by its merged form: moved in place when its chain order holds. */
+  #replace(old: Entry, before: ChangeRecord, merged: ChangeRecord): void {
+    const key = revKey(partsOf(merged));
+    const uid = merged.uid;
+    const prev = this.#chain.prev(old.key, uid);
+    const next = this.#chain.next(old.key, uid);
+    const orderHolds = (!prev || compareRevKeys(prev.key, key) < 0) && (!next || compareRevKeys(key, next.key) < 0);
+    if (!orderHolds || (before.object === null && merged.object !== null)) {
+      this.#remove(old, prev, next);
+      this.#insert(merged);
       return;
     }
-    const base = life.base !== null ? this.#base(r.cluster, r.uid, life.base) : null;
-    const plan = planDelta(base, life.baseSize, r.object);
-    if (plan.kind === 'patch' && life.base !== null) {
-      stored.base = life.base;
-      if (plan.patch.length) stored.patch = plan.patch;
-      return;
-    }
-    const baseRv = `${r.resourceVersion}@${r.ts}`;
-    this.#dbs.bases.put([r.cluster, r.uid, baseRv], r.object);
-    life.base = baseRv;
-    life.baseSize = plan.kind === 'base' ? plan.size : JSON.stringify(r.object).length;
-    stored.base = baseRv;
+    const value: StoredRevision = { ...this.#meta(merged), depth: old.value.depth };
+    if (old.value.obj !== undefined) value.obj = old.value.obj;
+    else value.patch = old.value.patch!;
+    this.#dbs.rev.remove(old.key);
+    this.#dbs.feed.remove(feedKeyOfRev(old.key));
+    this.#put(merged, key, value);
+    const latest = this.#latest.get(uid);
+    if (latest && compareRevKeys(latest.key, old.key) === 0) latest.key = key;
   }
 
-  #remove(key: Key, v: StoredRevision): void {
-    const [cluster, gk, namespace, name] = key as [string, string, string, string];
-    this.#dbs.rev.remove(key);
-    this.#dbs.feed.remove(feedKey({ cluster, gk, namespace, name, ts: v.ts, op: v.op, rv: v.rv, uid: v.uid }));
-    const lk: Key = [cluster, gk, namespace, name, v.uid];
+  #meta(r: ChangeRecord): Omit<StoredRevision, 'depth'> {
+    const meta: Omit<StoredRevision, 'depth'> = { op: r.op, observedAt: r.observedAt, source: r.source, apiVersion: r.apiVersion };
+    if (!keySpellsRv(r.resourceVersion)) meta.rv = r.resourceVersion;
+    if (r.actor) meta.actor = this.#internActor(r);
+    if (r.verb) meta.verb = r.verb;
+    if (r.auditID) meta.auditID = r.auditID;
+    if (r.gap) meta.gap = true;
+    return meta;
+  }
+
+  #internActor(r: ChangeRecord): string {
+    const id = actorId(r.actor!);
+    const k = `a\0${r.cluster}\0${id}`;
+    if (!this.#seen.has(k)) {
+      if (!this.#dbs.actors.get([r.cluster, id])) this.#dbs.actors.put([r.cluster, id], r.actor!);
+      this.#seen.add(k);
+    }
+    return id;
+  }
+
+  #latestOf(uid: string): Latest | undefined {
+    const l = this.#latest.get(uid);
+    if (l) {
+      this.#latest.delete(uid); // refresh its place in the LRU order
+      this.#latest.set(uid, l);
+    }
+    return l;
+  }
+
+  #remember(uid: string, l: Latest): void {
+    this.#latest.delete(uid);
+    if (this.#latest.size >= this.#latestLimit) this.#latest.delete(this.#latest.keys().next().value!);
+    this.#latest.set(uid, l);
+  }
+
+  /** The stored form of `obj` after a predecessor (`prev` undefined: it starts a chain). */
+  #encode(obj: KubeObject | null, prev: Latest | undefined): Pick<StoredRevision, 'obj' | 'patch' | 'depth'> {
+    if (!prev || prev.depth + 1 >= CHAIN_MAX || prev.obj === null || obj === null) {
+      if (obj === null && prev) return prev.depth + 1 >= CHAIN_MAX ? { obj: prev.obj, depth: 0 } : { patch: [], depth: prev.depth + 1 };
+      return { obj, depth: 0 };
+    }
+    const patch = diff(prev.obj, obj);
+    // A patch of many operations may be no smaller than the object: then a full copy is cheaper
+    // to read. Few operations are always smaller, and measuring them costs more than it saves.
+    if (patch.length > 32 && JSON.stringify(patch).length * 2 > JSON.stringify(obj).length) return { obj, depth: 0 };
+    return { patch, depth: prev.depth + 1 };
+  }
+
+  #insert(r: ChangeRecord): void {
+    const key = revKey(partsOf(r));
+    const uid = r.uid;
+    const cached = this.#latestOf(uid);
+    // The cache holds the uid's latest revision: a key after it is an append, with no successor.
+    const appending = cached !== undefined && compareRevKeys(cached.key, key) < 0;
+    const next = appending ? undefined : this.#chain.next(key, uid);
+    let prev: Latest | undefined = appending ? cached : undefined;
+    if (!appending) {
+      const p = this.#chain.prev(key, uid);
+      prev = p && { key: p.key, depth: p.value.depth, obj: this.#chain.objectOf(p.key, p.value) };
+    }
+    // Read the successor's object before this revision joins its chain.
+    const nextObj = next && next.value.obj === undefined ? this.#chain.objectOf(next.key, next.value) : undefined;
+    const object = r.object ?? prev?.obj ?? null; // a deletion without its object keeps the last state
+    const value: StoredRevision = { ...this.#meta(r), ...this.#encode(r.object === null ? null : object, prev) };
+    this.#put(r, key, value);
+    if (next && nextObj !== undefined) this.#reencode(next, nextObj, { key, depth: value.depth, obj: object });
+    if (!next) this.#remember(uid, { key, depth: value.depth, obj: object });
+  }
+
+  #reencode(e: Entry, obj: KubeObject | null, prev: Latest | undefined): void {
+    const { obj: full, patch, depth } = this.#encode(obj, prev);
+    const value: StoredRevision = { ...e.value, depth };
+    delete value.obj;
+    delete value.patch;
+    if (full !== undefined) value.obj = full;
+    else value.patch = patch!;
+    this.#dbs.rev.put(e.key, value);
+  }
+
+  /** Takes a revision out of its chain (its successor is re-encoded against its predecessor). */
+  #remove(e: Entry, prev: Entry | undefined, next: Entry | undefined): void {
+    if (next && next.value.obj === undefined) {
+      const nextObj = this.#chain.objectOf(next.key, next.value);
+      const p = prev && { key: prev.key, depth: prev.value.depth, obj: this.#chain.objectOf(prev.key, prev.value) };
+      this.#reencode(next, nextObj, p);
+    }
+    this.#dbs.rev.remove(e.key);
+    this.#dbs.feed.remove(feedKeyOfRev(e.key));
+    this.#latest.delete(String(e.key[7]));
+  }
+
+  #put(r: ChangeRecord, key: Key, value: StoredRevision): void {
+    this.#dbs.rev.put(key, value);
+    const feed: StoredFeedEntry = { op: value.op, source: value.source };
+    if (value.actor) feed.actor = value.actor;
+    if (value.verb) feed.verb = value.verb;
+    if (value.gap) feed.gap = true;
+    if (value.rv !== undefined) feed.rv = value.rv;
+    this.#dbs.feed.put(feedKeyOfRev(key), feed);
+    this.#dbs.ids.put(idKey(r.cluster, r.uid, r.op, r.resourceVersion), [r.ts, r.resourceVersion]);
+    this.#noteLife(r, key);
+    this.#noteSeen(r, String(key[1]));
+  }
+
+  #noteLife(r: ChangeRecord, key: Key): void {
+    const lk: Key = [key[0]!, key[1]!, key[2]!, key[3]!, r.uid];
     const life = this.#dbs.life.get(lk);
-    if (life && life.lastKey && revKey({ cluster, gk, namespace, name, ts: v.ts, op: v.op, rv: v.rv, uid: v.uid }).join('\0') === life.lastKey.join('\0')) {
-      // The re-inserted (merged) revision becomes the latest again or a later one stays latest.
-      life.lastKey = this.#latestKeyOf(cluster, gk, namespace, name, v.uid, key);
-      this.#dbs.life.put(lk, life);
-    }
-  }
-
-  #latestKeyOf(cluster: string, gk: string, namespace: string, name: string, uid: string, except: Key): Key | null {
-    for (const { key, value } of this.#dbs.rev.getRange({ ...reverse(prefixRange([cluster, gk, namespace, name])) })) {
-      if (value.uid === uid && key.join('\0') !== except.join('\0')) return key;
-    }
-    return null;
+    const from = Math.min(life?.from ?? r.ts, r.ts);
+    const to = r.op === 'DELETED' ? Math.min(life?.to ?? r.ts, r.ts) : (life?.to ?? null);
+    if (!life || life.from !== from || life.to !== to) this.#dbs.life.put(lk, { apiVersion: r.apiVersion, from, to });
   }
 
   #noteSeen(r: ChangeRecord, gk: string): void {
-    const c = this.#clusterSeen.get(r.cluster) ?? (this.#dbs.meta.get(['cluster', r.cluster]) as { firstSeen: number; lastSeen: number } | undefined);
-    const next = { firstSeen: Math.min(c?.firstSeen ?? r.ts, r.ts), lastSeen: Math.max(c?.lastSeen ?? r.ts, r.ts) };
-    if (!c || next.firstSeen !== c.firstSeen || next.lastSeen !== c.lastSeen) {
-      this.#dbs.meta.put(['cluster', r.cluster], next);
-    }
-    this.#clusterSeen.set(r.cluster, next);
-    const kk = `${r.cluster}\0${gk}`;
-    if (!this.#kindSeen.has(kk)) {
-      this.#kindSeen.add(kk);
-      const seen: SeenKind = {
-        group: r.group, version: splitApiVersion(r.apiVersion).version, kind: r.kind, resource: r.resource,
-        namespaced: r.namespace !== '',
-      };
+    const ck = ['cluster', r.cluster];
+    const c = this.#clusters.get(r.cluster) ?? (this.#dbs.meta.get(ck) as ClusterSpan | undefined);
+    if (!c || r.ts < c.firstSeen || r.ts > c.lastSeen) {
+      const span = { firstSeen: Math.min(c?.firstSeen ?? r.ts, r.ts), lastSeen: Math.max(c?.lastSeen ?? r.ts, r.ts) };
+      this.#dbs.meta.put(ck, span);
+      this.#clusters.set(r.cluster, span);
+    } else this.#clusters.set(r.cluster, c);
+    const kk = `k\0${r.cluster}\0${gk}`;
+    if (!this.#seen.has(kk)) {
+      this.#seen.add(kk);
+      const seen: SeenKind = { group: r.group, version: splitApiVersion(r.apiVersion).version, kind: r.kind, resource: r.resource, namespaced: r.namespace !== '' };
       this.#dbs.meta.put(['kind', r.cluster, gk], seen);
     }
   }
 
   /** Retention (PruneRequest): returns how many revisions were removed. */
   prune(req: PruneRequest): number {
-    const prefix: Key = req.gk !== undefined ? [req.cluster, req.gk] : [req.cluster];
     let removed = 0;
-    for (const { key, value: life } of this.#dbs.life.getRange(prefixRange(prefix))) {
-      const [cluster, gk, namespace, name, uid] = key as [string, string, string, string, string];
-      if (req.namespace !== undefined && namespace !== req.namespace) continue;
+    for (const { key: lk, value: life } of this.#dbs.life.getRange(prefixRange(req.gk !== undefined ? [req.cluster, req.gk] : [req.cluster]))) {
+      if (req.namespace !== undefined && lk[2] !== req.namespace) continue;
+      const uid = String(lk[4]);
       const gone = life.to !== null && life.to < req.before;
-      const old = [...this.#dbs.rev.getRange({ start: [cluster, gk, namespace, name], end: [cluster, gk, namespace, name, req.before] })]
-        .filter((e) => e.value.uid === uid);
+      const old = [...this.#dbs.rev.getRange({ start: lk.slice(0, 4), end: [...lk.slice(0, 4), req.before] })].filter((e) => e.key[7] === uid);
       // Keep the latest revision before the horizon of a uid still alive there: it is the state at `before`.
       const doomed = gone ? old : old.slice(0, -1);
-      for (const { key: rk, value } of doomed) {
-        this.#dbs.rev.remove(rk);
-        this.#dbs.feed.remove(feedKey({ cluster, gk, namespace, name, ts: value.ts, op: value.op, rv: value.rv, uid }));
-        this.#dbs.ids.remove(idKey(cluster, uid, value.op, value.rv));
+      if (!doomed.length) continue;
+      const survivor = gone ? undefined : old.at(-1)!;
+      if (survivor && survivor.value.obj === undefined) {
+        this.#reencode(survivor, this.#chain.objectOf(survivor.key, survivor.value), undefined);
+      }
+      for (const e of doomed) {
+        this.#dbs.rev.remove(e.key);
+        this.#dbs.feed.remove(feedKeyOfRev(e.key));
+        this.#dbs.ids.remove(idKey(String(lk[0]), uid, e.value.op, String(e.value.rv ?? e.key[6])));
         removed++;
       }
-      if (gone) {
-        const remaining = [...this.#dbs.rev.getRange(prefixRange([cluster, gk, namespace, name]))].some((e) => e.value.uid === uid);
-        if (!remaining) {
-          this.#dbs.life.remove(key);
-          for (const b of this.#dbs.bases.getKeys(prefixRange([cluster, uid]))) this.#dbs.bases.remove(b);
-        }
-      }
+      if (gone && ![...this.#dbs.rev.getRange(prefixRange(lk.slice(0, 4)))].some((e) => e.key[7] === uid)) this.#dbs.life.remove(lk);
     }
-    this.#bases.clear();
+    this.#latest.clear();
     return removed;
   }
 }
 
-function reverse(r: { start: Key; end: Key }): { start: Key; end: Key; reverse: true } {
-  return { start: r.end, end: r.start, reverse: true };
+function partsOf(r: ChangeRecord) {
+  return { cluster: r.cluster, gk: groupKind(r.group, r.kind), namespace: r.namespace, name: r.name, ts: r.ts, op: r.op, rv: r.resourceVersion, uid: r.uid };
 }

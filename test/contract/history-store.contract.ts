@@ -172,6 +172,45 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect(back.map((r) => r.object)).toEqual(records.map((r) => r.object));
     });
 
+    it('returns every object exactly whatever order its revisions arrive in', async () => {
+      const records: ChangeRecord[] = [];
+      let obj = pod('orders-1', 'uid-1', '1');
+      for (let i = 1; i <= 60; i++) {
+        obj = structuredClone(obj);
+        (obj.metadata as Record<string, unknown>).resourceVersion = String(i);
+        (obj.status as Record<string, unknown>).restarts = i;
+        (obj.status as Record<string, unknown>).phase = i % 3 ? 'Running' : 'Pending';
+        records.push(rec({ rv: String(i), ts: T0 + i * SEC, object: obj }));
+      }
+      // A fixed shuffle: late arrivals land inside existing chains and before their successors.
+      const order = records.map((_, i) => (i * 37) % records.length);
+      for (let i = 0; i < order.length; i += 7) await store.append(order.slice(i, i + 7).map((j) => records[j]!));
+      await store.append([records[5]!, records[50]!]); // duplicates change nothing
+      const back = await revs();
+      expect(back.map((r) => r.resourceVersion)).toEqual(records.map((r) => r.resourceVersion));
+      expect(back.map((r) => r.object)).toEqual(records.map((r) => r.object));
+    });
+
+    it('moves a revision when the audit time puts it before a watched predecessor', async () => {
+      // The watch saw rv 2 late (observation time); the audit says rv 3 happened before that.
+      const o = (rv: string, phase: string) => pod('orders-1', 'uid-1', rv, { status: { phase } });
+      await store.append([
+        rec({ rv: '1', ts: T0, op: 'ADDED', object: o('1', 'Pending') }),
+        rec({ rv: '2', ts: T0 + 5 * SEC, object: o('2', 'Running') }),
+        rec({ rv: '3', ts: T0 + 6 * SEC, object: o('3', 'Failed') }),
+      ]);
+      await store.append([rec({ rv: '2', ts: T0 + 1 * SEC, source: 'audit', object: o('2', 'Running'), actor: { username: 'kubelet' } })]);
+      const back = await revs();
+      expect(back.map((r) => [r.resourceVersion, r.ts, (r.object!.status as { phase: string }).phase])).toEqual([
+        ['1', T0, 'Pending'], ['2', T0 + SEC, 'Running'], ['3', T0 + 6 * SEC, 'Failed'],
+      ]);
+      // A later audit record whose time precedes rv 1's changes the order of the chain itself.
+      await store.append([rec({ rv: '3', ts: T0 - SEC, source: 'audit', object: o('3', 'Failed') })]);
+      expect((await revs()).map((r) => [r.resourceVersion, (r.object!.status as { phase: string }).phase])).toEqual([
+        ['3', 'Failed'], ['1', 'Pending'], ['2', 'Running'],
+      ]);
+    });
+
     it('knows its clusters and the kinds seen', async () => {
       await store.append([rec({ ts: T0 }), rec({ ts: T0 + 5 * SEC, rv: '200', cluster: 'c2' }), rec({ ts: T0 + 9 * SEC, rv: '300' })]);
       const clusters = (await store.clusters()).sort((a, b) => a.name.localeCompare(b.name));

@@ -1,0 +1,124 @@
+/**
+ * Benchmark of the history core on the embedded store (issue 2):
+ *   audit ingest (records/s, MB/s, and the ratio to bare JSON.parse of the same input, measured
+ *   interleaved in this process), object-as-of-T latency, namespace-list-as-of-T latency for a
+ *   3,000-Pod namespace, and stored bytes per revision for status-only churn.
+ * Run: node bench/history.ts [--records 1000000] [--pods 50000] [--out bench/results/history.md]
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createHistoryQueries } from '../core/queries.ts';
+import { AuditSink } from '../ingester/audit-sink.ts';
+import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
+import { prng, workload, type PodRef } from './lib/generate.ts';
+import { args, fmt, lmdbBytes, summary } from './lib/stats.ts';
+
+const a = args(process.argv.slice(2));
+const RECORDS = Number(a.records ?? 1_000_000);
+const PODS = Number(a.pods ?? 50_000);
+const BIG = Math.min(3000, PODS);
+const DIR = a.dir ?? join('bench', '.data', 'history');
+const SPAN = 24 * 3600e6;
+
+rmSync(DIR, { recursive: true, force: true });
+mkdirSync(DIR, { recursive: true });
+const store = LmdbHistoryStore.open({ path: DIR });
+const sink = new AuditSink({ writer: { write: async (r) => void (await store.append(r)) }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
+const storedBytes = () => Object.entries(store.dbs).filter(([k]) => k !== 'root').reduce((n, [, db]) => n + lmdbBytes(db as never), 0);
+
+let parseMs = 0;
+let ingestMs = 0;
+let inputBytes = 0;
+let records = 0;
+let rawObjectBytes = 0;
+let churnRawBytes = 0;
+let bytesAfterCreate = 0;
+let t0 = 0;
+let tEnd = 0;
+const gen = workload({ pods: PODS, records: RECORDS, namespaces: 47, bigNamespacePods: BIG, seed: 7, spanMicros: SPAN }, 400);
+const started = performance.now();
+let pods: PodRef[] = [];
+for (let i = 0; ; i++) {
+  const next = gen.next();
+  if (next.done) {
+    pods = next.value;
+    break;
+  }
+  const { text, count, lastMicros } = next.value;
+  // Untimed: raw object sizes for the storage ratio.
+  const items = (JSON.parse(text) as { items: { responseObject: unknown }[] }).items;
+  const raw = items.reduce((n, e) => n + JSON.stringify(e.responseObject).length, 0);
+  rawObjectBytes += raw;
+  if (records >= PODS) churnRawBytes += raw;
+  if (records < PODS && records + count >= PODS) bytesAfterCreate = -1; // measured after this batch
+  const parseOnce = () => {
+    const s = performance.now();
+    JSON.parse(text);
+    parseMs += performance.now() - s;
+  };
+  const ingestOnce = async () => {
+    const s = performance.now();
+    await sink.ingestList(JSON.parse(text));
+    ingestMs += performance.now() - s;
+  };
+  if (i % 2) { parseOnce(); await ingestOnce(); } else { await ingestOnce(); parseOnce(); }
+  if (bytesAfterCreate === -1) bytesAfterCreate = storedBytes();
+  inputBytes += text.length;
+  records += count;
+  if (!t0) t0 = lastMicros;
+  tEnd = lastMicros;
+  if (i % 250 === 0) process.stderr.write(`\r${records.toLocaleString()} records…`);
+}
+const wallS = (performance.now() - started) / 1000;
+process.stderr.write('\n');
+const totalStored = storedBytes();
+const perDb = Object.entries(store.dbs).filter(([k]) => k !== 'root').map(([k, db]) => `${k} ${fmt(lmdbBytes(db as never) / 2 ** 20, 1)} MiB`).join(', ');
+
+const queries = createHistoryQueries({ store });
+const rand = prng(99);
+const objectSamples: number[] = [];
+for (let i = 0; i < 10_000; i++) {
+  const p = pods[Math.floor(rand() * pods.length)]!;
+  const at = t0 + Math.floor(rand() * (tEnd - t0)) + SPAN / 20;
+  const s = performance.now();
+  await queries.objectAt({ kind: 'pods', namespace: p.ns, name: p.name, at: Math.min(at, tEnd) });
+  objectSamples.push(performance.now() - s);
+}
+const listSamples: number[] = [];
+let listed = 0;
+for (let i = 0; i < 20; i++) {
+  const at = tEnd - Math.floor(rand() * (tEnd - t0) * 0.9);
+  const s = performance.now();
+  listed = (await queries.listAt({ kind: 'pods', namespace: 'big', at })).items.length;
+  listSamples.push(performance.now() - s);
+}
+await store.close();
+
+const obj = summary(objectSamples);
+const list = summary(listSamples);
+const ingestS = ingestMs / 1000;
+const ratio = parseMs / ingestMs;
+const churnRevisions = records - PODS;
+const perChurn = (totalStored - bytesAfterCreate) / churnRevisions;
+const rawPerChurn = churnRawBytes / churnRevisions;
+const lines = [
+  `# History core benchmark (embedded store)`,
+  ``,
+  `Command: \`node bench/history.ts --records ${RECORDS} --pods ${PODS}\` (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, 2-core shared machine).`,
+  `Input: ${records.toLocaleString()} audit events (RequestResponse, Pods ${fmt(rawObjectBytes / records / 1024, 1)} KB average) over ${PODS.toLocaleString()} Pods in 48 namespaces (one of ${BIG.toLocaleString()} Pods), 24 h of history, batches of 400 events as the apiserver's webhook sends them; ${fmt(inputBytes / 2 ** 20, 0)} MiB of JSON. Wall time ${fmt(wallS, 0)} s.`,
+  ``,
+  `| measure | result | target |`,
+  `|---|---|---|`,
+  `| audit ingest (parse, convert, store durably) | ${fmt(records / ingestS, 0)} records/s, ${fmt(inputBytes / 2 ** 20 / ingestS, 1)} MiB/s | |`,
+  `| bare \`JSON.parse\` of the same batches (same run, interleaved) | ${fmt(records / (parseMs / 1000), 0)} records/s, ${fmt(inputBytes / 2 ** 20 / (parseMs / 1000), 1)} MiB/s | |`,
+  `| ratio ingest / JSON.parse | **${fmt(ratio, 2)}** | >= 0.5 |`,
+  `| object as of T (${obj.n.toLocaleString()} random Pods and times) | p50 ${fmt(obj.p50, 3)} ms, **p99 ${fmt(obj.p99, 3)} ms**, max ${fmt(obj.max, 1)} ms | p99 <= 5 ms |`,
+  `| namespace list as of T, ${listed.toLocaleString()} Pods (${list.n} random times) | p50 ${fmt(list.p50, 0)} ms, **p99 ${fmt(list.p99, 0)} ms** | <= 300 ms |`,
+  `| stored bytes per status-only revision (all LMDB pages: revisions, feed, indexes) | ${fmt(perChurn, 0)} B vs ${fmt(rawPerChurn, 0)} B raw JSON = **${fmt((100 * perChurn) / rawPerChurn, 1)}%** | <= 20% |`,
+  `| whole store (${perDb}) | ${fmt(totalStored / 2 ** 20, 0)} MiB for ${records.toLocaleString()} revisions = ${fmt(totalStored / records, 0)} B each (${fmt((100 * totalStored) / rawObjectBytes, 1)}% of raw) | |`,
+  ``,
+];
+const out = lines.join('\n');
+process.stdout.write(out);
+if (a.out) writeFileSync(a.out, out);
