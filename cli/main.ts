@@ -40,6 +40,7 @@ Usage:
   kubetime graph KIND/NAME [-n NS] --at T [--hops N]
   kubetime changes --from T --to T [-n NS] [--kind K] [--name N] [--actor U]
   kubetime events --from T --to T [-n NS] [--kind K] [--name N]
+  kubetime clusters
   kubetime migrate | snapshot | restore --from URL | verify
 
 Times: RFC 3339, now, or now-<n><s|m|h|d>. Query commands talk to --server
@@ -47,7 +48,6 @@ Times: RFC 3339, now, or now-<n><s|m|h|d>. Query commands talk to --server
 variables (README.md).
 `;
 
-const CLIENT_COMMANDS = new Set(['get', 'history', 'diff', 'graph', 'changes', 'events']);
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
@@ -126,9 +126,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.out(USAGE);
       return command ? 0 : 2;
     }
-    if (CLIENT_COMMANDS.has(command)) {
-      const { runClientCommand } = await import('./client/index.ts');
-      return await runClientCommand(argv, { stdout: io.out, stderr: io.err, server: process.env.KUBETIME_SERVER, fetch });
+    const client = await import('./client/index.ts');
+    if ((client.CLIENT_COMMANDS as readonly string[]).includes(command)) {
+      // Only the server URL comes from the configuration here; a bad unrelated variable must not stop a query.
+      const server = process.env.KUBETIME_SERVER ? loadConfig({ KUBETIME_SERVER: process.env.KUBETIME_SERVER }).server : undefined;
+      return await client.runClientCommand(argv, { stdout: io.out, stderr: io.err, server, fetch });
     }
     switch (command) {
       case 'serve': return await runServe(rest, io);

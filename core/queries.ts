@@ -35,13 +35,17 @@ function encodeContinue(at: number, ns: string, name: string): string {
   return Buffer.from(JSON.stringify([at, ns, name])).toString('base64url');
 }
 
-function decodeContinue(token: string, at: number): [string, string] {
+/**
+ * A continue token carries the `at` of its first page (as a Kubernetes continue token carries its
+ * snapshot), so `at=now` pages stay one consistent list; the request's own `at` is then ignored.
+ */
+function decodeContinue(token: string): { at: number; after: [string, string] } {
   try {
     const [t, ns, name] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [number, string, string];
-    if (t !== at || typeof ns !== 'string' || typeof name !== 'string') throw new Error('mismatch');
-    return [ns, name];
+    if (!Number.isSafeInteger(t) || typeof ns !== 'string' || typeof name !== 'string') throw new Error('malformed');
+    return { at: t, after: [ns, name] };
   } catch {
-    throw invalidArgument('continue', 'not a token from a previous page of this query (same kind, namespace, selectors and at)');
+    throw invalidArgument('continue', 'not a token from a previous page of this list');
   }
 }
 
@@ -74,24 +78,25 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     const cluster = await scope.cluster(r.cluster);
     const kind = await scope.kind(cluster, r.kind);
     const namespace = scope.namespaceFor(kind, r.namespace, false);
-    await scope.checkHorizon(cluster, r.at, 'at');
+    const page = r.continue ? decodeContinue(r.continue) : undefined;
+    const at = page?.at ?? r.at;
+    await scope.checkHorizon(cluster, at, 'at');
     const labels = labelSelector(r.labelSelector ?? '');
     const fields = fieldSelector(r.fieldSelector ?? '');
-    const after = r.continue ? decodeContinue(r.continue, r.at) : undefined;
     const limit = r.limit ?? Number.POSITIVE_INFINITY;
-    const revs = await scope.objectsAt({ cluster, gk: kind.gk, namespace, at: r.at, after });
+    const revs = await scope.objectsAt({ cluster, gk: kind.gk, namespace, at, after: page?.after });
     const items: KubeObject[] = [];
     let token: string | undefined;
     for (const rev of revs) {
       if (!labels(rev.object!) || !fields(rev.object!)) continue;
       if (items.length === limit) {
         const last = items.at(-1)!.metadata as { namespace?: string; name: string };
-        token = encodeContinue(r.at, last.namespace ?? '', last.name);
+        token = encodeContinue(at, last.namespace ?? '', last.name);
         break;
       }
       items.push(rev.object!);
     }
-    return { cluster, at: r.at, items, ...(token ? { continue: token } : {}) };
+    return { cluster, at, items, ...(token ? { continue: token } : {}) };
   }
 
   return {

@@ -9,10 +9,11 @@ describe('time', () => {
     expect(parseRfc3339('2026-01-10T12:05:00.123+02:00')).toBe(Date.UTC(2026, 0, 10, 10, 5, 0, 123) * 1000);
     expect(parseRfc3339('2026-01-10T10:05:00.123456Z')! % 1_000_000).toBe(123456);
     expect(parseRfc3339('2026-01-10T10:05:00.123456789Z')! % 1_000_000).toBe(123456);
+    expect(new Date(parseRfc3339('0075-01-01T00:00:00Z')! / 1000).getUTCFullYear()).toBe(75);
   });
 
   it('rejects malformed and impossible dates', () => {
-    for (const bad of ['2026-01-10', '2026-02-30T00:00:00Z', '2026-01-10T25:00:00Z', '2026-01-10T10:05:00', 'yesterday', '']) {
+    for (const bad of ['2026-01-10', '2026-02-30T00:00:00Z', '2025-02-29T00:00:00Z', '2026-01-10T25:00:00Z', '2026-01-10T10:05:00', 'yesterday', '']) {
       expect(parseRfc3339(bad), bad).toBeUndefined();
     }
   });

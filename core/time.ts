@@ -17,7 +17,9 @@ export function parseRfc3339(text: string): Micros | undefined {
   const m = RFC3339.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = '', zone] = m;
-  const base = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!);
+  const date = new Date(Date.UTC(2000, +mo! - 1, +d!, +h!, +mi!, +s!));
+  date.setUTCFullYear(+y!); // Date.UTC reads years 0–99 as 1900–1999
+  const base = date.getTime();
   if (Number.isNaN(base)) return undefined;
   const check = new Date(base);
   if (check.getUTCDate() !== +d! || check.getUTCMonth() !== +mo! - 1 || +h! > 23 || +mi! > 59 || +s! > 60) {
