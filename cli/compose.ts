@@ -12,6 +12,7 @@ import type { HistoryQueries } from '../core/query-types.ts';
 import { systemClock, type Clock } from '../core/time.ts';
 import { buildServer, MetricsRegistry, type HistoryServer } from '../history-api/index.ts';
 import { AuditSink } from '../ingester/audit-sink.ts';
+import { IngestMetrics, SpoolingWriter, toPrometheusText, WritePipeline } from '../ingester/index.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import type { Config } from './config.ts';
 
@@ -20,10 +21,15 @@ export interface App {
   logger: Logger;
   clock: Clock;
   store: HistoryStore;
-  writer: ChangeWriter;
+  writer: ChangeWriter & { settled?(): Promise<void> };
+  ingestMetrics: IngestMetrics;
   queries: HistoryQueries;
   sink: AuditSink;
   metrics: MetricsRegistry;
+  /** The kind of a (group, resource), from the watched cluster's discovery when there is one. */
+  kindForResource?: (group: string, resource: string) => string | undefined;
+  /** The history API's URL once listening. */
+  address?: string;
   /** Everything to stop on shutdown, last started first. */
   closers: (() => Promise<void>)[];
 }
@@ -64,16 +70,36 @@ function kindLookup(store: HistoryStore, cluster: string): (group: string, resou
   };
 }
 
-export async function createApp(config: Config, opts: { logger?: Logger; clock?: Clock; writer?: (store: HistoryStore) => ChangeWriter } = {}): Promise<App> {
+/**
+ * Every record — watched, audited or imported — goes through one WritePipeline (batching,
+ * backpressure) into one SpoolingWriter (the store, or the local spool while the store is
+ * unavailable), so a write resolves only when durable and a store outage loses nothing.
+ */
+async function createWriter(config: Config, store: HistoryStore, logger: Logger, metrics: IngestMetrics) {
+  const spool = await SpoolingWriter.open({ store, dir: join(config.dataDir, 'spool'), logger: logger.child({ component: 'spool' }), metrics });
+  const pipeline = new WritePipeline({ sink: spool, metrics, logger: logger.child({ component: 'pipeline' }) });
+  return { pipeline, close: async () => { await pipeline.close(); await spool.close(); } };
+}
+
+export async function createApp(config: Config, opts: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
   const store = await openStore(config, logger);
   const cluster = config.cluster ?? 'default';
-  const writer = opts.writer?.(store) ?? { write: async (records) => void (await store.append(records)) };
+  const ingestMetrics = new IngestMetrics();
+  const { pipeline, close } = await createWriter(config, store, logger, ingestMetrics);
   const queries = createHistoryQueries({ store, defaultCluster: cluster });
-  const sink = new AuditSink({ writer, clock, cluster, kindForResource: kindLookup(store, cluster) });
+  const fromStore = kindLookup(store, cluster);
   const metrics = new MetricsRegistry();
-  return { config, logger, clock, store, writer, queries, sink, metrics, closers: [() => store.close()] };
+  metrics.addSource(() => toPrometheusText(ingestMetrics.collect()));
+  const app: App = {
+    config, logger, clock, store, writer: pipeline, ingestMetrics, queries, metrics,
+    sink: undefined as unknown as AuditSink,
+    closers: [() => store.close(), close],
+  };
+  // CRD kinds for audit events: what the watched cluster serves, else what the store has seen.
+  app.sink = new AuditSink({ writer: pipeline, clock, cluster, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });
+  return app;
 }
 
 export function createServer(app: App): HistoryServer {

@@ -7,6 +7,8 @@ import { isKubetimeError } from '../core/errors.ts';
 import { loadConfig, type Config, type Flags } from './config.ts';
 import { createApp, createServer, shutdown, type App } from './compose.ts';
 import { importAuditLogs } from '../ingester/audit-import.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { clusterNameOf, loadKubeConfig, startWatching } from './watch.ts';
 
 const COMMON: NonNullable<ParseArgsConfig['options']> = {
   'data-dir': { type: 'string' },
@@ -67,16 +69,16 @@ async function runUntilSignal(app: App, io: Io): Promise<number> {
   return 0;
 }
 
-export async function serve(config: Config, io: Io, extra: { demo?: boolean } = {}): Promise<App> {
+/** Starts store, pipeline, API (and the watch when `kubeconfig` is given) in one process. */
+export async function serve(config: Config, io: Io, kubeconfig?: KubeConfig): Promise<App> {
+  if (kubeconfig && !config.cluster) config = Object.freeze({ ...config, cluster: clusterNameOf(kubeconfig) });
   const app = await createApp(config);
   const server = createServer(app);
   app.closers.push(() => server.close());
   const address = await server.listen({ port: config.port, host: config.host });
+  app.address = address;
   app.logger.info({ address, store: config.store, dataDir: config.dataDir }, 'history API listening');
-  if (config.watch && !extra.demo) {
-    const { startWatching } = await import('./watch.ts');
-    await startWatching(app);
-  }
+  if (kubeconfig) await startWatching(app, kubeconfig);
   const { startCompactor } = await import('./compactor.ts').catch(() => ({ startCompactor: undefined }));
   if (startCompactor) await startCompactor(app);
   io.err(`kubetime: serving on ${address} (store: ${config.store}${config.store === 'cassandra' ? '' : `, ${config.dataDir}`})\n`);
@@ -103,7 +105,9 @@ async function runImport(argv: string[], io: Io): Promise<number> {
 
 async function runServe(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, SERVE);
-  const app = await serve(loadConfig(process.env, values as Flags), io);
+  const config = loadConfig(process.env, values as Flags);
+  const kc = config.watch ? loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context }) : undefined;
+  const app = await serve(config, io, kc);
   return runUntilSignal(app, io);
 }
 

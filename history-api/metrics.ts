@@ -175,6 +175,12 @@ export class Histogram extends Metric<HistogramSeries> {
 /** Holds every metric of the process and renders them for /metrics. */
 export class MetricsRegistry {
   private readonly metrics = new Map<string, Counter | Gauge | Histogram>();
+  private readonly sources: (() => string)[] = [];
+
+  /** Adds metrics another component renders itself (Prometheus text, e.g. the ingester's). */
+  addSource(render: () => string): void {
+    this.sources.push(render);
+  }
 
   counter(opts: MetricOptions): Counter {
     return this.register(opts, 'counter', () => new Counter(opts));
@@ -192,7 +198,8 @@ export class MetricsRegistry {
     for (const m of this.metrics.values()) {
       lines.push(`# HELP ${m.name} ${escapeHelp(m.help)}`, `# TYPE ${m.name} ${m.type}`, ...m.samples());
     }
-    return lines.length ? lines.join('\n') + '\n' : '';
+    const own = lines.length ? lines.join('\n') + '\n' : '';
+    return own + this.sources.map((render) => render()).filter(Boolean).map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
   }
 
   private register<M extends Counter | Gauge | Histogram>(opts: MetricOptions, type: MetricType, make: () => M): M {

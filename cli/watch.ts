@@ -1,0 +1,43 @@
+/**
+ * `kubetime serve` without --no-watch: list+watch every resource of the kubeconfig's cluster
+ * (ingester/), writing through the app's pipeline. The audit sink learns CRD kinds from it.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubetimeError } from '../core/errors.ts';
+import { ClientNodeKubeApi, startIngester, type Ingester } from '../ingester/index.ts';
+import type { App } from './compose.ts';
+
+export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
+    if (opts.context) kc.setCurrentContext(opts.context);
+  } catch (e) {
+    throw new KubetimeError('INVALID_ARGUMENT', `kubeconfig: cannot load ${opts.kubeconfig ?? 'the default kubeconfig'}${opts.context ? ` (context ${opts.context})` : ''}`, { param: 'kubeconfig' }, { cause: e });
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new KubetimeError('INVALID_ARGUMENT', 'kubeconfig: no current cluster; pass --kubeconfig / --context, or --no-watch to run without one', { param: 'kubeconfig' });
+  }
+  return kc;
+}
+
+/** A cluster name from a kubeconfig context, shaped as config's cluster names are. */
+export function clusterNameOf(kc: KubeConfig): string {
+  const name = kc.getCurrentContext().toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  return name || 'default';
+}
+
+export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester> {
+  const ingester = startIngester({
+    api: new ClientNodeKubeApi({ kubeConfig: kc }),
+    cluster: app.config.cluster ?? clusterNameOf(kc),
+    writer: app.writer,
+    store: app.store,
+    logger: app.logger.child({ component: 'ingester' }),
+    metrics: app.ingestMetrics,
+  });
+  app.closers.push(() => ingester.stop());
+  app.kindForResource = (group, resource) => ingester.kindForResource(group, resource);
+  return ingester;
+}
