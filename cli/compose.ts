@@ -3,7 +3,7 @@
  * sink and the HTTP server from the frozen configuration; every other module receives what it
  * needs from here.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { ChangeWriter, HistoryStore } from '../core/ports.ts';
@@ -109,6 +109,9 @@ export function createServer(app: App): HistoryServer {
     logger: app.logger,
     metrics: app.metrics,
     auditToken: app.config.auditToken,
+    ...(app.config.tlsCertFile && app.config.tlsKeyFile
+      ? { https: { cert: readFileSync(app.config.tlsCertFile), key: readFileSync(app.config.tlsKeyFile) } }
+      : {}),
     auditIngest: (body) => app.sink.ingestList(body),
     ready: async () => {
       try {

@@ -36,6 +36,9 @@ export const configSchema = z.object({
   s3Endpoint: z.string().url().optional(),
   snapshotInterval: duration.prefault('15m'),
   auditToken: z.string().min(1).optional(),
+  /** PEM files: serve https (kube-apiserver sends the audit token only over https). */
+  tlsCertFile: z.string().min(1).optional(),
+  tlsKeyFile: z.string().min(1).optional(),
   watch: bool.prefault(true),
   context: z.string().optional(),
   kubeconfig: z.string().optional(),
@@ -66,6 +69,8 @@ function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
     s3Endpoint: env.KUBETIME_S3_ENDPOINT,
     snapshotInterval: env.KUBETIME_SNAPSHOT_INTERVAL,
     auditToken: env.KUBETIME_AUDIT_TOKEN,
+    tlsCertFile: env.KUBETIME_TLS_CERT_FILE,
+    tlsKeyFile: env.KUBETIME_TLS_KEY_FILE,
     watch: env.KUBETIME_WATCH,
     context: env.KUBETIME_CONTEXT,
     kubeconfig: env.KUBECONFIG,
@@ -77,6 +82,7 @@ const FLAG_KEYS: Record<string, string> = {
   port: 'port', host: 'host', 'data-dir': 'dataDir', cluster: 'cluster', 'log-level': 'logLevel',
   store: 'store', snapshots: 'snapshots', 'audit-token': 'auditToken', context: 'context',
   kubeconfig: 'kubeconfig', server: 'server', 'snapshot-interval': 'snapshotInterval',
+  'tls-cert-file': 'tlsCertFile', 'tls-key-file': 'tlsKeyFile',
 };
 
 function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
@@ -95,7 +101,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     if (flags[flag] !== undefined) merged[key] = flags[flag];
   }
   if (flags['no-watch'] === true) merged.watch = false;
-  const parsed = configSchema.safeParse(merged);
+  const parsed = configSchema
+    .refine((c) => !c.tlsCertFile === !c.tlsKeyFile, { message: 'set both or neither of the TLS certificate and key files', path: ['tlsCertFile'] })
+    .safeParse(merged);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
     throw new KubetimeError('INVALID_ARGUMENT', `invalid configuration:\n  ${problems.join('\n  ')}`, { problems });

@@ -28,6 +28,8 @@ const SERVE: NonNullable<ParseArgsConfig['options']> = {
   'audit-token': { type: 'string' },
   snapshots: { type: 'string' },
   'snapshot-interval': { type: 'string' },
+  'tls-cert-file': { type: 'string' },
+  'tls-key-file': { type: 'string' },
 };
 
 export const USAGE = `kubetime — time-travel history for Kubernetes

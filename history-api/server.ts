@@ -32,6 +32,8 @@ export interface ServerDeps {
   auditBodyLimit?: number;
   /** Readiness check for /readyz (e.g. the store answers); absent = always ready. */
   ready?: () => Promise<boolean>;
+  /** Serve https with this PEM certificate and key (both file contents). */
+  https?: { cert: string | Buffer; key: string | Buffer };
   /** The process's metrics registry, shared with the other components; default: a new one. */
   metrics?: MetricsRegistry;
 }
@@ -50,6 +52,8 @@ export function buildServer(deps: ServerDeps): HistoryServer {
     logController: new LogController({ disableRequestLogging: true }),
     // Keep the contract's error shape for errors raised before routing (e.g. a malformed URL).
     frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    // kube-apiserver sends the audit webhook's bearer token only over https.
+    ...(deps.https ? { https: deps.https } : {}),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   // Responses are plain JSON; the zod response schemas document the API (see schemas.ts).
