@@ -1,0 +1,61 @@
+/**
+ * Changes to a Deployment's pod template: a new image (sometimes a bad release that crash-loops
+ * and is rolled back a minute or two later), and `kubectl rollout restart`.
+ */
+import { ACTORS, type Actor } from '../actors.ts';
+import type { Sim } from '../sim.ts';
+import type { AppState } from '../world.ts';
+
+type Obj = Record<string, any>;
+
+function bump(tag: string, rng: Sim['rng']): string {
+  const m = /^v(\d+)\.(\d+)\.(\d+)$/.exec(tag);
+  if (!m) return `${tag}-1`;
+  const [maj, min, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return rng.chance(0.7) ? `v${maj}.${min}.${patch + 1}` : `v${maj}.${min + 1}.0`;
+}
+
+function setImage(sim: Sim, app: AppState, tag: string, actor: Actor): void {
+  app.tag = tag;
+  sim.cluster.update('Deployment.apps', app.namespace, app.name, (o) => {
+    const c = ((o.spec as Obj).template.spec.containers as Obj[])[0]!;
+    c.image = `${app.image}:${tag}`;
+  }, sim.ctx(actor, 'patch'));
+  sim.ctl.syncDeployment(app.key);
+}
+
+/** An app not in the middle of a rollout, or undefined. */
+export function idleApp(sim: Sim): AppState | undefined {
+  const apps = sim.world.liveApps().filter((a) => a.rolloutStartedAt === undefined && !a.badTags.has(a.tag));
+  return apps.length ? sim.rng.pick(apps) : undefined;
+}
+
+/** Releases a new image. A bad one is rolled back (`kubectl rollout undo`) after a while. */
+export function imageRollout(sim: Sim, bad: boolean): boolean {
+  const app = idleApp(sim);
+  if (!app) return false;
+  const tag = bump(app.tag, sim.rng);
+  if (bad) app.badTags.add(tag);
+  setImage(sim, app, tag, sim.rng.chance(0.6) ? ACTORS.ci : ACTORS.alice);
+  if (!bad) {
+    app.goodTag = tag;
+    return true;
+  }
+  sim.after(sim.jitter(60, 150), () => {
+    if (app.deleted || app.tag !== tag) return;
+    setImage(sim, app, app.goodTag, ACTORS.alice);
+  });
+  return true;
+}
+
+/** `kubectl rollout restart`: a new restartedAt annotation on the template. */
+export function rolloutRestart(sim: Sim, app: AppState, actor: Actor): void {
+  if (app.deleted) return;
+  const stamp = new Date(sim.now() / 1000).toISOString().slice(0, 19) + 'Z';
+  app.restartedAt = stamp;
+  sim.tryWrite(() => sim.cluster.update('Deployment.apps', app.namespace, app.name, (o) => {
+    const tpl = (o.spec as Obj).template;
+    tpl.metadata.annotations = { ...tpl.metadata.annotations, 'kubectl.kubernetes.io/restartedAt': stamp };
+  }, sim.ctx(actor, 'patch')));
+  sim.ctl.syncDeployment(app.key);
+}
