@@ -284,7 +284,7 @@ const mapKey = (gk: string, ns: string, name: string): string => `${gk}\u0000${n
  * scope, plus the scope's feed entries in (S, at], each changed name re-read as its latest
  * revision <= at. The work is O(objects of the scope in S + changes of the scope in (S, at]):
  * bounded by the snapshot interval, not by the age of the data. Returns undefined when no
- * snapshot precedes `at` (the caller answers directly).
+ * snapshot precedes `at` or the snapshot cannot be read (the caller answers directly).
  *
  * Exact for every change the store had received when S was taken (manifest.covers); a change
  * with ts <= S that arrived later is seen only by the direct path. One live uid per name is
@@ -297,8 +297,14 @@ export async function listAtFromSnapshot(
   if (!snapshot) return undefined;
   const filter: SnapshotFilter = { gk: o.gk, namespace: o.namespace };
   const state = new Map<string, Revision>();
-  for await (const r of o.index.readObjects(snapshot, filter)) {
-    state.set(mapKey(r.group ? `${r.kind}.${r.group}` : r.kind, r.namespace, r.name), r);
+  try {
+    for await (const r of o.index.readObjects(snapshot, filter)) {
+      state.set(mapKey(r.group ? `${r.kind}.${r.group}` : r.kind, r.namespace, r.name), r);
+    }
+  } catch (e) {
+    // A damaged or vanished snapshot: the direct path still answers (verify reports the damage).
+    if (e instanceof KubetimeError && e.code === 'SNAPSHOT_INVALID') return undefined;
+    throw e;
   }
   const changed = new Map<string, { gk: string; namespace: string; name: string }>();
   let replayed = 0;
