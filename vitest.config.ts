@@ -19,15 +19,17 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'contract', include: ['test/contract/**/*.test.ts'] },
+        test: { name: 'contract', include: ['test/contract/**/*.test.ts'], sequence: { groupOrder: 1 }, fileParallelism: false },
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], fileParallelism: false },
+        // Integration and e2e tests stop and kill the shared real services (fault tests): they run
+        // after the rest, one file at a time.
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 2 } },
       },
       {
         extends: true,
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false, testTimeout: 600_000 },
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false, testTimeout: 600_000, sequence: { groupOrder: 3 } },
       },
     ],
   },

@@ -14,6 +14,9 @@ import { buildServer, MetricsRegistry, type HistoryServer } from '../history-api
 import { AuditSink } from '../ingester/audit-sink.ts';
 import { IngestMetrics, SpoolingWriter, toPrometheusText, WritePipeline } from '../ingester/index.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
+import { Compactor, directorySize, parseRetentionSpec, snapshotStoreFromUrl, DEFAULT_RETENTION } from '../compactor/index.ts';
+import { horizonFor, type SnapshotStore } from '../core/snapshot.ts';
+import { toMillis } from './config.ts';
 import type { Config } from './config.ts';
 
 export interface App {
@@ -26,6 +29,9 @@ export interface App {
   queries: HistoryQueries;
   sink: AuditSink;
   metrics: MetricsRegistry;
+  snapshots: SnapshotStore;
+  /** Built with the app; `serve` starts its schedule, the ops commands run it once. */
+  compactor: Compactor;
   /** The kind of a (group, resource), from the watched cluster's discovery when there is one. */
   kindForResource?: (group: string, resource: string) => string | undefined;
   /** The history API's URL once listening. */
@@ -81,6 +87,11 @@ async function createWriter(config: Config, store: HistoryStore, logger: Logger,
   return { pipeline, close: async () => { await pipeline.close(); await spool.close(); } };
 }
 
+/** The SnapshotStore a URL names, with the S3 settings of the configuration. */
+export function openSnapshots(config: Config, url: string): Promise<SnapshotStore> {
+  return snapshotStoreFromUrl(url, { region: config.s3Region, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
+}
+
 export async function createApp(config: Config, opts: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
@@ -88,14 +99,29 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   const cluster = config.cluster ?? 'default';
   const ingestMetrics = new IngestMetrics();
   const { pipeline, close } = await createWriter(config, store, logger, ingestMetrics);
-  const queries = createHistoryQueries({ store, defaultCluster: cluster });
+  const snapshots = await openSnapshots(config, config.snapshots);
+  const compactor = new Compactor({
+    store, snapshots, clock, logger: logger.child({ component: 'compactor' }),
+    interval: config.snapshotInterval * 1000,
+    retention: config.retention ? parseRetentionSpec(config.retention, 'KUBETIME_RETENTION') : DEFAULT_RETENTION,
+    ...(config.diskBudget ? { diskBudget: { bytes: config.diskBudget, usage: () => directorySize(config.dataDir) } } : {}),
+  });
+  const queries = createHistoryQueries({
+    store, defaultCluster: cluster,
+    horizon: async (c, scope) => {
+      const state = await compactor.catalog.retention(c);
+      // The change feed across kinds is not cut short by the (shorter) retention of Events.
+      if (state && scope.gk === undefined) return horizonFor({ ...state, horizons: state.horizons.filter((h) => !h.gk.startsWith('Event')) }, scope);
+      return horizonFor(state, scope);
+    },
+  });
   const fromStore = kindLookup(store, cluster);
   const metrics = new MetricsRegistry();
   metrics.addSource(() => toPrometheusText(ingestMetrics.collect()));
   const app: App = {
-    config, logger, clock, store, writer: pipeline, ingestMetrics, queries, metrics,
+    config, logger, clock, store, writer: pipeline, ingestMetrics, queries, metrics, snapshots, compactor,
     sink: undefined as unknown as AuditSink,
-    closers: [() => store.close(), close],
+    closers: [() => store.close(), close, () => compactor.stop()],
   };
   // CRD kinds for audit events: what the watched cluster serves, else what the store has seen.
   app.sink = new AuditSink({ writer: pipeline, clock, cluster, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });

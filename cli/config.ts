@@ -9,6 +9,11 @@ import { KubetimeError } from '../core/errors.ts';
 
 const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 30s, 15m, 2h or 1d').transform(toMillis);
 
+export function toBytes(text: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi|Ti)?$/.exec(text)!;
+  return Number(m[1]) * 1024 ** (m[2] ? ['Ki', 'Mi', 'Gi', 'Ti'].indexOf(m[2]) + 1 : 0);
+}
+
 export function toMillis(text: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
   const unit = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
@@ -34,7 +39,12 @@ export const configSchema = z.object({
   }),
   snapshots: z.string().optional(),
   s3Endpoint: z.string().url().optional(),
+  s3Region: z.string().min(1).prefault('us-east-1'),
   snapshotInterval: duration.prefault('15m'),
+  /** Retention rules, first match wins: `events=1d,*\/kube-system=7d,*=30d` (compactor/retention.ts). */
+  retention: z.string().min(1).optional(),
+  /** Disk budget of the data dir, e.g. `50Gi`: a warning from 80%, an error past it. */
+  diskBudget: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)?$/, 'bytes, optionally with Ki, Mi, Gi or Ti').transform(toBytes).optional(),
   auditToken: z.string().min(1).optional(),
   /** PEM files: serve https (kube-apiserver sends the audit token only over https). */
   tlsCertFile: z.string().min(1).optional(),
@@ -45,7 +55,8 @@ export const configSchema = z.object({
   server: z.string().url().default('http://127.0.0.1:8080'),
 });
 
-export type Config = Readonly<z.infer<typeof configSchema>>;
+/** The parsed configuration; `snapshots` always has its default by then. */
+export type Config = Readonly<z.infer<typeof configSchema> & { snapshots: string }>;
 
 /** Flags a command accepted (already parsed by node:util parseArgs), by config key. */
 export type Flags = Partial<Record<string, string | boolean | undefined>>;
@@ -68,6 +79,9 @@ function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
     snapshots: env.KUBETIME_SNAPSHOTS,
     s3Endpoint: env.KUBETIME_S3_ENDPOINT,
     snapshotInterval: env.KUBETIME_SNAPSHOT_INTERVAL,
+    retention: env.KUBETIME_RETENTION,
+    diskBudget: env.KUBETIME_DISK_BUDGET,
+    s3Region: env.AWS_REGION,
     auditToken: env.KUBETIME_AUDIT_TOKEN,
     tlsCertFile: env.KUBETIME_TLS_CERT_FILE,
     tlsKeyFile: env.KUBETIME_TLS_KEY_FILE,
@@ -82,7 +96,7 @@ const FLAG_KEYS: Record<string, string> = {
   port: 'port', host: 'host', 'data-dir': 'dataDir', cluster: 'cluster', 'log-level': 'logLevel',
   store: 'store', snapshots: 'snapshots', 'audit-token': 'auditToken', context: 'context',
   kubeconfig: 'kubeconfig', server: 'server', 'snapshot-interval': 'snapshotInterval',
-  'tls-cert-file': 'tlsCertFile', 'tls-key-file': 'tlsKeyFile',
+  'tls-cert-file': 'tlsCertFile', 'tls-key-file': 'tlsKeyFile', retention: 'retention', 'disk-budget': 'diskBudget',
 };
 
 function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {

@@ -30,6 +30,8 @@ const SERVE: NonNullable<ParseArgsConfig['options']> = {
   'snapshot-interval': { type: 'string' },
   'tls-cert-file': { type: 'string' },
   'tls-key-file': { type: 'string' },
+  retention: { type: 'string' },
+  'disk-budget': { type: 'string' },
 };
 
 export const USAGE = `kubetime — time-travel history for Kubernetes
@@ -81,8 +83,7 @@ export async function serve(config: Config, io: Io, kubeconfig?: KubeConfig): Pr
   app.address = address;
   app.logger.info({ address, store: config.store, dataDir: config.dataDir }, 'history API listening');
   if (kubeconfig) await startWatching(app, kubeconfig);
-  const { startCompactor } = await import('./compactor.ts').catch(() => ({ startCompactor: undefined }));
-  if (startCompactor) await startCompactor(app);
+  app.compactor.start();
   io.err(`kubetime: serving on ${address} (store: ${config.store}${config.store === 'cassandra' ? '' : `, ${config.dataDir}`})\n`);
   return app;
 }

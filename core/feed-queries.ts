@@ -22,7 +22,7 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
       const cluster = await scope.cluster(r.cluster);
       const kind = r.kind ? await scope.kind(cluster, r.kind) : undefined;
       const namespace = kind ? scope.namespaceFor(kind, r.namespace, false) : r.namespace || undefined;
-      await scope.checkHorizon(cluster, r.from, 'from');
+      await scope.checkHorizon(cluster, r.from, 'from', { gk: kind?.gk, namespace });
       const limit = r.limit ?? DEFAULT_FEED_LIMIT;
       const items: Q.ChangeItem[] = [];
       for await (const e of scope.store.feed({ cluster, from: r.from, to: r.to, order: 'desc', gk: kind?.gk, namespace, name: r.name || undefined })) {
@@ -43,7 +43,7 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
       checkWindow(r.from, r.to);
       const cluster = await scope.cluster(r.cluster);
       const about = r.kind ? await scope.kind(cluster, r.kind) : undefined;
-      await scope.checkHorizon(cluster, r.from, 'from');
+      await scope.checkHorizon(cluster, r.from, 'from', { gk: 'Event', namespace: r.namespace || undefined });
       const latest = new Map<string, FeedEntry>();
       for await (const e of scope.store.feed({ cluster, from: r.from, to: r.to, order: 'asc', gk: 'Event', namespace: r.namespace || undefined })) {
         latest.set(e.uid, e); // the Event's last revision within the window

@@ -80,7 +80,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     const namespace = scope.namespaceFor(kind, r.namespace, false);
     const page = r.continue ? decodeContinue(r.continue) : undefined;
     const at = page?.at ?? r.at;
-    await scope.checkHorizon(cluster, at, 'at');
+    await scope.checkHorizon(cluster, at, 'at', { gk: kind.gk, namespace });
     const labels = labelSelector(r.labelSelector ?? '');
     const fields = fieldSelector(r.fieldSelector ?? '');
     const limit = r.limit ?? Number.POSITIVE_INFINITY;
@@ -102,7 +102,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
   return {
     async objectAt(r) {
       const { cluster, kind, key } = await objectKey(r);
-      await scope.checkHorizon(cluster, r.at, 'at');
+      await scope.checkHorizon(cluster, r.at, 'at', key);
       const rev = await scope.stateAt(key, r.at);
       if (!rev) throw await notFound(key, kind.kind, r.at);
       return { cluster, at: r.at, object: rev.object!, revision: revisionInfo(rev) };
@@ -112,7 +112,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
 
     async history(r) {
       const { cluster, key } = await objectKey(r);
-      if (r.from !== undefined) await scope.checkHorizon(cluster, r.from, 'from');
+      if (r.from !== undefined) await scope.checkHorizon(cluster, r.from, 'from', key);
       const limit = r.limit ?? DEFAULT_LIMIT;
       const revs = await all(scope.store.revisions({ key, from: r.from, to: r.to, order: 'asc', limit }));
       const prevByUid = new Map<string, Revision>();
@@ -134,7 +134,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     async diffObject(r) {
       if (r.from > r.to) throw invalidArgument('from', 'must not be after to');
       const { cluster, kind, key } = await objectKey(r);
-      await scope.checkHorizon(cluster, r.from, 'from');
+      await scope.checkHorizon(cluster, r.from, 'from', key);
       const [before, after] = await Promise.all([scope.stateAt(key, r.from), scope.stateAt(key, r.to)]);
       if (!before && !after) throw await notFound(key, kind.kind, r.to);
       const patch = patchBetween(before?.object ?? null, after?.object ?? null, r.raw);
@@ -172,7 +172,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
       const hops = r.hops ?? 2;
       if (!Number.isInteger(hops) || hops < 0 || hops > MAX_HOPS) throw invalidArgument('hops', `must be an integer from 0 to ${MAX_HOPS}`);
       const { cluster, kind, key } = await objectKey(r);
-      await scope.checkHorizon(cluster, r.at, 'at');
+      await scope.checkHorizon(cluster, r.at, 'at', key);
       const start = await scope.stateAt(key, r.at);
       if (!start) throw await notFound(key, kind.kind, r.at);
       const objects = await graphObjectsAt(scope, cluster, key.namespace, r.at, start);

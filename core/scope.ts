@@ -6,7 +6,7 @@ import { KubetimeError, invalidArgument } from './errors.ts';
 import { resolveKind, type ResolvedKind } from './kinds.ts';
 import type { HistoryStore, Lifetime, Revision } from './ports.ts';
 import type { ObjectKey } from './record.ts';
-import type { Micros } from './time.ts';
+import { formatTime, type Micros } from './time.ts';
 
 export interface ScopeOptions {
   store: HistoryStore;
@@ -16,7 +16,7 @@ export interface ScopeOptions {
    * The oldest time still answerable for a cluster (retention horizon, compactor/), if any;
    * a query before it gets HISTORY_EXPIRED.
    */
-  horizon?: (cluster: string) => Promise<Micros | undefined>;
+  horizon?: (cluster: string, scope: { gk?: string; namespace?: string }) => Promise<Micros | undefined>;
 }
 
 export async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -63,10 +63,11 @@ export class Scope {
     return namespace || undefined;
   }
 
-  async checkHorizon(cluster: string, t: Micros, param: string): Promise<void> {
-    const oldest = await this.#opts.horizon?.(cluster);
+  /** Throws HISTORY_EXPIRED when `t` is older than the retained history of the scope. */
+  async checkHorizon(cluster: string, t: Micros, param: string, scope: { gk?: string; namespace?: string } = {}): Promise<void> {
+    const oldest = await this.#opts.horizon?.(cluster, scope);
     if (oldest !== undefined && t < oldest) {
-      throw new KubetimeError('HISTORY_EXPIRED', `${param}: history before ${new Date(oldest / 1000).toISOString()} has expired under the retention policy`, { param, oldest });
+      throw new KubetimeError('HISTORY_EXPIRED', `${param}: history before ${formatTime(oldest)} has been removed by retention; ask about ${formatTime(oldest)} or later`, { param, oldest: formatTime(oldest) });
     }
   }
 
