@@ -1,0 +1,118 @@
+import cassandra from 'cassandra-driver';
+import { describe, expect, it } from 'vitest';
+import { KubetimeError } from '../../core/errors.ts';
+import { CassandraDb, isUnavailable, num, storeError } from './client.ts';
+
+const { errors, types } = cassandra;
+
+describe('storeError', () => {
+  it('maps "Cassandra cannot serve now" to STORE_UNAVAILABLE with the driver error as cause', () => {
+    const cases = [
+      new errors.NoHostAvailableError({}),
+      new errors.OperationTimedOutError('timed out', '127.0.0.1:9042'),
+      new errors.ResponseError(types.responseErrorCodes.unavailableException, 'not enough replicas'),
+      new errors.ResponseError(types.responseErrorCodes.writeTimeout, 'write timeout'),
+      new errors.ResponseError(types.responseErrorCodes.readTimeout, 'read timeout'),
+      new errors.ResponseError(types.responseErrorCodes.overloaded, 'overloaded'),
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    ];
+    for (const e of cases) {
+      expect(isUnavailable(e)).toBe(true);
+      const k = storeError('append', e);
+      expect(k).toBeInstanceOf(KubetimeError);
+      expect(k.code).toBe('STORE_UNAVAILABLE');
+      expect(k.cause).toBe(e);
+      expect(k.details).toEqual({ operation: 'append' });
+    }
+  });
+
+  it('maps query bugs to INTERNAL, not to "unavailable" (retrying would not help)', () => {
+    for (const e of [
+      new errors.ResponseError(types.responseErrorCodes.syntaxError, 'line 1'),
+      new errors.ResponseError(types.responseErrorCodes.invalid, 'unknown column'),
+      new TypeError('Not a valid bigint'),
+    ]) {
+      expect(isUnavailable(e)).toBe(false);
+      expect(storeError('read', e).code).toBe('INTERNAL');
+    }
+  });
+
+  it('passes KubetimeErrors through unchanged', () => {
+    const k = new KubetimeError('INVALID_ARGUMENT', 'x');
+    expect(storeError('read', k)).toBe(k);
+  });
+});
+
+describe('num', () => {
+  it('turns driver Longs into numbers and keeps null', () => {
+    expect(num(types.Long.fromNumber(1768039200000123))).toBe(1768039200000123);
+    expect(num(null)).toBeNull();
+    expect(num(undefined)).toBeNull();
+    expect(num(5)).toBe(5);
+  });
+});
+
+/** A stand-in for the driver client: records calls, answers pages, fails on demand. */
+function fakeClient(opts: { pages?: unknown[][]; failWith?: Error } = {}) {
+  const calls: { kind: 'execute' | 'batch'; size: number; options: Record<string, unknown> }[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const settle = async <T>(v: T): Promise<T> => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((r) => setImmediate(r));
+    inFlight--;
+    if (opts.failWith) throw opts.failWith;
+    return v;
+  };
+  const client = {
+    execute: (_cql: string, _params: unknown[], options: Record<string, unknown>) => {
+      calls.push({ kind: 'execute', size: 1, options });
+      const page = options.pageState ? Number(options.pageState) : 0;
+      const rows = opts.pages?.[page] ?? [];
+      const more = opts.pages && page + 1 < opts.pages.length;
+      return settle({ rows, pageState: more ? String(page + 1) : null });
+    },
+    batch: (queries: unknown[], options: Record<string, unknown>) => {
+      calls.push({ kind: 'batch', size: queries.length, options });
+      return settle({});
+    },
+    shutdown: async () => undefined,
+  };
+  return { client: client as unknown as cassandra.Client, calls, peak: () => peak };
+}
+
+describe('CassandraDb', () => {
+  it('batches only statements of one partition, at most 64 per batch, and runs the rest alone', async () => {
+    const f = fakeClient();
+    const db = new CassandraDb(f.client, 8);
+    const same = Array.from({ length: 130 }, () => ({ cql: 'INSERT', params: [], partition: 'p1' }));
+    const solo = Array.from({ length: 3 }, () => ({ cql: 'INSERT', params: [] }));
+    await db.writeAll([...same, ...solo, { cql: 'INSERT', params: [], partition: 'p2' }]);
+    const batches = f.calls.filter((c) => c.kind === 'batch').map((c) => c.size).sort((a, b) => b - a);
+    expect(batches).toEqual([64, 64, 2]);
+    expect(f.calls.filter((c) => c.kind === 'execute')).toHaveLength(3 + 1);
+    for (const c of f.calls) expect(c.options).toMatchObject({ prepare: true, isIdempotent: true });
+    expect(f.calls.find((c) => c.kind === 'batch')!.options).toMatchObject({ logged: false });
+    expect(f.peak()).toBeLessThanOrEqual(8);
+  });
+
+  it('pages through a result and stops fetching when the reader stops', async () => {
+    const f = fakeClient({ pages: [[1, 2], [3, 4], [5]] });
+    const db = new CassandraDb(f.client);
+    const all: unknown[] = [];
+    for await (const r of db.rows('SELECT', [], 'read', 2)) all.push(r);
+    expect(all).toEqual([1, 2, 3, 4, 5]);
+    expect(f.calls).toHaveLength(3);
+    const g = fakeClient({ pages: [[1, 2], [3, 4], [5]] });
+    for await (const r of new CassandraDb(g.client).rows('SELECT', [], 'read', 2)) if ((r as unknown) === 1) break;
+    expect(g.calls).toHaveLength(1);
+  });
+
+  it('turns a driver failure into STORE_UNAVAILABLE with the driver error as cause', async () => {
+    const down = new errors.NoHostAvailableError({});
+    const db = new CassandraDb(fakeClient({ failWith: down }).client);
+    await expect(db.writeAll([{ cql: 'INSERT', params: [] }], 'append')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', cause: down });
+    await expect(db.execute('SELECT', [], 'read')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', cause: down });
+  });
+});

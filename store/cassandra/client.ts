@@ -1,0 +1,187 @@
+/**
+ * The cassandra-driver boundary: building a client with kubetime's policies, turning driver
+ * errors into KubetimeErrors, and `CassandraDb`, a thin wrapper every store module goes through
+ * (prepared statements, bounded requests in flight, paging, single-partition batches).
+ */
+import cassandra from 'cassandra-driver';
+import type { Logger } from 'pino';
+import { KubetimeError } from '../../core/errors.ts';
+import { Semaphore } from './concurrency.ts';
+
+export type Row = cassandra.types.Row;
+export type Params = unknown[];
+
+/** Where Cassandra is and how to talk to it. */
+export interface CassandraConnectionOptions {
+  /** `host` or `host:port` entries. */
+  contactPoints: string[];
+  /** The data centre the driver treats as local (SimpleSnitch reports `datacenter1`). */
+  localDataCenter: string;
+  username?: string;
+  password?: string;
+  /** Consistency of reads and writes (default LOCAL_QUORUM). */
+  consistency?: 'ONE' | 'LOCAL_ONE' | 'LOCAL_QUORUM' | 'QUORUM' | 'ALL';
+  /** Per-request timeout in ms (default 12,000). */
+  requestTimeoutMs?: number;
+  /** Send a speculative second request after this many ms (idempotent statements only; off by default). */
+  speculativeDelayMs?: number;
+  /** Upper bound of the delay between reconnection attempts, ms (default 5,000). */
+  maxReconnectDelayMs?: number;
+  logger?: Logger;
+}
+
+const { errors, policies, types } = cassandra;
+
+/** Whether the driver failure means "Cassandra cannot serve now" (as opposed to a bug in a query). */
+export function isUnavailable(e: unknown): boolean {
+  if (e instanceof errors.NoHostAvailableError || e instanceof errors.OperationTimedOutError || e instanceof errors.BusyConnectionError) {
+    return true;
+  }
+  if (e instanceof errors.ResponseError) {
+    const c = types.responseErrorCodes;
+    return [
+      c.serverError, c.unavailableException, c.overloaded, c.isBootstrapping, c.truncateError,
+      c.writeTimeout, c.readTimeout, c.readFailure, c.writeFailure, c.protocolError,
+    ].includes(e.code);
+  }
+  // Socket-level failures before the driver classifies them (ECONNREFUSED, EPIPE, …).
+  return e instanceof errors.DriverInternalError || (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('E'));
+}
+
+/** Wraps any failure of a Cassandra call in a KubetimeError carrying the original as `cause`. */
+export function storeError(what: string, e: unknown): KubetimeError {
+  if (e instanceof KubetimeError) return e;
+  if (isUnavailable(e)) {
+    return new KubetimeError('STORE_UNAVAILABLE', `cassandra: ${what} failed: Cassandra is unreachable or overloaded`, { operation: what }, { cause: e });
+  }
+  return new KubetimeError('INTERNAL', `cassandra: ${what} failed`, { operation: what }, { cause: e });
+}
+
+/** Builds (does not connect) a driver client with reconnection, retry and timeout policies. */
+export function createClient(opts: CassandraConnectionOptions & { keyspace?: string }): cassandra.Client {
+  const client = new cassandra.Client({
+    contactPoints: opts.contactPoints,
+    localDataCenter: opts.localDataCenter,
+    ...(opts.keyspace ? { keyspace: opts.keyspace } : {}),
+    ...(opts.username ? { credentials: { username: opts.username, password: opts.password ?? '' } } : {}),
+    policies: {
+      // Keep trying to reconnect while Cassandra is down, so the store recovers without a restart.
+      reconnection: new policies.reconnection.ExponentialReconnectionPolicy(200, opts.maxReconnectDelayMs ?? 5_000, true),
+      ...(opts.speculativeDelayMs !== undefined
+        ? { speculativeExecution: new policies.speculativeExecution.ConstantSpeculativeExecutionPolicy(opts.speculativeDelayMs, 1) }
+        : {}),
+    },
+    queryOptions: {
+      consistency: types.consistencies[toConsistencyName(opts.consistency ?? 'LOCAL_QUORUM')],
+      serialConsistency: types.consistencies.localSerial,
+      prepare: true,
+      isIdempotent: true,
+    },
+    socketOptions: { connectTimeout: 5_000, readTimeout: opts.requestTimeoutMs ?? 12_000 },
+    protocolOptions: { maxSchemaAgreementWaitSeconds: 30 },
+    // undefined binds as "unset" (no tombstone); the store binds null only to clear a cell.
+    encoding: { useUndefinedAsUnset: true },
+    pooling: { heartBeatInterval: 5_000 },
+  });
+  const log = opts.logger?.child({ component: 'cassandra-driver' });
+  if (log) {
+    // Host up/down and connection trouble, as the driver reports it.
+    client.on('log', (level: string, driverClass: string, message: string) => {
+      if (level === 'error') log.error({ driverClass }, message);
+      else if (level === 'warning') log.warn({ driverClass }, message);
+    });
+  }
+  return client;
+}
+
+function toConsistencyName(c: NonNullable<CassandraConnectionOptions['consistency']>): 'one' | 'localOne' | 'localQuorum' | 'quorum' | 'all' {
+  return ({ ONE: 'one', LOCAL_ONE: 'localOne', LOCAL_QUORUM: 'localQuorum', QUORUM: 'quorum', ALL: 'all' } as const)[c];
+}
+
+/** Statements per single-partition batch (small rows: far below Cassandra's batch size limits). */
+const MAX_BATCH = 64;
+
+/** One CQL statement with its bound values. */
+export interface Statement {
+  cql: string;
+  params: Params;
+}
+
+/**
+ * The store's only way to Cassandra. Every statement is prepared, marked idempotent (all the
+ * store's writes are upserts or deletes of fixed keys) and runs under a semaphore bounding the
+ * requests in flight; failures become KubetimeErrors (STORE_UNAVAILABLE when Cassandra is down).
+ */
+export class CassandraDb {
+  readonly client: cassandra.Client;
+  readonly #limit: Semaphore;
+
+  constructor(client: cassandra.Client, maxInFlight = 64) {
+    this.client = client;
+    this.#limit = new Semaphore(maxInFlight);
+  }
+
+  async execute(cql: string, params: Params = [], what = 'query', opts: cassandra.QueryOptions = {}): Promise<cassandra.types.ResultSet> {
+    try {
+      return await this.#limit.run(() => this.client.execute(cql, params, { prepare: true, isIdempotent: true, ...opts }));
+    } catch (e) {
+      throw storeError(what, e);
+    }
+  }
+
+  /**
+   * Runs statements concurrently (bounded); those sharing a partition go as unlogged batches of
+   * at most MAX_BATCH statements (never a batch across partitions).
+   */
+  async writeAll(statements: readonly (Statement & { partition?: string })[], what = 'write'): Promise<void> {
+    const groups: Statement[][] = [];
+    const open = new Map<string, Statement[]>();
+    for (const s of statements) {
+      const g = s.partition === undefined ? undefined : open.get(s.partition);
+      if (g && g.length < MAX_BATCH) {
+        g.push(s);
+        continue;
+      }
+      const fresh = [s];
+      groups.push(fresh);
+      if (s.partition !== undefined) open.set(s.partition, fresh);
+    }
+    await Promise.all(groups.map((g) => (g.length === 1 ? this.execute(g[0]!.cql, g[0]!.params, what) : this.#batch(g, what))));
+  }
+
+  async #batch(statements: Statement[], what: string): Promise<void> {
+    try {
+      await this.#limit.run(() =>
+        this.client.batch(statements.map((s) => ({ query: s.cql, params: s.params })), { prepare: true, logged: false, isIdempotent: true }),
+      );
+    } catch (e) {
+      throw storeError(what, e);
+    }
+  }
+
+  /** Every row of a query, fetched page by page; stop iterating to stop fetching. */
+  async *rows(cql: string, params: Params, what = 'read', fetchSize = 500): AsyncGenerator<Row> {
+    let pageState: string | undefined;
+    do {
+      const rs = await this.execute(cql, params, what, { fetchSize, ...(pageState ? { pageState } : {}) });
+      for (const row of rs.rows) yield row;
+      pageState = rs.pageState ?? undefined;
+    } while (pageState);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.client.shutdown();
+  }
+}
+
+/** A bigint column (driver Long) or null as a JS number / null. */
+export function num(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') return v;
+  return (v as cassandra.types.Long).toNumber();
+}
+
+/** Like num() for columns that are never null. */
+export function num0(v: unknown): number {
+  return num(v) ?? 0;
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { KeyedMutex, mapLimit, RwLock, Semaphore } from './concurrency.ts';
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+describe('Semaphore', () => {
+  it('never runs more than its limit at once and runs everything', async () => {
+    const s = new Semaphore(3);
+    let running = 0;
+    let peak = 0;
+    const done = await Promise.all(Array.from({ length: 20 }, (_, i) => s.run(async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await tick();
+      running--;
+      return i;
+    })));
+    expect(peak).toBe(3);
+    expect(done).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(s.active).toBe(0);
+  });
+
+  it('releases the permit when the function rejects', async () => {
+    const s = new Semaphore(1);
+    await expect(s.run(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(await s.run(async () => 'next')).toBe('next');
+    expect(s.active).toBe(0);
+  });
+
+  it('refuses a limit that is not a positive integer', () => {
+    expect(() => new Semaphore(0)).toThrow(RangeError);
+  });
+});
+
+describe('KeyedMutex', () => {
+  it('serialises work on one key and keeps its order, even after a failure', async () => {
+    const m = new KeyedMutex();
+    const log: string[] = [];
+    const job = (k: string, id: string, fail = false) => m.run(k, async () => {
+      log.push(`start ${id}`);
+      await tick();
+      log.push(`end ${id}`);
+      if (fail) throw new Error(id);
+    });
+    const results = await Promise.allSettled([job('a', '1', true), job('a', '2'), job('a', '3')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+    expect(m.size).toBe(0);
+  });
+
+  it('lets different keys run at the same time', async () => {
+    const m = new KeyedMutex();
+    let running = 0;
+    let peak = 0;
+    await Promise.all(['a', 'b', 'c'].map((k) => m.run(k, async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await tick();
+      running--;
+    })));
+    expect(peak).toBe(3);
+  });
+});
+
+describe('mapLimit', () => {
+  it('keeps input order with bounded parallelism', async () => {
+    let running = 0;
+    let peak = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (x) => {
+      running++;
+      peak = Math.max(peak, running);
+      for (let i = 0; i < x; i++) await tick();
+      running--;
+      return x * 10;
+    });
+    expect(out).toEqual([50, 10, 40, 20, 30]);
+    expect(peak).toBe(2);
+  });
+
+  it('rejects with the first failure and starts nothing after it', async () => {
+    const started: number[] = [];
+    await expect(mapLimit([1, 2, 3, 4, 5], 1, async (x) => {
+      started.push(x);
+      if (x === 2) throw new Error('two');
+      return x;
+    })).rejects.toThrow('two');
+    expect(started).toEqual([1, 2]);
+  });
+
+  it('handles an empty list', async () => {
+    expect(await mapLimit([], 4, async (x) => x)).toEqual([]);
+  });
+});
+
+describe('RwLock', () => {
+  it('lets readers share and keeps a writer alone', async () => {
+    const l = new RwLock();
+    const seen: string[] = [];
+    let readersAtOnce = 0;
+    let peakReaders = 0;
+    const reader = (id: string) => l.read(async () => {
+      readersAtOnce++;
+      peakReaders = Math.max(peakReaders, readersAtOnce);
+      expect(l.state.writing).toBe(false);
+      await tick();
+      seen.push(id);
+      readersAtOnce--;
+    });
+    const writer = (id: string) => l.write(async () => {
+      expect(l.state.readers).toBe(0);
+      await tick();
+      seen.push(id);
+    });
+    await Promise.all([reader('r1'), reader('r2'), writer('w1'), reader('r3'), writer('w2')]);
+    expect(peakReaders).toBe(2);
+    // The writer that came while r1/r2 read went before r3, which came after it.
+    expect(seen.indexOf('w1')).toBeGreaterThan(seen.indexOf('r2'));
+    expect(seen.indexOf('w1')).toBeLessThan(seen.indexOf('r3'));
+    expect(l.state).toEqual({ readers: 0, writing: false });
+  });
+
+  it('is released when the holder rejects', async () => {
+    const l = new RwLock();
+    await expect(l.write(async () => { throw new Error('x'); })).rejects.toThrow('x');
+    await expect(l.read(async () => { throw new Error('y'); })).rejects.toThrow('y');
+    expect(await l.write(async () => 'ok')).toBe('ok');
+  });
+});

@@ -1,0 +1,263 @@
+/**
+ * The append path of CassandraHistoryStore.
+ *
+ * Records of one uid are applied in order, one at a time (a keyed mutex); different uids run
+ * concurrently up to `uidConcurrency`. For each record:
+ *  1. look its identity up in `revision_ids`; an existing revision is read back and merged
+ *     (core/record.ts mergeRecords) — an unchanged merge is a duplicate and writes nothing;
+ *  2. write the data rows: revision (+ base), both feeds, the bucket indexes, kind;
+ *  3. update the uid's lifetime (lifetimes.ts);
+ *  4. write the identity row LAST. A failure anywhere before leaves no identity, so the caller's
+ *     retry redoes every step, and every step is an upsert of the same keys: exactly once.
+ * A merge rewrites an existing revision (in place, or at a new ts when the audit's time wins):
+ * it first marks the identity `pending_ts` = the new ts, writes the new rows, deletes the old
+ * ones, then points the identity at the new ts. An append that finds `pending_ts` set finishes
+ * that rewrite from whichever revision row is complete (#recover) before doing anything else.
+ * The cluster's first/last-seen times are written once per append, after its records.
+ */
+import type { Logger } from 'pino';
+import { invalidArgument } from '../../core/errors.ts';
+import type { AppendResult, Lifetime } from '../../core/ports.ts';
+import { changeRecordSchema, groupKind, mergeRecords, objectKeyOf, type ChangeRecord, type KubeObject } from '../../core/record.ts';
+import { splitApiVersion } from '../../core/kinds.ts';
+import { num, type CassandraDb, type Statement } from './client.ts';
+import { BaseCache } from './base-cache.ts';
+import { encodeObject, Lru } from './codec.ts';
+import { KeyedMutex, mapLimit } from './concurrency.ts';
+import { CQL, FIRST_SEEN_TIMESTAMP_BASE } from './cql.ts';
+import type { Buckets } from './layout.ts';
+import type { LifetimeIndex } from './lifetimes.ts';
+import type { RevisionReader } from './revision-reader.ts';
+import { feedBucketStatements, feedDeleteStatements, feedStatements, locOf, revisionStatement, type RevLoc } from './rows.ts';
+
+const MIN = Number.MIN_SAFE_INTEGER;
+
+export interface RevisionWriterOptions {
+  db: CassandraDb;
+  buckets: Buckets;
+  reader: RevisionReader;
+  lifetimes: LifetimeIndex;
+  /** Retention TTL of revision rows in seconds (0 = keep until pruned). */
+  ttlSeconds: number;
+  /** uids written concurrently by one append (default 32). */
+  uidConcurrency?: number;
+  logger?: Logger;
+}
+
+type Outcome = 'inserted' | 'merged' | 'duplicates';
+
+export class RevisionWriter {
+  readonly #o: RevisionWriterOptions;
+  readonly #uids = new KeyedMutex();
+  readonly #bases: BaseCache;
+  /** Index rows already written (revision/feed buckets, kinds): written once per process. */
+  readonly #seen = new Lru<true>(65_536);
+  readonly #clusterSpan = new Map<string, { first: number; last: number }>();
+  /** Lifetimes this process wrote last, by `${cluster}\0${uid}` (saves a read per revision). */
+  readonly #lives = new Lru<Lifetime>(100_000);
+
+  constructor(opts: RevisionWriterOptions) {
+    this.#o = opts;
+    this.#bases = new BaseCache(opts.db);
+  }
+
+  /** Drops caches that may describe writes that did not complete. */
+  forget(): void {
+    this.#bases.clear();
+    this.#seen.clear();
+    this.#clusterSpan.clear();
+    this.#lives.clear();
+    this.#o.lifetimes.forget();
+  }
+
+  async appendAll(records: readonly ChangeRecord[]): Promise<AppendResult> {
+    records.forEach(validate);
+    const groups = new Map<string, ChangeRecord[]>();
+    for (const r of records) {
+      const k = `${r.cluster}\u0000${r.uid}`;
+      const g = groups.get(k);
+      if (g) g.push(r);
+      else groups.set(k, [r]);
+    }
+    const result: AppendResult = { inserted: 0, merged: 0, duplicates: 0 };
+    const spans = new Map<string, { first: number; last: number }>();
+    try {
+      await mapLimit([...groups], this.#o.uidConcurrency ?? 32, ([k, g]) =>
+        this.#uids.run(k, async () => {
+          for (const r of g) {
+            const { outcome, ts } = await this.#appendOne(r);
+            result[outcome]++;
+            const span = spans.get(r.cluster);
+            spans.set(r.cluster, { first: Math.min(span?.first ?? ts, ts), last: Math.max(span?.last ?? ts, ts) });
+          }
+        }),
+      );
+      // Once per append (not per record: one hot partition). Duplicates count too, so a retry
+      // after a failure here still writes it.
+      for (const [cluster, span] of spans) await this.#touchCluster(cluster, span);
+    } catch (e) {
+      this.forget();
+      throw e;
+    }
+    return result;
+  }
+
+  /** Applies one record; `ts` is where its revision is stored now. */
+  async #appendOne(r: ChangeRecord): Promise<{ outcome: Outcome; ts: number }> {
+    const loc = locOf(r);
+    const rs = await this.#o.db.execute(CQL.selectId, [loc.cluster, loc.uid, loc.rvid], 'read revision identity');
+    const id = rs.rows[0];
+    if (id) {
+      let at: RevLoc = { ...loc, gk: id.get('gk'), namespace: id.get('namespace'), name: id.get('name'), ts: num(id.get('ts'))! };
+      const pending = num(id.get('pending_ts'));
+      if (pending !== null) at = await this.#recover(at, pending);
+      const row = await this.#o.reader.readRow(at);
+      if (row) {
+        const existing = await this.#o.reader.decode(row, at);
+        const merged = mergeRecords(existing, r);
+        if (merged === existing) return { outcome: 'duplicates', ts: existing.ts };
+        await this.#write(merged, existing);
+        return { outcome: 'merged', ts: merged.ts };
+      }
+      this.#o.logger?.warn({ cluster: loc.cluster, uid: loc.uid, rvid: loc.rvid }, 'revision identity without its row; storing the record again');
+    }
+    const rec = r.op === 'DELETED' && r.object === null ? { ...r, object: await this.#previousState(r) } : r;
+    await this.#write(rec, null);
+    return { outcome: 'inserted', ts: rec.ts };
+  }
+
+  /**
+   * Finishes a rewrite that failed half way (identity at `at`, pending at ts `pending`). A
+   * revision row at `pending` is complete (one row is written atomically): the rewrite reached
+   * it, so its feed, index and lifetime rows are redone from it and the old rows removed. Else
+   * the old row is the truth and whatever was written at `pending` is removed.
+   * @returns where the revision now is.
+   */
+  async #recover(at: RevLoc, pending: number): Promise<RevLoc> {
+    const o = this.#o;
+    const target: RevLoc = { ...at, ts: pending };
+    const row = await o.reader.readRow(target);
+    if (!row) {
+      if (pending !== at.ts) await o.db.writeAll(feedDeleteStatements(target, o.buckets), 'roll back revision rewrite');
+      await o.db.execute(CQL.clearPending, [at.cluster, at.uid, at.rvid], 'write revision identity');
+      return at;
+    }
+    const rec: ChangeRecord = { ...row.record, object: null };
+    const moved = pending !== at.ts;
+    await o.db.writeAll([
+      ...feedStatements(rec, o.buckets, o.ttlSeconds, true),
+      ...this.#indexRows(rec, target, row.bucket, true).map((x) => x.statement),
+    ], 'finish revision rewrite');
+    await this.#updateLifetime(rec, moved ? { ...rec, ts: at.ts } : null, moved);
+    await this.#commitIdentity(target, at.ts);
+    return target;
+  }
+  /** The uid's last known object before a DELETED record that carries none. */
+  async #previousState(r: ChangeRecord): Promise<KubeObject | null> {
+    const key = objectKeyOf(r);
+    for await (const row of this.#o.reader.rows(key, MIN, r.ts, 'desc')) {
+      if (row.record.uid === r.uid && row.record.op !== 'DELETED') return (await this.#o.reader.decode(row, key)).object;
+    }
+    return null;
+  }
+
+  async #write(rec: ChangeRecord, prev: ChangeRecord | null): Promise<void> {
+    const o = this.#o;
+    const loc = locOf(rec);
+    const bucket = o.buckets.revision(rec.ts);
+    const moved = prev !== null && prev.ts !== rec.ts;
+    const enc = encodeObject(rec.object, rec.object ? await this.#bases.current(loc, bucket) : undefined);
+    if (prev) {
+      await o.db.execute(CQL.markPending, [o.ttlSeconds, rec.ts, loc.cluster, loc.uid, loc.rvid], 'write revision identity');
+    }
+    if (enc.newBase) {
+      // Before the revision that patches it, so a stored revision never lacks its base. A base
+      // outlives its revisions: they may be written up to one bucket later.
+      const ttl = o.ttlSeconds ? o.ttlSeconds + o.buckets.layout.revisionBucketSeconds : 0;
+      const b = enc.newBase;
+      await o.db.execute(CQL.insertBase, [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, rec.uid, b.hash, b.codec, b.body, ttl], 'write revision base');
+    }
+    const writes: (Statement & { partition?: string })[] = [];
+    writes.push(revisionStatement(rec, enc, bucket, o.ttlSeconds, prev !== null && !moved));
+    writes.push(...feedStatements(rec, o.buckets, o.ttlSeconds, prev !== null && !moved));
+    const once = this.#indexRows(rec, loc, bucket);
+    writes.push(...once.map((s) => s.statement));
+    await o.db.writeAll(writes, 'write revision');
+    for (const s of once) this.#seen.set(s.key, true);
+    if (enc.newBase) this.#bases.remember(loc, bucket, enc.newBase);
+    await this.#updateLifetime(rec, prev, moved);
+    if (prev) {
+      await this.#commitIdentity(loc, prev.ts);
+      return;
+    }
+    await o.db.execute(CQL.insertId, [loc.cluster, loc.uid, loc.rvid, loc.gk, loc.namespace, loc.name, rec.ts, undefined, o.ttlSeconds], 'write revision identity');
+  }
+
+  /** Ends a rewrite: deletes the rows left at `oldTs` (when it moved) and points the identity at `loc.ts`. */
+  async #commitIdentity(loc: RevLoc, oldTs: number): Promise<void> {
+    const o = this.#o;
+    if (oldTs !== loc.ts) {
+      const old = { ...loc, ts: oldTs };
+      await o.db.writeAll([
+        { cql: CQL.deleteRevision, params: [old.cluster, old.gk, old.namespace, old.name, o.buckets.revision(old.ts), old.ts, old.uid, old.rvid] },
+        ...feedDeleteStatements(old, o.buckets),
+      ], 'remove moved revision');
+    }
+    await o.db.execute(CQL.insertId, [loc.cluster, loc.uid, loc.rvid, loc.gk, loc.namespace, loc.name, loc.ts, null, o.ttlSeconds], 'write revision identity');
+  }
+
+  /** Index rows this process has not written yet: revision bucket, feed buckets, kind. */
+  #indexRows(rec: ChangeRecord, loc: RevLoc, bucket: number, all = false): { key: string; statement: Statement }[] {
+    const o = this.#o;
+    const out: { key: string; statement: Statement }[] = [];
+    const add = (key: string, statement: Statement) => {
+      if (all || !this.#seen.get(key)) out.push({ key, statement });
+    };
+    const bucketTtl = o.ttlSeconds ? o.ttlSeconds + o.buckets.layout.revisionBucketSeconds : 0;
+    add(`rb\u0000${loc.cluster}\u0000${loc.gk}\u0000${loc.namespace}\u0000${loc.name}\u0000${bucket}`,
+      { cql: CQL.insertRevisionBucket, params: [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, bucketTtl] });
+    const feedTtl = o.ttlSeconds ? o.ttlSeconds + 86_400 : 0;
+    for (const s of feedBucketStatements(loc.cluster, loc.namespace, rec.ts, o.buckets, feedTtl)) {
+      add(`fb\u0000${s.key}`, { cql: s.cql, params: s.params });
+    }
+    const { version } = splitApiVersion(rec.apiVersion);
+    add(`k\u0000${loc.cluster}\u0000${loc.gk}\u0000${version}\u0000${rec.resource}`,
+      { cql: CQL.insertKind, params: [loc.cluster, rec.group, rec.kind, version, rec.resource, rec.namespace !== ''] });
+    return out;
+  }
+
+  /** Extends the cluster's first/last seen to `span` (USING TIMESTAMP: min/max win without a read). */
+  async #touchCluster(cluster: string, span: { first: number; last: number }): Promise<void> {
+    const known = this.#clusterSpan.get(cluster);
+    const writes: Statement[] = [];
+    if (!known || span.last > known.last) writes.push({ cql: CQL.touchClusterLast, params: [span.last, span.last, cluster] });
+    if (!known || span.first < known.first) writes.push({ cql: CQL.touchClusterFirst, params: [FIRST_SEEN_TIMESTAMP_BASE - span.first, span.first, cluster] });
+    if (!writes.length) return;
+    await this.#o.db.writeAll(writes, 'write cluster span');
+    this.#clusterSpan.set(cluster, { first: Math.min(known?.first ?? span.first, span.first), last: Math.max(known?.last ?? span.last, span.last) });
+  }
+
+  async #updateLifetime(rec: ChangeRecord, prev: ChangeRecord | null, moved: boolean): Promise<void> {
+    const key = objectKeyOf(rec);
+    const cacheKey = `${rec.cluster}\u0000${rec.uid}`;
+    const old = this.#lives.get(cacheKey) ?? await this.#o.lifetimes.get({ key, uid: rec.uid });
+    const deleted = rec.op === 'DELETED';
+    let to = old?.to ?? null;
+    if (deleted) to = moved && prev?.op === 'DELETED' ? rec.ts : Math.min(to ?? rec.ts, rec.ts);
+    const next: Lifetime = {
+      key, uid: rec.uid, group: rec.group, kind: rec.kind, apiVersion: old?.apiVersion ?? rec.apiVersion,
+      resource: rec.resource, from: Math.min(old?.from ?? rec.ts, rec.ts), to,
+    };
+    await this.#o.lifetimes.set(next, old);
+    this.#lives.set(cacheKey, next);
+  }
+}
+
+function validate(r: ChangeRecord, i: number): void {
+  const parsed = changeRecordSchema.safeParse(r);
+  if (!parsed.success) {
+    throw invalidArgument(`records[${i}]`, parsed.error.issues.map((x) => `${x.path.join('.') || '(record)'}: ${x.message}`).join('; '));
+  }
+  if (!Number.isSafeInteger(r.ts) || !Number.isSafeInteger(r.observedAt)) throw invalidArgument(`records[${i}].ts`, 'must be a safe integer of microseconds');
+  if (groupKind(r.group, r.kind).includes('\u0000')) throw invalidArgument(`records[${i}].kind`, 'must not contain NUL');
+}
