@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPatch, changedPaths, diff, jsonEqual } from './json-patch.ts';
+import { applyPatch, applyPatches, changedPaths, diff, jsonEqual } from './json-patch.ts';
 
 /** A small deterministic PRNG so the random cases are the same on every run. */
 function prng(seed: number): () => number {
@@ -30,6 +30,19 @@ describe('JSON patch', () => {
       const patch = diff(a, b);
       expect(jsonEqual(applyPatch(a, patch), b)).toBe(true);
       expect(JSON.stringify(a)).toBe(frozen);
+    }
+  });
+
+  it('applies a chain of patches at once exactly as one after another, sharing nothing it changes', () => {
+    const rand = prng(7);
+    for (let i = 0; i < 500; i++) {
+      const docs = [randomJson(rand), randomJson(rand), randomJson(rand), randomJson(rand)];
+      const frozen = docs.map((d) => JSON.stringify(d));
+      const patches = [diff(docs[0], docs[1]), diff(docs[1], docs[2]), diff(docs[2], docs[3])];
+      const frozenPatches = JSON.stringify(patches);
+      expect(jsonEqual(applyPatches(docs[0], patches), docs[3])).toBe(true);
+      expect(docs.map((d) => JSON.stringify(d))).toEqual(frozen);
+      expect(JSON.stringify(patches)).toBe(frozenPatches);
     }
   });
 

@@ -97,8 +97,10 @@ function diffAt(a: unknown, b: unknown, tokens: string[], out: JsonPatchOp[]): v
 
 function parsePointer(path: string): string[] {
   if (path === '') return [];
-  if (!path.startsWith('/')) throw new Error(`invalid JSON pointer ${path}`);
-  return path.slice(1).split('/').map(unescapePointer);
+  if (path.charCodeAt(0) !== 47 /* / */) throw new Error(`invalid JSON pointer ${path}`);
+  const tokens = path.slice(1).split('/');
+  if (path.includes('~')) for (let i = 0; i < tokens.length; i++) tokens[i] = unescapePointer(tokens[i]!);
+  return tokens;
 }
 
 /**
@@ -106,39 +108,62 @@ function parsePointer(path: string): string[] {
  * containers on the changed paths are copied, everything else is shared.
  */
 export function applyPatch<T>(doc: T, patch: readonly JsonPatchOp[]): T {
+  return applyPatches(doc, [patch]);
+}
+
+/**
+ * Applies several patches in order (a delta chain). Each container on a changed path is copied
+ * once for the whole chain, not once per operation; `doc` and the patches' values are shared,
+ * never mutated.
+ */
+export function applyPatches<T>(doc: T, patches: readonly (readonly JsonPatchOp[])[]): T {
+  const owned = new Set<object>();
+  const own = <V>(v: V): V => {
+    if (typeof v !== 'object' || v === null || owned.has(v)) return v;
+    const copy = (Array.isArray(v) ? v.slice() : { ...v }) as V & object;
+    owned.add(copy);
+    return copy;
+  };
   let root: unknown = doc;
-  for (const op of patch) {
-    const tokens = parsePointer(op.path);
-    if (tokens.length === 0) {
-      root = op.op === 'remove' ? undefined : structuredClone((op as { value: unknown }).value);
-      continue;
+  for (const patch of patches) {
+    for (const op of patch) {
+      const tokens = parsePointer(op.path);
+      if (tokens.length === 0) {
+        root = op.op === 'remove' ? undefined : structuredClone(op.value);
+        continue;
+      }
+      root = own(root);
+      let node = root as Record<string, unknown> | unknown[];
+      for (let i = 0; i < tokens.length - 1; i++) {
+        const key = containerKey(node, tokens[i]!, op.path, false);
+        const child = own((node as Record<string | number, unknown>)[key]);
+        if (typeof child !== 'object' || child === null) throw new Error(`path ${op.path} does not exist`);
+        (node as Record<string | number, unknown>)[key] = child;
+        node = child as Record<string, unknown> | unknown[];
+      }
+      setAt(node, tokens[tokens.length - 1]!, op);
     }
-    root = applyAt(root, tokens, 0, op);
   }
   return root as T;
 }
 
-function applyAt(node: unknown, tokens: string[], i: number, op: JsonPatchOp): unknown {
-  const token = tokens[i]!;
-  const last = i === tokens.length - 1;
+function containerKey(node: object, token: string, path: string, forAdd: boolean): string | number {
+  if (!Array.isArray(node)) return token;
+  const idx = token === '-' ? node.length : Number(token);
+  if (!Number.isInteger(idx) || idx < 0 || idx > node.length - (forAdd ? 0 : 1)) throw new Error(`bad array index in ${path}`);
+  return idx;
+}
+
+function setAt(node: Record<string, unknown> | unknown[], token: string, op: JsonPatchOp): void {
   if (Array.isArray(node)) {
-    const copy = node.slice();
-    const idx = token === '-' ? copy.length : Number(token);
-    if (!Number.isInteger(idx) || idx < 0 || idx > copy.length) throw new Error(`bad array index in ${op.path}`);
-    if (!last) copy[idx] = applyAt(copy[idx], tokens, i + 1, op);
-    else if (op.op === 'add') copy.splice(idx, 0, op.value);
-    else if (op.op === 'remove') copy.splice(idx, 1);
-    else copy[idx] = op.value;
-    return copy;
+    const idx = containerKey(node, token, op.path, op.op === 'add') as number;
+    if (op.op === 'add') node.splice(idx, 0, op.value);
+    else if (op.op === 'remove') node.splice(idx, 1);
+    else node[idx] = op.value;
+    return;
   }
-  if (isObject(node)) {
-    const copy: Record<string, unknown> = { ...node };
-    if (!last) copy[token] = applyAt(copy[token], tokens, i + 1, op);
-    else if (op.op === 'remove') delete copy[token];
-    else copy[token] = op.value;
-    return copy;
-  }
-  throw new Error(`path ${op.path} does not exist`);
+  if (op.op === 'remove') delete node[token];
+  else node[token] = op.value;
 }
 
 /** The JSON pointers a patch touches, sorted and unique. */

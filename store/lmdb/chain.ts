@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Database, RootDatabase } from 'lmdb';
-import { applyPatch } from '../../core/json-patch.ts';
+import { applyPatches } from '../../core/json-patch.ts';
+import { unpackFull } from './full-copy.ts';
 import type { SeenKind } from '../../core/ports.ts';
 import type { Actor, ChangeRecord, KubeObject } from '../../core/record.ts';
 import { guessResource } from '../../core/kinds.ts';
@@ -67,22 +68,38 @@ export class ChainReader {
 
   /** The object a stored revision stands for: its chain's full copy with the patches applied. */
   objectOf(key: Key, value: StoredRevision): KubeObject | null {
-    if (value.obj !== undefined) return value.obj;
+    if (value.obj !== undefined) return unpackFull(value.obj);
+    return this.#walk(key, value, this.dbs.rev.getRange({ start: key, end: namePrefix(key), reverse: true }));
+  }
+
+  /**
+   * The latest revision of one object name in a reverse range, with its object, reading the range
+   * once (the revision and the rest of its chain are neighbours in it).
+   */
+  latest(range: { start: Key; end: Key }): { key: Key; value: StoredRevision; object: KubeObject | null } | undefined {
+    const it = this.dbs.rev.getRange({ ...range, reverse: true })[Symbol.iterator]();
+    const first = it.next();
+    if (first.done) return undefined;
+    const { key, value } = first.value;
+    const object = value.obj !== undefined ? unpackFull(value.obj) : this.#walk(key, value, { [Symbol.iterator]: () => it });
+    return { key, value, object };
+  }
+
+  /** Rebuilds a patch revision from the entries before it (newest first, the revision excluded or first). */
+  #walk(key: Key, value: StoredRevision, before: Iterable<Entry>): KubeObject | null {
     const patches = [value.patch!];
     const uid = key[7];
     let base: KubeObject | null = null;
-    for (const e of this.dbs.rev.getRange({ start: key, end: namePrefix(key), reverse: true })) {
+    for (const e of before) {
       if (e.key[7] !== uid || compareKeysEqual(e.key, key)) continue;
       if (e.value.obj !== undefined) {
-        base = e.value.obj;
+        base = unpackFull(e.value.obj);
         break;
       }
       patches.push(e.value.patch!);
     }
     if (base === null) return null;
-    let obj = base;
-    for (let i = patches.length - 1; i >= 0; i--) if (patches[i]!.length) obj = applyPatch(obj, patches[i]!);
-    return obj;
+    return applyPatches(base, patches.reverse());
   }
 
   actor(cluster: string, id: string | undefined): Actor | undefined {

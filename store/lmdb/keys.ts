@@ -6,7 +6,7 @@
  *          One object name's revisions are contiguous and in compareRevisions order, so "as of T"
  *          is one reverse seek and history is one range read. A value holds either a full copy
  *          of the object (`obj`) or an RFC 6902 `patch` against the previous revision of the same
- *          uid; a full copy starts every chain of at most CHAIN_MAX patches, so reading any
+ *          uid; a full copy (deflated JSON, full-copy.ts) starts every chain of at most CHAIN_MAX revisions, so reading any
  *          revision applies at most CHAIN_MAX small patches.
  *   ids    [cluster, uid, resourceVersion | DELETED_ID]                  → [ts, resourceVersion]
  *          Revision identity (core/record.ts): dedupe and the audit/watch merge. With the
@@ -22,7 +22,7 @@
  */
 import { rvSortKey } from '../../core/record.ts';
 import type { JsonPatchOp } from '../../core/json-patch.ts';
-import type { KubeObject, Op } from '../../core/record.ts';
+import type { Op } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
 
 export type Key = (string | number)[];
@@ -33,7 +33,7 @@ export const DELETED_ID = '\u0000DELETED';
 export const TS_MIN = Number.MIN_SAFE_INTEGER;
 export const TS_MAX = Number.MAX_SAFE_INTEGER;
 /** Longest run of patches before a full copy. */
-export const CHAIN_MAX = 12;
+export const CHAIN_MAX = 8;
 
 export interface StoredRevision {
   op: Op;
@@ -46,8 +46,8 @@ export interface StoredRevision {
   verb?: string;
   auditID?: string;
   gap?: true;
-  /** A full copy (null: the object is unknown). Exactly one of obj and patch is present. */
-  obj?: KubeObject | null;
+  /** A full copy, packed (full-copy.ts; null: the object is unknown). Exactly one of obj and patch is present. */
+  obj?: Uint8Array | null;
   /** Against the previous revision of the same uid. */
   patch?: JsonPatchOp[];
   /** Patches since the last full copy (0 for a full copy). */

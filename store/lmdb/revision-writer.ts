@@ -12,6 +12,7 @@ import type { AppendResult, PruneRequest, SeenKind } from '../../core/ports.ts';
 import { groupKind, mergeRecords, type ChangeRecord, type KubeObject } from '../../core/record.ts';
 import { splitApiVersion } from '../../core/kinds.ts';
 import { actorId, ChainReader, type Entry, type LmdbDbs } from './chain.ts';
+import { packFull } from './full-copy.ts';
 import {
   CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, keySpellsRv, prefixRange, revKey,
   type Key, type StoredFeedEntry, type StoredLifetime, type StoredRevision,
@@ -133,13 +134,13 @@ export class RevisionWriter {
   /** The stored form of `obj` after a predecessor (`prev` undefined: it starts a chain). */
   #encode(obj: KubeObject | null, prev: Latest | undefined): Pick<StoredRevision, 'obj' | 'patch' | 'depth'> {
     if (!prev || prev.depth + 1 >= CHAIN_MAX || prev.obj === null || obj === null) {
-      if (obj === null && prev) return prev.depth + 1 >= CHAIN_MAX ? { obj: prev.obj, depth: 0 } : { patch: [], depth: prev.depth + 1 };
-      return { obj, depth: 0 };
+      if (obj === null && prev) return prev.depth + 1 >= CHAIN_MAX ? { obj: packFull(prev.obj), depth: 0 } : { patch: [], depth: prev.depth + 1 };
+      return { obj: packFull(obj), depth: 0 };
     }
     const patch = diff(prev.obj, obj);
     // A patch of many operations may be no smaller than the object: then a full copy is cheaper
     // to read. Few operations are always smaller, and measuring them costs more than it saves.
-    if (patch.length > 32 && JSON.stringify(patch).length * 2 > JSON.stringify(obj).length) return { obj, depth: 0 };
+    if (patch.length > 32 && JSON.stringify(patch).length * 2 > JSON.stringify(obj).length) return { obj: packFull(obj), depth: 0 };
     return { patch, depth: prev.depth + 1 };
   }
 
