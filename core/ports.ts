@@ -30,6 +30,8 @@ export interface RevisionQuery {
   to?: Micros;
   order: 'asc' | 'desc';
   limit?: number;
+  /** false: records come with `object: null` (cheaper; an adapter may still fill it). Default true. */
+  objects?: boolean;
 }
 
 export interface LifetimeQuery {

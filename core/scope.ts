@@ -5,7 +5,7 @@
 import { KubetimeError, invalidArgument } from './errors.ts';
 import { resolveKind, type ResolvedKind } from './kinds.ts';
 import type { HistoryStore, Lifetime, Revision } from './ports.ts';
-import type { ObjectKey } from './record.ts';
+import { compareResourceVersions, type ObjectKey } from './record.ts';
 import { formatTime, type Micros } from './time.ts';
 
 export interface ScopeOptions {
@@ -17,6 +17,24 @@ export interface ScopeOptions {
    * a query before it gets HISTORY_EXPIRED.
    */
   horizon?: (cluster: string, scope: { gk?: string; namespace?: string }) => Promise<Micros | undefined>;
+}
+
+/** How many revisions back a late-stored earlier revision is looked for (revisionAt). */
+export const REORDER_WINDOW = 8;
+
+/**
+ * The revision in force among revisions stored at or before some time: a uid's deletion is final
+ * for that uid; otherwise the highest resourceVersion wins (etcd orders them as it commits).
+ * A deletion known only from an audit Status has no resourceVersion: then time decides.
+ */
+export function currentOf<R extends Pick<Revision, 'uid' | 'op' | 'resourceVersion' | 'ts'>>(revs: readonly R[]): R | undefined {
+  let best: R | undefined;
+  for (const r of revs) {
+    if (!best) best = r;
+    else if (r.uid === best.uid && (r.op === 'DELETED') !== (best.op === 'DELETED')) best = r.op === 'DELETED' ? r : best;
+    else if (r.resourceVersion && best.resourceVersion ? compareResourceVersions(r.resourceVersion, best.resourceVersion) > 0 : r.ts > best.ts) best = r;
+  }
+  return best;
 }
 
 export async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -71,13 +89,28 @@ export class Scope {
     }
   }
 
-  /** The latest revision of one object name at or before `at` (any uid), or undefined. */
+  /**
+   * The revision in force at `at` for one object name (any uid), or undefined.
+   *
+   * A watch record's time is when kubetime saw the change, an upper bound of when it happened;
+   * an audit record's is exact. So a revision can be stored after a later one (higher
+   * resourceVersion) whose audit time is earlier. Whatever is stored at or before T happened at or
+   * before T, so the state at T is the *newest by resourceVersion* among them (currentOf), looked
+   * for among the last REORDER_WINDOW revisions.
+   */
   async revisionAt(key: ObjectKey, at: Micros): Promise<Revision | undefined> {
-    const [r] = await all(this.store.revisions({ key, to: at, order: 'desc', limit: 1 }));
-    return r;
+    const recent = await all(this.store.revisions({ key, to: at, order: 'desc', limit: REORDER_WINDOW, objects: false }));
+    const best = currentOf(recent);
+    if (!best) return undefined;
+    if (best === recent[0]) {
+      const [r] = await all(this.store.revisions({ key, to: at, order: 'desc', limit: 1 }));
+      if (r && r.uid === best.uid && r.resourceVersion === best.resourceVersion && r.op === best.op) return r;
+    }
+    const same = await all(this.store.revisions({ key, from: best.ts, to: best.ts, order: 'asc' }));
+    return same.find((r) => r.uid === best.uid && r.resourceVersion === best.resourceVersion && r.op === best.op);
   }
 
-  /** The object's state at `at`: its latest revision unless that is a deletion. */
+  /** The object's state at `at`: the revision in force unless that is a deletion. */
   async stateAt(key: ObjectKey, at: Micros): Promise<Revision | undefined> {
     const r = await this.revisionAt(key, at);
     return r && r.op !== 'DELETED' && r.object ? r : undefined;

@@ -41,6 +41,14 @@ describe('audit event conversion', () => {
     expect(gone.records[0]).toMatchObject({ op: 'DELETED', uid: 'u1', kind: 'Pod', object: null, resourceVersion: '' });
     const final = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 } }), opts);
     expect(final.records[0]).toMatchObject({ op: 'DELETED', object: pod() });
+    // The kubelet's final delete (grace 0) answers with the pod still carrying its deletionTimestamp.
+    const kubelet = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 }, responseObject: pod({ deletionTimestamp: '2026-01-10T10:00:30Z', deletionGracePeriodSeconds: 0 }) }), opts);
+    expect(kubelet.records[0]).toMatchObject({ op: 'DELETED' });
+    const finalizer = pod({ deletionTimestamp: '2026-01-10T10:00:30Z', deletionGracePeriodSeconds: 0, finalizers: ['example.com/hold'] });
+    expect(convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 }, responseObject: finalizer }), opts).records[0]!.op).toBe('MODIFIED');
+    // Removing the last finalizer of an object being deleted removes it.
+    const released = convertAuditEvent(event({ verb: 'update', responseStatus: { code: 200 }, responseObject: pod({ deletionTimestamp: '2026-01-10T10:00:30Z', deletionGracePeriodSeconds: 0, finalizers: [] }) }), opts);
+    expect(released.records[0]!.op).toBe('DELETED');
   });
 
   it('expands deletecollection lists item by item', () => {

@@ -6,8 +6,9 @@
  * (never the request, never invented):
  * - a response that is the object itself (its kind, with uid and resourceVersion) → ADDED for
  *   create, otherwise MODIFIED; a delete answered with the object carrying `deletionTimestamp`
- *   leaves it existing and terminating (MODIFIED); a delete answered with the object without it
- *   means it is gone (DELETED with that final state);
+ *   leaves it existing and terminating (MODIFIED) — unless no grace period and no finalizer is
+ *   left, when the same request removed it (a pod's final delete, an update removing the last
+ *   finalizer): DELETED; a delete answered with the object without it means it is gone;
  * - a delete answered with a Status means it is gone: DELETED, object unknown (the store keeps
  *   the last state), identified by the uid from `objectRef.uid` or `details.uid`;
  * - deletecollection answered with a list: each item as a delete answered with that item;
@@ -82,8 +83,19 @@ function recordFor(obj: KubeObject, op: Op, base: Omit<ChangeRecord, 'apiVersion
   };
 }
 
+/**
+ * Whether the request that answered with `obj` removed it although the answer carries a
+ * deletionTimestamp: no grace period left and no finalizers (a pod's final delete with grace 0;
+ * an update that removed the last finalizer of an object being deleted).
+ */
+function removedBy(obj: KubeObject): boolean {
+  const meta = asObj(obj.metadata);
+  const finalizers = Array.isArray(meta?.finalizers) ? meta.finalizers.length : 0;
+  return !!meta?.deletionTimestamp && meta.deletionGracePeriodSeconds === 0 && finalizers === 0;
+}
+
 function deleteOp(obj: KubeObject): Op {
-  return asObj(obj.metadata)?.deletionTimestamp ? 'MODIFIED' : 'DELETED';
+  return !asObj(obj.metadata)?.deletionTimestamp || removedBy(obj) ? 'DELETED' : 'MODIFIED';
 }
 
 /** Converts one audit event. Never throws: a malformed event is `skipped: 'malformed'`. */
@@ -109,7 +121,9 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
   const resp = asObj(e.responseObject);
   if (isFullObject(resp)) {
     if (!isObjectOf(resp, group, resource)) return { records: [], skipped: subresource ? 'subresource' : 'malformed' };
-    const op: Op = verb === 'create' && !subresource ? 'ADDED' : verb === 'delete' ? deleteOp(resp) : 'MODIFIED';
+    const op: Op = verb === 'create' && !subresource ? 'ADDED'
+      : verb === 'delete' ? deleteOp(resp)
+      : !subresource && removedBy(resp) ? 'DELETED' : 'MODIFIED';
     return { records: [recordFor(resp, op, base)] };
   }
   if (verb === 'deletecollection' && resp && Array.isArray(resp.items)) {

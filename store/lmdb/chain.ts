@@ -123,7 +123,7 @@ export class ChainReader {
     return r;
   }
 
-  toRecord(key: Key, v: StoredRevision, object: KubeObject | null = this.objectOf(key, v)): ChangeRecord {
+  toRecord(key: Key, v: StoredRevision, object: KubeObject | null | undefined = this.objectOf(key, v)): ChangeRecord {
     const [cluster, gk, namespace, name, ts] = key as [string, string, string, string, number];
     const { kind, group } = splitGk(gk);
     const actor = this.actor(cluster, v.actor);
@@ -135,7 +135,7 @@ export class ChainReader {
       ...(v.verb ? { verb: v.verb } : {}),
       ...(v.auditID ? { auditID: v.auditID } : {}),
       ...(v.gap ? { gap: true } : {}),
-      object,
+      object: object === undefined ? this.objectOf(key, v) : object,
     };
   }
 }

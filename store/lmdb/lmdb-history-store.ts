@@ -77,7 +77,7 @@ export class LmdbHistoryStore implements HistoryStore {
     const { cluster, gk, namespace, name } = q.key;
     const lo: Key = [cluster, gk, namespace, name, q.from ?? TS_MIN];
     const hi: Key = [cluster, gk, namespace, name, q.to === undefined ? TS_MAX : q.to + 1];
-    if (q.order === 'desc' && q.limit === 1) {
+    if (q.order === 'desc' && q.limit === 1 && q.objects !== false) {
       // "As of T": the hot path of every object and list query.
       const hit = this.#chain.latest({ start: hi, end: lo });
       if (hit) yield this.#chain.toRecord(hit.key, hit.value, hit.object);
@@ -86,7 +86,7 @@ export class LmdbHistoryStore implements HistoryStore {
     const range = q.order === 'asc'
       ? this.#dbs.rev.getRange({ start: lo, end: hi, limit: q.limit })
       : this.#dbs.rev.getRange({ start: hi, end: lo, reverse: true, limit: q.limit });
-    for (const { key, value } of range) yield this.#chain.toRecord(key, value);
+    for (const { key, value } of range) yield this.#chain.toRecord(key, value, q.objects === false ? null : undefined);
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {
