@@ -7,7 +7,7 @@ import { KubetimeError, invalidArgument } from './errors.ts';
 import { buildGraph, type GraphObject } from './graph.ts';
 import { changedPaths, diff, type JsonPatchOp } from './json-patch.ts';
 import { withoutNoise } from './noise.ts';
-import { groupKind, type KubeObject, type ObjectKey } from './record.ts';
+import { compareResourceVersions, groupKind, type KubeObject, type ObjectKey } from './record.ts';
 import type { Revision } from './ports.ts';
 import type * as Q from './query-types.ts';
 import { all, Scope, type ScopeOptions } from './scope.ts';
@@ -114,7 +114,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
       const { cluster, key } = await objectKey(r);
       if (r.from !== undefined) await scope.checkHorizon(cluster, r.from, 'from', key);
       const limit = r.limit ?? DEFAULT_LIMIT;
-      const revs = await all(scope.store.revisions({ key, from: r.from, to: r.to, order: 'asc', limit }));
+      const revs = inCommitOrder(await all(scope.store.revisions({ key, from: r.from, to: r.to, order: 'asc', limit })));
       const prevByUid = new Map<string, Revision>();
       if (revs[0] && r.from !== undefined) {
         const before = await all(scope.store.revisions({ key, to: r.from - 1, order: 'desc', limit: 1 }));
@@ -182,6 +182,19 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
 
     ...feedQueries(scope),
   };
+}
+
+/**
+ * Revisions in the order they were committed: by time across uids, by resourceVersion within one
+ * uid (a watch-timed revision can be stored after a later, audit-timed one), a deletion last.
+ */
+function inCommitOrder(revs: Revision[]): Revision[] {
+  const firstSeen = new Map<string, number>();
+  revs.forEach((r, i) => firstSeen.has(r.uid) || firstSeen.set(r.uid, i));
+  const rank = (r: Revision) => (r.op === 'DELETED' ? 1 : 0);
+  return [...revs].sort((a, b) =>
+    a.uid !== b.uid ? firstSeen.get(a.uid)! - firstSeen.get(b.uid)!
+      : rank(a) - rank(b) || (a.resourceVersion && b.resourceVersion ? compareResourceVersions(a.resourceVersion, b.resourceVersion) : a.ts - b.ts));
 }
 
 function toGraphObject(rev: Revision): GraphObject {

@@ -46,6 +46,10 @@ describe('as of T with revisions stored out of order', () => {
     expect(later.object.status).toEqual({ phase: 'Running' });
     const list = await q.listAt({ kind: 'pods', namespace: 'shop', at: T0 + 5.4 * S });
     expect(list.items.map((o) => (o.metadata as { resourceVersion: string }).resourceVersion)).toEqual(['3']);
+    // History tells the revisions in the order they were committed, patches between neighbours.
+    const h = await q.history({ kind: 'Pod', namespace: 'shop', name: 'orders-1' });
+    expect(h.items.map((i) => i.resourceVersion)).toEqual(['1', '2', '3']);
+    expect(h.items[2]!.patch).toEqual([{ op: 'replace', path: '/status/phase', value: 'Running' }]);
   });
 
   it('treats a deletion as final for its uid even when an earlier revision is stored after it', async () => {
