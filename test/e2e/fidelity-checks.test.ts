@@ -1,0 +1,165 @@
+/**
+ * The fidelity test's own judgement (test/e2e/lib/), checked without a cluster: when a probe is
+ * ambiguous, how answers are compared, what the audit log says must be in kubetime, what counts
+ * as a duplicate or an actor-less change. A checker that cannot fail would make the fidelity
+ * test worthless, so each rule is shown to fail on the case it exists for.
+ */
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AuditLogReader, type AuditChange } from './lib/audit-log.ts';
+import { formatMicros, parseMicros } from './lib/clock.ts';
+import { actorCoverage, expectedRevisions, historyProblems, type ChangeItem, type HistoryItem } from './lib/history-check.ts';
+import { jsonDiff } from './lib/json-diff.ts';
+import type { KubetimeApi } from './lib/kubetime.ts';
+import { AmbiguityIndex, checkProbe } from './lib/probe-check.ts';
+import type { Probe } from './lib/prober.ts';
+
+const NS = 'e2e-x';
+
+function change(p: Partial<AuditChange>): AuditChange {
+  return { auditID: 'a', verb: 'patch', resource: 'pods', group: '', namespace: NS, name: 'p1', code: 200, received: 100, completed: 110, username: 'alice', ...p };
+}
+
+function probe(p: Partial<Probe>): Probe {
+  return { id: 1, op: 'get', resource: 'pods', namespace: NS, name: 'p1', t0: 200, t1: 210, status: 200, ...p };
+}
+
+const pod = (rv: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1', namespace: NS, uid: 'u1', resourceVersion: rv }, ...extra });
+
+describe('clock', () => {
+  it('formats and parses RFC 3339 with microseconds', () => {
+    const t = parseMicros('2026-11-22T00:09:25.819819Z');
+    expect(formatMicros(t)).toBe('2026-11-22T00:09:25.819819Z');
+    expect(parseMicros('2026-11-22T00:09:25Z')).toBe(t - 819_819);
+    expect(parseMicros('2026-11-22T01:09:25.5+01:00')).toBe(t - 319_819);
+    expect(parseMicros('yesterday')).toBeNaN();
+  });
+});
+
+describe('ambiguity', () => {
+  it('is ambiguous exactly when a change of what was read may have committed during the request', () => {
+    const idx = new AmbiguityIndex([
+      change({ received: 195, completed: 201 }), // overlaps the start
+      change({ name: 'p2', received: 205, completed: 206 }), // inside, another pod
+      change({ name: 'p3', received: 150, completed: 199 }), // before
+      change({ name: 'p4', received: 211, completed: 220 }), // after
+      change({ name: 'p5', received: 201, completed: 209, code: 409 }), // failed: committed nothing
+    ]);
+    expect(idx.isAmbiguous(probe({}))).toBe(true);
+    expect(idx.isAmbiguous(probe({ name: 'p2' }))).toBe(true);
+    expect(idx.isAmbiguous(probe({ name: 'p3' }))).toBe(false);
+    expect(idx.isAmbiguous(probe({ name: 'p4' }))).toBe(false);
+    expect(idx.isAmbiguous(probe({ name: 'p5' }))).toBe(false);
+    expect(idx.isAmbiguous(probe({ name: 'p9' }))).toBe(false);
+    expect(idx.isAmbiguous(probe({ op: 'list', name: undefined, t0: 203, t1: 204 }))).toBe(false);
+    expect(idx.isAmbiguous(probe({ op: 'list', name: undefined, t0: 204, t1: 205 }))).toBe(true);
+    expect(idx.isAmbiguous(probe({ op: 'list', name: undefined, namespace: 'other', t0: 204, t1: 205 }))).toBe(false);
+  });
+});
+
+describe('answers compared', () => {
+  const api = (status: number, body: unknown) => ({ get: async () => ({ status, body }) }) as unknown as KubetimeApi;
+
+  it('accepts the same object and the same 404', async () => {
+    expect(await checkProbe(api(200, { object: pod('5') }), probe({ object: pod('5') }))).toBeUndefined();
+    expect(await checkProbe(api(404, { error: { code: 'NOT_FOUND' } }), probe({ status: 404 }))).toBeUndefined();
+  });
+
+  it('reports another revision, content, a missing 404 or another list, with the diff', async () => {
+    const m = await checkProbe(api(200, { object: pod('4'), revision: {} }), probe({ object: pod('5') }));
+    expect(m?.problem).toContain('apiserver 5, kubetime 4');
+    expect(m?.diff).toEqual([{ path: '/metadata/resourceVersion', apiserver: '5', kubetime: '4' }]);
+    expect(await checkProbe(api(200, { object: pod('5', { spec: { a: 1 } }) }), probe({ object: pod('5', { spec: { a: 2 } }) }))).toBeDefined();
+    expect(await checkProbe(api(200, { object: pod('5') }), probe({ status: 404 }))).toBeDefined();
+    expect(await checkProbe(api(200, { items: [pod('5')] }), probe({ op: 'list', items: [] }))).toBeDefined();
+    expect(await checkProbe(api(200, { items: [pod('5')] }), probe({ op: 'list', items: [pod('5')] }))).toBeUndefined();
+  });
+
+  it('diffs nested values by JSON pointer', () => {
+    expect(jsonDiff({ a: { b: [1, 2], 'c/d': 1 } }, { a: { b: [1], 'c/d': 2, e: 0 } })).toEqual([
+      { path: '/a/b/1', apiserver: 2, kubetime: '<absent>' },
+      { path: '/a/c~1d', apiserver: 1, kubetime: 2 },
+      { path: '/a/e', apiserver: '<absent>', kubetime: 0 },
+    ]);
+  });
+});
+
+describe('what the audit log says must be in kubetime', () => {
+  it('expects resulting revisions, Scale revisions and deletions; counts what it cannot check', () => {
+    const { expected, uncheckable } = expectedRevisions([
+      change({ response: pod('7') }),
+      change({ resource: 'deployments', group: 'apps', name: 'web', subresource: 'scale', response: { kind: 'Scale', metadata: { name: 'web', uid: 'd1', resourceVersion: '8' } } }),
+      change({ verb: 'delete', response: pod('9') }),
+      change({ verb: 'delete', response: pod('10', { metadata: { ...pod('10').metadata, deletionTimestamp: 'x' } }) }),
+      change({ verb: 'delete', resource: 'configmaps', name: 'c', uid: 'c1', response: { kind: 'Status', status: 'Success' } }),
+      change({ verb: 'create', subresource: 'binding', response: { kind: 'Status', status: 'Success' } }),
+      change({ code: 409, response: { kind: 'Status' } }),
+      change({ namespace: 'elsewhere', response: pod('11') }),
+    ], (c) => c.namespace === NS);
+    expect(expected.map(({ why, ...e }) => e)).toEqual([
+      { kind: 'Pod', namespace: NS, name: 'p1', uid: 'u1', rv: '7' },
+      { kind: 'Deployment', namespace: NS, name: 'web', uid: 'd1', rv: '8' },
+      { kind: 'Pod', namespace: NS, name: 'p1', uid: 'u1', deleted: true },
+      { kind: 'Pod', namespace: NS, name: 'p1', uid: 'u1', rv: '10' },
+      { kind: 'ConfigMap', namespace: NS, name: 'c', uid: 'c1', deleted: true },
+    ]);
+    expect(uncheckable).toBe(1);
+  });
+});
+
+describe('history problems', () => {
+  const item = (op: HistoryItem['op'], rv: string, uid = 'u1'): HistoryItem => ({ ts: 't', op, resourceVersion: rv, source: 'watch', uid });
+
+  it('finds revisions recorded twice, out of order, or after the deletion', () => {
+    expect(historyProblems('x', [item('ADDED', '1'), item('MODIFIED', '2'), item('DELETED', '3')])).toEqual({ duplicates: [], misordered: [] });
+    expect(historyProblems('x', [item('ADDED', '1'), item('MODIFIED', '1')]).duplicates).toHaveLength(1);
+    expect(historyProblems('x', [item('ADDED', '1'), item('DELETED', '2'), item('DELETED', '')]).duplicates).toHaveLength(1);
+    expect(historyProblems('x', [item('ADDED', '1'), item('MODIFIED', '3'), item('MODIFIED', '2')]).misordered).toHaveLength(1);
+    expect(historyProblems('x', [item('ADDED', '1'), item('DELETED', '2'), item('MODIFIED', '2')]).misordered).toHaveLength(1);
+    expect(historyProblems('x', [item('ADDED', '5', 'u1'), item('ADDED', '3', 'u2')])).toEqual({ duplicates: [], misordered: [] });
+  });
+});
+
+describe('actor coverage', () => {
+  const c = (p: Partial<ChangeItem>): ChangeItem => ({ ts: 't', op: 'MODIFIED', resourceVersion: '1', source: 'watch+audit', uid: 'u1', kind: 'Pod', namespace: NS, name: 'p1', actor: { username: 'a' }, ...p });
+
+  it('counts changes with and without an actor, leaving out what no source could tell', () => {
+    const cov = actorCoverage([
+      c({}),
+      c({ actor: undefined, source: 'watch' }),
+      c({ actor: undefined, source: 'relist', gap: true }),
+      c({ actor: undefined, kind: 'Event' }),
+      c({ actor: undefined, kind: 'Lease.coordination.k8s.io' }),
+      c({ actor: undefined, op: 'DELETED', uid: 'u2', name: 'p2' }),
+      c({ actor: undefined, op: 'DELETED', source: 'watch' }),
+    ], [change({ verb: 'delete', uid: 'u1' })]);
+    expect(cov).toMatchObject({ counted: 3, withActor: 1, gapRecords: 1, unaudited: 2, untoldDeletes: 1 });
+    expect(cov.withoutBy).toEqual({ 'Pod MODIFIED watch': 1, 'Pod DELETED watch': 1 });
+  });
+});
+
+describe('audit log reader', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fidelity-audit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const line = (id: string, extra: Record<string, unknown> = {}) => `${JSON.stringify({
+    auditID: id, stage: 'ResponseComplete', verb: 'create', objectRef: { resource: 'configmaps', namespace: NS, name: id },
+    responseStatus: { code: 201 }, requestReceivedTimestamp: '2026-11-22T00:00:00.000001Z', stageTimestamp: '2026-11-22T00:00:00.000002Z',
+    user: { username: 'alice' }, ...extra,
+  })}\n`;
+
+  it('reads only what was written after open(), skips reads and other stages, and follows a rotation', () => {
+    const path = join(dir, 'audit.log');
+    writeFileSync(path, line('before'));
+    const reader = AuditLogReader.open(path);
+    appendFileSync(path, line('one') + line('get', { verb: 'get' }) + line('rr', { stage: 'RequestReceived' }) + line('two').slice(0, 20));
+    expect(reader.changes().map((c) => c.auditID)).toEqual(['one']);
+    appendFileSync(path, line('two').slice(20));
+    renameSync(path, join(dir, 'audit-2026-11-22T00-00-01.000.log'));
+    writeFileSync(path, line('three'));
+    const all = reader.changes();
+    expect(all.map((c) => c.auditID)).toEqual(['one', 'two', 'three']);
+    expect(all[0]).toMatchObject({ resource: 'configmaps', namespace: NS, name: 'one', code: 201, received: parseMicros('2026-11-22T00:00:00.000001Z'), completed: parseMicros('2026-11-22T00:00:00.000002Z'), username: 'alice' });
+  });
+});

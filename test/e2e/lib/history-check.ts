@@ -1,0 +1,208 @@
+/**
+ * Whole-run checks of kubetime's history against kube-apiserver's audit log:
+ * - nothing lost: every revision the audit log shows (the resulting object's resourceVersion, or
+ *   the Scale's, which is the Deployment's) is in `/v1/history`, and every deletion too;
+ * - nothing duplicated: one revision per (uid, resourceVersion), at most one DELETED per uid,
+ *   nothing after it, resourceVersions rising in history order;
+ * - actors: the share of recorded changes that say who made them.
+ */
+import type { AuditChange } from './audit-log.ts';
+import { succeeded } from './audit-log.ts';
+import { formatMicros, type Micros } from './clock.ts';
+import type { KubetimeApi } from './kubetime.ts';
+import { kindOfResource } from './resources.ts';
+
+export interface Expectation {
+  kind: string;
+  namespace: string;
+  name: string;
+  uid?: string;
+  /** A revision with this resourceVersion must exist (any op). */
+  rv?: string;
+  /** A DELETED record for the uid must exist. */
+  deleted?: boolean;
+  /** The audit event it comes from, for messages. */
+  why: string;
+}
+
+export interface HistoryItem {
+  ts: string;
+  op: 'ADDED' | 'MODIFIED' | 'DELETED';
+  resourceVersion: string;
+  source: string;
+  uid: string;
+  actor?: { username: string };
+  gap?: boolean;
+}
+
+const ref = (e: { kind: string; namespace: string; name: string }) => `${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}`;
+
+/**
+ * What the audit log says must be in kubetime. Requests answered without a resulting
+ * resourceVersion (a Binding's Status) cannot be checked this way and are counted apart.
+ */
+export function expectedRevisions(changes: readonly AuditChange[], inScope: (c: AuditChange) => boolean): { expected: Expectation[]; uncheckable: number } {
+  const expected: Expectation[] = [];
+  let uncheckable = 0;
+  for (const c of changes) {
+    const kind = kindOfResource(c.resource);
+    if (!kind || !succeeded(c) || !inScope(c)) continue;
+    const resp = c.response;
+    const why = `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ''} by ${c.username} at ${formatMicros(c.completed)} (audit ${c.auditID})`;
+    const meta = resp?.metadata;
+    if (resp?.kind === kind && meta?.uid && meta?.resourceVersion) {
+      const base = { kind, namespace: c.namespace, name: meta.name, uid: meta.uid, why };
+      if (c.verb === 'delete' && !meta.deletionTimestamp) expected.push({ ...base, deleted: true });
+      else expected.push({ ...base, rv: meta.resourceVersion });
+    } else if (resp?.kind === 'Scale' && meta?.resourceVersion && c.name) {
+      expected.push({ kind, namespace: c.namespace, name: c.name, ...(meta.uid ? { uid: meta.uid } : {}), rv: meta.resourceVersion, why });
+    } else if (c.verb === 'delete' && !c.subresource && resp?.kind === 'Status' && c.name) {
+      const uid = c.uid ?? resp.details?.uid;
+      expected.push({ kind, namespace: c.namespace, name: c.name, ...(uid ? { uid } : {}), deleted: true, why });
+    } else {
+      uncheckable++;
+    }
+  }
+  return { expected, uncheckable };
+}
+
+/** /v1/history of objects, fetched once each. */
+export class Histories {
+  readonly #api: KubetimeApi;
+  readonly #cache = new Map<string, Promise<HistoryItem[]>>();
+
+  constructor(api: KubetimeApi) {
+    this.#api = api;
+  }
+
+  get(kind: string, namespace: string, name: string): Promise<HistoryItem[]> {
+    const k = `${kind}|${namespace}|${name}`;
+    let h = this.#cache.get(k);
+    if (!h) {
+      h = this.#api.ok('/v1/history', { kind, name, namespace: namespace || undefined, limit: 10_000 }).then((b) => b.items as HistoryItem[]);
+      this.#cache.set(k, h);
+    }
+    return h;
+  }
+
+  keys(): string[] {
+    return [...this.#cache.keys()];
+  }
+}
+
+/** Expectations kubetime's history does not meet, as messages. */
+export async function missingRevisions(histories: Histories, expected: readonly Expectation[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const e of expected) {
+    const items = await histories.get(e.kind, e.namespace, e.name);
+    const mine = items.filter((i) => !e.uid || i.uid === e.uid);
+    const ok = e.deleted ? mine.some((i) => i.op === 'DELETED') : mine.some((i) => i.resourceVersion === e.rv);
+    if (!ok) {
+      const have = mine.map((i) => `${i.op}@${i.resourceVersion || '-'}`).join(' ');
+      missing.push(`${ref(e)} ${e.deleted ? 'DELETED' : `resourceVersion ${e.rv}`}${e.uid ? ` (uid ${e.uid})` : ''} from ${e.why}; kubetime has: ${have || 'nothing'}`);
+    }
+  }
+  return missing;
+}
+
+/** Duplicated or misordered revisions in one object's history, as messages. */
+export function historyProblems(label: string, items: readonly HistoryItem[]): { duplicates: string[]; misordered: string[] } {
+  const duplicates: string[] = [];
+  const misordered: string[] = [];
+  const seen = new Set<string>();
+  const lastRv = new Map<string, number>();
+  const deleted = new Set<string>();
+  for (const i of items) {
+    const id = `${i.uid}|${i.op === 'DELETED' ? 'DELETED' : i.resourceVersion}`;
+    if (seen.has(id)) duplicates.push(`${label}: ${i.op}@${i.resourceVersion || '-'} (uid ${i.uid}) recorded twice`);
+    seen.add(id);
+    if (deleted.has(i.uid)) misordered.push(`${label}: ${i.op}@${i.resourceVersion} at ${i.ts} after the DELETED of uid ${i.uid}`);
+    if (i.op === 'DELETED') {
+      deleted.add(i.uid);
+      continue;
+    }
+    const rv = Number(i.resourceVersion);
+    const prev = lastRv.get(i.uid);
+    if (prev !== undefined && !(rv > prev)) misordered.push(`${label}: resourceVersion ${i.resourceVersion} at ${i.ts} comes after ${prev} (uid ${i.uid})`);
+    lastRv.set(i.uid, rv);
+  }
+  return { duplicates, misordered };
+}
+
+export interface ChangeItem extends HistoryItem {
+  kind: string;
+  namespace: string;
+  name: string;
+  verb?: string;
+}
+
+/** The change feed of a namespace in [from, to], oldest first. */
+export async function changesIn(api: KubetimeApi, namespace: string, from: Micros, to: Micros): Promise<ChangeItem[]> {
+  const body = await api.ok('/v1/changes', { namespace, from: formatMicros(from), to: formatMicros(to), limit: 10_000 });
+  const items = body.items as ChangeItem[];
+  if (items.length >= 10_000) throw new Error('more than 10,000 changes in the window: the run is bigger than this check reads');
+  return items.reverse();
+}
+
+/** Kinds the audit policy (test/infra/kube/audit-policy.yaml) does not record: no source can tell their actor. */
+const UNAUDITED_KINDS = new Set(['Event', 'Lease']);
+
+export interface ActorCoverage {
+  counted: number;
+  withActor: number;
+  /** Relist gap records nothing else confirmed (source relist only). */
+  gapRecords: number;
+  /** DELETED records for which the audit log holds no successful delete of that object. */
+  untoldDeletes: number;
+  unaudited: number;
+  /** Counted changes without an actor. */
+  without: string[];
+  /** Those, counted by `kind op source verb`. */
+  withoutBy: Record<string, number>;
+}
+
+/**
+ * Of kubetime's recorded changes in the namespace, the share carrying an actor. Not counted:
+ * kinds the audit policy leaves out, relist gap records (source `relist` alone: the change was
+ * found by a list after a gap, and its exact time and author are unknown to the watch), and
+ * DELETED records for which the audit log has no successful delete request of that object.
+ * A DELETED that the audit log does explain — e.g. kwok's final `delete` with gracePeriodSeconds
+ * 0, answered with the object still carrying its deletionTimestamp — is counted: the audit told
+ * who removed it.
+ */
+export function actorCoverage(changes: readonly ChangeItem[], audit: readonly AuditChange[]): ActorCoverage {
+  const deletedBy = new Set<string>();
+  for (const c of audit) {
+    if (!succeeded(c) || (c.verb !== 'delete' && c.verb !== 'deletecollection') || c.subresource) continue;
+    const kind = kindOfResource(c.resource);
+    const uid = c.uid ?? c.response?.details?.uid;
+    if (uid) deletedBy.add(`uid|${uid}`);
+    else if (kind && c.name) deletedBy.add(`${kind}|${c.namespace}|${c.name}`);
+  }
+  const cov: ActorCoverage = { counted: 0, withActor: 0, gapRecords: 0, untoldDeletes: 0, unaudited: 0, without: [], withoutBy: {} };
+  for (const i of changes) {
+    const kind = i.kind.split('.')[0]!;
+    if (UNAUDITED_KINDS.has(kind)) {
+      cov.unaudited++;
+      continue;
+    }
+    if (i.source === 'relist') {
+      cov.gapRecords++;
+      continue;
+    }
+    if (i.op === 'DELETED' && !deletedBy.has(`uid|${i.uid}`) && !deletedBy.has(`${kind}|${i.namespace}|${i.name}`)) {
+      cov.untoldDeletes++;
+      continue;
+    }
+    cov.counted++;
+    if (i.actor) {
+      cov.withActor++;
+      continue;
+    }
+    cov.without.push(`${i.kind} ${i.name} ${i.op}@${i.resourceVersion || '-'} at ${i.ts} source ${i.source}${i.verb ? ` verb ${i.verb}` : ''}`);
+    const by = `${i.kind} ${i.op} ${i.source}${i.verb ? ` ${i.verb}` : ''}`;
+    cov.withoutBy[by] = (cov.withoutBy[by] ?? 0) + 1;
+  }
+  return cov;
+}
+
