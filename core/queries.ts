@@ -83,18 +83,16 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     await scope.checkHorizon(cluster, at, 'at', { gk: kind.gk, namespace });
     const labels = labelSelector(r.labelSelector ?? '');
     const fields = fieldSelector(r.fieldSelector ?? '');
-    const limit = r.limit ?? Number.POSITIVE_INFINITY;
-    const revs = await scope.objectsAt({ cluster, gk: kind.gk, namespace, at, after: page?.after });
-    const items: KubeObject[] = [];
+    const revs = await scope.objectsAt({
+      cluster, gk: kind.gk, namespace, at, after: page?.after,
+      keep: (rev) => labels(rev.object!) && fields(rev.object!),
+      ...(r.limit !== undefined ? { enough: r.limit + 1 } : {}), // one more tells whether a page follows
+    });
+    const items = revs.slice(0, r.limit ?? revs.length).map((rev) => rev.object!);
     let token: string | undefined;
-    for (const rev of revs) {
-      if (!labels(rev.object!) || !fields(rev.object!)) continue;
-      if (items.length === limit) {
-        const last = items.at(-1)!.metadata as { namespace?: string; name: string };
-        token = encodeContinue(at, last.namespace ?? '', last.name);
-        break;
-      }
-      items.push(rev.object!);
+    if (r.limit !== undefined && revs.length > r.limit) {
+      const last = items.at(-1)!.metadata as { namespace?: string; name: string };
+      token = encodeContinue(at, last.namespace ?? '', last.name);
     }
     return { cluster, at, items, ...(token ? { continue: token } : {}) };
   }

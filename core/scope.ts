@@ -19,6 +19,24 @@ export interface ScopeOptions {
   horizon?: (cluster: string, scope: { gk?: string; namespace?: string }) => Promise<Micros | undefined>;
 }
 
+/** Objects read at once by a list as of T. */
+export const LIST_CONCURRENCY = 32;
+const LIST_CHUNK = 512;
+
+/** `fn` over every item, at most `limit` at a time, results in the items' order. */
+export async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** How many revisions back a late-stored earlier revision is looked for (revisionAt). */
 export const REORDER_WINDOW = 8;
 
@@ -117,18 +135,29 @@ export class Scope {
   }
 
   /** Every object of a kind (and namespace) that existed at `at`, in (namespace, name) order. */
-  async objectsAt(opts: { cluster: string; gk: string; namespace?: string; at: Micros; after?: [string, string] }): Promise<Revision[]> {
+  async objectsAt(opts: {
+    cluster: string; gk: string; namespace?: string; at: Micros; after?: [string, string];
+    /** Keep only these; with `enough`, stop reading once that many were kept. */
+    keep?: (r: Revision) => boolean;
+    enough?: number;
+  }): Promise<Revision[]> {
     const lives: Lifetime[] = await all(this.store.lifetimes({ cluster: opts.cluster, gk: opts.gk, namespace: opts.namespace, aliveAt: opts.at }));
-    const out: Revision[] = [];
+    const keys: ObjectKey[] = [];
     let last = '';
     for (const l of lives) {
       const id = `${l.key.namespace}\0${l.key.name}`;
-      if (id === last) continue; // two uids alive under one name cannot both be current; the latest revision decides
+      if (id === last) continue; // two uids alive under one name cannot both be current; the revision in force decides
       last = id;
       if (opts.after && (l.key.namespace < opts.after[0] || (l.key.namespace === opts.after[0] && l.key.name <= opts.after[1]))) continue;
-      const r = await this.stateAt(l.key, opts.at);
-      if (r) out.push(r);
+      keys.push(l.key);
     }
-    return out;
+    // A store over the network (Cassandra) answers many objects at once far faster than in turn;
+    // chunks let a limited list stop early.
+    const out: Revision[] = [];
+    for (let i = 0; i < keys.length && (opts.enough === undefined || out.length < opts.enough); i += LIST_CHUNK) {
+      const states = await mapConcurrently(keys.slice(i, i + LIST_CHUNK), LIST_CONCURRENCY, (key) => this.stateAt(key, opts.at));
+      for (const r of states) if (r && (!opts.keep || opts.keep(r))) out.push(r);
+    }
+    return opts.enough === undefined ? out : out.slice(0, opts.enough);
   }
 }
