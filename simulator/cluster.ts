@@ -192,7 +192,12 @@ export class Cluster {
     const podGrace = (before.spec as { terminationGracePeriodSeconds?: number } | undefined)?.terminationGracePeriodSeconds ?? 30;
     const grace = opts.gracePeriodSeconds ?? (table.type.gk === 'Pod' ? podGrace : 0);
     if (meta.deletionTimestamp) {
-      if (finalizers === 0 && grace === 0) return this.remove(table, next, before, ctx).object;
+      if (finalizers === 0 && grace === 0) {
+        // As kube-apiserver does: the final delete of a terminating object answers with its
+        // grace period shortened to 0 (seen with a real apiserver: test/e2e/fidelity.test.ts).
+        meta.deletionGracePeriodSeconds = 0;
+        return this.remove(table, next, before, ctx).object;
+      }
       return before;
     }
     if (finalizers === 0 && grace === 0) return this.remove(table, next, before, ctx).object;

@@ -78,11 +78,15 @@ export class ChainReader {
    */
   latest(range: { start: Key; end: Key }): { key: Key; value: StoredRevision; object: KubeObject | null } | undefined {
     const it = this.dbs.rev.getRange({ ...range, reverse: true })[Symbol.iterator]();
-    const first = it.next();
-    if (first.done) return undefined;
-    const { key, value } = first.value;
-    const object = value.obj !== undefined ? unpackFull(value.obj) : this.#walk(key, value, { [Symbol.iterator]: () => it });
-    return { key, value, object };
+    try {
+      const first = it.next();
+      if (first.done) return undefined;
+      const { key, value } = first.value;
+      const object = value.obj !== undefined ? unpackFull(value.obj) : this.#walk(key, value, { [Symbol.iterator]: () => it });
+      return { key, value, object };
+    } finally {
+      it.return?.(); // an unfinished range holds an LMDB read transaction (a reader slot) until closed
+    }
   }
 
   /** Rebuilds a patch revision from the entries before it (newest first, the revision excluded or first). */

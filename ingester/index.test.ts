@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startIngester, type Ingester, type IngesterOptions } from './index.ts';
+import { IngestMetrics, toPrometheusText } from './metrics.ts';
+import { FakeCluster } from './testing/fake-cluster.ts';
+import { FakeTiming, settle, waitFor } from './testing/fake-timing.ts';
+import { MemoryStore } from './testing/memory-store.ts';
+
+const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', resource: 'customresourcedefinitions', namespaced: false };
+const PODS = { group: '', version: 'v1', kind: 'Pod', resource: 'pods', namespaced: true };
+const WIDGETS = { group: 'example.com', version: 'v1', kind: 'Widget', resource: 'widgets', namespaced: true };
+
+const started: Ingester[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((i) => i.stop()));
+});
+
+function setup(extra: Partial<IngesterOptions> = {}) {
+  const fake = new FakeCluster();
+  fake.addResource(CRDS);
+  fake.addResource(PODS);
+  const store = new MemoryStore();
+  const timing = new FakeTiming();
+  const metrics = new IngestMetrics();
+  const ing = startIngester({
+    api: fake, cluster: 'c1', store, timing, metrics,
+    writer: { write: async (r) => void (await store.append(r)) },
+    rediscoverEveryMs: 60_000,
+    ...extra,
+  });
+  started.push(ing);
+  const watchingAll = (n: number) => waitFor(() => ing.status().sources.length === n && ing.status().sources.every((s) => s.state === 'watching'), `${n} sources watching`);
+  return { fake, store, timing, metrics, ing, watchingAll };
+}
+
+describe('startIngester', () => {
+  it('picks up a CRD created later without a restart, and lets go of one removed', async () => {
+    const { fake, store, timing, ing, watchingAll, metrics } = setup();
+    await watchingAll(2);
+    expect(ing.kindForResource('', 'pods')).toBe('Pod');
+    fake.addResource(WIDGETS);
+    fake.create('apiextensions.k8s.io', 'customresourcedefinitions', { name: 'widgets.example.com' });
+    await waitFor(() => store.byId.size === 1, 'CRD recorded');
+    await timing.advance(1_000); // settle delay after a CRD change, then discovery
+    await watchingAll(3);
+    expect(ing.kindForResource('example.com', 'widgets')).toBe('Widget');
+    const w = fake.create('example.com', 'widgets', { name: 'w1' }, { spec: { size: 3 } });
+    await waitFor(() => store.all().some((r) => r.uid === w.metadata.uid), 'custom resource recorded');
+    expect(store.all().find((r) => r.uid === w.metadata.uid)).toMatchObject({ kind: 'Widget', group: 'example.com', apiVersion: 'example.com/v1', resource: 'widgets', source: 'watch' });
+
+    fake.removeResource('example.com', 'widgets');
+    await timing.advance(60_000);
+    await watchingAll(2);
+    expect(ing.status().sources.map((s) => s.gk).sort()).toEqual(['CustomResourceDefinition.apiextensions.k8s.io', 'Pod']);
+    const text = toPrometheusText(metrics.collect());
+    expect(text).toContain('kubetime_watched_resources 2');
+    expect(text).toMatch(/kubetime_ingest_records_total\{source="watch"\} 2/);
+  });
+
+  it('keeps watching while discovery fails, and retries it', async () => {
+    const { fake, timing, ing, watchingAll } = setup();
+    await watchingAll(2);
+    const get = fake.get.bind(fake);
+    let down = true;
+    fake.get = (path, q) => (down && (path === '/api' || path === '/apis') ? Promise.reject(new Error('apiserver restarting')) : get(path, q));
+    await timing.advance(60_000);
+    expect(ing.status().sources).toHaveLength(2);
+    down = false;
+    fake.addResource(WIDGETS);
+    await timing.advance(1_000);
+    await watchingAll(3);
+  });
+
+  it('watches each listed namespace separately and leaves excluded kinds alone', async () => {
+    const { fake, store, watchingAll, ing } = setup({ filters: { includeNamespaces: ['a', 'b'], excludeKinds: ['customresourcedefinitions.apiextensions.k8s.io'] } });
+    fake.create('', 'pods', { name: 'p', namespace: 'a' });
+    fake.create('', 'pods', { name: 'q', namespace: 'c' });
+    await watchingAll(2);
+    expect(ing.status().sources.map((s) => `${s.gk}/${s.namespace}`).sort()).toEqual(['Pod/a', 'Pod/b']);
+    expect(fake.calls.filter((c) => c.startsWith('WATCH')).sort()).toEqual(['WATCH /api/v1/namespaces/a/pods?rv=102', 'WATCH /api/v1/namespaces/b/pods?rv=102']);
+    expect(store.all().map((r) => r.name)).toEqual(['p']);
+  });
+
+  it('waits for the writer to settle (a spool to drain) before reconciling', async () => {
+    let release!: () => void;
+    const settled = new Promise<void>((r) => (release = r));
+    const { fake, watchingAll } = setup({ writer: { write: async () => {}, settled: () => settled } });
+    await settle();
+    expect(fake.calls).toEqual([]);
+    release();
+    await watchingAll(2);
+  });
+});
