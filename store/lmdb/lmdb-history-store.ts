@@ -32,6 +32,20 @@ export type { LmdbDbs };
  */
 const DICTIONARY = readFileSync(new URL('./k8s-dictionary-v1.txt', import.meta.url));
 
+/** The on-disk layout (keys.ts, full-copy.ts, the dictionary); bumped whenever it changes. */
+export const LMDB_FORMAT = 'kubetime.lmdb/v3';
+
+/** Stamps a new store with its format; refuses one written in another. */
+function checkFormat(meta: { get(k: Key): unknown; putSync(k: Key, v: unknown): unknown; getKeysCount(): number }, path: string): void {
+  const found = meta.get(['format']);
+  if (found === LMDB_FORMAT) return;
+  if (found === undefined && meta.getKeysCount() === 0) {
+    meta.putSync(['format'], LMDB_FORMAT);
+    return;
+  }
+  throw new KubetimeError('INVALID_ARGUMENT', `data-dir: the store in ${path} has format ${String(found ?? 'unknown (older)')}, this kubetime reads ${LMDB_FORMAT}; restore it from snapshots into a new --data-dir (kubetime restore)`, { param: 'data-dir', found, expected: LMDB_FORMAT });
+}
+
 function unavailable(what: string, cause: unknown): KubetimeError {
   return new KubetimeError('STORE_UNAVAILABLE', `embedded store: ${what} failed`, {}, { cause });
 }
@@ -50,6 +64,7 @@ export class LmdbHistoryStore implements HistoryStore {
   static open(opts: LmdbHistoryStoreOptions): LmdbHistoryStore {
     const root = open({ path: opts.path, compression: { threshold: 256, dictionary: DICTIONARY }, mapSize: opts.mapSize ?? 64 * 2 ** 30, maxDbs: 16 });
     const db = <V>(name: string) => root.openDB<V, Key>({ name });
+    checkFormat(root.openDB<unknown, Key>({ name: 'meta' }), opts.path);
     return new LmdbHistoryStore(
       { root, rev: db('rev'), ids: db('ids'), life: db('life'), feed: db('feed'), actors: db('actors'), meta: db('meta') },
       opts.latestCache,
