@@ -19,6 +19,11 @@ describe('configuration', () => {
     expect(c.cassandra.contactPoints).toEqual(['a:9042', 'b:9042']);
   });
 
+  it('reads what the watch records from variables and flags', () => {
+    const c = loadConfig({ KUBETIME_EXCLUDE_NAMESPACES: 'kube-node-lease, kube-system', KUBETIME_RECORD_EVENTS: 'false' }, { 'include-kinds': 'deploy,pods' });
+    expect(c.filters).toEqual({ excludeNamespaces: ['kube-node-lease', 'kube-system'], includeKinds: ['deploy', 'pods'], events: false });
+  });
+
   it('lists every problem at once', () => {
     try {
       loadConfig({ KUBETIME_PORT: 'eighty', KUBETIME_STORE: 'mysql', KUBETIME_SNAPSHOT_INTERVAL: 'often' });

@@ -20,6 +20,8 @@ export function toMillis(text: string): number {
   return Number(m[1]) * unit;
 }
 
+const list = z.string().optional().transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined));
+
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
 export const configSchema = z.object({
@@ -50,6 +52,15 @@ export const configSchema = z.object({
   tlsCertFile: z.string().min(1).optional(),
   tlsKeyFile: z.string().min(1).optional(),
   watch: bool.prefault(true),
+  /** What the watch records (comma-separated lists; kinds as kubectl names them). */
+  filters: z.object({
+    includeKinds: list,
+    excludeKinds: list,
+    includeNamespaces: list,
+    excludeNamespaces: list,
+    labelSelector: z.string().min(1).optional(),
+    events: bool.prefault(true),
+  }),
   context: z.string().optional(),
   kubeconfig: z.string().optional(),
   server: z.string().url().default('http://127.0.0.1:8080'),
@@ -86,6 +97,14 @@ function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
     tlsCertFile: env.KUBETIME_TLS_CERT_FILE,
     tlsKeyFile: env.KUBETIME_TLS_KEY_FILE,
     watch: env.KUBETIME_WATCH,
+    filters: {
+      includeKinds: env.KUBETIME_INCLUDE_KINDS,
+      excludeKinds: env.KUBETIME_EXCLUDE_KINDS,
+      includeNamespaces: env.KUBETIME_INCLUDE_NAMESPACES,
+      excludeNamespaces: env.KUBETIME_EXCLUDE_NAMESPACES,
+      labelSelector: env.KUBETIME_LABEL_SELECTOR,
+      events: env.KUBETIME_RECORD_EVENTS,
+    },
     context: env.KUBETIME_CONTEXT,
     kubeconfig: env.KUBECONFIG,
     server: env.KUBETIME_SERVER,
@@ -99,6 +118,11 @@ const FLAG_KEYS: Record<string, string> = {
   'tls-cert-file': 'tlsCertFile', 'tls-key-file': 'tlsKeyFile', retention: 'retention', 'disk-budget': 'diskBudget',
 };
 
+const FILTER_FLAGS: Record<string, string> = {
+  'include-kinds': 'includeKinds', 'exclude-kinds': 'excludeKinds', 'include-namespaces': 'includeNamespaces',
+  'exclude-namespaces': 'excludeNamespaces', 'label-selector': 'labelSelector',
+};
+
 function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
 }
@@ -110,7 +134,9 @@ function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
   const input = envInput(env);
   const cass = dropUndefined(input.cassandra as Record<string, unknown>);
-  const merged: Record<string, unknown> = { ...dropUndefined(input), cassandra: cass };
+  const filters = dropUndefined(input.filters as Record<string, unknown>);
+  for (const [flag, key] of Object.entries(FILTER_FLAGS)) if (flags[flag] !== undefined) filters[key] = flags[flag];
+  const merged: Record<string, unknown> = { ...dropUndefined(input), cassandra: cass, filters };
   for (const [flag, key] of Object.entries(FLAG_KEYS)) {
     if (flags[flag] !== undefined) merged[key] = flags[flag];
   }

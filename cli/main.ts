@@ -32,6 +32,11 @@ const SERVE: NonNullable<ParseArgsConfig['options']> = {
   'tls-key-file': { type: 'string' },
   retention: { type: 'string' },
   'disk-budget': { type: 'string' },
+  'include-kinds': { type: 'string' },
+  'exclude-kinds': { type: 'string' },
+  'include-namespaces': { type: 'string' },
+  'exclude-namespaces': { type: 'string' },
+  'label-selector': { type: 'string' },
 };
 
 export const USAGE = `kubetime — time-travel history for Kubernetes

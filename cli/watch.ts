@@ -36,6 +36,7 @@ export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester>
     store: app.store,
     logger: app.logger.child({ component: 'ingester' }),
     metrics: app.ingestMetrics,
+    filters: app.config.filters,
   });
   app.closers.push(() => ingester.stop());
   app.kindForResource = (group, resource) => ingester.kindForResource(group, resource);
