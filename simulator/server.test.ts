@@ -3,41 +3,24 @@ import { ACTORS, by } from './actors.ts';
 import { Cluster } from './cluster.ts';
 import { ManualClock } from './manual-clock.ts';
 import { SimServer } from './server.ts';
-import { LineReader } from './test-helpers.ts';
+import { cm, startServerFixture, type ServerFixture } from './test-helpers.ts';
 
 const admin = by(ACTORS.admin, 'create');
 
-function cm(ns: string, name: string, labels: Record<string, string> = {}) {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data: { k: name } };
-}
-
+let f: ServerFixture;
 let cluster: Cluster;
 let server: SimServer;
 let url: string;
-
-async function get(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(url + path, init);
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
-}
-
-async function watch(path: string): Promise<LineReader> {
-  const res = await fetch(url + path);
-  expect(res.status).toBe(200);
-  return new LineReader(res);
-}
+const get = (path: string, init?: RequestInit) => f.get(path, init);
+const watch = (path: string) => f.watch(path);
 
 beforeEach(async () => {
-  cluster = new Cluster({ clock: new ManualClock(), seed: 7, compactionWindow: { revisions: 1000 } });
-  for (const [ns, name] of [['a', 'one'], ['a', 'two'], ['b', 'three'], ['b', 'four'], ['c', 'five']] as const) {
-    cluster.create(cm(ns, name, { app: name, tier: ns === 'a' ? 'web' : 'db' }), admin);
-  }
-  server = new SimServer({ cluster, bookmarkIntervalMs: 60_000 });
-  url = await server.start();
+  f = await startServerFixture();
+  ({ cluster, server, url } = f);
 });
 
 afterEach(async () => {
-  await server.close();
+  await f.close();
 });
 
 describe('discovery', () => {

@@ -3,6 +3,11 @@
  * reading a watch stream line by line with a deadline.
  */
 
+import { ACTORS, by } from './actors.ts';
+import { Cluster } from './cluster.ts';
+import { ManualClock } from './manual-clock.ts';
+import { SimServer } from './server.ts';
+
 /** One decoded watch event. */
 export interface WatchLine {
   type: string;
@@ -78,4 +83,43 @@ export class LineReader {
   async cancel(): Promise<void> {
     await this.reader.cancel().catch(() => undefined);
   }
+}
+
+/** A ConfigMap manifest for fixtures. */
+export function cm(ns: string, name: string, labels: Record<string, string> = {}) {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data: { k: name } };
+}
+
+/** A simulator server over five ConfigMaps in namespaces a, b, c, on a manual clock. */
+export interface ServerFixture {
+  cluster: Cluster;
+  server: SimServer;
+  url: string;
+  get(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
+  watch(path: string): Promise<LineReader>;
+  close(): Promise<void>;
+}
+
+export async function startServerFixture(): Promise<ServerFixture> {
+  const cluster = new Cluster({ clock: new ManualClock(), seed: 7, compactionWindow: { revisions: 1000 } });
+  const admin = by(ACTORS.admin, 'create');
+  for (const [ns, name] of [['a', 'one'], ['a', 'two'], ['b', 'three'], ['b', 'four'], ['c', 'five']] as const) {
+    cluster.create(cm(ns, name, { app: name, tier: ns === 'a' ? 'web' : 'db' }), admin);
+  }
+  const server = new SimServer({ cluster, bookmarkIntervalMs: 60_000 });
+  const url = await server.start();
+  return {
+    cluster, server, url,
+    async get(path, init) {
+      const res = await fetch(url + path, init);
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    },
+    async watch(path) {
+      const res = await fetch(url + path);
+      if (res.status !== 200) throw new Error(`watch ${path}: HTTP ${res.status}`);
+      return new LineReader(res);
+    },
+    close: () => server.close(),
+  };
 }
