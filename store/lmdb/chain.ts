@@ -58,6 +58,25 @@ export class ChainReader {
     return undefined;
   }
 
+  /**
+   * The revision of the same uid just before `key` (exclusive) with its object, in one reverse
+   * pass (the predecessor's chain lies further along the same range).
+   */
+  prevWithObject(key: Key, uid: string): { key: Key; value: StoredRevision; object: KubeObject | null } | undefined {
+    const it = this.dbs.rev.getRange({ start: key, end: namePrefix(key), reverse: true })[Symbol.iterator]();
+    try {
+      for (let r = it.next(); !r.done; r = it.next()) {
+        const e = r.value;
+        if (e.key[7] !== uid || compareKeysEqual(e.key, key)) continue;
+        const object = e.value.obj !== undefined ? unpackFull(e.value.obj) : this.#walk(e.key, e.value, { [Symbol.iterator]: () => it });
+        return { key: e.key, value: e.value, object };
+      }
+      return undefined;
+    } finally {
+      it.return?.();
+    }
+  }
+
   /** The revision of the same uid just after `key` (exclusive). */
   next(key: Key, uid: string): Entry | undefined {
     for (const e of this.dbs.rev.getRange({ start: key, end: [...namePrefix(key), KEY_MAX] })) {

@@ -153,8 +153,8 @@ export class RevisionWriter {
     const next = appending ? undefined : this.#chain.next(key, uid);
     let prev: Latest | undefined = appending ? cached : undefined;
     if (!appending) {
-      const p = this.#chain.prev(key, uid);
-      prev = p && { key: p.key, depth: p.value.depth, obj: this.#chain.objectOf(p.key, p.value) };
+      const p = this.#chain.prevWithObject(key, uid);
+      prev = p && { key: p.key, depth: p.value.depth, obj: p.object };
     }
     // Read the successor's object before this revision joins its chain.
     const nextObj = next && next.value.obj === undefined ? this.#chain.objectOf(next.key, next.value) : undefined;
