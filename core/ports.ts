@@ -34,6 +34,14 @@ export interface RevisionQuery {
   objects?: boolean;
 }
 
+/** Where a revision stands, without its content: enough to choose the revision in force at T. */
+export interface RevisionRef {
+  ts: Micros;
+  uid: string;
+  resourceVersion: string;
+  deleted: boolean;
+}
+
 export interface LifetimeQuery {
   cluster: string;
   /** groupKind(); absent = every kind (for the graph and scope queries). */
@@ -123,6 +131,11 @@ export interface HistoryStore {
   append(records: readonly ChangeRecord[]): Promise<AppendResult>;
   /** Revisions of one object name (every uid that carried it), ordered by compareRevisions. */
   revisions(q: RevisionQuery): AsyncIterable<Revision>;
+  /**
+   * Optional fast path: the refs of what `revisions` would return (same bounds, order, limit),
+   * read without the revisions' content. Absent = the queries use `revisions` instead.
+   */
+  revisionRefs?(q: RevisionQuery): AsyncIterable<RevisionRef>;
   /** Lifetimes matching the query, ordered by (gk, namespace, name, from). */
   lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime>;
   /** The change feed within [from, to], by ts in the requested order. */

@@ -4,7 +4,7 @@
  */
 import { KubetimeError, invalidArgument } from './errors.ts';
 import { resolveKind, type ResolvedKind } from './kinds.ts';
-import type { HistoryStore, Lifetime, Revision } from './ports.ts';
+import type { HistoryStore, Lifetime, Revision, RevisionRef } from './ports.ts';
 import { compareResourceVersions, type ObjectKey } from './record.ts';
 import { formatTime, type Micros } from './time.ts';
 
@@ -45,15 +45,18 @@ export const REORDER_WINDOW = 8;
  * for that uid; otherwise the highest resourceVersion wins (etcd orders them as it commits).
  * A deletion known only from an audit Status has no resourceVersion: then time decides.
  */
-export function currentOf<R extends Pick<Revision, 'uid' | 'op' | 'resourceVersion' | 'ts'>>(revs: readonly R[]): R | undefined {
+export function currentOf<R extends RevisionRef>(revs: readonly R[]): R | undefined {
   let best: R | undefined;
   for (const r of revs) {
     if (!best) best = r;
-    else if (r.uid === best.uid && (r.op === 'DELETED') !== (best.op === 'DELETED')) best = r.op === 'DELETED' ? r : best;
+    else if (r.uid === best.uid && r.deleted !== best.deleted) best = r.deleted ? r : best;
     else if (r.resourceVersion && best.resourceVersion ? compareResourceVersions(r.resourceVersion, best.resourceVersion) > 0 : r.ts > best.ts) best = r;
   }
   return best;
 }
+
+const refOf = (r: Revision): RevisionRef => ({ ts: r.ts, uid: r.uid, resourceVersion: r.resourceVersion, deleted: r.op === 'DELETED' });
+const isRef = (r: Revision, ref: RevisionRef) => r.uid === ref.uid && r.resourceVersion === ref.resourceVersion && (r.op === 'DELETED') === ref.deleted;
 
 export async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -117,15 +120,18 @@ export class Scope {
    * for among the last REORDER_WINDOW revisions.
    */
   async revisionAt(key: ObjectKey, at: Micros): Promise<Revision | undefined> {
-    const recent = await all(this.store.revisions({ key, to: at, order: 'desc', limit: REORDER_WINDOW, objects: false }));
-    const best = currentOf(recent);
+    const q = { key, to: at, order: 'desc' as const, limit: REORDER_WINDOW };
+    const refs = this.store.revisionRefs
+      ? await all(this.store.revisionRefs(q))
+      : (await all(this.store.revisions({ ...q, objects: false }))).map(refOf);
+    const best = currentOf(refs);
     if (!best) return undefined;
-    if (best === recent[0]) {
+    if (best === refs[0]) {
       const [r] = await all(this.store.revisions({ key, to: at, order: 'desc', limit: 1 }));
-      if (r && r.uid === best.uid && r.resourceVersion === best.resourceVersion && r.op === best.op) return r;
+      if (r && isRef(r, best)) return r;
     }
     const same = await all(this.store.revisions({ key, from: best.ts, to: best.ts, order: 'asc' }));
-    return same.find((r) => r.uid === best.uid && r.resourceVersion === best.resourceVersion && r.op === best.op);
+    return same.find((r) => isRef(r, best));
   }
 
   /** The object's state at `at`: the revision in force unless that is a deletion. */

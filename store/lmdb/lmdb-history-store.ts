@@ -8,7 +8,7 @@ import { open } from 'lmdb';
 import { KubetimeError } from '../../core/errors.ts';
 import type {
   AppendResult, ClusterInfo, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery,
-  PruneRequest, Revision, RevisionQuery, SeenKind,
+  PruneRequest, Revision, RevisionQuery, RevisionRef, SeenKind,
 } from '../../core/ports.ts';
 import type { ChangeRecord } from '../../core/record.ts';
 import { ChainReader, type LmdbDbs } from './chain.ts';
@@ -102,6 +102,17 @@ export class LmdbHistoryStore implements HistoryStore {
       ? this.#dbs.rev.getRange({ start: lo, end: hi, limit: q.limit })
       : this.#dbs.rev.getRange({ start: hi, end: lo, reverse: true, limit: q.limit });
     for (const { key, value } of range) yield this.#chain.toRecord(key, value, q.objects === false ? null : undefined);
+  }
+
+  async *revisionRefs(q: RevisionQuery): AsyncIterable<RevisionRef> {
+    // Keys alone say all of it (keys.ts): no value is read or decoded.
+    const { cluster, gk, namespace, name } = q.key;
+    const lo: Key = [cluster, gk, namespace, name, q.from ?? TS_MIN];
+    const hi: Key = [cluster, gk, namespace, name, q.to === undefined ? TS_MAX : q.to + 1];
+    const keys = q.order === 'asc'
+      ? this.#dbs.rev.getKeys({ start: lo, end: hi, limit: q.limit })
+      : this.#dbs.rev.getKeys({ start: hi, end: lo, reverse: true, limit: q.limit });
+    for (const k of keys) yield { ts: k[4] as number, uid: String(k[7]), resourceVersion: String(k[6]), deleted: k[5] === 1 };
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {

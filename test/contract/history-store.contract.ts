@@ -211,6 +211,20 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       ]);
     });
 
+    it('gives the same refs as revisions when it offers revisionRefs', async () => {
+      if (!store.revisionRefs) return;
+      await store.append([
+        rec({ rv: '1', ts: T0, op: 'ADDED' }), rec({ rv: '9', ts: T0 + SEC }), rec({ rv: '10', ts: T0 + SEC }),
+        rec({ rv: '', ts: T0 + 2 * SEC, op: 'DELETED', object: null, source: 'audit' }),
+        rec({ rv: '12', uid: 'uid-2', ts: T0 + 3 * SEC, op: 'ADDED' }),
+      ]);
+      for (const q of [{ order: 'desc' as const, limit: 3 }, { order: 'asc' as const, from: T0 + SEC, to: T0 + 2 * SEC }, { order: 'desc' as const, to: T0 + SEC }]) {
+        const refs = await all(store.revisionRefs({ key: KEY, ...q }));
+        const full = await revs(q);
+        expect(refs).toEqual(full.map((r) => ({ ts: r.ts, uid: r.uid, resourceVersion: r.resourceVersion, deleted: r.op === 'DELETED' })));
+      }
+    });
+
     it('knows its clusters and the kinds seen', async () => {
       await store.append([rec({ ts: T0 }), rec({ ts: T0 + 5 * SEC, rv: '200', cluster: 'c2' }), rec({ ts: T0 + 9 * SEC, rv: '300' })]);
       const clusters = (await store.clusters()).sort((a, b) => a.name.localeCompare(b.name));
