@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyPatch, applyPatches, changedPaths, diff, jsonEqual } from './json-patch.ts';
+import { prng } from '../simulator/prng.ts';
 
-/** A small deterministic PRNG so the random cases are the same on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomJson(rand: () => number, depth = 0): unknown {
   const r = rand();

@@ -117,3 +117,9 @@ export function safeEncode(n: number, length = 10): string {
   }
   return s;
 }
+
+/** A seeded generator of floats in [0, 1): the Rng above as a function, for tests and benchmarks. */
+export function prng(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
+}

@@ -3,15 +3,9 @@
  * are created, then churn — mostly status-only changes (conditions, restarts, probes), sometimes
  * a spec or label change — as kube-apiserver audit events at level RequestResponse.
  */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../simulator/prng.ts';
+
+export { prng };
 
 export interface PodSpecInput { ns: string; name: string; uid: string; rv: number; rand: () => number; node: string }
 

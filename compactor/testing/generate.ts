@@ -7,6 +7,9 @@
  */
 import type { ChangeRecord, KubeObject, Op } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
+import { prng } from '../../simulator/prng.ts';
+
+export { prng };
 
 export interface GenerateOptions {
   cluster?: string;
@@ -37,17 +40,6 @@ const KINDS: KindDef[] = [
 ];
 const TOTAL_WEIGHT = KINDS.reduce((s, k) => s + k.weight, 0);
 
-/** mulberry32: a small deterministic PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Live { def: KindDef; namespace: string; name: string; uid: string; generation: number; alive: boolean }
 

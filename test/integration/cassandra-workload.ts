@@ -5,18 +5,10 @@
  * objects large enough to be delta-encoded, deliveries shuffled and repeated.
  */
 import type { ChangeRecord, KubeObject } from '../../core/record.ts';
+import { prng } from '../../simulator/prng.ts';
 
-/** mulberry32: a small deterministic PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
+
 
 export const W_T0 = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000;
 const SEC = 1_000_000;
