@@ -152,7 +152,7 @@ export class ChainReader {
     const actor = this.actor(cluster, v.actor);
     return {
       cluster, apiVersion: v.apiVersion, group, kind, resource: this.resource(cluster, gk),
-      namespace, name, uid: String(key[7]), resourceVersion: rvOf(key, v), op: v.op, ts, observedAt: v.observedAt,
+      namespace, name, uid: String(key[7]), resourceVersion: rvOf(key), op: v.op, ts, observedAt: v.observedAt,
       source: v.source,
       ...(actor ? { actor } : {}),
       ...(v.verb ? { verb: v.verb } : {}),

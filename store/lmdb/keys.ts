@@ -40,8 +40,6 @@ export interface StoredRevision {
   observedAt: Micros;
   source: string;
   apiVersion: string;
-  /** Only when the key's rvSort does not spell it (non-integer or non-canonical versions). */
-  rv?: string;
   actor?: string;
   verb?: string;
   auditID?: string;
@@ -66,7 +64,6 @@ export interface StoredFeedEntry {
   actor?: string;
   verb?: string;
   gap?: true;
-  rv?: string;
 }
 
 export interface RevParts {
@@ -96,14 +93,12 @@ export function idKey(cluster: string, uid: string, op: Op, rv: string): Key {
   return [cluster, uid, op === 'DELETED' ? DELETED_ID : rv];
 }
 
-/** The resourceVersion a key spells, unless the value carries its own. */
-export function rvOf(k: Key, stored: { rv?: string }): string {
-  return stored.rv ?? String(k[6]);
-}
-
-/** Whether the key alone spells `rv` exactly (so the value need not carry it). */
-export function keySpellsRv(rv: string): boolean {
-  return String(rvSortKey(rv)) === rv;
+/**
+ * The resourceVersion of a rev key. rvSortKey keeps a version as is unless it is a canonical
+ * integer, which String() gives back exactly, so the key always spells it and no value need carry it.
+ */
+export function rvOf(k: Key): string {
+  return String(k[6]);
 }
 
 function cmpPart(a: string | number, b: string | number): number {

@@ -112,7 +112,7 @@ export class LmdbHistoryStore implements HistoryStore {
     const keys = q.order === 'asc'
       ? this.#dbs.rev.getKeys({ start: lo, end: hi, limit: q.limit })
       : this.#dbs.rev.getKeys({ start: hi, end: lo, reverse: true, limit: q.limit });
-    for (const k of keys) yield { ts: k[4] as number, uid: String(k[7]), resourceVersion: String(k[6]), deleted: k[5] === 1 };
+    for (const k of keys) yield { ts: k[4] as number, uid: String(k[7]), resourceVersion: rvOf(k), deleted: k[5] === 1 };
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {
@@ -151,7 +151,7 @@ export class LmdbHistoryStore implements HistoryStore {
       const actor = this.#chain.actor(cluster, value.actor);
       yield {
         cluster, ts, gk, ...splitGk(gk), namespace, name, uid, op: value.op,
-        resourceVersion: rvOf(revKeyOfFeed(key), value), source: value.source,
+        resourceVersion: rvOf(revKeyOfFeed(key)), source: value.source,
         ...(value.verb ? { verb: value.verb } : {}),
         ...(actor ? { actor } : {}),
         ...(value.gap ? { gap: true } : {}),

@@ -14,7 +14,7 @@ import { splitApiVersion } from '../../core/kinds.ts';
 import { actorId, ChainReader, type Entry, type LmdbDbs } from './chain.ts';
 import { packFull } from './full-copy.ts';
 import {
-  CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, keySpellsRv, prefixRange, revKey,
+  CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, prefixRange, revKey, rvOf,
   type Key, type StoredFeedEntry, type StoredLifetime, type StoredRevision,
 } from './keys.ts';
 
@@ -98,7 +98,6 @@ export class RevisionWriter {
 
   #meta(r: ChangeRecord): Omit<StoredRevision, 'depth'> {
     const meta: Omit<StoredRevision, 'depth'> = { op: r.op, observedAt: r.observedAt, source: r.source, apiVersion: r.apiVersion };
-    if (!keySpellsRv(r.resourceVersion)) meta.rv = r.resourceVersion;
     if (r.actor) meta.actor = this.#internActor(r);
     if (r.verb) meta.verb = r.verb;
     if (r.auditID) meta.auditID = r.auditID;
@@ -193,7 +192,6 @@ export class RevisionWriter {
     if (value.actor) feed.actor = value.actor;
     if (value.verb) feed.verb = value.verb;
     if (value.gap) feed.gap = true;
-    if (value.rv !== undefined) feed.rv = value.rv;
     this.#dbs.feed.put(feedKeyOfRev(key), feed);
     this.#dbs.ids.put(idKey(r.cluster, r.uid, r.op, r.resourceVersion), [r.ts, r.resourceVersion]);
     this.#noteLife(r, key);
@@ -242,7 +240,7 @@ export class RevisionWriter {
       for (const e of doomed) {
         this.#dbs.rev.remove(e.key);
         this.#dbs.feed.remove(feedKeyOfRev(e.key));
-        this.#dbs.ids.remove(idKey(String(lk[0]), uid, e.value.op, String(e.value.rv ?? e.key[6])));
+        this.#dbs.ids.remove(idKey(String(lk[0]), uid, e.value.op, rvOf(e.key)));
         removed++;
       }
       if (gone && ![...this.#dbs.rev.getRange(prefixRange(lk.slice(0, 4)))].some((e) => e.key[7] === uid)) this.#dbs.life.remove(lk);
