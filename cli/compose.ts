@@ -12,6 +12,7 @@ import type { HistoryQueries } from '../core/query-types.ts';
 import { systemClock, type Clock } from '../core/time.ts';
 import { buildServer, MetricsRegistry, type HistoryServer } from '../history-api/index.ts';
 import { AuditSink } from '../ingester/audit-sink.ts';
+import { AttributingWriter, Attributor } from '../ingester/attributor.ts';
 import { IngestMetrics, SpoolingWriter, toPrometheusText, WritePipeline } from '../ingester/index.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { Compactor, directorySize, parseRetentionSpec, snapshotStoreFromUrl, DEFAULT_RETENTION } from '../compactor/index.ts';
@@ -99,6 +100,8 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   const cluster = config.cluster ?? 'default';
   const ingestMetrics = new IngestMetrics();
   const { pipeline, close } = await createWriter(config, store, logger, ingestMetrics);
+  const attributor = new Attributor({ now: () => clock.now(), onOutcome: (outcome) => ingestMetrics.attributionsTotal.inc({ outcome }) });
+  const writer = new AttributingWriter(pipeline, attributor, (e) => logger.warn({ err: e }, 'writing an audit attribution failed'));
   const snapshots = await openSnapshots(config, config.snapshots);
   const compactor = new Compactor({
     store, snapshots, clock, logger: logger.child({ component: 'compactor' }),
@@ -119,12 +122,12 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   const metrics = new MetricsRegistry();
   metrics.addSource(() => toPrometheusText(ingestMetrics.collect()));
   const app: App = {
-    config, logger, clock, store, writer: pipeline, ingestMetrics, queries, metrics, snapshots, compactor,
+    config, logger, clock, store, writer, ingestMetrics, queries, metrics, snapshots, compactor,
     sink: undefined as unknown as AuditSink,
-    closers: [() => store.close(), close, () => compactor.stop()],
+    closers: [() => store.close(), close, () => writer.settled(), () => compactor.stop()],
   };
   // CRD kinds for audit events: what the watched cluster serves, else what the store has seen.
-  app.sink = new AuditSink({ writer: pipeline, clock, cluster, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });
+  app.sink = new AuditSink({ writer, clock, cluster, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });
   return app;
 }
 

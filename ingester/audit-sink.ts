@@ -8,9 +8,14 @@ import type { ChangeWriter } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import type { Clock } from '../core/time.ts';
 import { convertAuditEvent, eventsOfList, type SkipReason } from './audit.ts';
+import type { Attribution } from './attributor.ts';
 
 export interface AuditSinkOptions {
-  writer: ChangeWriter;
+  /**
+   * Where records go. With `writeAudited` (an AttributingWriter), attributions are joined to the
+   * watched revisions they name; without it (an import, no watch) they are dropped.
+   */
+  writer: ChangeWriter & { writeAudited?(records: readonly ChangeRecord[], attributions: readonly Attribution[]): Promise<void> };
   clock: Clock;
   /** The cluster name records get unless a request names one. */
   cluster: string;
@@ -31,13 +36,15 @@ export class AuditSink {
   }
 
   /** Converts events without writing them. */
-  convert(events: readonly unknown[], cluster = this.#opts.cluster): { records: ChangeRecord[]; result: AuditIngestResult } {
+  convert(events: readonly unknown[], cluster = this.#opts.cluster): { records: ChangeRecord[]; attributions: Attribution[]; result: AuditIngestResult } {
     const observedAt = this.#opts.clock.now();
     const records: ChangeRecord[] = [];
+    const attributions: Attribution[] = [];
     const result: AuditIngestResult = { accepted: 0, ignored: 0, skipped: {} };
     for (const event of events) {
       const c = convertAuditEvent(event, { cluster, observedAt, kindForResource: this.#opts.kindForResource });
-      if (c.records.length) {
+      if (c.attributions) attributions.push(...c.attributions);
+      if (c.records.length || c.attributions?.length) {
         records.push(...c.records);
         result.accepted++;
       } else {
@@ -45,7 +52,7 @@ export class AuditSink {
         if (c.skipped) result.skipped[c.skipped] = (result.skipped[c.skipped] ?? 0) + 1;
       }
     }
-    return { records, result };
+    return { records, attributions, result };
   }
 
   /** Ingests an EventList body; resolves when durable. Throws INVALID_ARGUMENT for a malformed body. */
@@ -54,8 +61,10 @@ export class AuditSink {
   }
 
   async ingestEvents(events: readonly unknown[], cluster?: string): Promise<AuditIngestResult> {
-    const { records, result } = this.convert(events, cluster || this.#opts.cluster);
-    if (records.length) await this.#opts.writer.write(records);
+    const { records, attributions, result } = this.convert(events, cluster || this.#opts.cluster);
+    const w = this.#opts.writer;
+    if (w.writeAudited) await w.writeAudited(records, attributions);
+    else if (records.length) await w.write(records);
     return result;
   }
 }

@@ -57,17 +57,38 @@ describe('audit event conversion', () => {
     expect(c.records.map((r) => [r.uid, r.op])).toEqual([['u1', 'DELETED'], ['u2', 'DELETED']]);
   });
 
-  it('uses subresource responses only when they are the object itself', () => {
+  it('uses subresource responses only when they are the object itself; a Scale and a Binding name the revision they made', () => {
     const status = convertAuditEvent(event({ verb: 'patch', objectRef: { resource: 'pods', namespace: 'ns', name: 'p', subresource: 'status' }, responseStatus: { code: 200 } }), opts);
     expect(status.records[0]).toMatchObject({ op: 'MODIFIED', verb: 'patch' });
+    expect(status.attributions).toBeUndefined();
     const scale = convertAuditEvent(event({
       verb: 'patch', responseStatus: { code: 200 },
       objectRef: { resource: 'deployments', apiGroup: 'apps', namespace: 'ns', name: 'd', subresource: 'scale' },
       responseObject: { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'd', namespace: 'ns', uid: 'du', resourceVersion: '9' } },
     }), opts);
-    expect(scale).toEqual({ records: [], skipped: 'subresource' });
-    const binding = convertAuditEvent(event({ objectRef: { resource: 'pods', namespace: 'ns', name: 'p', subresource: 'binding' }, responseObject: { kind: 'Status', apiVersion: 'v1' } }), opts);
-    expect(binding.skipped).toBe('subresource');
+    expect(scale.records).toEqual([]);
+    expect(scale.attributions).toEqual([{ cluster: 'c', uid: 'du', match: { rv: '9' }, ts: scale.attributions![0]!.ts, verb: 'patch', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' } }]);
+    const bind = (requestObject: unknown) => convertAuditEvent(event({
+      objectRef: { resource: 'pods', namespace: 'ns', name: 'p', subresource: 'binding' }, responseObject: { kind: 'Status', apiVersion: 'v1', status: 'Success' },
+      user: { username: 'system:kube-scheduler' }, requestObject,
+    }), opts);
+    const binding = bind({ kind: 'Binding', apiVersion: 'v1', metadata: { name: 'p', namespace: 'ns', uid: 'u1' }, target: { kind: 'Node', name: 'node-1' } });
+    expect(binding.records).toEqual([]);
+    expect(binding.attributions).toMatchObject([{ uid: 'u1', match: { nodeName: 'node-1' }, verb: 'create', actor: { username: 'system:kube-scheduler' } }]);
+    // Without the pod's uid (or at Metadata level, no request) there is nothing exact to name.
+    expect(bind({ kind: 'Binding', metadata: { name: 'p' }, target: { name: 'node-1' } }).skipped).toBe('subresource');
+    expect(bind(undefined).skipped).toBe('subresource');
+  });
+
+  it('names the update a grace-0 delete made before removing the pod', () => {
+    const removed = pod({ resourceVersion: '12', deletionTimestamp: '2026-01-10T10:00:30Z', deletionGracePeriodSeconds: 0 });
+    const c = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 }, responseObject: removed }), opts);
+    expect(c.records.map((r) => [r.op, r.resourceVersion])).toEqual([['DELETED', '12']]);
+    expect(c.attributions).toMatchObject([{ uid: 'u1', match: { graceZeroBefore: '12' }, verb: 'delete' }]);
+    // A graceful delete (the object stays, terminating) and a plain removal name no other revision.
+    const graceful = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 }, responseObject: pod({ deletionTimestamp: '2026-01-10T10:00:30Z', deletionGracePeriodSeconds: 30 }) }), opts);
+    expect(graceful.attributions).toBeUndefined();
+    expect(convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 } }), opts).attributions).toBeUndefined();
   });
 
   it('skips Metadata-level events that carry no object', () => {

@@ -14,13 +14,18 @@
  * - deletecollection answered with a list: each item as a delete answered with that item;
  * - subresources count only when the response is the parent object (status, ephemeralcontainers,
  *   resize): a Scale, a Binding's Status or an Eviction's Status tells no new object state, and
- *   the watch records what followed.
- * Events at Metadata level carry no object and are skipped (limitation: their actor is not kept).
+ *   the watch records what followed. A Scale and a Binding still name the revision they made,
+ *   and a grace-0 delete the update it made just before removing the object: these become
+ *   attributions (ingester/attributor.ts), which give that watched revision its exact time and
+ *   actor.
+ * Events at Metadata level carry no object and are skipped (limitation: their actor is not kept;
+ * an Eviction's is not either).
  */
 import { invalidArgument } from '../core/errors.ts';
 import { builtinKind, guessResource, splitApiVersion, BUILTIN_KINDS } from '../core/kinds.ts';
 import { redactObject } from '../core/redact.ts';
 import type { Actor, ChangeRecord, KubeObject, Op } from '../core/record.ts';
+import type { Attribution } from './attributor.ts';
 import { parseRfc3339, type Micros } from '../core/time.ts';
 
 const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -41,6 +46,8 @@ export type SkipReason = 'not-mutation' | 'stage' | 'failed' | 'no-object' | 'su
 
 export interface Conversion {
   records: ChangeRecord[];
+  /** What the event tells about revisions it does not carry (module comment). */
+  attributions?: Attribution[];
   skipped?: SkipReason;
 }
 
@@ -94,6 +101,13 @@ function removedBy(obj: KubeObject): boolean {
   return !!meta?.deletionTimestamp && meta.deletionGracePeriodSeconds === 0 && finalizers === 0;
 }
 
+/** A delete that removed a scheduled pod at once (grace 0) first wrote it with grace period 0. */
+function graceZeroUpdate(obj: KubeObject, verb: string, attribution: (uid: string, m: Attribution['match']) => Attribution): Pick<Conversion, 'attributions'> {
+  if ((verb !== 'delete' && verb !== 'deletecollection') || !removedBy(obj)) return {};
+  const meta = obj.metadata as Obj;
+  return { attributions: [attribution(String(meta.uid), { graceZeroBefore: String(meta.resourceVersion) })] };
+}
+
 function deleteOp(obj: KubeObject): Op {
   return !asObj(obj.metadata)?.deletionTimestamp || removedBy(obj) ? 'DELETED' : 'MODIFIED';
 }
@@ -119,16 +133,32 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
     ...(actor ? { actor } : {}), ...(str(e.auditID) ? { auditID: str(e.auditID)! } : {}),
   };
   const resp = asObj(e.responseObject);
+  const attribution = (uid: string, match: Attribution['match']): Attribution => ({
+    cluster: opts.cluster, uid, match, ts, verb, ...(actor ? { actor } : {}), ...(base.auditID ? { auditID: base.auditID } : {}),
+  });
   if (isFullObject(resp)) {
-    if (!isObjectOf(resp, group, resource)) return { records: [], skipped: subresource ? 'subresource' : 'malformed' };
+    if (!isObjectOf(resp, group, resource)) {
+      // A Scale: the parent's uid and the resourceVersion the change gave it.
+      const meta = resp.metadata as Obj;
+      if (subresource && verb !== 'delete') return { records: [], attributions: [attribution(String(meta.uid), { rv: String(meta.resourceVersion) })] };
+      return { records: [], skipped: subresource ? 'subresource' : 'malformed' };
+    }
     const op: Op = verb === 'create' && !subresource ? 'ADDED'
       : verb === 'delete' ? deleteOp(resp)
       : !subresource && removedBy(resp) ? 'DELETED' : 'MODIFIED';
-    return { records: [recordFor(resp, op, base)] };
+    return { records: [recordFor(resp, op, base)], ...graceZeroUpdate(resp, verb, attribution) };
   }
   if (verb === 'deletecollection' && resp && Array.isArray(resp.items)) {
     const items = resp.items.map(asObj).filter(isFullObject);
-    return { records: items.map((item) => recordFor(item, deleteOp(item), base)) };
+    const attributions = items.flatMap((item) => graceZeroUpdate(item, verb, attribution).attributions ?? []);
+    return { records: items.map((item) => recordFor(item, deleteOp(item), base)), ...(attributions.length ? { attributions } : {}) };
+  }
+  if (verb === 'create' && subresource === 'binding' && resource === 'pods' && group === '') {
+    // The scheduler's Binding names the pod's uid (when the binder set it) and the node.
+    const req = asObj(e.requestObject);
+    const uid = str(asObj(req?.metadata)?.uid) ?? str(ref.uid);
+    const node = str(asObj(req?.target)?.name);
+    if (uid && node) return { records: [], attributions: [attribution(uid, { nodeName: node })] };
   }
   if (verb === 'delete' && !subresource && str(resp?.kind) === 'Status') {
     const details = asObj(resp?.details);

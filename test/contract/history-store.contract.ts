@@ -97,6 +97,17 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect(two.map((r) => [r.ts, r.actor?.username])).toEqual([[T0 + SEC + 123, 'alice']]);
     });
 
+    it('merges an audit record without an object (an attribution) into the stored revision, keeping its object', async () => {
+      await store.append([rec({ op: 'ADDED', rv: '1', ts: T0 }), rec({ rv: '2', ts: T0 + 2 * SEC, source: 'watch' })]);
+      const attribution = rec({ rv: '2', ts: T0 + SEC + 7, source: 'audit', actor: { username: 'system:kube-scheduler' }, verb: 'create', auditID: 'b1', object: null });
+      expect(await store.append([attribution])).toEqual({ inserted: 0, merged: 1, duplicates: 0 });
+      const [, second, ...rest] = await revs();
+      expect(rest).toEqual([]);
+      expect(second).toMatchObject({ resourceVersion: '2', ts: T0 + SEC + 7, source: 'watch+audit', actor: { username: 'system:kube-scheduler' } });
+      expect(second!.object).toEqual(pod('orders-1', 'uid-1', '2'));
+      expect(await store.append([attribution])).toEqual({ inserted: 0, merged: 0, duplicates: 1 });
+    });
+
     it('keeps the previous state for a DELETED record without an object', async () => {
       await store.append([rec({ op: 'ADDED', rv: '1', ts: T0 }), rec({ op: 'DELETED', rv: '', ts: T0 + SEC, object: null, source: 'audit' })]);
       const [, del] = await revs();

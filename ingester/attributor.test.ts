@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ChangeWriter } from '../core/ports.ts';
+import type { ChangeRecord } from '../core/record.ts';
+import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
+import { pod, rec } from '../test/contract/history-store.contract.ts';
+import { AttributingWriter, Attributor, type Attribution, type AttributionOutcome } from './attributor.ts';
+
+const S = 1_000_000;
+const T0 = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000;
+
+/** A watched revision of pod orders-1 (uid-1) with the given resourceVersion and object extras. */
+const watched = (rv: string, extra: Record<string, unknown> = {}, uid = 'uid-1'): ChangeRecord =>
+  rec({ rv, uid, ts: T0 + Number(rv) * S, source: 'watch', object: pod('orders-1', uid, rv, extra) });
+const onNode = (node: string) => ({ spec: { nodeName: node } });
+const terminating = (grace: number) => ({ metadata: { name: 'orders-1', namespace: 'shop', uid: 'uid-1', resourceVersion: '0', deletionTimestamp: '2026-01-10T10:01:00Z', deletionGracePeriodSeconds: grace } });
+
+const attribution = (match: Attribution['match'], auditID = 'a1', uid = 'uid-1'): Attribution => ({
+  cluster: 'c1', uid, match, ts: T0 + 123, verb: 'patch', actor: { username: 'alice' }, auditID,
+});
+
+function attributor(opts: { ttl?: number; maxSeen?: number } = {}) {
+  let now = T0;
+  const outcomes: AttributionOutcome[] = [];
+  const a = new Attributor({ now: () => now, onOutcome: (o) => outcomes.push(o), ...opts });
+  return { a, outcomes, advance: (us: number) => (now += us) };
+}
+
+describe('Attributor', () => {
+  it('gives a durable revision the exact time and actor of a Scale that names its resourceVersion', () => {
+    const { a, outcomes } = attributor();
+    expect(a.noteDurable([watched('5'), watched('6')])).toEqual([]);
+    const [merge, ...rest] = a.attribute([attribution({ rv: '6' })]);
+    expect(rest).toEqual([]);
+    expect(merge).toMatchObject({ uid: 'uid-1', resourceVersion: '6', op: 'MODIFIED', ts: T0 + 123, source: 'audit', actor: { username: 'alice' }, verb: 'patch', auditID: 'a1', object: null });
+    expect(outcomes).toEqual(['merged']);
+    // The same audit batch delivered again changes nothing, and does not wait either.
+    expect(a.attribute([attribution({ rv: '6' })])).toEqual([]);
+    expect(a.size.waiting).toBe(0);
+  });
+
+  it('keeps an attribution that comes first until its revision is durable', () => {
+    const { a, outcomes } = attributor();
+    expect(a.attribute([attribution({ rv: '7' })])).toEqual([]);
+    expect(a.size.waiting).toBe(1);
+    expect(a.noteDurable([watched('6')])).toEqual([]);
+    const [merge] = a.noteDurable([watched('7')]);
+    expect(merge).toMatchObject({ resourceVersion: '7', ts: T0 + 123, actor: { username: 'alice' }, object: null });
+    expect(a.size.waiting).toBe(0);
+    expect(outcomes).toEqual(['merged']);
+  });
+
+  it('names the first revision on the node for a Binding, whichever comes first', () => {
+    const revs = [watched('1'), watched('2', onNode('n1')), watched('3', onNode('n1'))];
+    const first = attributor();
+    first.a.noteDurable(revs);
+    expect(first.a.attribute([attribution({ nodeName: 'n1' })]).map((r) => r.resourceVersion)).toEqual(['2']);
+    expect(first.a.attribute([attribution({ nodeName: 'n2' }, 'a2')])).toEqual([]);
+    const later = attributor();
+    later.a.attribute([attribution({ nodeName: 'n1' })]);
+    expect(later.a.noteDurable(revs).map((r) => r.resourceVersion)).toEqual(['2']);
+  });
+
+  it('names the grace-0 update just before the deletion a delete answered with', () => {
+    const revs = [watched('4', terminating(30)), watched('6', terminating(0)), watched('9', terminating(0), 'uid-2')];
+    const { a } = attributor();
+    a.noteDurable(revs);
+    expect(a.attribute([attribution({ graceZeroBefore: '7' })]).map((r) => [r.uid, r.resourceVersion])).toEqual([['uid-1', '6']]);
+    // Not the revision of the deletion itself or after it.
+    const early = attributor();
+    early.a.noteDurable([watched('4', terminating(30))]);
+    expect(early.a.attribute([attribution({ graceZeroBefore: '6' })])).toEqual([]);
+    expect(early.a.noteDurable([watched('8', terminating(0))])).toEqual([]);
+    expect(early.a.noteDurable([watched('5', terminating(0))]).map((r) => r.resourceVersion)).toEqual(['5']);
+  });
+
+  it('remembers only MODIFIED revisions without an actor, and nothing of Events', () => {
+    const { a } = attributor();
+    a.noteDurable([
+      { ...watched('1'), op: 'ADDED' }, { ...watched('2'), actor: { username: 'bob' } },
+      { ...watched('3'), kind: 'Event', uid: 'e1' }, watched('4'),
+    ]);
+    expect(a.size.seen).toBe(1);
+  });
+
+  it('forgets revisions and drops waiting attributions after the ttl, and stays within its bounds', () => {
+    const { a, outcomes, advance } = attributor({ ttl: 60 * S, maxSeen: 3 });
+    a.attribute([attribution({ rv: '99' })]);
+    a.noteDurable([watched('1'), watched('2', {}, 'uid-2'), watched('3', {}, 'uid-3'), watched('4', {}, 'uid-4')]);
+    expect(a.size.seen).toBe(3);
+    expect(a.attribute([attribution({ rv: '1' }, 'a2')])).toEqual([]); // evicted: the oldest object
+    advance(61 * S);
+    expect(a.attribute([attribution({ rv: '4' }, 'a3', 'uid-4')])).toEqual([]);
+    expect(outcomes).toContain('expired');
+    advance(61 * S);
+    a.noteDurable([]);
+    expect(a.size).toEqual({ seen: 0, waiting: 0 });
+  });
+});
+
+describe('AttributingWriter', () => {
+  function recording(): ChangeWriter & { batches: ChangeRecord[][] } {
+    const batches: ChangeRecord[][] = [];
+    return { batches, write: async (records) => void batches.push([...records]) };
+  }
+
+  it('writes attribution records after the revisions they name are durable', async () => {
+    const inner = recording();
+    const w = new AttributingWriter(inner, new Attributor({ now: () => T0 }), (e) => { throw e; });
+    await w.writeAudited([], [attribution({ rv: '2' })]); // first: it waits
+    expect(inner.batches).toEqual([]);
+    await w.write([watched('2')]);
+    await w.settled();
+    expect(inner.batches.map((b) => b.map((r) => [r.resourceVersion, r.source]))).toEqual([[['2', 'watch']], [['2', 'audit']]]);
+    await w.write([watched('3')]);
+    const full = rec({ rv: '9', uid: 'uid-9', source: 'audit' });
+    await w.writeAudited([full], [attribution({ rv: '3' }, 'a2')]);
+    expect(inner.batches[3]!.map((r) => [r.uid, r.resourceVersion, r.source])).toEqual([['uid-9', '9', 'audit'], ['uid-1', '3', 'audit']]);
+  });
+
+  it('leaves the stored revision its object and gives it the audit time and actor (embedded store)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubetime-attr-'));
+    const store = LmdbHistoryStore.open({ path: dir });
+    try {
+      const w = new AttributingWriter({ write: async (r) => void (await store.append(r)) }, new Attributor({ now: () => T0 }), (e) => { throw e; });
+      await w.write([{ ...watched('1'), op: 'ADDED' }, watched('2', onNode('n1'))]);
+      await w.writeAudited([], [{ ...attribution({ nodeName: 'n1' }), ts: T0 + 1.5 * S, verb: 'create', actor: { username: 'system:kube-scheduler' } }]);
+      const revs = [];
+      for await (const r of store.revisions({ key: { cluster: 'c1', gk: 'Pod', namespace: 'shop', name: 'orders-1' }, order: 'asc' })) revs.push(r);
+      expect(revs.map((r) => [r.resourceVersion, r.ts, r.source, r.actor?.username])).toEqual([
+        ['1', T0 + S, 'watch', undefined],
+        ['2', T0 + 1.5 * S, 'watch+audit', 'system:kube-scheduler'],
+      ]);
+      expect(revs[1]!.object).toEqual(pod('orders-1', 'uid-1', '2', onNode('n1')));
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

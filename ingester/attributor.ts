@@ -1,0 +1,268 @@
+/**
+ * Attributor: joins what an audit event tells about a revision it does not carry to the
+ * revision the watch recorded.
+ *
+ * Most audit events answer with the changed object itself (same uid and resourceVersion as the
+ * watch's revision), and the store merges the two (core/record.ts `mergeRecords`). Three kinds of
+ * successful mutation answer with something else, yet name exactly one revision the watch sees:
+ * - a `scale` subresource answers with a Scale whose metadata carries the parent's uid and new
+ *   resourceVersion → that revision (`{ rv }`);
+ * - a `pods/binding` (the scheduler) answers with a Status; its request names the pod's uid and
+ *   the node → the first revision of that pod on that node (`{ nodeName }`);
+ * - a delete with grace period 0 of a pod that was scheduled (kwok's or a kubelet's final delete)
+ *   first writes the pod with `deletionGracePeriodSeconds: 0`, then removes it; the audit event
+ *   answers with the removed object (the DELETED revision, rv R) → the revision just before,
+ *   the one with grace period 0 and a resourceVersion below R (`{ graceZeroBefore: R }`).
+ *
+ * The watch is usually first (kube-apiserver batches audit events for up to its max wait), so
+ * the Attributor remembers a little of every durable watch revision without an actor (`noteDurable`,
+ * bounded by count and age) and answers an attribution with a record that carries the audit's
+ * exact time and actor and no object, which the store merges into the stored revision (a record
+ * without object never creates a revision: it is only emitted for a revision already durable).
+ * An attribution that comes first waits (bounded too) for its revision to become durable.
+ * Waiting attributions are kept in memory only: a crash while one waits loses that actor and
+ * time, never a change.
+ */
+import type { ChangeWriter } from '../core/ports.ts';
+import { compareResourceVersions, groupKind, type Actor, type ChangeRecord } from '../core/record.ts';
+import type { Micros } from '../core/time.ts';
+
+/** How an attribution finds its revision among an object's revisions (module comment). */
+export type AttributionMatch = { rv: string } | { nodeName: string } | { graceZeroBefore: string };
+
+/** What an audit event tells about one revision it does not carry. */
+export interface Attribution {
+  cluster: string;
+  uid: string;
+  match: AttributionMatch;
+  /** The audit event's stageTimestamp (exact). */
+  ts: Micros;
+  actor?: Actor;
+  verb: string;
+  auditID?: string;
+}
+
+/** What is remembered of a durable revision (no object). */
+interface Seen {
+  record: ChangeRecord;
+  nodeName: string | undefined;
+  graceZero: boolean;
+  attributed: boolean;
+  /** The audit event that attributed it (a redelivered batch finds it done). */
+  attributedBy?: string;
+  at: number;
+}
+
+interface Waiting {
+  attribution: Attribution;
+  at: number;
+}
+
+export interface AttributorOptions {
+  now: () => Micros;
+  /** Revisions remembered (all objects together). Default 100,000. */
+  maxSeen?: number;
+  /** Attributions waiting for their revision. Default 20,000. */
+  maxWaiting?: number;
+  /** How long a revision is remembered and an attribution waits, µs. Default 15 minutes. */
+  ttl?: Micros;
+  /** Called once per attribution with what became of it. */
+  onOutcome?: (outcome: AttributionOutcome) => void;
+}
+
+/** What finally became of an attribution: merged into its revision, or dropped (too old, too many waiting). */
+export type AttributionOutcome = 'merged' | 'expired' | 'overflow';
+
+/** Revisions of one object remembered at most (an object's recent revisions, oldest first). */
+const PER_OBJECT = 8;
+/** Kinds whose revisions no attribution can name (and that churn the most). */
+const NEVER_ATTRIBUTED = new Set(['Event', 'Event.events.k8s.io', 'Lease.coordination.k8s.io']);
+
+const keyOf = (cluster: string, uid: string): string => `${cluster}\u0000${uid}`;
+
+function seenOf(record: ChangeRecord, at: number): Seen {
+  const o = record.object as { spec?: { nodeName?: unknown }; metadata?: { deletionTimestamp?: unknown; deletionGracePeriodSeconds?: unknown } } | null;
+  const nodeName = typeof o?.spec?.nodeName === 'string' ? o.spec.nodeName : undefined;
+  const graceZero = !!o?.metadata?.deletionTimestamp && o.metadata.deletionGracePeriodSeconds === 0;
+  // Keep no reference to the object: only what matching needs.
+  return { record: { ...record, object: null }, nodeName, graceZero, attributed: false, at };
+}
+
+/** Whether `s` is the revision `a` names, given the object's remembered revisions before it. */
+function matches(a: AttributionMatch, s: Seen, before: readonly Seen[]): boolean {
+  if (s.attributed) return false;
+  if ('rv' in a) return s.record.resourceVersion === a.rv;
+  if ('nodeName' in a) return s.nodeName === a.nodeName && !before.some((b) => b.nodeName === a.nodeName);
+  return s.graceZero && compareResourceVersions(s.record.resourceVersion, a.graceZeroBefore) < 0;
+}
+
+export class Attributor {
+  readonly #o: AttributorOptions;
+  readonly #seen = new Map<string, Seen[]>();
+  readonly #waiting = new Map<string, Waiting[]>();
+  #seenCount = 0;
+  #waitingCount = 0;
+
+  constructor(opts: AttributorOptions) {
+    this.#o = opts;
+  }
+
+  get #ttl(): number {
+    return this.#o.ttl ?? 15 * 60e6;
+  }
+
+  /** Sizes, for tests and metrics. */
+  get size(): { seen: number; waiting: number } {
+    return { seen: this.#seenCount, waiting: this.#waitingCount };
+  }
+
+  /**
+   * Records that `records` are durable; returns the attribution records for the ones a waiting
+   * attribution names (to be written after them).
+   */
+  noteDurable(records: readonly ChangeRecord[]): ChangeRecord[] {
+    const now = this.#o.now();
+    this.#expire(now);
+    const out: ChangeRecord[] = [];
+    for (const r of records) {
+      if (r.op !== 'MODIFIED' || r.actor || NEVER_ATTRIBUTED.has(groupKind(r.group, r.kind))) continue;
+      const key = keyOf(r.cluster, r.uid);
+      const list = this.#seen.get(key) ?? [];
+      if (list.some((s) => s.record.resourceVersion === r.resourceVersion)) continue;
+      const s = seenOf(r, now);
+      const waiting = this.#waiting.get(key);
+      const hit = waiting?.findIndex((w) => matches(w.attribution.match, s, list)) ?? -1;
+      if (waiting && hit >= 0) {
+        out.push(this.#merge(s, waiting[hit]!.attribution, now));
+        waiting.splice(hit, 1);
+        this.#waitingCount--;
+        if (!waiting.length) this.#waiting.delete(key);
+      }
+      list.push(s);
+      this.#seenCount++;
+      if (list.length > PER_OBJECT) {
+        list.shift();
+        this.#seenCount--;
+      }
+      // Most recently touched last, so eviction takes the objects quiet for longest.
+      this.#seen.delete(key);
+      this.#seen.set(key, list);
+    }
+    this.#evict();
+    return out;
+  }
+
+  /**
+   * Attributes what audit events told: returns the records to write for revisions already
+   * durable; the others wait for `noteDurable`.
+   */
+  attribute(attributions: readonly Attribution[]): ChangeRecord[] {
+    const now = this.#o.now();
+    this.#expire(now);
+    const out: ChangeRecord[] = [];
+    for (const a of attributions) {
+      const key = keyOf(a.cluster, a.uid);
+      const list = this.#seen.get(key) ?? [];
+      if (a.auditID !== undefined && list.some((s) => s.attributedBy === a.auditID)) continue;
+      // The newest candidate for a grace-0 delete, the first for the others.
+      const order = 'graceZeroBefore' in a.match ? [...list.keys()].reverse() : [...list.keys()];
+      const i = order.find((j) => matches(a.match, list[j]!, list.slice(0, j)));
+      if (i !== undefined) {
+        out.push(this.#merge(list[i]!, a, now));
+        continue;
+      }
+      const waiting = this.#waiting.get(key) ?? [];
+      if (waiting.some((w) => w.attribution.auditID !== undefined && w.attribution.auditID === a.auditID)) continue;
+      waiting.push({ attribution: a, at: now });
+      this.#waiting.set(key, waiting);
+      this.#waitingCount++;
+    }
+    while (this.#waitingCount > (this.#o.maxWaiting ?? 20_000)) this.#dropOldestWaiting();
+    return out;
+  }
+
+  #merge(s: Seen, a: Attribution, now: Micros): ChangeRecord {
+    s.attributed = true;
+    if (a.auditID !== undefined) s.attributedBy = a.auditID;
+    this.#o.onOutcome?.('merged');
+    const { gap: _gap, ...meta } = s.record;
+    return {
+      ...meta, ts: a.ts, observedAt: now, source: 'audit', verb: a.verb, object: null,
+      ...(a.actor ? { actor: a.actor } : {}), ...(a.auditID ? { auditID: a.auditID } : {}),
+    };
+  }
+
+  #expire(now: number): void {
+    const cutoff = now - this.#ttl;
+    for (const [key, list] of this.#seen) {
+      if (list[list.length - 1]!.at >= cutoff) break;
+      this.#seen.delete(key);
+      this.#seenCount -= list.length;
+    }
+    for (const [key, waiting] of this.#waiting) {
+      const kept = waiting.filter((w) => w.at >= cutoff);
+      for (let n = waiting.length - kept.length; n > 0; n--) this.#o.onOutcome?.('expired');
+      this.#waitingCount -= waiting.length - kept.length;
+      if (kept.length) this.#waiting.set(key, kept);
+      else this.#waiting.delete(key);
+    }
+  }
+
+  #evict(): void {
+    const max = this.#o.maxSeen ?? 100_000;
+    for (const [key, list] of this.#seen) {
+      if (this.#seenCount <= max) break;
+      this.#seen.delete(key);
+      this.#seenCount -= list.length;
+    }
+  }
+
+  #dropOldestWaiting(): void {
+    const [key, waiting] = this.#waiting.entries().next().value!;
+    waiting.shift();
+    this.#waitingCount--;
+    if (!waiting.length) this.#waiting.delete(key);
+    this.#o.onOutcome?.('overflow');
+  }
+}
+
+/**
+ * A ChangeWriter that tells the Attributor which revisions became durable and writes the
+ * attribution records that were waiting for them. Every writer of the process (watch sources
+ * and the audit sink) must write through the same one, in front of the one pipeline, so that
+ * attribution records follow their revisions.
+ */
+export class AttributingWriter implements ChangeWriter {
+  readonly #inner: ChangeWriter;
+  readonly #attributor: Attributor;
+  readonly #onError: (e: unknown) => void;
+  readonly #inflight = new Set<Promise<void>>();
+
+  constructor(inner: ChangeWriter, attributor: Attributor, onError: (e: unknown) => void) {
+    this.#inner = inner;
+    this.#attributor = attributor;
+    this.#onError = onError;
+  }
+
+  async write(records: readonly ChangeRecord[]): Promise<void> {
+    await this.#inner.write(records);
+    const follow = this.#attributor.noteDurable(records);
+    if (!follow.length) return;
+    // Not awaited by the writer of `records`: its records are durable; these follow them.
+    const p = this.#inner.write(follow).catch(this.#onError).finally(() => this.#inflight.delete(p));
+    this.#inflight.add(p);
+  }
+
+  /** Writes `records` (the audit sink's) together with attribution records; resolves when durable. */
+  async writeAudited(records: readonly ChangeRecord[], attributions: readonly Attribution[]): Promise<void> {
+    const merged = attributions.length ? this.#attributor.attribute(attributions) : [];
+    const all = merged.length ? [...records, ...merged] : records;
+    if (all.length) await this.write(all);
+  }
+
+  /** Waits for attribution records in flight, then for the inner writer to settle. */
+  async settled(): Promise<void> {
+    while (this.#inflight.size) await Promise.allSettled([...this.#inflight]);
+    await (this.#inner as { settled?(): Promise<void> }).settled?.();
+  }
+}
