@@ -15,6 +15,7 @@ const T0 = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000;
 const watched = (rv: string, extra: Record<string, unknown> = {}, uid = 'uid-1'): ChangeRecord =>
   rec({ rv, uid, ts: T0 + Number(rv) * S, source: 'watch', object: pod('orders-1', uid, rv, extra) });
 const onNode = (node: string) => ({ spec: { nodeName: node } });
+const unscheduled = { spec: {} };
 const terminating = (grace: number) => ({ metadata: { name: 'orders-1', namespace: 'shop', uid: 'uid-1', resourceVersion: '0', deletionTimestamp: '2026-01-10T10:01:00Z', deletionGracePeriodSeconds: grace } });
 
 const attribution = (match: Attribution['match'], auditID = 'a1', uid = 'uid-1'): Attribution => ({
@@ -52,8 +53,8 @@ describe('Attributor', () => {
     expect(outcomes).toEqual(['merged']);
   });
 
-  it('names the first revision on the node for a Binding, whichever comes first', () => {
-    const revs = [watched('1'), watched('2', onNode('n1')), watched('3', onNode('n1'))];
+  it('names the revision that put the pod on the node for a Binding, whichever comes first', () => {
+    const revs = [watched('1', unscheduled), watched('2', onNode('n1')), watched('3', onNode('n1'))];
     const first = attributor();
     first.a.noteDurable(revs);
     expect(first.a.attribute([attribution({ nodeName: 'n1' })]).map((r) => r.resourceVersion)).toEqual(['2']);
@@ -61,6 +62,10 @@ describe('Attributor', () => {
     const later = attributor();
     later.a.attribute([attribution({ nodeName: 'n1' })]);
     expect(later.a.noteDurable(revs).map((r) => r.resourceVersion)).toEqual(['2']);
+    // A pod first seen on its node (a relist after kubetime was down): which revision bound it is unknown.
+    const gap = attributor();
+    gap.a.noteDurable([{ ...watched('7', onNode('n1')), source: 'relist', gap: true }, watched('8', onNode('n1'))]);
+    expect(gap.a.attribute([attribution({ nodeName: 'n1' })])).toEqual([]);
   });
 
   it('names the grace-0 update just before the deletion a delete answered with', () => {
@@ -76,13 +81,14 @@ describe('Attributor', () => {
     expect(early.a.noteDurable([watched('5', terminating(0))]).map((r) => r.resourceVersion)).toEqual(['5']);
   });
 
-  it('remembers only MODIFIED revisions without an actor, and nothing of Events', () => {
+  it('remembers no deletion and nothing of Events, and never attributes a revision twice', () => {
     const { a } = attributor();
     a.noteDurable([
       { ...watched('1'), op: 'ADDED' }, { ...watched('2'), actor: { username: 'bob' } },
-      { ...watched('3'), kind: 'Event', uid: 'e1' }, watched('4'),
+      { ...watched('3'), kind: 'Event', uid: 'e1' }, { ...watched('4'), op: 'DELETED' },
     ]);
-    expect(a.size.seen).toBe(1);
+    expect(a.size.seen).toBe(2);
+    expect(a.attribute([attribution({ rv: '2' })])).toEqual([]); // already audited
   });
 
   it('forgets revisions and drops waiting attributions after the ttl, and stays within its bounds', () => {
@@ -125,7 +131,7 @@ describe('AttributingWriter', () => {
     const store = LmdbHistoryStore.open({ path: dir });
     try {
       const w = new AttributingWriter({ write: async (r) => void (await store.append(r)) }, new Attributor({ now: () => T0 }), (e) => { throw e; });
-      await w.write([{ ...watched('1'), op: 'ADDED' }, watched('2', onNode('n1'))]);
+      await w.write([{ ...watched('1', unscheduled), op: 'ADDED' }, watched('2', onNode('n1'))]);
       await w.writeAudited([], [{ ...attribution({ nodeName: 'n1' }), ts: T0 + 1.5 * S, verb: 'create', actor: { username: 'system:kube-scheduler' } }]);
       const revs = [];
       for await (const r of store.revisions({ key: { cluster: 'c1', gk: 'Pod', namespace: 'shop', name: 'orders-1' }, order: 'asc' })) revs.push(r);

@@ -8,14 +8,16 @@
  * - a `scale` subresource answers with a Scale whose metadata carries the parent's uid and new
  *   resourceVersion → that revision (`{ rv }`);
  * - a `pods/binding` (the scheduler) answers with a Status; its request names the pod's uid and
- *   the node → the first revision of that pod on that node (`{ nodeName }`);
+ *   the node → the revision that put the pod on that node, seen right after one without a node
+ *   (`{ nodeName }`; a pod first seen already on its node, e.g. by a relist after a gap, is not
+ *   attributed: which revision the binding made is unknown);
  * - a delete with grace period 0 of a pod that was scheduled (kwok's or a kubelet's final delete)
  *   first writes the pod with `deletionGracePeriodSeconds: 0`, then removes it; the audit event
  *   answers with the removed object (the DELETED revision, rv R) → the revision just before,
  *   the one with grace period 0 and a resourceVersion below R (`{ graceZeroBefore: R }`).
  *
  * The watch is usually first (kube-apiserver batches audit events for up to its max wait), so
- * the Attributor remembers a little of every durable watch revision without an actor (`noteDurable`,
+ * the Attributor remembers a little of every durable revision (`noteDurable`,
  * bounded by count and age) and answers an attribution with a record that carries the audit's
  * exact time and actor and no object, which the store merges into the stored revision (a record
  * without object never creates a revision: it is only emitted for a revision already durable).
@@ -85,14 +87,14 @@ function seenOf(record: ChangeRecord, at: number): Seen {
   const nodeName = typeof o?.spec?.nodeName === 'string' ? o.spec.nodeName : undefined;
   const graceZero = !!o?.metadata?.deletionTimestamp && o.metadata.deletionGracePeriodSeconds === 0;
   // Keep no reference to the object: only what matching needs.
-  return { record: { ...record, object: null }, nodeName, graceZero, attributed: false, at };
+  return { record: { ...record, object: null }, nodeName, graceZero, attributed: !!record.actor, at };
 }
 
 /** Whether `s` is the revision `a` names, given the object's remembered revisions before it. */
 function matches(a: AttributionMatch, s: Seen, before: readonly Seen[]): boolean {
   if (s.attributed) return false;
   if ('rv' in a) return s.record.resourceVersion === a.rv;
-  if ('nodeName' in a) return s.nodeName === a.nodeName && !before.some((b) => b.nodeName === a.nodeName);
+  if ('nodeName' in a) return s.nodeName === a.nodeName && before.length > 0 && before[before.length - 1]!.nodeName === undefined;
   return s.graceZero && compareResourceVersions(s.record.resourceVersion, a.graceZeroBefore) < 0;
 }
 
@@ -125,7 +127,7 @@ export class Attributor {
     this.#expire(now);
     const out: ChangeRecord[] = [];
     for (const r of records) {
-      if (r.op !== 'MODIFIED' || r.actor || NEVER_ATTRIBUTED.has(groupKind(r.group, r.kind))) continue;
+      if (r.op === 'DELETED' || NEVER_ATTRIBUTED.has(groupKind(r.group, r.kind))) continue;
       const key = keyOf(r.cluster, r.uid);
       const list = this.#seen.get(key) ?? [];
       if (list.some((s) => s.record.resourceVersion === r.resourceVersion)) continue;
