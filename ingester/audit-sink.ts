@@ -41,10 +41,12 @@ export class AuditSink {
     const records: ChangeRecord[] = [];
     const attributions: Attribution[] = [];
     const result: AuditIngestResult = { accepted: 0, ignored: 0, skipped: {} };
+    // Attributions count only where a watch's revisions can take them (not in an import).
+    const attributes = !!this.#opts.writer.writeAudited;
     for (const event of events) {
       const c = convertAuditEvent(event, { cluster, observedAt, kindForResource: this.#opts.kindForResource });
-      if (c.attributions) attributions.push(...c.attributions);
-      if (c.records.length || c.attributions?.length) {
+      if (attributes && c.attributions) attributions.push(...c.attributions);
+      if (c.records.length || (attributes && c.attributions?.length)) {
         records.push(...c.records);
         result.accepted++;
       } else {

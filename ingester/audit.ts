@@ -48,6 +48,7 @@ export interface Conversion {
   records: ChangeRecord[];
   /** What the event tells about revisions it does not carry (module comment). */
   attributions?: Attribution[];
+  /** Why no record came of it (an event with only attributions says 'subresource'). */
   skipped?: SkipReason;
 }
 
@@ -140,7 +141,7 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
     if (!isObjectOf(resp, group, resource)) {
       // A Scale: the parent's uid and the resourceVersion the change gave it.
       const meta = resp.metadata as Obj;
-      if (subresource && verb !== 'delete') return { records: [], attributions: [attribution(String(meta.uid), { rv: String(meta.resourceVersion) })] };
+      if (subresource && verb !== 'delete') return { records: [], attributions: [attribution(String(meta.uid), { rv: String(meta.resourceVersion) })], skipped: 'subresource' };
       return { records: [], skipped: subresource ? 'subresource' : 'malformed' };
     }
     const op: Op = verb === 'create' && !subresource ? 'ADDED'
@@ -158,7 +159,7 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
     const req = asObj(e.requestObject);
     const uid = str(asObj(req?.metadata)?.uid) ?? str(ref.uid);
     const node = str(asObj(req?.target)?.name);
-    if (uid && node) return { records: [], attributions: [attribution(uid, { nodeName: node })] };
+    if (uid && node) return { records: [], attributions: [attribution(uid, { nodeName: node })], skipped: 'subresource' };
   }
   if (verb === 'delete' && !subresource && str(resp?.kind) === 'Status') {
     const details = asObj(resp?.details);
