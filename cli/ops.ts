@@ -1,8 +1,11 @@
 /** `kubetime migrate | snapshot | restore | verify`: the store's and the compactor's one-shot work. */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubetimeError } from '../core/errors.ts';
 import { formatTime } from '../core/time.ts';
 import { renderVerifyReport, restore, verify } from '../compactor/index.ts';
+import { CHECKPOINTS_FILE } from '../ingester/index.ts';
 import { loadConfig, type Config, type Flags } from './config.ts';
 import { createApp, openSnapshots, shutdown, type App } from './compose.ts';
 
@@ -64,6 +67,8 @@ async function restoreCommand(config: Config, from: string | undefined, force: b
       io.out(`restored cluster ${r.cluster}: ${r.used.length} snapshots, ${r.revisions} revisions, ${r.deletions} deletions inferred${r.skipped.length ? `; skipped ${r.skipped.length} damaged snapshots` : ''}\n`);
     }
     if (!results.length) io.out(`no snapshots found at ${from}\n`);
+    // The restored store is behind the watches' checkpoints: the next `serve` must list, not resume.
+    if (results.length) await rm(join(config.dataDir, CHECKPOINTS_FILE), { force: true });
     return results.length ? 0 : 1;
   });
 }

@@ -1,10 +1,13 @@
 /**
  * `kubetime serve` without --no-watch: list+watch every resource of the kubeconfig's cluster
  * (ingester/), writing through the app's pipeline. The audit sink learns CRD kinds from it.
+ * Each watch's durable resourceVersion is kept in `<data-dir>/watch-checkpoints.json`, so a
+ * restart resumes the watches there instead of relisting.
  */
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubetimeError } from '../core/errors.ts';
-import { ClientNodeKubeApi, startIngester, type Ingester } from '../ingester/index.ts';
+import { Checkpoints, CHECKPOINTS_FILE, ClientNodeKubeApi, startIngester, type Ingester } from '../ingester/index.ts';
 import type { App } from './compose.ts';
 
 export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): KubeConfig {
@@ -29,6 +32,7 @@ export function clusterNameOf(kc: KubeConfig): string {
 }
 
 export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester> {
+  const checkpoints = await Checkpoints.open({ path: join(app.config.dataDir, CHECKPOINTS_FILE), logger: app.logger.child({ component: 'checkpoints' }) });
   const ingester = startIngester({
     api: new ClientNodeKubeApi({ kubeConfig: kc }),
     cluster: app.config.cluster ?? clusterNameOf(kc),
@@ -37,8 +41,13 @@ export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester>
     logger: app.logger.child({ component: 'ingester' }),
     metrics: app.ingestMetrics,
     filters: app.config.filters,
+    checkpoints,
   });
-  app.closers.push(() => ingester.stop());
+  // Checkpoints are written last, once every watch stopped and its records are durable.
+  app.closers.push(async () => {
+    await ingester.stop();
+    await checkpoints.close();
+  });
   app.kindForResource = (group, resource) => ingester.kindForResource(group, resource);
   return ingester;
 }

@@ -3,17 +3,21 @@
  * (per namespace when namespaces are listed), and re-discovers periodically and soon after a
  * CustomResourceDefinition changes, so new CRDs are picked up and removed ones let go.
  *
- * cli/ composes it: `startIngester({ api, cluster, writer, store, … })`, where `writer` is the
- * WritePipeline in front of a SpoolingWriter (pipeline.ts, spooling-writer.ts).
+ * cli/ composes it: `startIngester({ api, cluster, writer, store, checkpoints, … })`, where `writer`
+ * is the WritePipeline in front of a SpoolingWriter (pipeline.ts, spooling-writer.ts) and
+ * `checkpoints` the watch checkpoints in the data dir (checkpoints.ts): with them, a restarted
+ * ingester resumes every watch where it was durable instead of relisting. Close them after `stop()`.
  */
 import type { Logger } from 'pino';
-import type { ChangeWriter, HistoryStore } from '../core/ports.ts';
+import type { ChangeWriter } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import { discoverResources, namespaceFilter, selectResources, type IngestFilters } from './discovery.ts';
 import { InformerSource, type InformerSourceOptions, type SourceStatus } from './informer-source.ts';
 import type { KubeApi } from './kube-api.ts';
 import { IngestMetrics } from './metrics.ts';
 import type { ResourceInfo } from './records.ts';
+import type { Checkpoints } from './checkpoints.ts';
+import type { SourceStore } from './resume.ts';
 import { Semaphore } from './semaphore.ts';
 import { backoffDelay, DEFAULT_BACKOFF, realTiming, type Timing } from './timing.ts';
 
@@ -30,7 +34,9 @@ export interface IngesterOptions {
   cluster: string;
   /** Where records go; `settled()`, when present, is awaited before the first reconciliation. */
   writer: ChangeWriter & { settled?(): Promise<void> };
-  store: Pick<HistoryStore, 'lifetimes' | 'revisions'>;
+  store: SourceStore;
+  /** Each watch's durable resourceVersion; without them every start lists. */
+  checkpoints?: Checkpoints;
   filters?: IngestFilters;
   logger?: Logger;
   metrics?: IngestMetrics;
@@ -157,6 +163,8 @@ class IngesterImpl implements Ingester {
       api: o.api, cluster: o.cluster, resource, writer: o.writer, store: o.store,
       ...(namespace !== undefined ? { namespace } : {}),
       ...(o.filters ? { inScope: namespaceFilter(o.filters) } : {}),
+      ...(o.filters?.excludeNamespaces?.length ? { scope: `exclude=${[...o.filters.excludeNamespaces].sort().join(',')}` } : {}),
+      ...(o.checkpoints ? { checkpoints: o.checkpoints } : {}),
       ...(o.filters?.labelSelector ? { labelSelector: o.filters.labelSelector } : {}),
       timing: this.#t, metrics: this.#metrics, listLimiter: this.#limiter,
       ...(logger ? { logger } : {}),
@@ -205,5 +213,6 @@ export { ClientNodeKubeApi, type ClientNodeKubeApiOptions } from './client-node-
 export { WritePipeline, type WritePipelineOptions } from './pipeline.ts';
 export { SpoolingWriter, type SpoolingWriterOptions, type SpoolStatus } from './spooling-writer.ts';
 export { IngestMetrics, toPrometheusText, type MetricFamily } from './metrics.ts';
+export { Checkpoints, CHECKPOINTS_FILE, type CheckpointsOptions } from './checkpoints.ts';
 export { realTiming, type Timing } from './timing.ts';
 export type { KubeApi } from './kube-api.ts';

@@ -1,68 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { revisionId, type ChangeRecord } from '../core/record.ts';
-import { InformerSource, type InformerSourceOptions } from './informer-source.ts';
-import { IngestMetrics } from './metrics.ts';
-import { resourceInfo } from './records.ts';
-import { FakeCluster } from './testing/fake-cluster.ts';
-import { FakeTiming, settle, waitFor } from './testing/fake-timing.ts';
-import { MemoryStore } from './testing/memory-store.ts';
+import type { MemoryStore } from './testing/memory-store.ts';
+import { expectAllTruth, expectNoDuplicateWrites, PODS, rig, stopSources, watching } from './testing/source-rig.ts';
+import { settle, waitFor } from './testing/fake-timing.ts';
 
-const PODS = { group: '', version: 'v1', kind: 'Pod', resource: 'pods', namespaced: true };
 const SECRETS = { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true };
 
-interface Rig {
-  fake: FakeCluster;
-  store: MemoryStore;
-  timing: FakeTiming;
-  metrics: IngestMetrics;
-  source: InformerSource;
-  start(extra?: Partial<InformerSourceOptions>): InformerSource;
-}
+afterEach(stopSources);
 
-const running: InformerSource[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-});
-
-function rig(def = PODS, opts: Partial<InformerSourceOptions> = {}): Rig {
-  const fake = new FakeCluster();
-  fake.addResource(def);
-  const store = new MemoryStore();
-  const timing = new FakeTiming();
-  const metrics = new IngestMetrics();
-  const r: Rig = {
-    fake, store, timing, metrics, source: undefined as unknown as InformerSource,
-    start(extra = {}) {
-      const s = new InformerSource({
-        api: fake, cluster: 'c1', resource: resourceInfo({ ...def, shortNames: [] }),
-        writer: { write: async (recs) => void (await store.append(recs)) },
-        store, timing, metrics, listPageSize: 2, watchdogMs: 60_000, ...opts, ...extra,
-      });
-      running.push(s);
-      s.start();
-      r.source = s;
-      return s;
-    },
-  };
-  return r;
-}
-
-const watching = (r: Rig) => waitFor(() => r.source.status().state === 'watching' && r.fake.openWatches > 0, 'watch open');
 const revs = (store: MemoryStore) => store.all().map((x) => `${x.op} ${x.uid}@${x.resourceVersion} ${x.source}${x.gap ? ' gap' : ''}`);
-
-/** No revision was handed to the store twice. */
-function expectNoDuplicateWrites(store: MemoryStore): void {
-  const ids = store.log.map((r) => revisionId(r));
-  expect(ids.length - new Set(ids).size).toBe(0);
-}
-
-/** Every change the fake served is in the store (for runs without a gap). */
-function expectAllTruth(r: Rig): void {
-  for (const t of r.fake.truth) {
-    const hit = r.store.all().find((x: ChangeRecord) => x.uid === t.uid && (t.type === 'DELETED' ? x.op === 'DELETED' : x.resourceVersion === t.rv && x.op !== 'DELETED'));
-    expect(hit, `${t.type} ${t.uid}@${t.rv}`).toBeDefined();
-  }
-}
 
 describe('InformerSource', () => {
   it('lists in pages, then records every watch event with the object as served', async () => {

@@ -5,26 +5,37 @@
  *
  * The loop:
  * 1. (start, or after a failed write) rebuild the tracked state from the store (known-state.ts);
+ *    at start only, when the stream has a checkpoint (checkpoints.ts: the resourceVersion up to
+ *    which everything it served is durable), skip 2 and resume the watch from it (resume.ts): the
+ *    API server replays every event since, deletions included, so a restart loses no revision;
  * 2. list in pages and reconcile against the tracked state (reconcile.ts): relist records with
  *    `gap: true` for what changed or vanished while unwatched, nothing for what is recorded;
- * 3. watch from the list's resourceVersion with bookmarks, writing one record per event; a
- *    revision already tracked (same uid and resourceVersion) is never written again;
+ * 3. watch from the list's (or the checkpoint's) resourceVersion with bookmarks, writing one record
+ *    per event; a revision already tracked (same uid and resourceVersion) or, in a replay, already
+ *    stored is never written again;
  * 4. on a normal close, reconnect from the last resourceVersion; on 410 Gone, go to 2; on an
  *    error, back off with jitter, then reconnect; a watchdog restarts a watch that went silent.
+ *    A resumed watch refused before any progress with anything but 410 or a passing failure
+ *    (e.g. "too large resource version" after an etcd restore) drops the checkpoint: go to 2.
+ *
+ * The checkpoint follows the write window: a resourceVersion (event, bookmark, or a completed
+ * list+reconcile) is checkpointed once every record up to it is durable, never before.
  */
 import type { Logger } from 'pino';
-import type { ChangeWriter, HistoryStore } from '../core/ports.ts';
+import type { ChangeWriter } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
+import { checkpointKey, type Checkpoints } from './checkpoints.ts';
 import { isGone, listPages, type KubeApi, type Query, type WatchEvent } from './kube-api.ts';
 import { recordsOfEvents } from './watch-events.ts';
 import { loadKnown } from './known-state.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { Reconciler } from './reconcile.ts';
 import type { RecordContext, ResourceInfo, TrackedMap } from './records.ts';
+import { planResume, serverBehind, type Resumption, type ResumeResult, type SourceStore } from './resume.ts';
 import type { Semaphore } from './semaphore.ts';
 import { backoffDelay, DEFAULT_BACKOFF, realTiming, type BackoffPolicy, type Timing } from './timing.ts';
 import { Watchdog } from './watchdog.ts';
-import { WriteWindow } from './write-window.ts';
+import { WriteWindow, type DurableMark } from './write-window.ts';
 
 /** Everything one source needs; cli/ does not build these directly (startIngester does). */
 export interface InformerSourceOptions {
@@ -34,9 +45,13 @@ export interface InformerSourceOptions {
   /** Watch only this namespace (namespaced resources). */
   namespace?: string;
   writer: ChangeWriter;
-  store: Pick<HistoryStore, 'lifetimes' | 'revisions'>;
+  store: SourceStore;
   /** Client-side namespace filter (excluded namespaces); objects outside are ignored. */
   inScope?: (namespace: string) => boolean;
+  /** Names the `inScope` filter in the checkpoint key (a changed filter must not resume). */
+  scope?: string;
+  /** Where the stream's durable resourceVersion is kept; at start the watch resumes from it. */
+  checkpoints?: Checkpoints;
   labelSelector?: string;
   timing?: Timing;
   logger?: Logger;
@@ -70,6 +85,8 @@ export interface SourceStatus {
   restarts: number;
   lastEventAt?: number;
   lastError?: string;
+  /** Set when the source started from a checkpoint; `result` once the first watch told. */
+  resume?: { resourceVersion: string; result?: ResumeResult };
 }
 
 type WatchEnd = 'closed' | 'stalled' | 'gone' | 'stopped';
@@ -85,6 +102,7 @@ export class InformerSource {
   readonly #ctx: RecordContext;
   readonly #stop = new AbortController();
   readonly #namespaces = new Map<string, string>();
+  readonly #key: string;
   #known: TrackedMap | undefined;
   #rv = '';
   #state: SourceState = 'starting';
@@ -92,11 +110,15 @@ export class InformerSource {
   #lastEventAt: number | undefined;
   #lastError: string | undefined;
   #loop: Promise<void> | undefined;
+  #resumption: Resumption | undefined;
+  #resumePlanned = false;
 
   constructor(opts: InformerSourceOptions) {
     this.#o = opts;
     this.#t = opts.timing ?? realTiming;
     this.#ctx = { cluster: opts.cluster, resource: opts.resource };
+    const scope = opts.resource.namespaced ? opts.scope : undefined;
+    this.#key = checkpointKey({ cluster: opts.cluster, path: this.#path(), labelSelector: opts.labelSelector, scope });
   }
 
   /** Starts the loop (idempotent). */
@@ -121,6 +143,7 @@ export class InformerSource {
       state: this.#state, resourceVersion: this.#rv, tracked: this.#known?.size ?? 0, restarts: this.#restarts,
       ...(this.#lastEventAt !== undefined ? { lastEventAt: this.#lastEventAt } : {}),
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
+      ...(this.#resumption ? { resume: this.#resumption.status() } : {}),
     };
   }
 
@@ -152,8 +175,10 @@ export class InformerSource {
     while (!this.#stopped) {
       try {
         if (!this.#known) {
-          this.#known = await loadKnown({ ...this.#storeScope(), now: this.#t.clock.now(), intern: this.#intern });
+          const known = await loadKnown({ ...this.#storeScope(), now: this.#t.clock.now(), intern: this.#intern });
           list ??= 'error';
+          if (list === 'start' && !this.#resumePlanned) list = await this.#planResume(known);
+          this.#known = known;
         }
         if (list) {
           await this.#list(list);
@@ -164,6 +189,11 @@ export class InformerSource {
         this.#restart(end);
         if (end === 'gone') list = 'gone';
         failures = progressed ? 0 : failures + 1;
+        if (this.#resumption?.pending) {
+          // The first resumed watch ended without an error: it resumed, or it was refused.
+          this.#resumption.settle(end === 'gone' ? 'gone' : progressed ? 'resumed' : 'failed');
+          if (end !== 'gone' && !progressed) [list, failures] = ['start', 0];
+        }
       } catch (e) {
         if (this.#stopped) break;
         failures++;
@@ -181,6 +211,10 @@ export class InformerSource {
   /** Books a failure of the loop; returns the list it calls for, if any. */
   #failed(e: unknown): ListReason | undefined {
     this.#lastError = e instanceof Error ? e.message : String(e);
+    if (!(e instanceof WriteFailed) && this.#resumption?.failedWith(e)) {
+      if (this.#state === 'watching') this.#restart('error');
+      return 'start';
+    }
     if (e instanceof WriteFailed) {
       // The tracked state may claim revisions that never became durable: rebuild it from the store.
       this.#known = undefined;
@@ -193,6 +227,20 @@ export class InformerSource {
     }
     if (this.#state === 'watching') this.#restart('error');
     this.#o.logger?.warn({ err: this.#lastError, state: this.#state }, 'list/watch failed; backing off');
+    return undefined;
+  }
+
+  /** At start: resume from the checkpoint when there is one to trust (no list), else list. */
+  async #planResume(known: TrackedMap): Promise<ListReason | undefined> {
+    const { store, metrics, logger } = this.#o;
+    const checkpoint = this.#o.checkpoints?.get(this.#key);
+    const r = await planResume({ checkpoint, known, store, metrics, logger, cluster: this.#o.cluster, gk: this.#o.resource.gk, namespace: this.#storeScope().namespace });
+    const head = r && (await serverBehind(this.#o.api, this.#path(), this.#selectors(), r.resourceVersion, this.#stop.signal));
+    this.#resumePlanned = true;
+    this.#resumption = r;
+    if (head) r!.settle('failed', new Error(`the server is at resourceVersion ${head}, behind the checkpoint`));
+    if (!r || head) return 'start';
+    this.#rv = r.resourceVersion;
     return undefined;
   }
 
@@ -241,8 +289,10 @@ export class InformerSource {
       await window.push(reconciler.page(page.items, this.#t.clock.now()));
     }
     if (this.#stopped) return window.drain();
-    await window.push(reconciler.finish(listRv, this.#t.clock.now()));
+    const now = this.#t.clock.now();
+    await window.push(reconciler.finish(listRv, now), { resourceVersion: listRv, at: now });
     await window.drain();
+    this.#resumption?.listed();
     this.#o.logger?.info({ ...reconciler.stats, resourceVersion: listRv }, 'listed and reconciled');
     this.#rv = listRv;
     this.#o.metrics?.trackedObjects.set({ gk: this.#o.resource.gk, namespace: this.#o.namespace ?? '' }, known.size);
@@ -253,6 +303,7 @@ export class InformerSource {
       ...(onError ? { onError } : {}),
       writer: this.#o.writer,
       maxRecords: this.#o.maxInflightRecords ?? 1000,
+      ...(this.#o.checkpoints ? { onDurable: (mark: DurableMark) => this.#o.checkpoints!.set(this.#key, mark) } : {}),
       onWritten: (records) => {
         const m = this.#o.metrics;
         if (m) {
@@ -318,11 +369,14 @@ export class InformerSource {
   /** Writes the records of one batch of watch events; reports whether the stream moved on. */
   async #handle(events: readonly WatchEvent[], window: WriteWindow): Promise<{ progressed: boolean; gone: boolean }> {
     const now = this.#t.clock.now();
-    const r = recordsOfEvents(events, { known: this.#known!, ctx: this.#ctx, rv: this.#rv, now, inScope: this.#inScope, intern: this.#intern });
+    const before = this.#rv;
+    const stored = this.#resumption?.stored;
+    const r = recordsOfEvents(events, { known: this.#known!, ctx: this.#ctx, rv: before, now, inScope: this.#inScope, intern: this.#intern, ...(stored ? { stored } : {}) });
     this.#rv = r.rv;
+    this.#resumption?.reached(r.rv, r.progressed);
     if (r.records.length) this.#lastEventAt = now;
     for (const [reason, n] of Object.entries(r.dropped)) this.#o.metrics?.droppedTotal.inc({ reason }, n);
-    await window.push(r.records);
+    await window.push(r.records, r.rv !== before ? { resourceVersion: r.rv, at: now } : undefined);
     this.#o.metrics?.trackedObjects.set({ gk: this.#o.resource.gk, namespace: this.#o.namespace ?? '' }, this.#known!.size);
     if (r.error) throw r.error;
     return { progressed: r.progressed, gone: r.gone };

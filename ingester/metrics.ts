@@ -68,6 +68,11 @@ export class IngestMetrics {
   readonly watchRestartsTotal = new Family('kubetime_watch_restarts_total', 'Watch restarts, by reason.', 'counter');
   /** Full lists, by reason: start, gone, error, new (a resource discovered later). */
   readonly relistsTotal = new Family('kubetime_relists_total', 'Full lists with reconciliation, by reason.', 'counter');
+  /**
+   * Watches resumed from a checkpoint at start, by result: resumed (the server replayed from it),
+   * gone (410: relisted), failed (refused otherwise, e.g. a resourceVersion too large: relisted).
+   */
+  readonly watchResumesTotal = new Family('kubetime_watch_resumes_total', 'Watches resumed from a checkpoint after a restart, by result.', 'counter');
   /** Watch lines or objects that could not be recorded (malformed JSON, no uid, …). */
   readonly droppedTotal = new Family('kubetime_ingest_dropped_total', 'Watch events or records dropped as unusable, by reason.', 'counter');
   readonly watchedResources = new Family('kubetime_watched_resources', 'Resources currently listed and watched.', 'gauge');
@@ -82,7 +87,7 @@ export class IngestMetrics {
 
   collect(): MetricFamily[] {
     return [
-      this.recordsTotal, this.watchRestartsTotal, this.relistsTotal, this.droppedTotal, this.watchedResources,
+      this.recordsTotal, this.watchRestartsTotal, this.relistsTotal, this.watchResumesTotal, this.droppedTotal, this.watchedResources,
       this.trackedObjects, this.queueRecords, this.batchesTotal, this.spoolRecords, this.spoolBytes, this.rejectedTotal,
       this.attributionsTotal,
     ].map((f) => f.snapshot());

@@ -1,7 +1,7 @@
 /**
- * Reconciliation after a gap in the watch (start, restart, 410 Gone): compares what kubetime
- * last recorded for a resource with a fresh list and yields the records that bring history up
- * to date. Pure: no I/O, no clock (the caller passes `now`).
+ * Reconciliation after a gap in the watch (a start without a usable checkpoint, 410 Gone, a
+ * failed write): compares what kubetime last recorded for a resource with a fresh list and yields
+ * the records that bring history up to date. Pure: no I/O, no clock (the caller passes `now`).
  *
  * - uid not known → ADDED (source relist, gap: the object appeared while unwatched, or this is
  *   the first sight of it; either way its exact time is unknown).

@@ -45,4 +45,26 @@ describe('recordsOfEvents', () => {
     expect(r.dropped).toEqual({ malformed: 1, no_identity: 2 });
     expect(r.progressed).toBe(false);
   });
+
+  it('in a replay, skips revisions already stored and never moves the tracked state back', () => {
+    // Stored before the restart: a@5, a@6 (a tracked at 6); b@7 and its deletion at 9 (b untracked).
+    const known: TrackedMap = new Map([['a', { rv: '6', namespace: '', name: 'a' }]]);
+    const stored = new Set(['c1\u0000a\u00005', 'c1\u0000a\u00006', 'c1\u0000b\u00007', 'c1\u0000b\u0000DELETED']);
+    const r = recordsOfEvents([
+      { type: 'MODIFIED', object: node('a', '5') },
+      { type: 'ADDED', object: node('b', '7') },
+      { type: 'MODIFIED', object: node('a', '6') },
+      { type: 'DELETED', object: node('b', '9') },
+      { type: 'MODIFIED', object: node('a', '10') },
+      { type: 'ADDED', object: node('c', '11') },
+    ], { known, ctx, rv: '4', now: 1, stored });
+    expect(r.records.map((x) => `${x.op} ${x.uid}@${x.resourceVersion}`)).toEqual(['MODIFIED a@10', 'ADDED c@11']);
+    expect(known.get('a')!.rv).toBe('10');
+    expect(known.has('b')).toBe(false);
+    expect(r.rv).toBe('11');
+    // An older revision served again after that (no stored set) is neither written nor tracked.
+    const again = recordsOfEvents([{ type: 'MODIFIED', object: node('a', '6') }], { known, ctx, rv: '11', now: 2 });
+    expect(again.records).toEqual([]);
+    expect(known.get('a')!.rv).toBe('10');
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * Watch events → change records, pure. Applies the dedupe rule (a revision already tracked —
- * same uid, same or older resourceVersion — is not written again), keeps the tracked state, and
- * tells the caller where the stream stands (last resourceVersion, 410, errors).
+ * same uid, same or older resourceVersion — is not written again, and the tracked state never
+ * goes back to it; nor is a revision listed in `stored`, the replay of a resumed watch), keeps the
+ * tracked state, and tells the caller where the stream stands (last resourceVersion, 410, errors).
  */
-import type { ChangeRecord } from '../core/record.ts';
+import { revisionId, type ChangeRecord, type Op } from '../core/record.ts';
 import type { Micros } from '../core/time.ts';
 import { KubeApiError, isGone, type WatchEvent } from './kube-api.ts';
 import { buildRecord, identityOf, isNewerRv, type RecordContext, type TrackedMap } from './records.ts';
@@ -16,6 +17,8 @@ export interface EventsInput {
   now: Micros;
   inScope?: (namespace: string) => boolean;
   intern?: (s: string) => string;
+  /** revisionId()s already in the store that the tracked state does not cover (resume.ts). */
+  stored?: ReadonlySet<string>;
 }
 
 export interface EventsResult {
@@ -74,6 +77,10 @@ export function recordsOfEvents(events: readonly WatchEvent[], input: EventsInpu
     res.progressed = true;
     res.rv = id.rv;
     if (!inScope(id.namespace)) continue;
+    if (input.stored?.has(revisionId({ cluster: ctx.cluster, uid: id.uid, resourceVersion: id.rv, op: ev.type as Op }))) {
+      if (ev.type === 'DELETED') known.delete(id.uid);
+      continue; // recorded before a restart; replayed because the checkpoint lagged the store
+    }
     const prev = known.get(id.uid);
     if (ev.type === 'DELETED') {
       known.delete(id.uid);

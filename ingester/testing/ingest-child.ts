@@ -1,8 +1,8 @@
 /**
  * A whole ingester in a child process, for the "killed and restarted" fault test: started with
  * a kubeconfig and a data dir, it ingests into the embedded store there, appends the identity
- * of every stored record to `<data-dir>/appended.ndjson`, prints `watching` once every source
- * watches, and runs until it is killed.
+ * of every stored record to `<data-dir>/appended.ndjson`, keeps watch checkpoints there as
+ * `kubetime serve` does, prints `watching` once every source watches, and runs until it is killed.
  *
  *   node ingester/testing/ingest-child.ts KUBECONFIG DATA_DIR
  */
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ChangeRecord } from '../../core/record.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
+import { Checkpoints } from '../checkpoints.ts';
 import { ClientNodeKubeApi } from '../client-node-kube-api.ts';
 import { startIngester } from '../index.ts';
 import { WritePipeline } from '../pipeline.ts';
@@ -24,6 +25,7 @@ const store = {
   ...lmdb,
   lifetimes: lmdb.lifetimes.bind(lmdb),
   revisions: lmdb.revisions.bind(lmdb),
+  feed: lmdb.feed.bind(lmdb),
   async append(records: readonly ChangeRecord[]) {
     const r = await lmdb.append(records);
     appendFileSync(log, records.map((x) => JSON.stringify({ cluster: x.cluster, uid: x.uid, resourceVersion: x.resourceVersion, op: x.op })).join('\n') + '\n');
@@ -34,8 +36,9 @@ const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
 const spool = await SpoolingWriter.open({ store, dir: join(dataDir, 'spool') });
 const writer = new WritePipeline({ sink: spool, lingerMs: 10 });
+const checkpoints = await Checkpoints.open({ path: join(dataDir, 'watch-checkpoints.json') });
 const ingester = startIngester({
-  api: new ClientNodeKubeApi({ kubeConfig: kc }), cluster: 'sim', writer, store,
+  api: new ClientNodeKubeApi({ kubeConfig: kc }), cluster: 'sim', writer, store, checkpoints,
   source: { watchdogMs: 2000, backoff: { baseMs: 100, maxMs: 1000 }, listPageSize: 50 },
 });
 const timer = setInterval(() => {

@@ -4,10 +4,10 @@
  * with STORE_UNAVAILABLE, as a store outage does.
  */
 import { KubetimeError } from '../../core/errors.ts';
-import type { AppendResult, HistoryStore, Lifetime, LifetimeQuery, Revision, RevisionQuery } from '../../core/ports.ts';
+import type { AppendResult, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery, Revision, RevisionQuery } from '../../core/ports.ts';
 import { compareRevisions, groupKind, mergeRecords, revisionId, type ChangeRecord } from '../../core/record.ts';
 
-export class MemoryStore implements Pick<HistoryStore, 'append' | 'lifetimes' | 'revisions'> {
+export class MemoryStore implements Pick<HistoryStore, 'append' | 'lifetimes' | 'revisions' | 'feed'> {
   readonly byId = new Map<string, ChangeRecord>();
   down = false;
   appends = 0;
@@ -57,6 +57,19 @@ export class MemoryStore implements Pick<HistoryStore, 'append' | 'lifetimes' | 
       .sort(compareRevisions);
     if (q.order === 'desc') rows.reverse();
     yield* rows.slice(0, q.limit ?? rows.length);
+  }
+
+  async *feed(q: FeedQuery): AsyncIterable<FeedEntry> {
+    this.#check();
+    const rows = [...this.byId.values()]
+      .filter((r) => r.cluster === q.cluster && r.ts >= q.from && r.ts <= q.to && (q.gk === undefined || groupKind(r.group, r.kind) === q.gk))
+      .filter((r) => q.namespace === undefined || r.namespace === q.namespace)
+      .sort((a, b) => a.ts - b.ts);
+    if (q.order === 'desc') rows.reverse();
+    for (const r of rows.slice(0, q.limit ?? rows.length)) {
+      const { cluster, ts, op, group, kind, namespace, name, uid, resourceVersion, source } = r;
+      yield { cluster, ts, op, group, kind, gk: groupKind(group, kind), namespace, name, uid, resourceVersion, source };
+    }
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {

@@ -2,7 +2,7 @@
  * The fault tests' rig: the simulator served over HTTP, the embedded store in a temporary data
  * dir behind a wrapper that can fail like an outage and records every append, and the ingester
  * wired as cli/ wires it (ClientNodeKubeApi → InformerSources → WritePipeline → SpoolingWriter →
- * store). The scenario is stepped by this harness so a test can pause it.
+ * store; watch checkpoints in the data dir). The scenario is stepped by this harness so a test can pause it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,9 @@ import { systemClock } from '../../core/time.ts';
 import { AuditSink } from '../audit-sink.ts';
 import type { AppendResult, HistoryStore } from '../../core/ports.ts';
 import type { ChangeRecord } from '../../core/record.ts';
+import type { CompactionWindow } from '../../simulator/cluster.ts';
 import { startSimulator, type Simulator } from '../../simulator/index.ts';
+import { Checkpoints } from '../checkpoints.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import { ClientNodeKubeApi } from '../client-node-kube-api.ts';
 import { startIngester, type Ingester, type IngesterOptions } from '../index.ts';
@@ -67,6 +69,8 @@ export interface HarnessOptions {
   churnPerSecond?: number;
   ingester?: Partial<IngesterOptions>;
   logLevel?: string;
+  /** The simulator's history window (default five minutes): older resourceVersions get 410. */
+  compactionWindow?: CompactionWindow;
 }
 
 export interface RunningIngester {
@@ -75,6 +79,7 @@ export interface RunningIngester {
   spool: SpoolingWriter;
   api: ClientNodeKubeApi;
   metrics: IngestMetrics;
+  checkpoints: Checkpoints;
 }
 
 export class Harness {
@@ -111,6 +116,7 @@ export class Harness {
     const sim = await startSimulator({
       ...(opts.audit ? { audit: { url: 'http://audit-sink.invalid/v1/audit', fetch: deliver as typeof fetch, batchMaxWaitMs: opts.audit.batchMaxWaitMs ?? 200, initialBackoffMs: 100 } } : {}),
       autoStep: false,
+      ...(opts.compactionWindow ? { compactionWindow: opts.compactionWindow } : {}),
       bookmarkIntervalMs: 500, // as a real apiserver, bookmarks keep quiet watches visibly alive (watchdog 2 s here)
       scenario: { seed: opts.seed ?? 11, churnPerSecond: opts.churnPerSecond ?? 40, delayScale: 0.2, deployments: 6, replicas: 3 },
     });
@@ -145,14 +151,15 @@ export class Harness {
     const api = new ClientNodeKubeApi({ kubeConfig: kc, requestTimeoutMs: 5000 });
     const spool = await SpoolingWriter.open({ store: this.store, dir: join(this.dataDir, 'spool'), metrics, logger: this.logger.child({ c: 'spool' }), retry: { baseMs: 100, maxMs: 1000 } });
     const pipeline = new WritePipeline({ sink: spool, metrics, lingerMs: 10 });
+    const checkpoints = await Checkpoints.open({ path: join(this.dataDir, 'watch-checkpoints.json'), logger: this.logger.child({ c: 'checkpoints' }) });
     const ingester = startIngester({
-      api, cluster: 'sim', writer: pipeline, store: this.store, metrics, logger: this.logger.child({ c: 'ingester' }),
+      api, cluster: 'sim', writer: pipeline, store: this.store, metrics, logger: this.logger.child({ c: 'ingester' }), checkpoints,
       source: { watchdogMs: 2000, backoff: { baseMs: 100, maxMs: 1000 }, listPageSize: 50 },
       rediscoverEveryMs: 5000,
       ...this.opts.ingester,
       ...extra,
     });
-    this.run = { ingester, pipeline, spool, api, metrics };
+    this.run = { ingester, pipeline, spool, api, metrics, checkpoints };
     return this.run;
   }
 
@@ -161,6 +168,7 @@ export class Harness {
     if (!r) return;
     this.run = undefined;
     await r.ingester.stop();
+    await r.checkpoints.close();
     await r.pipeline.close();
     await r.spool.close();
     await r.api.close();
