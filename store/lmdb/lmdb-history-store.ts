@@ -1,7 +1,8 @@
 /**
  * LmdbHistoryStore: the embedded, zero-setup HistoryStore (core/ports.ts) on LMDB. Key layout:
- * store/lmdb/keys.ts. Every append is one LMDB write transaction, acknowledged only once it is
- * flushed to disk, so a crash loses nothing acknowledged.
+ * store/lmdb/keys.ts. An append is acknowledged only once its writes are flushed to disk, so a
+ * crash loses nothing acknowledged. Appends run one after another: each starts once the writes of
+ * the one before are committed, because the writer reads the store to place records.
  */
 import { readFileSync } from 'node:fs';
 import { open } from 'lmdb';
@@ -20,8 +21,10 @@ export interface LmdbHistoryStoreOptions {
   path: string;
   /** Upper bound of the memory map, bytes (default 64 GiB: address space, not memory). */
   mapSize?: number;
-  /** How many objects' latest state the writer keeps in memory (default 4096). */
+  /** How many objects' latest state the writer keeps parsed in memory (default 4096; about 7 KB for a Pod). */
   latestCache?: number;
+  /** How many objects' latest state the writer keeps packed in memory (default 65536; about 2 KB for a Pod). */
+  latestPackedCache?: number;
 }
 
 export type { LmdbDbs };
@@ -55,10 +58,13 @@ export class LmdbHistoryStore implements HistoryStore {
   readonly #chain: ChainReader;
   readonly #writer: RevisionWriter;
 
-  private constructor(dbs: LmdbDbs, latestCache?: number) {
+  /** Settles once the latest append's writes are committed (or it failed). */
+  #committed: Promise<unknown> = Promise.resolve();
+
+  private constructor(dbs: LmdbDbs, opts: LmdbHistoryStoreOptions) {
     this.#dbs = dbs;
     this.#chain = new ChainReader(dbs);
-    this.#writer = new RevisionWriter(dbs, this.#chain, latestCache);
+    this.#writer = new RevisionWriter(dbs, this.#chain, { latestParsed: opts.latestCache ?? 4096, latestPacked: opts.latestPackedCache ?? 65_536 });
   }
 
   static open(opts: LmdbHistoryStoreOptions): LmdbHistoryStore {
@@ -67,7 +73,7 @@ export class LmdbHistoryStore implements HistoryStore {
     checkFormat(root.openDB<unknown, Key>({ name: 'meta' }), opts.path);
     return new LmdbHistoryStore(
       { root, rev: db('rev'), ids: db('ids'), life: db('life'), feed: db('feed'), actors: db('actors'), meta: db('meta') },
-      opts.latestCache,
+      opts,
     );
   }
 
@@ -78,13 +84,36 @@ export class LmdbHistoryStore implements HistoryStore {
 
   async append(records: readonly ChangeRecord[]): Promise<AppendResult> {
     if (records.length === 0) return { inserted: 0, merged: 0, duplicates: 0 };
+    return this.#write('append', async () => {
+      // Plain appends go as asynchronous puts; from the first record that needs to read what this
+      // batch wrote, the rest runs in a transaction queued behind them (RevisionWriter).
+      const result: AppendResult = { inserted: 0, merged: 0, duplicates: 0 };
+      const queued = this.#writer.appendQueued(records, result);
+      const rest = records.slice(queued);
+      await (rest.length ? this.#dbs.root.transaction(() => this.#writer.appendAll(rest, result)) : this.#dbs.root.committed);
+      return result;
+    });
+  }
+
+  /**
+   * Runs one write (`commit` resolves once its writes are committed) after the one before it is
+   * committed, and resolves once it is flushed to disk.
+   */
+  async #write<T>(what: string, commit: () => Promise<T>): Promise<T> {
+    const before = this.#committed;
+    let done!: () => void;
+    this.#committed = new Promise<void>((resolve) => (done = resolve));
     try {
-      const result = await this.#dbs.root.transaction(() => this.#writer.appendAll(records));
+      await before;
+      const result = await commit();
+      done();
       await this.#dbs.root.flushed;
       return result;
     } catch (e) {
       this.#writer.forgetCache();
-      throw unavailable('append', e);
+      throw unavailable(what, e);
+    } finally {
+      done();
     }
   }
 
@@ -174,14 +203,8 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   async prune(req: PruneRequest): Promise<{ removed: number }> {
-    try {
-      const removed = await this.#dbs.root.transaction(() => this.#writer.prune(req));
-      await this.#dbs.root.flushed;
-      return { removed };
-    } catch (e) {
-      this.#writer.forgetCache();
-      throw unavailable('prune', e);
-    }
+    const removed = await this.#write('prune', async () => this.#dbs.root.transaction(() => this.#writer.prune(req)));
+    return { removed };
   }
 
   async close(): Promise<void> {

@@ -1,18 +1,26 @@
 /**
- * The write side of LmdbHistoryStore. Every method runs inside one LMDB write transaction (the
- * store wraps the calls), so reads see the transaction's own earlier writes.
+ * The write side of LmdbHistoryStore, in two modes:
+ * - appendQueued runs outside any transaction and writes with lmdb-js asynchronous puts, which
+ *   its write thread applies (B-tree work, LZ4) while this thread prepares the next record. Its
+ *   reads see only committed data, so it takes only records whose effect is known without reading
+ *   its own writes back: a revision after its uid's cached latest one, or a uid's first.
+ * - appendAll and prune run inside one LMDB write transaction (the store wraps the calls), so
+ *   reads see the transaction's own earlier writes; they handle everything else (merges,
+ *   duplicates, revisions out of order).
  *
  * Chains: a revision is stored as a patch against the previous revision of its uid, or as a
- * full copy when it starts a chain (first revision, CHAIN_MAX reached, or a patch no smaller than
- * half the object). A revision that arrives out of order is patched against its predecessor and
- * its successor is re-encoded against it, so every chain stays valid.
+ * full copy when it starts a chain (first revision, CHAIN_MAX reached, a patch no smaller than
+ * half the object, or a uid the writer has no latest state of in memory). A revision that arrives
+ * out of order is patched against its predecessor and its successor is re-encoded against it, so
+ * every chain stays valid.
  */
 import { diff } from '../../core/json-patch.ts';
 import type { AppendResult, PruneRequest, SeenKind } from '../../core/ports.ts';
-import { groupKind, mergeRecords, type ChangeRecord, type KubeObject } from '../../core/record.ts';
+import { groupKind, mergeRecords, rvSortKey, type ChangeRecord, type KubeObject } from '../../core/record.ts';
 import { splitApiVersion } from '../../core/kinds.ts';
 import { actorId, ChainReader, type Entry, type LmdbDbs } from './chain.ts';
 import { packFull } from './full-copy.ts';
+import { LatestCache, type Encoded } from './latest-cache.ts';
 import {
   CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, prefixRange, revKey, rvOf,
   type Key, type StoredFeedEntry, type StoredLifetime, type StoredRevision,
@@ -20,33 +28,81 @@ import {
 
 interface ClusterSpan { firstSeen: number; lastSeen: number }
 
-/** Latest object per uid, so in-order appends diff without reading the chain back. */
-interface Latest { key: Key; depth: number; obj: KubeObject | null }
+/** The revision a new one is encoded against. */
+interface Prev { depth: number; obj: KubeObject | null }
+
+export interface RevisionWriterOptions {
+  /** Objects whose latest state stays parsed (LatestCache). */
+  latestParsed: number;
+  /** Objects whose latest state stays in memory at all, packed. */
+  latestPacked: number;
+}
 
 export class RevisionWriter {
   readonly #dbs: LmdbDbs;
   readonly #chain: ChainReader;
-  readonly #latest = new Map<string, Latest>();
-  readonly #latestLimit: number;
+  readonly #cache: LatestCache;
   #seen = new Set<string>();
   #clusters = new Map<string, ClusterSpan>();
 
-  constructor(dbs: LmdbDbs, chain: ChainReader, latestLimit = 4096) {
+  constructor(dbs: LmdbDbs, chain: ChainReader, opts: RevisionWriterOptions) {
     this.#dbs = dbs;
     this.#chain = chain;
-    this.#latestLimit = latestLimit;
+    this.#cache = new LatestCache({ parsed: opts.latestParsed, packed: opts.latestPacked });
   }
 
   /** Drops caches that might hold writes of a transaction that did not commit. */
   forgetCache(): void {
-    this.#latest.clear();
+    this.#cache.clear();
     this.#seen.clear();
     this.#clusters.clear();
     this.#chain.forget();
   }
 
-  appendAll(records: readonly ChangeRecord[]): AppendResult {
-    const result: AppendResult = { inserted: 0, merged: 0, duplicates: 0 };
+  /**
+   * Appends the records it can outside a transaction (see the file comment), in order, and
+   * returns how many it took; the rest must go through appendAll in a transaction queued after
+   * these puts. Only while everything written before is committed (LmdbHistoryStore serialises
+   * appends).
+   */
+  appendQueued(records: readonly ChangeRecord[], result: AppendResult): number {
+    const queued = new Set<string>(); // identities written by this call, not yet readable
+    for (let i = 0; i < records.length; i++) {
+      if (!this.#queue(records[i]!, queued)) return i;
+      result.inserted++;
+    }
+    return records.length;
+  }
+
+  /** Writes one record if it is a plain append (see appendQueued); false leaves it untouched. */
+  #queue(r: ChangeRecord, queued: Set<string>): boolean {
+    const id = idKey(r.cluster, r.uid, r.op, r.resourceVersion);
+    const idText = id.join('\0');
+    if (queued.has(idText)) return false;
+    const key = revKey(partsOf(r));
+    const uid = r.uid;
+    const cached = this.#cache.get(uid);
+    if (cached && compareRevKeys(cached.key, key) >= 0) return false;
+    const rv = rvNumber(r.resourceVersion);
+    const unseen = cached?.maxRv !== undefined && rv !== undefined && rv > cached.maxRv && r.op !== 'DELETED';
+    if (!unseen && this.#dbs.ids.get(id) !== undefined) return false;
+    const stored = cached ? cached.life : this.#dbs.life.get(lifeKey(key, uid));
+    // A known uid the cache lost starts a new chain, unless its predecessor's object is needed
+    // (a deletion without one) or the revision lands before a stored one.
+    if (!cached && stored && (r.object === null || this.#chain.next(key, uid))) return false;
+    const prev: Prev | undefined = cached && { depth: cached.depth, obj: this.#cache.object(uid, cached) };
+    const object = r.object ?? prev?.obj ?? null;
+    const encoded = this.#encode(r.object === null ? null : object, prev);
+    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored);
+    queued.add(idText);
+    if (r.op === 'DELETED') this.#cache.delete(uid); // nothing should follow it
+    // Every revision of a uid first seen here is known, so its versions are too.
+    else this.#cache.append(uid, cached, { key, encoded, object, life, rv: cached || !stored ? rv : undefined });
+    return true;
+  }
+
+  /** Appends inside the caller's write transaction; counts into `result`. */
+  appendAll(records: readonly ChangeRecord[], result: AppendResult = { inserted: 0, merged: 0, duplicates: 0 }): AppendResult {
     for (const r of records) {
       const id = idKey(r.cluster, r.uid, r.op, r.resourceVersion);
       const found = this.#dbs.ids.get(id);
@@ -91,8 +147,8 @@ export class RevisionWriter {
     else value.patch = old.value.patch!;
     this.#dbs.rev.remove(old.key);
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
-    this.#put(merged, key, value);
-    const latest = this.#latest.get(uid);
+    this.#put(merged, key, value, this.#dbs.life.get(lifeKey(key, uid)));
+    const latest = this.#cache.get(uid);
     if (latest && compareRevKeys(latest.key, old.key) === 0) latest.key = key;
   }
 
@@ -115,23 +171,8 @@ export class RevisionWriter {
     return id;
   }
 
-  #latestOf(uid: string): Latest | undefined {
-    const l = this.#latest.get(uid);
-    if (l) {
-      this.#latest.delete(uid); // refresh its place in the LRU order
-      this.#latest.set(uid, l);
-    }
-    return l;
-  }
-
-  #remember(uid: string, l: Latest): void {
-    this.#latest.delete(uid);
-    if (this.#latest.size >= this.#latestLimit) this.#latest.delete(this.#latest.keys().next().value!);
-    this.#latest.set(uid, l);
-  }
-
   /** The stored form of `obj` after a predecessor (`prev` undefined: it starts a chain). */
-  #encode(obj: KubeObject | null, prev: Latest | undefined): Pick<StoredRevision, 'obj' | 'patch' | 'depth'> {
+  #encode(obj: KubeObject | null, prev: Prev | undefined): Encoded {
     if (!prev || prev.depth + 1 >= CHAIN_MAX || prev.obj === null || obj === null) {
       if (obj === null && prev) return prev.depth + 1 >= CHAIN_MAX ? { obj: packFull(prev.obj), depth: 0 } : { patch: [], depth: prev.depth + 1 };
       return { obj: packFull(obj), depth: 0 };
@@ -146,31 +187,33 @@ export class RevisionWriter {
   #insert(r: ChangeRecord): void {
     const key = revKey(partsOf(r));
     const uid = r.uid;
-    const cached = this.#latestOf(uid);
+    const cached = this.#cache.get(uid);
     // The cache holds the uid's latest revision: a key after it is an append, with no successor.
     const appending = cached !== undefined && compareRevKeys(cached.key, key) < 0;
     const next = appending ? undefined : this.#chain.next(key, uid);
-    let prev: Latest | undefined = appending ? cached : undefined;
-    if (!appending) {
+    let prev: Prev | undefined;
+    if (appending) prev = { depth: cached.depth, obj: this.#cache.object(uid, cached) };
+    else {
       const p = this.#chain.prevWithObject(key, uid);
-      prev = p && { key: p.key, depth: p.value.depth, obj: p.object };
+      prev = p && { depth: p.value.depth, obj: p.object };
     }
     // Read the successor's object before this revision joins its chain.
     const nextObj = next && next.value.obj === undefined ? this.#chain.objectOf(next.key, next.value) : undefined;
     const object = r.object ?? prev?.obj ?? null; // a deletion without its object keeps the last state
-    const value: StoredRevision = { ...this.#meta(r), ...this.#encode(r.object === null ? null : object, prev) };
-    this.#put(r, key, value);
-    if (next && nextObj !== undefined) this.#reencode(next, nextObj, { key, depth: value.depth, obj: object });
-    if (!next) this.#remember(uid, { key, depth: value.depth, obj: object });
+    const encoded = this.#encode(r.object === null ? null : object, prev);
+    const value: StoredRevision = { ...this.#meta(r), ...encoded };
+    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKey(key, uid)));
+    if (next && nextObj !== undefined) this.#reencode(next, nextObj, { depth: value.depth, obj: object });
+    // Only an append extends the chain the cache holds; anything else is read back when needed.
+    if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion) });
+    else this.#cache.delete(uid);
   }
 
-  #reencode(e: Entry, obj: KubeObject | null, prev: Latest | undefined): void {
-    const { obj: full, patch, depth } = this.#encode(obj, prev);
-    const value: StoredRevision = { ...e.value, depth };
-    delete value.obj;
-    delete value.patch;
-    if (full !== undefined) value.obj = full;
-    else value.patch = patch!;
+  #reencode(e: Entry, obj: KubeObject | null, prev: Prev | undefined): void {
+    const encoded = this.#encode(obj, prev);
+    const value: StoredRevision = { ...e.value, ...encoded };
+    if ('obj' in encoded) delete value.patch;
+    else delete value.obj;
     this.#dbs.rev.put(e.key, value);
   }
 
@@ -178,15 +221,16 @@ export class RevisionWriter {
   #remove(e: Entry, prev: Entry | undefined, next: Entry | undefined): void {
     if (next && next.value.obj === undefined) {
       const nextObj = this.#chain.objectOf(next.key, next.value);
-      const p = prev && { key: prev.key, depth: prev.value.depth, obj: this.#chain.objectOf(prev.key, prev.value) };
+      const p = prev && { depth: prev.value.depth, obj: this.#chain.objectOf(prev.key, prev.value) };
       this.#reencode(next, nextObj, p);
     }
     this.#dbs.rev.remove(e.key);
     this.#dbs.feed.remove(feedKeyOfRev(e.key));
-    this.#latest.delete(String(e.key[7]));
+    this.#cache.delete(String(e.key[7]));
   }
 
-  #put(r: ChangeRecord, key: Key, value: StoredRevision): void {
+  /** Writes a revision, its feed entry, identity and lifetime (`life`: as stored); returns the lifetime. */
+  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined): StoredLifetime {
     this.#dbs.rev.put(key, value);
     const feed: StoredFeedEntry = { op: value.op, source: value.source };
     if (value.actor) feed.actor = value.actor;
@@ -194,16 +238,17 @@ export class RevisionWriter {
     if (value.gap) feed.gap = true;
     this.#dbs.feed.put(feedKeyOfRev(key), feed);
     this.#dbs.ids.put(idKey(r.cluster, r.uid, r.op, r.resourceVersion), [r.ts, r.resourceVersion]);
-    this.#noteLife(r, key);
     this.#noteSeen(r, String(key[1]));
+    return this.#noteLife(r, key, life);
   }
 
-  #noteLife(r: ChangeRecord, key: Key): void {
-    const lk: Key = [key[0]!, key[1]!, key[2]!, key[3]!, r.uid];
-    const life = this.#dbs.life.get(lk);
+  #noteLife(r: ChangeRecord, key: Key, life: StoredLifetime | undefined): StoredLifetime {
     const from = Math.min(life?.from ?? r.ts, r.ts);
     const to = r.op === 'DELETED' ? Math.min(life?.to ?? r.ts, r.ts) : (life?.to ?? null);
-    if (!life || life.from !== from || life.to !== to) this.#dbs.life.put(lk, { apiVersion: r.apiVersion, from, to });
+    if (life && life.from === from && life.to === to) return life;
+    const changed = { apiVersion: r.apiVersion, from, to };
+    this.#dbs.life.put(lifeKey(key, r.uid), changed);
+    return changed;
   }
 
   #noteSeen(r: ChangeRecord, gk: string): void {
@@ -245,11 +290,21 @@ export class RevisionWriter {
       }
       if (gone && ![...this.#dbs.rev.getRange(prefixRange(lk.slice(0, 4)))].some((e) => e.key[7] === uid)) this.#dbs.life.remove(lk);
     }
-    this.#latest.clear();
+    this.#cache.clear();
     return removed;
   }
 }
 
 function partsOf(r: ChangeRecord) {
   return { cluster: r.cluster, gk: groupKind(r.group, r.kind), namespace: r.namespace, name: r.name, ts: r.ts, op: r.op, rv: r.resourceVersion, uid: r.uid };
+}
+
+function lifeKey(revKey: Key, uid: string): Key {
+  return [revKey[0]!, revKey[1]!, revKey[2]!, revKey[3]!, uid];
+}
+
+/** A resourceVersion as a number when it is a canonical integer (keys.ts orders those numerically). */
+function rvNumber(rv: string): number | undefined {
+  const k = rvSortKey(rv);
+  return typeof k === 'number' ? k : undefined;
 }

@@ -1,0 +1,105 @@
+/**
+ * The writer's memory of each uid's latest revision, so that an append can diff against its
+ * predecessor without reading the chain back from LMDB (a reverse range read, an inflate and up
+ * to CHAIN_MAX - 1 patches: the cost that dominated ingest when objects churn at random).
+ *
+ * Two tiers. Every cached uid keeps its chain packed — the full copy exactly as stored
+ * (full-copy.ts, about a quarter of the JSON) and the patches after it as JSON text — about 2 KB
+ * for a Pod. The most recently used also keep their latest object parsed (about 7 KB of heap for
+ * a Pod), which saves the unpacking. Both tiers evict the least recently used.
+ */
+import { applyPatches, type JsonPatchOp } from '../../core/json-patch.ts';
+import type { KubeObject } from '../../core/record.ts';
+import { unpackFull } from './full-copy.ts';
+import type { Key, StoredLifetime } from './keys.ts';
+
+export interface LatestEntry {
+  /** Rev key of the uid's latest stored revision. */
+  key: Key;
+  /** Its depth in its chain (StoredRevision.depth). */
+  depth: number;
+  /** The chain's full copy, packed as stored (null: the object is unknown). */
+  full: Uint8Array | null;
+  /** The patches after the full copy, oldest first, each as JSON text. */
+  patches: string[];
+  /** The uid's lifetime row as stored. */
+  life: StoredLifetime;
+  /**
+   * The greatest resourceVersion stored for the uid, when every revision of it was written while
+   * this entry existed and all had integer versions (undefined otherwise): a record with a greater
+   * version cannot be stored yet, so its identity needs no lookup.
+   */
+  maxRv: number | undefined;
+}
+
+/** What a revision's stored form adds to its uid's chain. */
+export type Encoded = { obj: Uint8Array | null; depth: number } | { patch: JsonPatchOp[]; depth: number };
+
+export class LatestCache {
+  readonly #packed = new Map<string, LatestEntry>();
+  readonly #parsed = new Map<string, KubeObject | null>();
+  readonly #packedLimit: number;
+  readonly #parsedLimit: number;
+
+  constructor(opts: { packed: number; parsed: number }) {
+    this.#packedLimit = opts.packed;
+    this.#parsedLimit = opts.parsed;
+  }
+
+  get(uid: string): LatestEntry | undefined {
+    const e = this.#packed.get(uid);
+    if (e) touch(this.#packed, uid, e);
+    return e;
+  }
+
+  /** The latest object of a cached uid, unpacked from its chain unless still parsed. */
+  object(uid: string, e: LatestEntry): KubeObject | null {
+    const hot = this.#parsed.get(uid);
+    if (hot !== undefined || this.#parsed.has(uid)) return hot!;
+    const base = unpackFull(e.full);
+    if (base === null || e.patches.length === 0) return base;
+    return applyPatches(base, JSON.parse(`[${e.patches.join(',')}]`) as JsonPatchOp[][]);
+  }
+
+  /**
+   * Records a revision appended after the cached latest (`prev`, or none: it starts the entry,
+   * which then must be a full copy) with its object.
+   */
+  append(uid: string, prev: LatestEntry | undefined, rev: { key: Key; encoded: Encoded; object: KubeObject | null; life: StoredLifetime; rv: number | undefined }): void {
+    const { key, encoded, object, life } = rev;
+    let e: LatestEntry;
+    if ('obj' in encoded) {
+      // A fresh copy of exactly its bytes: zlib's output may be a view into a larger buffer.
+      e = { key, depth: 0, full: encoded.obj && new Uint8Array(encoded.obj), patches: [], life, maxRv: rev.rv };
+      if (prev) e.maxRv = prev.maxRv !== undefined && rev.rv !== undefined ? Math.max(prev.maxRv, rev.rv) : undefined;
+    } else {
+      if (!prev) throw new Error('a patch needs the chain it extends');
+      e = prev;
+      e.key = key;
+      e.depth = encoded.depth;
+      e.patches.push(JSON.stringify(encoded.patch));
+      e.life = life;
+      e.maxRv = e.maxRv !== undefined && rev.rv !== undefined ? Math.max(e.maxRv, rev.rv) : undefined;
+    }
+    touch(this.#packed, uid, e);
+    if (this.#packed.size > this.#packedLimit) this.delete(this.#packed.keys().next().value!);
+    touch(this.#parsed, uid, object);
+    if (this.#parsed.size > this.#parsedLimit) this.#parsed.delete(this.#parsed.keys().next().value!);
+  }
+
+  delete(uid: string): void {
+    this.#packed.delete(uid);
+    this.#parsed.delete(uid);
+  }
+
+  clear(): void {
+    this.#packed.clear();
+    this.#parsed.clear();
+  }
+}
+
+/** (Re)inserts at the most recently used end of a Map kept in insertion order. */
+function touch<V>(m: Map<string, V>, k: string, v: V): void {
+  m.delete(k);
+  m.set(k, v);
+}
