@@ -48,7 +48,11 @@ describe('startIngester', () => {
     expect(store.all().find((r) => r.uid === w.metadata.uid)).toMatchObject({ kind: 'Widget', group: 'example.com', apiVersion: 'example.com/v1', resource: 'widgets', source: 'watch' });
 
     fake.removeResource('example.com', 'widgets');
-    await timing.advance(60_000);
+    // One discovery without it may be an API server still coming up: the watch stays...
+    await ing.rediscover();
+    expect(ing.status().sources).toHaveLength(3);
+    // ...a second one in a row lets it go.
+    await ing.rediscover();
     await watchingAll(2);
     expect(ing.status().sources.map((s) => s.gk).sort()).toEqual(['CustomResourceDefinition.apiextensions.k8s.io', 'Pod']);
     const text = toPrometheusText(metrics.collect());

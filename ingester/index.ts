@@ -68,6 +68,8 @@ export interface Ingester {
 }
 
 const CRD_GK = 'CustomResourceDefinition.apiextensions.k8s.io';
+/** Discoveries in a row that must miss a resource before its watch stops. */
+const MISSES_TO_STOP = 2;
 
 class IngesterImpl implements Ingester {
   readonly #o: IngesterOptions;
@@ -75,6 +77,8 @@ class IngesterImpl implements Ingester {
   readonly #metrics: IngestMetrics;
   readonly #stop = new AbortController();
   readonly #sources = new Map<string, { source: InformerSource; resource: ResourceInfo }>();
+  /** Sources missing from the latest discoveries: how many in a row. */
+  readonly #missing = new Map<string, number>();
   readonly #limiter: Semaphore;
   #wake = new AbortController();
   #kinds = new Map<string, string>();
@@ -141,8 +145,19 @@ class IngesterImpl implements Ingester {
     }
     const stopping: Promise<void>[] = [];
     for (const [key, { source, resource }] of this.#sources) {
-      if (wanted.has(key) || failedGvs.has(resource.apiVersion)) continue;
+      if (wanted.has(key) || failedGvs.has(resource.apiVersion)) {
+        this.#missing.delete(key);
+        continue;
+      }
+      // An API server coming up may serve discovery before every group is back: one miss is not
+      // enough to stop a watch (and lose its place), two in a row are.
+      const misses = (this.#missing.get(key) ?? 0) + 1;
+      if (misses < MISSES_TO_STOP) {
+        this.#missing.set(key, misses);
+        continue;
+      }
       this.#o.logger?.info({ gk: resource.gk, apiVersion: resource.apiVersion }, 'resource no longer served or selected; stopping its watch');
+      this.#missing.delete(key);
       this.#sources.delete(key);
       stopping.push(source.stop());
     }
