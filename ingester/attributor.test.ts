@@ -40,6 +40,9 @@ describe('Attributor', () => {
     // The same audit batch delivered again changes nothing, and does not wait either.
     expect(a.attribute([attribution({ rv: '6' })])).toEqual([]);
     expect(a.size.waiting).toBe(0);
+    // A controller may update the object a dozen times before the audit batch arrives.
+    a.noteDurable(Array.from({ length: 30 }, (_, i) => watched(String(10 + i))));
+    expect(a.attribute([attribution({ rv: '10' }, 'a2')]).map((r) => r.resourceVersion)).toEqual(['10']);
   });
 
   it('keeps an attribution that comes first until its revision is durable', () => {

@@ -75,8 +75,11 @@ export interface AttributorOptions {
 /** What finally became of an attribution: merged into its revision, or dropped (too old, too many waiting). */
 export type AttributionOutcome = 'merged' | 'expired' | 'overflow';
 
-/** Revisions of one object remembered at most (an object's recent revisions, oldest first). */
-const PER_OBJECT = 8;
+/**
+ * Revisions of one object remembered at most (oldest first). Generous: a Deployment rolling out
+ * gets a dozen status updates within the second an audit batch may take to arrive.
+ */
+const PER_OBJECT = 64;
 /** Kinds whose revisions no attribution can name (and that churn the most). */
 const NEVER_ATTRIBUTED = new Set(['Event', 'Event.events.k8s.io', 'Lease.coordination.k8s.io']);
 
