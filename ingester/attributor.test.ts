@@ -65,6 +65,12 @@ describe('Attributor', () => {
     const later = attributor();
     later.a.attribute([attribution({ nodeName: 'n1' })]);
     expect(later.a.noteDurable(revs).map((r) => r.resourceVersion)).toEqual(['2']);
+    // The audit batch (the create and the kubelet's status update, with their objects) may be durable
+    // before the watch brings the binding's revision; commit order still says which one bound it.
+    const audited = attributor();
+    audited.a.attribute([attribution({ nodeName: 'n1' })]);
+    audited.a.noteDurable([{ ...watched('1', unscheduled), op: 'ADDED', actor: { username: 'rs' } }, { ...watched('3', onNode('n1')), actor: { username: 'kubelet' } }]);
+    expect(audited.a.noteDurable([watched('2', onNode('n1'))]).map((r) => r.resourceVersion)).toEqual(['2']);
     // A pod first seen on its node (a relist after kubetime was down): which revision bound it is unknown.
     const gap = attributor();
     gap.a.noteDurable([{ ...watched('7', onNode('n1')), source: 'relist', gap: true }, watched('8', onNode('n1'))]);

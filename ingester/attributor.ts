@@ -93,11 +93,28 @@ function seenOf(record: ChangeRecord, at: number): Seen {
   return { record: { ...record, object: null }, nodeName, graceZero, attributed: !!record.actor, at };
 }
 
-/** Whether `s` is the revision `a` names, given the object's remembered revisions before it. */
-function matches(a: AttributionMatch, s: Seen, before: readonly Seen[]): boolean {
+/** The remembered revision of the object just before `s` in commit (resourceVersion) order. */
+function priorOf(s: Seen, others: readonly Seen[]): Seen | undefined {
+  let prior: Seen | undefined;
+  for (const o of others) {
+    if (compareResourceVersions(o.record.resourceVersion, s.record.resourceVersion) >= 0) continue;
+    if (!prior || compareResourceVersions(o.record.resourceVersion, prior.record.resourceVersion) > 0) prior = o;
+  }
+  return prior;
+}
+
+/**
+ * Whether `s` is the revision `a` names, given the object's other remembered revisions (in the
+ * order they became durable, which need not be commit order: an audit batch may bring later
+ * revisions before the watch brings this one).
+ */
+function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): boolean {
   if (s.attributed) return false;
   if ('rv' in a) return s.record.resourceVersion === a.rv;
-  if ('nodeName' in a) return s.nodeName === a.nodeName && before.length > 0 && before[before.length - 1]!.nodeName === undefined;
+  if ('nodeName' in a) {
+    const prior = priorOf(s, others);
+    return s.nodeName === a.nodeName && prior !== undefined && prior.nodeName === undefined;
+  }
   return s.graceZero && compareResourceVersions(s.record.resourceVersion, a.graceZeroBefore) < 0;
 }
 
@@ -171,7 +188,7 @@ export class Attributor {
       if (a.auditID !== undefined && list.some((s) => s.attributedBy === a.auditID)) continue;
       // The newest candidate for a grace-0 delete, the first for the others.
       const order = 'graceZeroBefore' in a.match ? [...list.keys()].reverse() : [...list.keys()];
-      const i = order.find((j) => matches(a.match, list[j]!, list.slice(0, j)));
+      const i = order.find((j) => matches(a.match, list[j]!, list));
       if (i !== undefined) {
         out.push(this.#merge(list[i]!, a, now));
         continue;
