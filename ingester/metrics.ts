@@ -85,12 +85,9 @@ export class IngestMetrics {
   /** Audit attributions (Scale, Binding, grace-0 delete; ingester/attributor.ts) by outcome: merged, expired, overflow. */
   readonly attributionsTotal = new Family('kubetime_audit_attributions_total', 'Audit events naming a watched revision they do not carry, by outcome.', 'counter');
 
+  /** Every family above, in declaration order. */
   collect(): MetricFamily[] {
-    return [
-      this.recordsTotal, this.watchRestartsTotal, this.relistsTotal, this.watchResumesTotal, this.droppedTotal, this.watchedResources,
-      this.trackedObjects, this.queueRecords, this.batchesTotal, this.spoolRecords, this.spoolBytes, this.rejectedTotal,
-      this.attributionsTotal,
-    ].map((f) => f.snapshot());
+    return Object.values(this).filter((v): v is Family => v instanceof Family).map((f) => f.snapshot());
   }
 }
 
