@@ -15,7 +15,7 @@ import type { Micros } from '../core/time.ts';
 import type { Checkpoint } from './checkpoints.ts';
 import { isGone, KubeApiError, listPages, type KubeApi, type Query } from './kube-api.ts';
 import type { IngestMetrics } from './metrics.ts';
-import { isNewerRv, type TrackedMap } from './records.ts';
+import { isIntegerRv, isNewerRv, type TrackedMap } from './records.ts';
 
 /** What a source reads from the store; without `feed` a replay after a crash may rewrite a few revisions (the store absorbs them). */
 export type SourceStore = Pick<HistoryStore, 'lifetimes' | 'revisions'> & Partial<Pick<HistoryStore, 'feed'>>;
@@ -71,7 +71,7 @@ export async function planResume(o: PlanResumeOptions): Promise<Resumption | und
 export async function serverBehind(api: KubeApi, path: string, query: Query, rv: string, signal: AbortSignal): Promise<string | undefined> {
   for await (const page of listPages(api, path, { ...query, limit: 1 }, signal)) {
     const head = page.resourceVersion;
-    return INT_RV.test(head) && INT_RV.test(rv) && Number(head) < Number(rv) ? head : undefined;
+    return isIntegerRv(head) && isIntegerRv(rv) && isNewerRv(rv, head) ? head : undefined;
   }
   return undefined;
 }
@@ -96,7 +96,6 @@ export type ResumeResult = 'resumed' | 'gone' | 'failed';
 
 /** A resumed watch failing this often in a row without an answer is given up (the list path backs off). */
 const MAX_PASSING_FAILURES = 5;
-const INT_RV = /^\d{1,15}$/;
 
 /** A failure that says nothing about the resourceVersion asked for: no answer, 429, 503. */
 function isPassing(e: unknown): boolean {
@@ -132,7 +131,7 @@ export class Resumption {
   /** The stream reached `rv`: past every stored revision, the set is let go. */
   reached(rv: string, progressed: boolean): void {
     if (progressed) this.settle('resumed');
-    if (this.#stored && INT_RV.test(rv) && isNewerRv(rv, this.#stored.maxRv)) this.#stored = undefined;
+    if (this.#stored && isIntegerRv(rv) && isNewerRv(rv, this.#stored.maxRv)) this.#stored = undefined;
   }
 
   /** The source listed: the tracked state covers everything now. */
