@@ -255,12 +255,12 @@ export class Attributor {
  * attribution records follow their revisions.
  */
 export class AttributingWriter implements ChangeWriter {
-  readonly #inner: ChangeWriter;
+  readonly #inner: ChangeWriter & { settled?(): Promise<void> };
   readonly #attributor: Attributor;
   readonly #onError: (e: unknown) => void;
   readonly #inflight = new Set<Promise<void>>();
 
-  constructor(inner: ChangeWriter, attributor: Attributor, onError: (e: unknown) => void) {
+  constructor(inner: ChangeWriter & { settled?(): Promise<void> }, attributor: Attributor, onError: (e: unknown) => void) {
     this.#inner = inner;
     this.#attributor = attributor;
     this.#onError = onError;
@@ -285,6 +285,6 @@ export class AttributingWriter implements ChangeWriter {
   /** Waits for attribution records in flight, then for the inner writer to settle. */
   async settled(): Promise<void> {
     while (this.#inflight.size) await Promise.allSettled([...this.#inflight]);
-    await (this.#inner as { settled?(): Promise<void> }).settled?.();
+    await this.#inner.settled?.();
   }
 }
