@@ -30,6 +30,18 @@ async function writer(store: MemoryStore, timing = new FakeTiming(), metrics = n
   return { w, timing, metrics };
 }
 
+/** A writer that spooled two batches (u1, u2) while the store was down, then stopped; the store is still down. */
+async function spooledTwoThenStopped(): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  store.down = true;
+  const first = await writer(store);
+  await first.w.write([rec(1)]);
+  await first.w.write([rec(2)]);
+  await first.w.close();
+  open.length = 0;
+  return store;
+}
+
 describe('SpoolingWriter', () => {
   it('writes straight to a healthy store', async () => {
     const store = new MemoryStore();
@@ -64,13 +76,7 @@ describe('SpoolingWriter', () => {
   });
 
   it('keeps spooled batches across a restart and drains them first', async () => {
-    const store = new MemoryStore();
-    store.down = true;
-    const first = await writer(store);
-    await first.w.write([rec(1)]);
-    await first.w.write([rec(2)]);
-    await first.w.close();
-    open.length = 0;
+    const store = await spooledTwoThenStopped();
     // a crash mid-append leaves a torn line behind
     const seg = (await readdir(dir)).find((f) => f.startsWith('seg-'))!;
     await appendFile(join(dir, seg), '1\t[{"cluster":"c","tor');
@@ -83,13 +89,7 @@ describe('SpoolingWriter', () => {
   });
 
   it('re-drains at most one batch after a crash between store and cursor, and the store absorbs it', async () => {
-    const store = new MemoryStore();
-    store.down = true;
-    const first = await writer(store);
-    await first.w.write([rec(1)]);
-    await first.w.write([rec(2)]);
-    await first.w.close();
-    open.length = 0;
+    const store = await spooledTwoThenStopped();
     store.down = false;
     await store.append([rec(1)]); // stored, but the cursor never moved
     const second = await writer(store);
