@@ -20,55 +20,21 @@
  *
  * The checkpoint follows the write window: a resourceVersion (event, bookmark, or a completed
  * list+reconcile) is checkpointed once every record up to it is durable, never before.
+ *
+ * The parts: informer-options.ts (what a source is given, and its path, key and scope),
+ * informer-list.ts (step 2), informer-watch.ts (step 3), informer-window.ts (writes, checkpoints).
  */
-import type { Logger } from 'pino';
-import type { ChangeWriter } from '../core/ports.ts';
-import type { ChangeRecord } from '../core/record.ts';
-import { checkpointKey, type Checkpoints } from './checkpoints.ts';
-import { isGone, listPages, type KubeApi, type Query, type WatchEvent } from './kube-api.ts';
+import { isGone, type WatchEvent } from './kube-api.ts';
 import { recordsOfEvents } from './watch-events.ts';
 import { loadKnown } from './known-state.ts';
-import type { IngestMetrics } from './metrics.ts';
-import { Reconciler } from './reconcile.ts';
-import type { RecordContext, ResourceInfo, TrackedMap } from './records.ts';
-import { planResume, serverBehind, type Resumption, type ResumeResult, type SourceStore } from './resume.ts';
-import type { Semaphore } from './semaphore.ts';
-import { backoffDelay, DEFAULT_BACKOFF, realTiming, type BackoffPolicy, type Timing } from './timing.ts';
-import { Watchdog } from './watchdog.ts';
-import { WriteWindow, type DurableMark } from './write-window.ts';
-
-/** Everything one source needs; cli/ does not build these directly (startIngester does). */
-export interface InformerSourceOptions {
-  api: KubeApi;
-  cluster: string;
-  resource: ResourceInfo;
-  /** Watch only this namespace (namespaced resources). */
-  namespace?: string;
-  writer: ChangeWriter;
-  store: SourceStore;
-  /** Client-side namespace filter (excluded namespaces); objects outside are ignored. */
-  inScope?: (namespace: string) => boolean;
-  /** Names the `inScope` filter in the checkpoint key (a changed filter must not resume). */
-  scope?: string;
-  /** Where the stream's durable resourceVersion is kept; at start the watch resumes from it. */
-  checkpoints?: Checkpoints;
-  labelSelector?: string;
-  timing?: Timing;
-  logger?: Logger;
-  metrics?: IngestMetrics;
-  /** Shared bound on concurrent lists. */
-  listLimiter?: Semaphore;
-  listPageSize?: number;
-  /** A watch that delivers no bytes (not even a bookmark) for this long is restarted. Default 180 s. */
-  watchdogMs?: number;
-  /** Server-side watch timeout, drawn uniformly from this range, s. Default [300, 600]. */
-  watchTimeoutSeconds?: readonly [number, number];
-  backoff?: BackoffPolicy;
-  /** Records a source may have in flight (written, not yet durable) before it stops reading. Default 1000. */
-  maxInflightRecords?: number;
-  /** Called with every batch of records handed to the writer (the ingester watches CRDs with it). */
-  onRecords?: (records: readonly ChangeRecord[]) => void;
-}
+import { isInScope, resourcePath, selectorQuery, storeScope, streamKey, type InformerSourceOptions } from './informer-options.ts';
+import { listAndReconcile } from './informer-list.ts';
+import { watchOnce, type BatchResult, type WatchOutcome } from './informer-watch.ts';
+import { sourceWindow, WriteFailed } from './informer-window.ts';
+import type { RecordContext, TrackedMap } from './records.ts';
+import { planResume, serverBehind, type Resumption, type ResumeResult } from './resume.ts';
+import { backoffDelay, DEFAULT_BACKOFF, realTiming, type Timing } from './timing.ts';
+import type { WriteWindow } from './write-window.ts';
 
 /** Where a source's loop is. */
 export type SourceState = 'starting' | 'listing' | 'watching' | 'backoff' | 'stopped';
@@ -89,11 +55,7 @@ export interface SourceStatus {
   resume?: { resourceVersion: string; result?: ResumeResult };
 }
 
-type WatchEnd = 'closed' | 'stalled' | 'gone' | 'stopped';
 type ListReason = 'start' | 'gone' | 'error';
-
-/** Thrown inside the loop when a write failed: the tracked state is in doubt. */
-class WriteFailed extends Error {}
 
 /** One list+watch loop (module comment). */
 export class InformerSource {
@@ -117,8 +79,7 @@ export class InformerSource {
     this.#o = opts;
     this.#t = opts.timing ?? realTiming;
     this.#ctx = { cluster: opts.cluster, resource: opts.resource };
-    const scope = opts.resource.namespaced ? opts.scope : undefined;
-    this.#key = checkpointKey({ cluster: opts.cluster, path: this.#path(), labelSelector: opts.labelSelector, scope });
+    this.#key = streamKey(opts);
   }
 
   /** Starts the loop (idempotent). */
@@ -157,13 +118,6 @@ export class InformerSource {
     return v;
   };
 
-  #path(): string {
-    const r = this.#o.resource;
-    const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
-    const ns = this.#o.namespace !== undefined && r.namespaced ? `/namespaces/${encodeURIComponent(this.#o.namespace)}` : '';
-    return `${base}${ns}/${r.resource}`;
-  }
-
   #restart(reason: string): void {
     this.#restarts++;
     this.#o.metrics?.watchRestartsTotal.inc({ reason });
@@ -175,7 +129,7 @@ export class InformerSource {
     while (!this.#stopped) {
       try {
         if (!this.#known) {
-          const known = await loadKnown({ ...this.#storeScope(), now: this.#t.clock.now(), intern: this.#intern });
+          const known = await loadKnown({ ...storeScope(this.#o), now: this.#t.clock.now(), intern: this.#intern });
           list ??= 'error';
           if (list === 'start' && !this.#resumePlanned) list = await this.#planResume(known);
           this.#known = known;
@@ -205,7 +159,7 @@ export class InformerSource {
       }
     }
     this.#state = 'stopped';
-    this.#o.metrics?.trackedObjects.set({ gk: this.#o.resource.gk, namespace: this.#o.namespace ?? '' }, 0);
+    this.#setTracked(0);
   }
 
   /** Books a failure of the loop; returns the list it calls for, if any. */
@@ -234,8 +188,8 @@ export class InformerSource {
   async #planResume(known: TrackedMap): Promise<ListReason | undefined> {
     const { store, metrics, logger } = this.#o;
     const checkpoint = this.#o.checkpoints?.get(this.#key);
-    const r = await planResume({ checkpoint, known, store, metrics, logger, cluster: this.#o.cluster, gk: this.#o.resource.gk, namespace: this.#storeScope().namespace });
-    const head = r && (await serverBehind(this.#o.api, this.#path(), this.#selectors(), r.resourceVersion, this.#stop.signal));
+    const r = await planResume({ checkpoint, known, store, metrics, logger, cluster: this.#o.cluster, gk: this.#o.resource.gk, namespace: storeScope(this.#o).namespace });
+    const head = r && (await serverBehind(this.#o.api, resourcePath(this.#o), selectorQuery(this.#o), r.resourceVersion, this.#stop.signal));
     this.#resumePlanned = true;
     this.#resumption = r;
     if (head) r!.settle('failed', new Error(`the server is at resourceVersion ${head}, behind the checkpoint`));
@@ -244,18 +198,15 @@ export class InformerSource {
     return undefined;
   }
 
-  #storeScope() {
-    return {
-      store: this.#o.store, cluster: this.#o.cluster, gk: this.#o.resource.gk,
-      ...(this.#o.namespace !== undefined && this.#o.resource.namespaced ? { namespace: this.#o.namespace } : {}),
-      ...(this.#o.inScope && this.#o.resource.namespaced ? { inScope: this.#o.inScope } : {}),
-    };
+  #inScope = (ns: string): boolean => isInScope(this.#o, ns);
+
+  /** What lists and watch events are reconciled against. */
+  #tracking() {
+    return { known: this.#known!, ctx: this.#ctx, inScope: this.#inScope, intern: this.#intern };
   }
 
-  #inScope = (ns: string): boolean => !this.#o.resource.namespaced || !this.#o.inScope || this.#o.inScope(ns);
-
-  #selectors(): Query {
-    return { labelSelector: this.#o.labelSelector || undefined };
+  #setTracked(n: number): void {
+    this.#o.metrics?.trackedObjects.set({ gk: this.#o.resource.gk, namespace: this.#o.namespace ?? '' }, n);
   }
 
   async #list(reason: ListReason): Promise<void> {
@@ -264,120 +215,45 @@ export class InformerSource {
       if (this.#stopped) return;
       this.#state = 'listing';
       this.#o.metrics?.relistsTotal.inc({ reason });
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.#listOnce();
-          return;
-        } catch (e) {
-          // An expired continue token (410 mid-pagination) restarts the list; anything else is the loop's.
-          if (!isGone(e) || attempt >= 3) throw e;
-        }
-      }
+      const tracking = this.#tracking();
+      const window = () => this.#window();
+      const listed = await listAndReconcile({ source: this.#o, tracking, clock: this.#t.clock, signal: this.#stop.signal, window });
+      if (!listed) return;
+      this.#resumption?.listed();
+      this.#o.logger?.info({ ...listed.stats, resourceVersion: listed.resourceVersion }, 'listed and reconciled');
+      this.#rv = listed.resourceVersion;
+      this.#setTracked(tracking.known.size);
     } finally {
       release?.();
     }
   }
 
-  async #listOnce(): Promise<void> {
-    const known = this.#known!;
-    const reconciler = new Reconciler({ known, ctx: this.#ctx, inScope: this.#inScope, intern: this.#intern });
-    const window = this.#window();
-    let listRv = '';
-    const query = { ...this.#selectors(), limit: this.#o.listPageSize ?? 250 };
-    for await (const page of listPages(this.#o.api, this.#path(), query, this.#stop.signal)) {
-      listRv = page.resourceVersion;
-      await window.push(reconciler.page(page.items, this.#t.clock.now()));
-    }
-    if (this.#stopped) return window.drain();
-    const now = this.#t.clock.now();
-    await window.push(reconciler.finish(listRv, now), { resourceVersion: listRv, at: now });
-    await window.drain();
-    this.#resumption?.listed();
-    this.#o.logger?.info({ ...reconciler.stats, resourceVersion: listRv }, 'listed and reconciled');
-    this.#rv = listRv;
-    this.#o.metrics?.trackedObjects.set({ gk: this.#o.resource.gk, namespace: this.#o.namespace ?? '' }, known.size);
+  #window(onError?: () => void): WriteWindow {
+    return sourceWindow(this.#o, this.#key, onError);
   }
 
-  #window(onError?: () => void): WriteWindow {
-    return new WriteWindow({
-      ...(onError ? { onError } : {}),
-      writer: this.#o.writer,
-      maxRecords: this.#o.maxInflightRecords ?? 1000,
-      ...(this.#o.checkpoints ? { onDurable: (mark: DurableMark) => this.#o.checkpoints!.set(this.#key, mark) } : {}),
-      onWritten: (records) => {
-        const m = this.#o.metrics;
-        if (m) {
-          const relist = records.reduce((n, r) => n + (r.source === 'relist' ? 1 : 0), 0);
-          if (relist) m.recordsTotal.inc({ source: 'relist' }, relist);
-          if (records.length > relist) m.recordsTotal.inc({ source: 'watch' }, records.length - relist);
-        }
-        this.#o.onRecords?.(records);
-      },
-      failure: (e) => new WriteFailed(`write failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }),
+  async #watch(): Promise<WatchOutcome> {
+    this.#state = 'watching';
+    return watchOnce({
+      source: this.#o, timing: this.#t, resourceVersion: this.#rv, signal: this.#stop.signal,
+      window: (onError) => this.#window(onError),
+      onBatch: (events, window) => this.#handle(events, window),
+      onStalled: () => this.#o.logger?.warn({ resourceVersion: this.#rv }, 'watch went silent; restarting it'),
     });
   }
 
-  async #watch(): Promise<{ end: WatchEnd; progressed: boolean }> {
-    this.#state = 'watching';
-    const [lo, hi] = this.#o.watchTimeoutSeconds ?? [300, 600];
-    const query: Query = {
-      ...this.#selectors(),
-      resourceVersion: this.#rv,
-      allowWatchBookmarks: true,
-      timeoutSeconds: Math.round(lo + (hi - lo) * this.#t.random()),
-    };
-    const ctl = new AbortController();
-    const onStop = () => ctl.abort();
-    this.#stop.signal.addEventListener('abort', onStop, { once: true });
-    const startedAt = this.#t.clock.now();
-    const dog = new Watchdog({ timing: this.#t, limitMs: this.#o.watchdogMs ?? 180_000, ctl });
-    // A failed write ends the watch at once: the tracked state is in doubt until reconciled.
-    const window = this.#window(() => ctl.abort());
-    let progressed = false;
-    let end: WatchEnd = 'closed';
-    try {
-      for await (const batch of this.#o.api.watch(this.#path(), query, ctl.signal)) {
-        dog.busy();
-        const r = await this.#handle(batch, window);
-        progressed ||= r.progressed;
-        dog.idle();
-        if (r.gone) {
-          end = 'gone';
-          break;
-        }
-      }
-      await window.drain();
-    } catch (e) {
-      await window.drain().catch((writeError: unknown) => {
-        if (!this.#stopped) throw writeError;
-      });
-      if (e instanceof WriteFailed) throw e;
-      if (this.#stopped) end = 'stopped';
-      else if (dog.stalled) end = 'stalled';
-      else throw e;
-    } finally {
-      this.#stop.signal.removeEventListener('abort', onStop);
-      ctl.abort();
-      await dog.done;
-    }
-    if (end === 'stalled') this.#o.logger?.warn({ resourceVersion: this.#rv }, 'watch went silent; restarting it');
-    // A quiet resource whose watch simply ran its course is not failing.
-    progressed ||= end === 'closed' && this.#t.clock.now() - startedAt >= 10e6;
-    return { end: this.#stopped ? 'stopped' : end, progressed };
-  }
-
   /** Writes the records of one batch of watch events; reports whether the stream moved on. */
-  async #handle(events: readonly WatchEvent[], window: WriteWindow): Promise<{ progressed: boolean; gone: boolean }> {
+  async #handle(events: readonly WatchEvent[], window: WriteWindow): Promise<BatchResult> {
     const now = this.#t.clock.now();
     const before = this.#rv;
     const stored = this.#resumption?.stored;
-    const r = recordsOfEvents(events, { known: this.#known!, ctx: this.#ctx, rv: before, now, inScope: this.#inScope, intern: this.#intern, ...(stored ? { stored } : {}) });
+    const r = recordsOfEvents(events, { ...this.#tracking(), rv: before, now, ...(stored ? { stored } : {}) });
     this.#rv = r.rv;
     this.#resumption?.reached(r.rv, r.progressed);
     if (r.records.length) this.#lastEventAt = now;
     for (const [reason, n] of Object.entries(r.dropped)) this.#o.metrics?.droppedTotal.inc({ reason }, n);
     await window.push(r.records, r.rv !== before ? { resourceVersion: r.rv, at: now } : undefined);
-    this.#o.metrics?.trackedObjects.set({ gk: this.#o.resource.gk, namespace: this.#o.namespace ?? '' }, this.#known!.size);
+    this.#setTracked(this.#known!.size);
     if (r.error) throw r.error;
     return { progressed: r.progressed, gone: r.gone };
   }
