@@ -136,6 +136,13 @@ export interface HistoryStore {
    * read without the revisions' content. Absent = the queries use `revisions` instead.
    */
   revisionRefs?(q: RevisionQuery): AsyncIterable<RevisionRef>;
+  /**
+   * Optional fast path of "the revision in force at T" (core/scope.ts `revisionAt`): among the
+   * last `window` revisions stored at or before `at`, the one `currentOf` picks, with its object,
+   * read in one synchronous pass (a list as of T asks this for thousands of objects). It must
+   * answer exactly what `revisionAt` composes from `revisionRefs`/`revisions`. Absent = composed.
+   */
+  revisionAt?(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined>;
   /** Lifetimes matching the query, ordered by (gk, namespace, name, from). */
   lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime>;
   /** The change feed within [from, to], by ts in the requested order. */

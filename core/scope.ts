@@ -120,6 +120,12 @@ export class Scope {
    * for among the last REORDER_WINDOW revisions.
    */
   async revisionAt(key: ObjectKey, at: Micros): Promise<Revision | undefined> {
+    if (this.store.revisionAt) return this.store.revisionAt(key, at, REORDER_WINDOW);
+    return this.composedRevisionAt(key, at);
+  }
+
+  /** revisionAt over `revisionRefs`/`revisions` alone (stores without the fast path; the contract suite compares the two). */
+  async composedRevisionAt(key: ObjectKey, at: Micros): Promise<Revision | undefined> {
     const q = { key, to: at, order: 'desc' as const, limit: REORDER_WINDOW };
     const refs = this.store.revisionRefs
       ? await all(this.store.revisionRefs(q))

@@ -25,6 +25,7 @@ import { rvSortKey } from '../../core/record.ts';
 import type { JsonPatchOp } from '../../core/json-patch.ts';
 import type { Op } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
+import type { RevisionRef } from '../../core/ports.ts';
 
 export type Key = (string | number)[];
 
@@ -100,6 +101,11 @@ export function idKey(cluster: string, uid: string, op: Op, rv: string): Key {
  */
 export function rvOf(k: Key): string {
   return String(k[6]);
+}
+
+/** What a rev key alone says about its revision (no value is read). */
+export function refOfKey(k: Key): RevisionRef {
+  return { ts: k[4] as Micros, uid: String(k[7]), resourceVersion: rvOf(k), deleted: k[5] === 1 };
 }
 
 function cmpPart(a: string | number, b: string | number): number {

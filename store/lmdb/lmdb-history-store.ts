@@ -11,10 +11,12 @@ import type {
   AppendResult, ClusterInfo, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery,
   PruneRequest, Revision, RevisionQuery, RevisionRef, SeenKind,
 } from '../../core/ports.ts';
-import type { ChangeRecord } from '../../core/record.ts';
+import type { ChangeRecord, ObjectKey } from '../../core/record.ts';
+import { currentOf } from '../../core/scope.ts';
+import type { Micros } from '../../core/time.ts';
 import { ChainReader, type LmdbDbs } from './chain.ts';
 import { RevisionWriter } from './revision-writer.ts';
-import { prefixRange, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key } from './keys.ts';
+import { prefixRange, refOfKey, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key } from './keys.ts';
 
 export interface LmdbHistoryStoreOptions {
   /** Folder of the LMDB environment (created when missing). */
@@ -141,7 +143,25 @@ export class LmdbHistoryStore implements HistoryStore {
     const keys = q.order === 'asc'
       ? this.#dbs.rev.getKeys({ start: lo, end: hi, limit: q.limit })
       : this.#dbs.rev.getKeys({ start: hi, end: lo, reverse: true, limit: q.limit });
-    for (const k of keys) yield { ts: k[4] as number, uid: String(k[7]), resourceVersion: rvOf(k), deleted: k[5] === 1 };
+    for (const k of keys) yield refOfKey(k);
+  }
+
+  async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
+    // The refs come from the keys alone; only the chosen revision's chain is read.
+    const { cluster, gk, namespace, name } = key;
+    const range = { start: [cluster, gk, namespace, name, at + 1], end: [cluster, gk, namespace, name, TS_MIN] };
+    const keys = [...this.#dbs.rev.getKeys({ ...range, reverse: true, limit: window })];
+    const refs = keys.map(refOfKey);
+    const best = currentOf(refs);
+    if (!best) return undefined;
+    if (best === refs[0]) {
+      // Nearly always: the newest revision stored by T is in force; its chain lies behind it.
+      const hit = this.#chain.latest(range);
+      return hit && this.#chain.toRecord(hit.key, hit.value, hit.object);
+    }
+    const k = keys[refs.indexOf(best)]!;
+    const value = this.#dbs.rev.get(k);
+    return value && this.#chain.toRecord(k, value);
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {

@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryStore, Revision } from '../../core/ports.ts';
+import { Scope } from '../../core/scope.ts';
 import type { ChangeRecord, KubeObject } from '../../core/record.ts';
 
 export interface ContractSubject {
@@ -234,6 +235,27 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
         const full = await revs(q);
         expect(refs).toEqual(full.map((r) => ({ ts: r.ts, uid: r.uid, resourceVersion: r.resourceVersion, deleted: r.op === 'DELETED' })));
       }
+    });
+
+    it('answers revisionAt exactly as composed from its revisions, when it offers the fast path', async () => {
+      if (!store.revisionAt) return;
+      const o = (rv: string, phase: string) => pod('orders-1', 'uid-1', rv, { status: { phase } });
+      await store.append([
+        rec({ rv: '1', ts: T0, op: 'ADDED', object: o('1', 'Pending') }),
+        rec({ rv: '3', ts: T0 + 2 * SEC, source: 'audit', object: o('3', 'Failed') }),
+        rec({ rv: '2', ts: T0 + 5 * SEC, object: o('2', 'Running') }), // watch-timed, after rv 3's audit time
+        rec({ rv: '', ts: T0 + 7 * SEC, op: 'DELETED', object: null, source: 'audit' }),
+        rec({ rv: '12', uid: 'uid-2', ts: T0 + 9 * SEC, op: 'ADDED' }),
+      ]);
+      const scope = new Scope({ store });
+      const seen = new Set<string>();
+      for (let t = T0 - SEC; t <= T0 + 10 * SEC; t += SEC / 2) {
+        const fast = await scope.revisionAt(KEY, t);
+        expect(fast).toEqual(await scope.composedRevisionAt(KEY, t));
+        seen.add(fast ? `${fast.resourceVersion}/${fast.op}` : 'none');
+      }
+      // rv 3 stays in force after rv 2 is stored later; the deletion, then the new uid.
+      expect([...seen]).toEqual(['none', '1/ADDED', '3/MODIFIED', '/DELETED', '12/ADDED']);
     });
 
     it('knows its clusters and the kinds seen', async () => {
