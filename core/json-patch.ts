@@ -95,7 +95,25 @@ function diffAt(a: unknown, b: unknown, tokens: string[], out: JsonPatchOp[]): v
   if (!jsonEqual(a, b)) out.push({ op: 'replace', path: pointer(tokens), value: b });
 }
 
-function parsePointer(path: string): string[] {
+/**
+ * Parsed pointers, by text. A history's patches touch few distinct paths (a Pod's status churn,
+ * a few dozen), and rebuilding a list applies tens of thousands of operations. Bounded: cleared
+ * when full. The token arrays are shared, so nothing may change them.
+ */
+const POINTERS = new Map<string, readonly string[]>();
+const POINTERS_MAX = 4096;
+
+function parsePointer(path: string): readonly string[] {
+  let tokens = POINTERS.get(path);
+  if (tokens === undefined) {
+    if (POINTERS.size >= POINTERS_MAX) POINTERS.clear();
+    tokens = splitPointer(path);
+    POINTERS.set(path, tokens);
+  }
+  return tokens;
+}
+
+function splitPointer(path: string): string[] {
   if (path === '') return [];
   if (path.charCodeAt(0) !== 47 /* / */) throw new Error(`invalid JSON pointer ${path}`);
   const tokens = path.slice(1).split('/');
