@@ -113,6 +113,42 @@ describe('Attributor', () => {
     a.noteDurable([]);
     expect(a.size).toEqual({ seen: 0, waiting: 0 });
   });
+
+  it('expires exactly the attributions older than the ttl, oldest first, among thousands merged and waiting', () => {
+    const { a, outcomes, advance } = attributor({ ttl: 60 * S });
+    const uid = (i: number) => `u${i}`;
+    // 3,000 objects wait for an attribution, 10 s apart in three waves; most get their revision.
+    for (let wave = 0; wave < 3; wave++) {
+      a.attribute(Array.from({ length: 1000 }, (_, i) => attribution({ rv: '5' }, `w${wave}-${i}`, uid(wave * 1000 + i))));
+      advance(10 * S);
+    }
+    const merged = a.noteDurable(Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 10 !== 0).map((i) => watched('5', {}, uid(i))));
+    expect(merged).toHaveLength(2700);
+    expect(a.size.waiting).toBe(300);
+    // 45 s after the first wave's ttl ran out: the first two waves' leftovers expire, not the third's.
+    advance(45 * S);
+    a.noteDurable([]);
+    expect(outcomes.filter((o) => o === 'expired')).toHaveLength(200);
+    expect(a.size.waiting).toBe(100);
+    expect(a.noteDurable([watched('5', {}, uid(2000))])).toHaveLength(1); // the third wave still attaches
+    expect(a.noteDurable([watched('5', {}, uid(1000))])).toEqual([]);
+    advance(20 * S);
+    a.noteDurable([]);
+    expect(a.size.waiting).toBe(0);
+    expect(outcomes.filter((o) => o === 'expired')).toHaveLength(299);
+  });
+
+  it('drops the oldest waiting attribution when too many wait', () => {
+    let now = T0;
+    const outcomes: AttributionOutcome[] = [];
+    const a = new Attributor({ now: () => now, onOutcome: (o) => outcomes.push(o), maxWaiting: 2 });
+    a.attribute([attribution({ rv: '7' }, 'old', 'uid-b')]);
+    now += S;
+    a.attribute([attribution({ rv: '7' }, 'mid', 'uid-a'), attribution({ rv: '8' }, 'new', 'uid-b')]);
+    expect(outcomes).toEqual(['overflow']);
+    expect(a.noteDurable([watched('7', {}, 'uid-b')])).toEqual([]); // 'old' was the one dropped
+    expect(a.noteDurable([watched('8', {}, 'uid-b'), watched('7', {}, 'uid-a')]).map((r) => r.auditID)).toEqual(['new', 'mid']);
+  });
 });
 
 describe('AttributingWriter', () => {

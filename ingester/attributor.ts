@@ -58,6 +58,9 @@ interface Seen {
 interface Waiting {
   attribution: Attribution;
   at: number;
+  key: string;
+  /** Merged or dropped: gone from its object's list, skipped in the arrival queue. */
+  done?: true;
 }
 
 export interface AttributorOptions {
@@ -122,6 +125,9 @@ export class Attributor {
   readonly #o: AttributorOptions;
   readonly #seen = new Map<string, Seen[]>();
   readonly #waiting = new Map<string, Waiting[]>();
+  /** Every waiting attribution in arrival order (done ones not yet passed over): expiry and overflow take from the front. */
+  #arrivals: Waiting[] = [];
+  #head = 0;
   #seenCount = 0;
   #waitingCount = 0;
 
@@ -156,9 +162,7 @@ export class Attributor {
       const hit = waiting?.findIndex((w) => matches(w.attribution.match, s, list)) ?? -1;
       if (waiting && hit >= 0) {
         out.push(this.#merge(s, waiting[hit]!.attribution, now));
-        waiting.splice(hit, 1);
-        this.#waitingCount--;
-        if (!waiting.length) this.#waiting.delete(key);
+        this.#unwait(waiting[hit]!);
       }
       list.push(s);
       this.#seenCount++;
@@ -195,7 +199,9 @@ export class Attributor {
       }
       const waiting = this.#waiting.get(key) ?? [];
       if (waiting.some((w) => w.attribution.auditID !== undefined && w.attribution.auditID === a.auditID)) continue;
-      waiting.push({ attribution: a, at: now });
+      const w: Waiting = { attribution: a, at: now, key };
+      waiting.push(w);
+      this.#arrivals.push(w);
       this.#waiting.set(key, waiting);
       this.#waitingCount++;
     }
@@ -221,12 +227,34 @@ export class Attributor {
       this.#seen.delete(key);
       this.#seenCount -= list.length;
     }
-    for (const [key, waiting] of this.#waiting) {
-      const kept = waiting.filter((w) => w.at >= cutoff);
-      for (let n = waiting.length - kept.length; n > 0; n--) this.#o.onOutcome?.('expired');
-      this.#waitingCount -= waiting.length - kept.length;
-      if (kept.length) this.#waiting.set(key, kept);
-      else this.#waiting.delete(key);
+    for (let w = this.#oldestWaiting(); w && w.at < cutoff; w = this.#oldestWaiting()) {
+      this.#unwait(w);
+      this.#o.onOutcome?.('expired');
+    }
+  }
+
+  /** The oldest attribution still waiting; passes over (and drops) the done ones in front. */
+  #oldestWaiting(): Waiting | undefined {
+    while (this.#head < this.#arrivals.length && this.#arrivals[this.#head]!.done) this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > this.#arrivals.length) {
+      this.#arrivals = this.#arrivals.slice(this.#head);
+      this.#head = 0;
+    }
+    return this.#arrivals[this.#head];
+  }
+
+  /** Takes a waiting attribution out of its object's list (merged, expired or dropped). */
+  #unwait(w: Waiting): void {
+    w.done = true;
+    this.#waitingCount--;
+    const list = this.#waiting.get(w.key)!;
+    list.splice(list.indexOf(w), 1);
+    if (!list.length) this.#waiting.delete(w.key);
+    // Done entries behind the front are passed over only when they reach it: keep the queue's
+    // length in proportion to what is really waiting.
+    if (this.#arrivals.length - this.#head > 2 * this.#waitingCount + 1024) {
+      this.#arrivals = this.#arrivals.slice(this.#head).filter((a) => !a.done);
+      this.#head = 0;
     }
   }
 
@@ -240,10 +268,7 @@ export class Attributor {
   }
 
   #dropOldestWaiting(): void {
-    const [key, waiting] = this.#waiting.entries().next().value!;
-    waiting.shift();
-    this.#waitingCount--;
-    if (!waiting.length) this.#waiting.delete(key);
+    this.#unwait(this.#oldestWaiting()!);
     this.#o.onOutcome?.('overflow');
   }
 }
