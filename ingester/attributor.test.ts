@@ -90,6 +90,35 @@ describe('Attributor', () => {
     expect(early.a.noteDurable([watched('5', terminating(0))]).map((r) => r.resourceVersion)).toEqual(['5']);
   });
 
+  it('names the two revisions an eviction made (marked, then terminating), by the pod\'s name, whichever comes first', () => {
+    // As kube-apiserver 1.34 writes them (seen in the fidelity run): the DisruptionTarget
+    // condition, then the graceful delete (grace period 30 s here), then the kubelet's status.
+    const EVICTED = T0 + 10 * S; // the eviction's audit time
+    const iso = (us: number) => new Date(us / 1000).toISOString().replace('.000', '');
+    const marked = { status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', lastTransitionTime: iso(EVICTED) }] } };
+    const terminating = (deletedAt: number, uid: string) => ({ ...marked, metadata: { name: 'orders-1', namespace: 'shop', uid, resourceVersion: '0', deletionTimestamp: iso(deletedAt + 30 * S), deletionGracePeriodSeconds: 30 } });
+    const evictionRevs = (uid = 'uid-1', deletedAt = EVICTED) => [
+      watched('1', {}, uid), watched('2', marked, uid), watched('3', terminating(deletedAt, uid), uid), watched('4', terminating(deletedAt, uid), uid),
+    ];
+    const eviction = (match: Attribution['match']): Attribution => ({ ...attribution(match, 'ev', ''), pod: { namespace: 'shop', name: 'orders-1' }, verb: 'create' });
+    const both = () => [eviction({ disruptedAt: EVICTED + 400_000 }), eviction({ terminatingAt: EVICTED + 400_000 })];
+    for (const auditFirst of [false, true]) {
+      const { a } = attributor();
+      const merged = auditFirst ? [...a.attribute(both()), ...a.noteDurable(evictionRevs())] : [...a.noteDurable(evictionRevs()), ...a.attribute(both())];
+      expect(merged.map((r) => [r.uid, r.resourceVersion, r.ts, r.verb]).sort()).toEqual([['uid-1', '2', T0 + 123, 'create'], ['uid-1', '3', T0 + 123, 'create']]);
+      expect(a.size.waiting).toBe(0);
+      // The same audit batch again changes nothing.
+      expect(a.attribute(both())).toEqual([]);
+    }
+    // A pod marked and deleted a minute away (another eviction, a kubectl delete) is not this one's.
+    const { a } = attributor();
+    expect(a.noteDurable([watched('1'), watched('2', { status: { conditions: [{ ...marked.status.conditions[1]!, lastTransitionTime: iso(EVICTED + 60 * S) }] } }), watched('3', terminating(EVICTED + 60 * S, 'uid-1'))])).toEqual([]);
+    expect(a.attribute(both())).toEqual([]);
+    expect(a.size.waiting).toBe(2);
+    // A new pod under the same name (a StatefulSet's) is matched by its own revisions.
+    expect(a.noteDurable(evictionRevs('uid-9')).map((r) => [r.uid, r.resourceVersion])).toEqual([['uid-9', '2'], ['uid-9', '3']]);
+  });
+
   it('remembers no deletion and nothing of Events, and never attributes a revision twice', () => {
     const { a } = attributor();
     a.noteDurable([

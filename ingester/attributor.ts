@@ -14,7 +14,14 @@
  * - a delete with grace period 0 of a pod that was scheduled (kwok's or a kubelet's final delete)
  *   first writes the pod with `deletionGracePeriodSeconds: 0`, then removes it; the audit event
  *   answers with the removed object (the DELETED revision, rv R) → the revision just before,
- *   the one with grace period 0 and a resourceVersion below R (`{ graceZeroBefore: R }`).
+ *   the one with grace period 0 and a resourceVersion below R (`{ graceZeroBefore: R }`);
+ * - a `pods/eviction` (kubectl drain, the descheduler) answers with a Status and its request names
+ *   only the pod's namespace and name. The eviction writes the pod twice: it adds the condition
+ *   DisruptionTarget (reason EvictionByEvictionAPI), then deletes the pod gracefully, which sets
+ *   `deletionTimestamp` = the time of the delete + its grace period. So it names two revisions:
+ *   the first with that condition (`{ disruptedAt }`) and the first terminating one
+ *   (`{ terminatingAt }`), each dated within EVICTION_SLACK of the audit's time; matched by name
+ *   (the uid comes from the pod's remembered revisions, or from the revision when it arrives).
  *
  * The watch is usually first (kube-apiserver batches audit events for up to its max wait), so
  * the Attributor remembers a little of every durable revision (`noteDurable`,
@@ -27,15 +34,18 @@
  */
 import type { ChangeWriter } from '../core/ports.ts';
 import { compareResourceVersions, groupKind, type Actor, type ChangeRecord } from '../core/record.ts';
-import type { Micros } from '../core/time.ts';
+import { parseRfc3339, type Micros } from '../core/time.ts';
 
 /** How an attribution finds its revision among an object's revisions (module comment). */
-export type AttributionMatch = { rv: string } | { nodeName: string } | { graceZeroBefore: string };
+export type AttributionMatch = { rv: string } | { nodeName: string } | { graceZeroBefore: string } | { terminatingAt: Micros } | { disruptedAt: Micros };
 
 /** What an audit event tells about one revision it does not carry. */
 export interface Attribution {
   cluster: string;
+  /** The object's uid; "" when the event names only the pod (`pod`). */
   uid: string;
+  /** A pod named by namespace and name alone (an eviction). */
+  pod?: { namespace: string; name: string };
   match: AttributionMatch;
   /** The audit event's stageTimestamp (exact). */
   ts: Micros;
@@ -49,8 +59,12 @@ interface Seen {
   record: ChangeRecord;
   nodeName: string | undefined;
   graceZero: boolean;
+  /** When a terminating object's delete was made: deletionTimestamp − its grace period. */
+  deletedAt: Micros | undefined;
+  /** When an eviction marked the pod (its DisruptionTarget condition's lastTransitionTime). */
+  disruptedAt: Micros | undefined;
   attributed: boolean;
-  /** The audit event that attributed it (a redelivered batch finds it done). */
+  /** The attribution that attributed it (attributionId: a redelivered batch finds it done). */
   attributedBy?: string;
   at: number;
 }
@@ -87,13 +101,41 @@ const PER_OBJECT = 64;
 const NEVER_ATTRIBUTED = new Set(['Event', 'Event.events.k8s.io', 'Lease.coordination.k8s.io']);
 
 const keyOf = (cluster: string, uid: string): string => `${cluster}\u0000${uid}`;
+const podKeyOf = (cluster: string, namespace: string, name: string): string => `${cluster}\u0000pod\u0000${namespace}/${name}`;
+const isPod = (r: ChangeRecord): boolean => r.kind === 'Pod' && r.group === '';
+
+/**
+ * How far an eviction's audit time may be from the delete time a pod's deletionTimestamp implies
+ * (deletionTimestamp has whole seconds; the audit's stageTimestamp follows the delete).
+ */
+export const EVICTION_SLACK = 2_000_000;
+
+/** One audit event may name several revisions (an eviction): each is told apart by its match. */
+const attributionId = (a: Attribution): string | undefined => a.auditID === undefined ? undefined : `${a.auditID}/${Object.keys(a.match)[0]}`;
+
+interface PodLike {
+  spec?: { nodeName?: unknown };
+  metadata?: { deletionTimestamp?: unknown; deletionGracePeriodSeconds?: unknown };
+  status?: { conditions?: unknown };
+}
+
+/** When an eviction marked the pod, from its DisruptionTarget condition (undefined: not marked). */
+function disruptedAtOf(o: PodLike | null): Micros | undefined {
+  if (!Array.isArray(o?.status?.conditions)) return undefined;
+  const c = (o.status.conditions as { type?: unknown; status?: unknown; reason?: unknown; lastTransitionTime?: unknown }[])
+    .find((x) => x?.type === 'DisruptionTarget' && x.status === 'True' && x.reason === 'EvictionByEvictionAPI');
+  return typeof c?.lastTransitionTime === 'string' ? parseRfc3339(c.lastTransitionTime) : undefined;
+}
 
 function seenOf(record: ChangeRecord, at: number): Seen {
-  const o = record.object as { spec?: { nodeName?: unknown }; metadata?: { deletionTimestamp?: unknown; deletionGracePeriodSeconds?: unknown } } | null;
+  const o = record.object as PodLike | null;
   const nodeName = typeof o?.spec?.nodeName === 'string' ? o.spec.nodeName : undefined;
   const graceZero = !!o?.metadata?.deletionTimestamp && o.metadata.deletionGracePeriodSeconds === 0;
+  const deletion = typeof o?.metadata?.deletionTimestamp === 'string' ? parseRfc3339(o.metadata.deletionTimestamp) : undefined;
+  const grace = o?.metadata?.deletionGracePeriodSeconds;
+  const deletedAt = deletion === undefined ? undefined : deletion - (typeof grace === 'number' ? grace * 1e6 : 0);
   // Keep no reference to the object: only what matching needs.
-  return { record: { ...record, object: null }, nodeName, graceZero, attributed: !!record.actor, at };
+  return { record: { ...record, object: null }, nodeName, graceZero, deletedAt, disruptedAt: disruptedAtOf(o), attributed: !!record.actor, at };
 }
 
 /** The remembered revision of the object just before `s` in commit (resourceVersion) order. */
@@ -118,13 +160,25 @@ function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): boolean
     const prior = priorOf(s, others);
     return s.nodeName === a.nodeName && prior !== undefined && prior.nodeName === undefined;
   }
+  if ('terminatingAt' in a) return firstNear(s, others, (x) => x.deletedAt, a.terminatingAt);
+  if ('disruptedAt' in a) return firstNear(s, others, (x) => x.disruptedAt, a.disruptedAt);
   return s.graceZero && compareResourceVersions(s.record.resourceVersion, a.graceZeroBefore) < 0;
+}
+
+/** Whether `s` is the first revision (in commit order) with a time `at(s)` within EVICTION_SLACK of `t`. */
+function firstNear(s: Seen, others: readonly Seen[], at: (x: Seen) => Micros | undefined, t: Micros): boolean {
+  const own = at(s);
+  if (own === undefined || Math.abs(own - t) > EVICTION_SLACK) return false;
+  const prior = priorOf(s, others);
+  return !prior || at(prior) === undefined;
 }
 
 export class Attributor {
   readonly #o: AttributorOptions;
   readonly #seen = new Map<string, Seen[]>();
   readonly #waiting = new Map<string, Waiting[]>();
+  /** Pod (cluster, namespace, name) → the key of its latest remembered uid, for evictions; least recently noted first. */
+  readonly #podUids = new Map<string, string>();
   /** Every waiting attribution in arrival order (done ones not yet passed over): expiry and overflow take from the front. */
   #arrivals: Waiting[] = [];
   #head = 0;
@@ -158,11 +212,17 @@ export class Attributor {
       const list = this.#seen.get(key) ?? [];
       if (list.some((s) => s.record.resourceVersion === r.resourceVersion)) continue;
       const s = seenOf(r, now);
-      const waiting = this.#waiting.get(key);
-      const hit = waiting?.findIndex((w) => matches(w.attribution.match, s, list)) ?? -1;
-      if (waiting && hit >= 0) {
-        out.push(this.#merge(s, waiting[hit]!.attribution, now));
-        this.#unwait(waiting[hit]!);
+      const podKey = isPod(r) ? podKeyOf(r.cluster, r.namespace, r.name) : undefined;
+      const candidates = [...(this.#waiting.get(key) ?? []), ...(podKey ? this.#waiting.get(podKey) ?? [] : [])];
+      const hit = candidates.find((w) => matches(w.attribution.match, s, list));
+      if (hit) {
+        out.push(this.#merge(s, hit.attribution, now));
+        this.#unwait(hit);
+      }
+      if (podKey) {
+        this.#podUids.delete(podKey);
+        this.#podUids.set(podKey, key);
+        if (this.#podUids.size > (this.#o.maxSeen ?? 100_000)) this.#podUids.delete(this.#podUids.keys().next().value!);
       }
       list.push(s);
       this.#seenCount++;
@@ -187,9 +247,12 @@ export class Attributor {
     this.#expire(now);
     const out: ChangeRecord[] = [];
     for (const a of attributions) {
-      const key = keyOf(a.cluster, a.uid);
-      const list = this.#seen.get(key) ?? [];
-      if (a.auditID !== undefined && list.some((s) => s.attributedBy === a.auditID)) continue;
+      // An eviction names the pod: its remembered revisions are the latest uid's under that name.
+      const podKey = a.pod && podKeyOf(a.cluster, a.pod.namespace, a.pod.name);
+      const key = podKey ? podKey : keyOf(a.cluster, a.uid);
+      const list = this.#seen.get(podKey ? this.#podUids.get(podKey) ?? '' : key) ?? [];
+      const id = attributionId(a);
+      if (id !== undefined && list.some((s) => s.attributedBy === id)) continue;
       // The newest candidate for a grace-0 delete, the first for the others.
       const order = 'graceZeroBefore' in a.match ? [...list.keys()].reverse() : [...list.keys()];
       const i = order.find((j) => matches(a.match, list[j]!, list));
@@ -198,7 +261,7 @@ export class Attributor {
         continue;
       }
       const waiting = this.#waiting.get(key) ?? [];
-      if (waiting.some((w) => w.attribution.auditID !== undefined && w.attribution.auditID === a.auditID)) continue;
+      if (id !== undefined && waiting.some((w) => attributionId(w.attribution) === id)) continue;
       const w: Waiting = { attribution: a, at: now, key };
       waiting.push(w);
       this.#arrivals.push(w);
@@ -211,7 +274,8 @@ export class Attributor {
 
   #merge(s: Seen, a: Attribution, now: Micros): ChangeRecord {
     s.attributed = true;
-    if (a.auditID !== undefined) s.attributedBy = a.auditID;
+    const id = attributionId(a);
+    if (id !== undefined) s.attributedBy = id;
     this.#o.onOutcome?.('merged');
     const { gap: _gap, ...meta } = s.record;
     return {

@@ -80,6 +80,21 @@ describe('audit event conversion', () => {
     expect(bind(undefined).skipped).toBe('subresource');
   });
 
+  it('names the two revisions of the pod an Eviction marked and deleted, by namespace and name, at the eviction time', () => {
+    const evict = (over: Record<string, unknown>) => convertAuditEvent(event({
+      objectRef: { resource: 'pods', namespace: 'ns', name: 'p', subresource: 'eviction', apiVersion: 'v1' },
+      responseObject: { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 },
+      requestObject: { kind: 'Eviction', apiVersion: 'policy/v1', metadata: { name: 'p', namespace: 'ns' } }, ...over,
+    }), opts);
+    const c = evict({});
+    expect(c.records).toEqual([]);
+    const at = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000 + 1;
+    const common = { cluster: 'c', uid: '', pod: { namespace: 'ns', name: 'p' }, ts: at, verb: 'create', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' } };
+    expect(c.attributions).toEqual([{ ...common, match: { disruptedAt: at } }, { ...common, match: { terminatingAt: at } }]);
+    // Refused by a PodDisruptionBudget (429): nothing happened, nothing to name.
+    expect(evict({ responseStatus: { code: 429 } }).attributions).toBeUndefined();
+  });
+
   it('names the update a grace-0 delete made before removing the pod', () => {
     const removed = pod({ resourceVersion: '12', deletionTimestamp: '2026-01-10T10:00:30Z', deletionGracePeriodSeconds: 0 });
     const c = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 }, responseObject: removed }), opts);

@@ -14,12 +14,11 @@
  * - deletecollection answered with a list: each item as a delete answered with that item;
  * - subresources count only when the response is the parent object (status, ephemeralcontainers,
  *   resize): a Scale, a Binding's Status or an Eviction's Status tells no new object state, and
- *   the watch records what followed. A Scale and a Binding still name the revision they made,
- *   and a grace-0 delete the update it made just before removing the object: these become
- *   attributions (ingester/attributor.ts), which give that watched revision its exact time and
- *   actor.
- * Events at Metadata level carry no object and are skipped (limitation: their actor is not kept;
- * an Eviction's is not either).
+ *   the watch records what followed. A Scale, a Binding and an Eviction still name the revision
+ *   they made, and a grace-0 delete the update it made just before removing the object: these
+ *   become attributions (ingester/attributor.ts), which give that watched revision its exact time
+ *   and actor.
+ * Events at Metadata level carry no object and are skipped (limitation: their actor is not kept).
  */
 import { invalidArgument } from '../core/errors.ts';
 import { builtinKind, guessResource, splitApiVersion, BUILTIN_KINDS } from '../core/kinds.ts';
@@ -160,6 +159,16 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
     const uid = str(asObj(req?.metadata)?.uid) ?? str(ref.uid);
     const node = str(asObj(req?.target)?.name);
     if (uid && node) return { records: [], attributions: [attribution(uid, { nodeName: node })], skipped: 'subresource' };
+  }
+  if (verb === 'create' && subresource === 'eviction' && resource === 'pods' && group === '') {
+    // An Eviction names the pod by namespace and name; it just marked the pod (DisruptionTarget)
+    // and deleted it gracefully: two revisions.
+    const namespace = str(ref.namespace);
+    const name = str(ref.name);
+    if (namespace && name) {
+      const pod = { namespace, name };
+      return { records: [], attributions: [{ ...attribution('', { disruptedAt: ts }), pod }, { ...attribution('', { terminatingAt: ts }), pod }], skipped: 'subresource' };
+    }
   }
   if (verb === 'delete' && !subresource && str(resp?.kind) === 'Status') {
     const details = asObj(resp?.details);

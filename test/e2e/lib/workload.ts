@@ -142,6 +142,7 @@ export class Workload {
       ['createConfigMap', this.configMaps.size < 4 ? 1 : 0],
       ['deleteConfigMap', this.configMaps.size >= 2 ? 1 : 0],
       ['deletePod', 2],
+      ['evictPod', 1],
       ['toggleCordon', 1],
     ];
     const total = weights.reduce((s, [, w]) => s + w, 0);
@@ -168,6 +169,7 @@ export class Workload {
       case 'createConfigMap': return this.#createConfigMap();
       case 'deleteConfigMap': return this.#deleteConfigMap(this.#any(this.configMaps));
       case 'deletePod': return this.#deletePod();
+      case 'evictPod': return this.#deletePod(true);
       case 'toggleCordon': return this.#setCordon(!this.#cordoned);
       default: throw new Error(`unknown action ${name}`);
     }
@@ -241,12 +243,14 @@ export class Workload {
     await this.#o.kube.ok('DELETE', apiPath(RESOURCES.configmaps, this.#ns, name));
   }
 
-  async #deletePod(): Promise<void> {
+  /** Deletes a live pod, or evicts it as `kubectl drain` does (the Eviction API). */
+  async #deletePod(evict = false): Promise<void> {
     const list = await this.#o.kube.ok('GET', apiPath(RESOURCES.pods, this.#ns));
     const live = (list.items as { metadata: { name: string; deletionTimestamp?: string } }[]).filter((p) => !p.metadata.deletionTimestamp);
     if (!live.length) return;
-    const pod = live[Math.floor(this.#rnd() * live.length)]!;
-    await this.#o.kube.ok('DELETE', apiPath(RESOURCES.pods, this.#ns, pod.metadata.name));
+    const { name } = live[Math.floor(this.#rnd() * live.length)]!.metadata;
+    if (!evict) await this.#o.kube.ok('DELETE', apiPath(RESOURCES.pods, this.#ns, name));
+    else await this.#o.kube.ok('POST', `${apiPath(RESOURCES.pods, this.#ns, name)}/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: this.#ns } });
   }
 
   async #setCordon(on: boolean): Promise<void> {
