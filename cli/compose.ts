@@ -26,6 +26,8 @@ export interface App {
   clock: Clock;
   store: HistoryStore;
   writer: ChangeWriter & { settled?(): Promise<void> };
+  /** The same writer: what the audit sink and a restart tell the Attributor goes through it. */
+  attributing: AttributingWriter;
   ingestMetrics: IngestMetrics;
   queries: HistoryQueries;
   sink: AuditSink;
@@ -122,7 +124,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   const metrics = new MetricsRegistry();
   metrics.addSource(() => toPrometheusText(ingestMetrics.collect()));
   const app: App = {
-    config, logger, clock, store, writer, ingestMetrics, queries, metrics, snapshots, compactor,
+    config, logger, clock, store, writer, attributing: writer, ingestMetrics, queries, metrics, snapshots, compactor,
     sink: undefined as unknown as AuditSink,
     closers: [() => store.close(), close, () => writer.settled(), () => compactor.stop()],
   };

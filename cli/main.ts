@@ -7,6 +7,7 @@ import { isKubetimeError } from '../core/errors.ts';
 import { loadConfig, type Config, type Flags } from './config.ts';
 import { createApp, createServer, shutdown, type App } from './compose.ts';
 import { importAuditLogs } from '../ingester/audit-import.ts';
+import { recallRecentRevisions } from '../ingester/attributor-recall.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { clusterNameOf, loadKubeConfig, startWatching } from './watch.ts';
 
@@ -87,7 +88,13 @@ export async function serve(config: Config, io: Io, kubeconfig?: KubeConfig): Pr
   const address = await server.listen({ port: config.port, host: config.host });
   app.address = address;
   app.logger.info({ address, store: config.store, dataDir: config.dataDir }, 'history API listening');
-  if (kubeconfig) await startWatching(app, kubeconfig);
+  if (kubeconfig) {
+    // Audit batches the previous process did not receive may name revisions it stored.
+    void recallRecentRevisions(app.attributing, app.store, config.cluster ?? 'default')
+      .then((n) => app.logger.info({ revisions: n }, 'recalled the latest stored revisions for audit attribution'))
+      .catch((err: unknown) => app.logger.warn({ err }, 'recalling the latest stored revisions failed; audit events of changes stored before the restart may stay without actor'));
+    await startWatching(app, kubeconfig);
+  }
   app.compactor.start();
   io.err(`kubetime: serving on ${address} (store: ${config.store}${config.store === 'cassandra' ? '' : `, ${config.dataDir}`})\n`);
   return app;

@@ -100,6 +100,9 @@ const PER_OBJECT = 64;
 /** Kinds whose revisions no attribution can name (and that churn the most). */
 const NEVER_ATTRIBUTED = new Set(['Event', 'Event.events.k8s.io', 'Lease.coordination.k8s.io']);
 
+/** Whether an attribution can name revisions of this kind (groupKind). */
+export const mayBeAttributed = (gk: string): boolean => !NEVER_ATTRIBUTED.has(gk);
+
 const keyOf = (cluster: string, uid: string): string => `${cluster}\u0000${uid}`;
 const podKeyOf = (cluster: string, namespace: string, name: string): string => `${cluster}\u0000pod\u0000${namespace}/${name}`;
 const isPod = (r: ChangeRecord): boolean => r.kind === 'Pod' && r.group === '';
@@ -207,7 +210,7 @@ export class Attributor {
     this.#expire(now);
     const out: ChangeRecord[] = [];
     for (const r of records) {
-      if (r.op === 'DELETED' || NEVER_ATTRIBUTED.has(groupKind(r.group, r.kind))) continue;
+      if (r.op === 'DELETED' || !mayBeAttributed(groupKind(r.group, r.kind))) continue;
       const key = keyOf(r.cluster, r.uid);
       const list = this.#seen.get(key) ?? [];
       if (list.some((s) => s.record.resourceVersion === r.resourceVersion)) continue;
@@ -362,6 +365,15 @@ export class AttributingWriter implements ChangeWriter {
     // Not awaited by the writer of `records`: its records are durable; these follow them.
     const p = this.#inner.write(follow).catch(this.#onError).finally(() => this.#inflight.delete(p));
     this.#inflight.add(p);
+  }
+
+  /**
+   * Tells the Attributor of revisions already durable that it did not see being written (recalled
+   * from the store after a restart), and writes the attribution records they complete.
+   */
+  async noteStored(records: readonly ChangeRecord[]): Promise<void> {
+    const follow = this.#attributor.noteDurable(records);
+    if (follow.length) await this.#inner.write(follow);
   }
 
   /** Writes `records` (the audit sink's) together with attribution records; resolves when durable. */

@@ -110,7 +110,8 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
     await kube?.close().catch(() => {});
     // Back to kube.sh's default apiserver (audit webhook, watch cache) for whoever comes next.
     if (env) await configureApiserver({}).catch((e) => process.stderr.write(`fidelity: restoring the apiserver failed: ${e}\n`));
-    if (passed) rmSync(tmp, { recursive: true, force: true });
+    // KUBETIME_FIDELITY_KEEP=1 keeps them after a passing run too (to study what a run left).
+    if (passed && !process.env.KUBETIME_FIDELITY_KEEP) rmSync(tmp, { recursive: true, force: true });
     else if (tmp) process.stderr.write(`fidelity: kubetime's data, log and report kept in ${tmp}\n`);
   }, 300_000);
 
