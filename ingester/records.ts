@@ -56,18 +56,18 @@ export function identityOf(obj: unknown): ObjectIdentity | undefined {
 
 const INT = /^\d{1,15}$/;
 
-/**
- * Whether `rv` is a later revision than `known`. resourceVersions are opaque to clients, but
- * every API server in practice serves etcd revisions (integers), which order; for anything else
- * only "different" is known, and different is treated as newer.
- */
 /** Whether a resourceVersion is an integer (as etcd's revisions are) small enough to compare as a number. */
 export function isIntegerRv(rv: string): boolean {
   return INT.test(rv);
 }
 
+/**
+ * Whether `rv` is a later revision than `known`. resourceVersions are opaque to clients, but
+ * every API server in practice serves etcd revisions (integers), which order; for anything else
+ * only "different" is known, and different is treated as newer.
+ */
 export function isNewerRv(rv: string, known: string): boolean {
-  if (INT.test(rv) && INT.test(known)) return Number(rv) > Number(known);
+  if (isIntegerRv(rv) && isIntegerRv(known)) return Number(rv) > Number(known);
   return rv !== known;
 }
 
