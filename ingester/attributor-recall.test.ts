@@ -53,6 +53,7 @@ describe('recallRecentRevisions', () => {
       const w = new AttributingWriter({ write: async (r) => void (await store.append(r)) }, new Attributor({ now: () => T0 + 5 * S }), (e) => { throw e; });
       await w.writeAudited([], [binding]); // the audit sink answers before the recall is done
       await recallRecentRevisions(w, store, 'c1');
+      await w.settled();
       const revs = await all(store.revisions({ key: KEY, order: 'asc' }));
       expect(revs.map((r) => [r.resourceVersion, r.ts, r.actor?.username])).toEqual([['1', T0 + S, undefined], ['2', T0 + 1.5 * S, 'system:kube-scheduler']]);
     } finally {

@@ -15,7 +15,7 @@ export const RECALL_WINDOW = 2 * 60e6;
 /** Revisions recalled at most (the newest). */
 export const RECALL_MAX = 5000;
 
-/** Recalls a cluster's latest revisions into the writer's Attributor; returns how many. */
+/** Recalls a cluster's latest revisions into the writer's Attributor; returns how many (what they complete is written behind: `writer.settled()`). */
 export async function recallRecentRevisions(
   writer: Pick<AttributingWriter, 'noteStored'>, store: HistoryStore, cluster: string,
   opts: { window?: number; max?: number } = {},
@@ -35,6 +35,6 @@ export async function recallRecentRevisions(
     const r = revs.find((x) => x.uid === e.uid && x.resourceVersion === e.resourceVersion && x.op === e.op);
     if (r) records.push(r);
   }
-  await writer.noteStored(records);
+  writer.noteStored(records);
   return records.length;
 }

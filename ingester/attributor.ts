@@ -3,8 +3,8 @@
  * revision the watch recorded.
  *
  * Most audit events answer with the changed object itself (same uid and resourceVersion as the
- * watch's revision), and the store merges the two (core/record.ts `mergeRecords`). Three kinds of
- * successful mutation answer with something else, yet name exactly one revision the watch sees:
+ * watch's revision), and the store merges the two (core/record.ts `mergeRecords`). Four kinds of
+ * successful mutation answer with something else, yet name the revisions the watch sees:
  * - a `scale` subresource answers with a Scale whose metadata carries the parent's uid and new
  *   resourceVersion → that revision (`{ rv }`);
  * - a `pods/binding` (the scheduler) answers with a Status; its request names the pod's uid and
@@ -30,7 +30,8 @@
  * without object never creates a revision: it is only emitted for a revision already durable).
  * An attribution that comes first waits (bounded too) for its revision to become durable.
  * Waiting attributions are kept in memory only: a crash while one waits loses that actor and
- * time, never a change.
+ * time, never a change. What was remembered is recalled from the store after a restart
+ * (attributor-recall.ts), for audit batches the previous process did not receive.
  */
 import type { ChangeWriter } from '../core/ports.ts';
 import { compareResourceVersions, groupKind, type Actor, type ChangeRecord } from '../core/record.ts';
@@ -196,6 +197,10 @@ export class Attributor {
     return this.#o.ttl ?? 15 * 60e6;
   }
 
+  get #maxSeen(): number {
+    return this.#o.maxSeen ?? 100_000;
+  }
+
   /** Sizes, for tests and metrics. */
   get size(): { seen: number; waiting: number } {
     return { seen: this.#seenCount, waiting: this.#waitingCount };
@@ -225,7 +230,7 @@ export class Attributor {
       if (podKey) {
         this.#podUids.delete(podKey);
         this.#podUids.set(podKey, key);
-        if (this.#podUids.size > (this.#o.maxSeen ?? 100_000)) this.#podUids.delete(this.#podUids.keys().next().value!);
+        if (this.#podUids.size > this.#maxSeen) this.#podUids.delete(this.#podUids.keys().next().value!);
       }
       list.push(s);
       this.#seenCount++;
@@ -326,9 +331,8 @@ export class Attributor {
   }
 
   #evict(): void {
-    const max = this.#o.maxSeen ?? 100_000;
     for (const [key, list] of this.#seen) {
-      if (this.#seenCount <= max) break;
+      if (this.#seenCount <= this.#maxSeen) break;
       this.#seen.delete(key);
       this.#seenCount -= list.length;
     }
@@ -360,20 +364,20 @@ export class AttributingWriter implements ChangeWriter {
 
   async write(records: readonly ChangeRecord[]): Promise<void> {
     await this.#inner.write(records);
+    this.noteStored(records);
+  }
+
+  /**
+   * Tells the Attributor that `records` are durable (written here, or recalled from the store after
+   * a restart) and writes the attribution records they complete, after them; `settled()` waits for
+   * those, and their failures go to `onError`.
+   */
+  noteStored(records: readonly ChangeRecord[]): void {
     const follow = this.#attributor.noteDurable(records);
     if (!follow.length) return;
     // Not awaited by the writer of `records`: its records are durable; these follow them.
     const p = this.#inner.write(follow).catch(this.#onError).finally(() => this.#inflight.delete(p));
     this.#inflight.add(p);
-  }
-
-  /**
-   * Tells the Attributor of revisions already durable that it did not see being written (recalled
-   * from the store after a restart), and writes the attribution records they complete.
-   */
-  async noteStored(records: readonly ChangeRecord[]): Promise<void> {
-    const follow = this.#attributor.noteDurable(records);
-    if (follow.length) await this.#inner.write(follow);
   }
 
   /** Writes `records` (the audit sink's) together with attribution records; resolves when durable. */

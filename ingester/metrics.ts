@@ -82,7 +82,7 @@ export class IngestMetrics {
   readonly spoolRecords = new Family('kubetime_spool_records', 'Records spooled on local disk, not yet in the store.', 'gauge');
   readonly spoolBytes = new Family('kubetime_spool_bytes', 'Bytes of spooled batches not yet in the store.', 'gauge');
   readonly rejectedTotal = new Family('kubetime_store_rejected_records_total', 'Records the store refused as invalid (dropped after isolation).', 'counter');
-  /** Audit attributions (Scale, Binding, grace-0 delete; ingester/attributor.ts) by outcome: merged, expired, overflow. */
+  /** Audit attributions (Scale, Binding, grace-0 delete, Eviction; ingester/attributor.ts) by outcome: merged, expired, overflow. */
   readonly attributionsTotal = new Family('kubetime_audit_attributions_total', 'Audit events naming a watched revision they do not carry, by outcome.', 'counter');
 
   /** Every family above, in declaration order. */
