@@ -51,6 +51,15 @@ function checkFormat(meta: { get(k: Key): unknown; putSync(k: Key, v: unknown): 
   throw new KubetimeError('INVALID_ARGUMENT', `data-dir: the store in ${path} has format ${String(found ?? 'unknown (older)')}, this kubetime reads ${LMDB_FORMAT}; restore it from snapshots into a new --data-dir (kubetime restore)`, { param: 'data-dir', found, expected: LMDB_FORMAT });
 }
 
+/** The rev keys of one object name from `from` to `to` (inclusive µs, absent = unbounded): [lo, hi). */
+function revRange(q: { key: ObjectKey; from?: Micros | undefined; to?: Micros | undefined }): { lo: Key; hi: Key } {
+  const { cluster, gk, namespace, name } = q.key;
+  return {
+    lo: [cluster, gk, namespace, name, q.from ?? TS_MIN],
+    hi: [cluster, gk, namespace, name, q.to === undefined ? TS_MAX : q.to + 1],
+  };
+}
+
 function unavailable(what: string, cause: unknown): KubetimeError {
   return new KubetimeError('STORE_UNAVAILABLE', `embedded store: ${what} failed`, {}, { cause });
 }
@@ -120,9 +129,7 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   async *revisions(q: RevisionQuery): AsyncIterable<Revision> {
-    const { cluster, gk, namespace, name } = q.key;
-    const lo: Key = [cluster, gk, namespace, name, q.from ?? TS_MIN];
-    const hi: Key = [cluster, gk, namespace, name, q.to === undefined ? TS_MAX : q.to + 1];
+    const { lo, hi } = revRange(q);
     if (q.order === 'desc' && q.limit === 1 && q.objects !== false) {
       // "As of T": the hot path of every object and list query.
       const hit = this.#chain.latest({ start: hi, end: lo });
@@ -137,9 +144,7 @@ export class LmdbHistoryStore implements HistoryStore {
 
   async *revisionRefs(q: RevisionQuery): AsyncIterable<RevisionRef> {
     // Keys alone say all of it (keys.ts): no value is read or decoded.
-    const { cluster, gk, namespace, name } = q.key;
-    const lo: Key = [cluster, gk, namespace, name, q.from ?? TS_MIN];
-    const hi: Key = [cluster, gk, namespace, name, q.to === undefined ? TS_MAX : q.to + 1];
+    const { lo, hi } = revRange(q);
     const keys = q.order === 'asc'
       ? this.#dbs.rev.getKeys({ start: lo, end: hi, limit: q.limit })
       : this.#dbs.rev.getKeys({ start: hi, end: lo, reverse: true, limit: q.limit });
@@ -148,8 +153,8 @@ export class LmdbHistoryStore implements HistoryStore {
 
   async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
     // The refs come from the keys alone; only the chosen revision's chain is read.
-    const { cluster, gk, namespace, name } = key;
-    const range = { start: [cluster, gk, namespace, name, at + 1], end: [cluster, gk, namespace, name, TS_MIN] };
+    const { lo, hi } = revRange({ key, to: at });
+    const range = { start: hi, end: lo };
     const keys = [...this.#dbs.rev.getKeys({ ...range, reverse: true, limit: window })];
     const refs = keys.map(refOfKey);
     const best = currentOf(refs);

@@ -20,7 +20,7 @@ import { groupKind, mergeRecords, rvSortKey, type ChangeRecord, type KubeObject 
 import { splitApiVersion } from '../../core/kinds.ts';
 import { actorId, ChainReader, type Entry, type LmdbDbs } from './chain.ts';
 import { packFull } from './full-copy.ts';
-import { LatestCache, type Encoded } from './latest-cache.ts';
+import { LatestCache, type Encoded, type LatestEntry } from './latest-cache.ts';
 import {
   CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, prefixRange, revKey, rvOf,
   type Key, type StoredFeedEntry, type StoredLifetime, type StoredRevision,
@@ -90,7 +90,7 @@ export class RevisionWriter {
     // A known uid the cache lost starts a new chain, unless its predecessor's object is needed
     // (a deletion without one) or the revision lands before a stored one.
     if (!cached && stored && (r.object === null || this.#chain.next(key, uid))) return false;
-    const prev: Prev | undefined = cached && { depth: cached.depth, obj: this.#cache.object(uid, cached) };
+    const prev = cached && this.#cachedPrev(uid, cached);
     const object = r.object ?? prev?.obj ?? null;
     const encoded = this.#encode(r.object === null ? null : object, prev);
     const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored);
@@ -192,7 +192,7 @@ export class RevisionWriter {
     const appending = cached !== undefined && compareRevKeys(cached.key, key) < 0;
     const next = appending ? undefined : this.#chain.next(key, uid);
     let prev: Prev | undefined;
-    if (appending) prev = { depth: cached.depth, obj: this.#cache.object(uid, cached) };
+    if (appending) prev = this.#cachedPrev(uid, cached);
     else {
       const p = this.#chain.prevWithObject(key, uid);
       prev = p && { depth: p.value.depth, obj: p.object };
@@ -207,6 +207,11 @@ export class RevisionWriter {
     // Only an append extends the chain the cache holds; anything else is read back when needed.
     if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion) });
     else this.#cache.delete(uid);
+  }
+
+  /** The cached latest revision of a uid, as what a new revision is encoded against. */
+  #cachedPrev(uid: string, latest: LatestEntry): Prev {
+    return { depth: latest.depth, obj: this.#cache.object(uid, latest) };
   }
 
   #reencode(e: Entry, obj: KubeObject | null, prev: Prev | undefined): void {
