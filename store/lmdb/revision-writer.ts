@@ -147,9 +147,13 @@ export class RevisionWriter {
     else value.patch = old.value.patch!;
     this.#dbs.rev.remove(old.key);
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
-    this.#put(merged, key, value, this.#dbs.life.get(lifeKey(key, uid)));
+    const life = this.#put(merged, key, value, this.#dbs.life.get(lifeKey(key, uid)));
     const latest = this.#cache.get(uid);
-    if (latest && compareRevKeys(latest.key, old.key) === 0) latest.key = key;
+    if (latest) {
+      // An audit time may have moved the lifetime's start: a later append must not write the old one back.
+      latest.life = life;
+      if (compareRevKeys(latest.key, old.key) === 0) latest.key = key;
+    }
   }
 
   #meta(r: ChangeRecord): Omit<StoredRevision, 'depth'> {

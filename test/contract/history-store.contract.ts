@@ -109,6 +109,23 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect(await store.append([attribution])).toEqual({ inserted: 0, merged: 0, duplicates: 1 });
     });
 
+    it('keeps the lifetime an audit time moved earlier when later revisions follow', async () => {
+      // Seen after a restart: the watch's ADDED long after the create, then the retried audit batch
+      // with the exact time, then the object's next revisions and its deletion. A list as of a
+      // moment between the audit time and the watch time must hold the object.
+      const audited = T0 + SEC;
+      await store.append([rec({ op: 'ADDED', rv: '1', ts: T0 + 5 * SEC, source: 'watch' })]);
+      await store.append([rec({ op: 'ADDED', rv: '1', ts: audited, source: 'audit', actor: { username: 'rs-controller' }, verb: 'create' })]);
+      await store.append([rec({ rv: '2', ts: T0 + 6 * SEC })]);
+      await store.append([rec({ rv: '3', ts: T0 + 7 * SEC })]);
+      await store.append([rec({ op: 'DELETED', rv: '4', ts: T0 + 9 * SEC })]);
+      const alive = (at: number) => all(store.lifetimes({ cluster: 'c1', gk: 'Pod', namespace: 'shop', aliveAt: at }));
+      expect((await alive(audited + 1)).map((l) => [l.uid, l.from])).toEqual([['uid-1', audited]]);
+      expect(await alive(audited - 1)).toEqual([]);
+      const lives = await all(store.lifetimes({ cluster: 'c1', gk: 'Pod', namespace: 'shop', name: 'orders-1' }));
+      expect(lives.map((l) => [l.from, l.to])).toEqual([[audited, T0 + 9 * SEC]]);
+    });
+
     it('keeps the previous state for a DELETED record without an object', async () => {
       await store.append([rec({ op: 'ADDED', rv: '1', ts: T0 }), rec({ op: 'DELETED', rv: '', ts: T0 + SEC, object: null, source: 'audit' })]);
       const [, del] = await revs();
