@@ -12,7 +12,9 @@ import type { HistoryQueries } from '../core/query-types.ts';
 import { systemClock, type Clock } from '../core/time.ts';
 import { buildServer, MetricsRegistry, type HistoryServer } from '../history-api/index.ts';
 import { AuditSink } from '../ingester/audit-sink.ts';
-import { AttributingWriter, Attributor } from '../ingester/attributor.ts';
+import { AttributingWriter } from '../ingester/attributing-writer.ts';
+import { AttributionJournal } from '../ingester/attribution-journal.ts';
+import { Attributor, type Attribution } from '../ingester/attributor.ts';
 import { IngestMetrics, SpoolingWriter, toPrometheusText, WritePipeline } from '../ingester/index.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { Compactor, directorySize, parseRetentionSpec, snapshotStoreFromUrl, DEFAULT_RETENTION } from '../compactor/index.ts';
@@ -28,6 +30,9 @@ export interface App {
   writer: ChangeWriter & { settled?(): Promise<void> };
   /** The same writer: what the audit sink and a restart tell the Attributor goes through it. */
   attributing: AttributingWriter;
+  /** The journal of attributions waiting for their revision, and what it held at start (for `serve` to restore). */
+  journal: AttributionJournal;
+  journaled: Attribution[];
   ingestMetrics: IngestMetrics;
   queries: HistoryQueries;
   sink: AuditSink;
@@ -103,7 +108,12 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   const ingestMetrics = new IngestMetrics();
   const { pipeline, close } = await createWriter(config, store, logger, ingestMetrics);
   const attributor = new Attributor({ now: () => clock.now(), onOutcome: (outcome) => ingestMetrics.attributionsTotal.inc({ outcome }) });
-  const writer = new AttributingWriter(pipeline, attributor, (e) => logger.warn({ err: e }, 'writing an audit attribution failed'));
+  mkdirSync(config.dataDir, { recursive: true });
+  const journaled = await AttributionJournal.open({ path: join(config.dataDir, 'attributions.ndjson'), waiting: () => attributor.waiting() });
+  const writer = new AttributingWriter({
+    inner: pipeline, attributor, journal: journaled.journal,
+    onError: (e) => logger.warn({ err: e }, 'writing an audit attribution failed'),
+  });
   const snapshots = await openSnapshots(config, config.snapshots);
   const compactor = new Compactor({
     store, snapshots, clock, logger: logger.child({ component: 'compactor' }),
@@ -124,9 +134,10 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   const metrics = new MetricsRegistry();
   metrics.addSource(() => toPrometheusText(ingestMetrics.collect()));
   const app: App = {
-    config, logger, clock, store, writer, attributing: writer, ingestMetrics, queries, metrics, snapshots, compactor,
+    config, logger, clock, store, writer, attributing: writer, journal: journaled.journal, journaled: journaled.restored,
+    ingestMetrics, queries, metrics, snapshots, compactor,
     sink: undefined as unknown as AuditSink,
-    closers: [() => store.close(), close, () => writer.settled(), () => compactor.stop()],
+    closers: [() => store.close(), close, () => journaled.journal.close(), () => writer.settled(), () => compactor.stop()],
   };
   // CRD kinds for audit events: what the watched cluster serves, else what the store has seen.
   app.sink = new AuditSink({ writer, clock, cluster, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });

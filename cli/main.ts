@@ -89,15 +89,29 @@ export async function serve(config: Config, io: Io, kubeconfig?: KubeConfig): Pr
   app.address = address;
   app.logger.info({ address, store: config.store, dataDir: config.dataDir }, 'history API listening');
   if (kubeconfig) {
-    // Audit batches the previous process did not receive may name revisions it stored.
+    // Audit batches the previous process did not receive may name revisions it stored; then the
+    // attributions it journaled while they waited for their revision take their turn.
     void recallRecentRevisions(app.attributing, app.store, config.cluster ?? 'default')
       .then((n) => app.logger.info({ revisions: n }, 'recalled the latest stored revisions for audit attribution'))
-      .catch((err: unknown) => app.logger.warn({ err }, 'recalling the latest stored revisions failed; audit events of changes stored before the restart may stay without actor'));
+      .catch((err: unknown) => app.logger.warn({ err }, 'recalling the latest stored revisions failed; audit events of changes stored before the restart may stay without actor'))
+      .then(() => restoreJournaled(app));
     await startWatching(app, kubeconfig);
   }
   app.compactor.start();
   io.err(`kubetime: serving on ${address} (store: ${config.store}${config.store === 'cassandra' ? '' : `, ${config.dataDir}`})\n`);
   return app;
+}
+
+/** Attributes what the journal held at start (what merges now is written, the rest waits again), then rewrites it. */
+async function restoreJournaled(app: App): Promise<void> {
+  try {
+    const merged = app.journaled.length ? await app.attributing.restore(app.journaled) : 0;
+    if (app.journaled.length) app.logger.info({ journaled: app.journaled.length, merged }, 'restored the audit attributions waiting at the last stop');
+    app.journaled = [];
+    await app.journal.compact();
+  } catch (err) {
+    app.logger.warn({ err }, 'restoring the journaled audit attributions failed; their revisions may stay without actor');
+  }
 }
 
 async function runImport(argv: string[], io: Io): Promise<number> {

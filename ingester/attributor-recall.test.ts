@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { all } from '../core/scope.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { pod, rec } from '../test/contract/history-store.contract.ts';
-import { AttributingWriter, Attributor } from './attributor.ts';
+import { AttributingWriter } from './attributing-writer.ts';
+import { Attributor } from './attributor.ts';
 import { recallRecentRevisions } from './attributor-recall.ts';
 
 const S = 1_000_000;
@@ -19,7 +20,7 @@ describe('recallRecentRevisions', () => {
   it('lets an audit batch delivered after a restart attribute the revisions the previous process stored', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubetime-recall-'));
     const store = LmdbHistoryStore.open({ path: dir });
-    const fresh = () => new AttributingWriter({ write: async (r) => void (await store.append(r)) }, new Attributor({ now: () => T0 + 5 * S }), (e) => { throw e; });
+    const fresh = () => new AttributingWriter({ inner: { write: async (r) => void (await store.append(r)) }, attributor: new Attributor({ now: () => T0 + 5 * S }), onError: (e) => { throw e; } });
     const actors = async () => (await all(store.revisions({ key: KEY, order: 'asc' }))).map((r) => [r.resourceVersion, r.actor?.username]);
     try {
       // The previous process stored the pod unscheduled, then bound (the watch's records), and stopped.
@@ -50,7 +51,7 @@ describe('recallRecentRevisions', () => {
     const store = LmdbHistoryStore.open({ path: dir });
     try {
       await store.append([revision('1', {}), revision('2', { nodeName: 'n1' })]);
-      const w = new AttributingWriter({ write: async (r) => void (await store.append(r)) }, new Attributor({ now: () => T0 + 5 * S }), (e) => { throw e; });
+      const w = new AttributingWriter({ inner: { write: async (r) => void (await store.append(r)) }, attributor: new Attributor({ now: () => T0 + 5 * S }), onError: (e) => { throw e; } });
       await w.writeAudited([], [binding]); // the audit sink answers before the recall is done
       await recallRecentRevisions(w, store, 'c1');
       await w.settled();

@@ -8,7 +8,8 @@
 import type { FeedEntry, HistoryStore } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import { all } from '../core/scope.ts';
-import { mayBeAttributed, type AttributingWriter } from './attributor.ts';
+import type { AttributingWriter } from './attributing-writer.ts';
+import { mayBeAttributed } from './attributor.ts';
 
 /** How far back from the newest stored change revisions are recalled, µs. */
 export const RECALL_WINDOW = 2 * 60e6;

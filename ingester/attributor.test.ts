@@ -6,7 +6,8 @@ import type { ChangeWriter } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { pod, rec } from '../test/contract/history-store.contract.ts';
-import { AttributingWriter, Attributor, type Attribution, type AttributionOutcome } from './attributor.ts';
+import { AttributingWriter } from './attributing-writer.ts';
+import { Attributor, type Attribution, type AttributionOutcome } from './attributor.ts';
 
 const S = 1_000_000;
 const T0 = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000;
@@ -188,7 +189,7 @@ describe('AttributingWriter', () => {
 
   it('writes attribution records after the revisions they name are durable', async () => {
     const inner = recording();
-    const w = new AttributingWriter(inner, new Attributor({ now: () => T0 }), (e) => { throw e; });
+    const w = new AttributingWriter({ inner, attributor: new Attributor({ now: () => T0 }), onError: (e) => { throw e; } });
     await w.writeAudited([], [attribution({ rv: '2' })]); // first: it waits
     expect(inner.batches).toEqual([]);
     await w.write([watched('2')]);
@@ -204,7 +205,7 @@ describe('AttributingWriter', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubetime-attr-'));
     const store = LmdbHistoryStore.open({ path: dir });
     try {
-      const w = new AttributingWriter({ write: async (r) => void (await store.append(r)) }, new Attributor({ now: () => T0 }), (e) => { throw e; });
+      const w = new AttributingWriter({ inner: { write: async (r) => void (await store.append(r)) }, attributor: new Attributor({ now: () => T0 }), onError: (e) => { throw e; } });
       await w.write([{ ...watched('1', unscheduled), op: 'ADDED' }, watched('2', onNode('n1'))]);
       await w.writeAudited([], [{ ...attribution({ nodeName: 'n1' }), ts: T0 + 1.5 * S, verb: 'create', actor: { username: 'system:kube-scheduler' } }]);
       const revs = [];

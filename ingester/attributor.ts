@@ -28,12 +28,12 @@
  * bounded by count and age) and answers an attribution with a record that carries the audit's
  * exact time and actor and no object, which the store merges into the stored revision (a record
  * without object never creates a revision: it is only emitted for a revision already durable).
- * An attribution that comes first waits (bounded too) for its revision to become durable.
- * Waiting attributions are kept in memory only: a crash while one waits loses that actor and
- * time, never a change. What was remembered is recalled from the store after a restart
- * (attributor-recall.ts), for audit batches the previous process did not receive.
+ * An attribution that comes first waits (bounded too) for its revision to become durable; the
+ * waiting ones are journaled (attribution-journal.ts) and restored after a restart. What was
+ * remembered is recalled from the store after a restart (attributor-recall.ts), for audit batches
+ * the previous process did not receive. AttributingWriter (attributing-writer.ts) puts it in
+ * front of the write pipeline.
  */
-import type { ChangeWriter } from '../core/ports.ts';
 import { compareResourceVersions, groupKind, type Actor, type ChangeRecord } from '../core/record.ts';
 import { parseRfc3339, type Micros } from '../core/time.ts';
 
@@ -248,9 +248,9 @@ export class Attributor {
 
   /**
    * Attributes what audit events told: returns the records to write for revisions already
-   * durable; the others wait for `noteDurable`.
+   * durable; the others wait for `noteDurable`, and are pushed to `waited` (to be journaled).
    */
-  attribute(attributions: readonly Attribution[]): ChangeRecord[] {
+  attribute(attributions: readonly Attribution[], waited?: Attribution[]): ChangeRecord[] {
     const now = this.#o.now();
     this.#expire(now);
     const out: ChangeRecord[] = [];
@@ -272,11 +272,27 @@ export class Attributor {
       if (id !== undefined && waiting.some((w) => attributionId(w.attribution) === id)) continue;
       const w: Waiting = { attribution: a, at: now, key };
       waiting.push(w);
+      waited?.push(a);
       this.#arrivals.push(w);
       this.#waiting.set(key, waiting);
       this.#waitingCount++;
     }
     while (this.#waitingCount > (this.#o.maxWaiting ?? 20_000)) this.#dropOldestWaiting();
+    return out;
+  }
+
+  /** Attributes what a journal restored after a restart; those whose audit time is older than the ttl are dropped (expired). */
+  restore(attributions: readonly Attribution[], waited?: Attribution[]): ChangeRecord[] {
+    const cutoff = this.#o.now() - this.#ttl;
+    const fresh = attributions.filter((a) => a.ts >= cutoff);
+    for (let i = fresh.length; i < attributions.length; i++) this.#o.onOutcome?.('expired');
+    return this.attribute(fresh, waited);
+  }
+
+  /** Every attribution still waiting, in arrival order. */
+  waiting(): Attribution[] {
+    const out: Attribution[] = [];
+    for (let i = this.#head; i < this.#arrivals.length; i++) if (!this.#arrivals[i]!.done) out.push(this.#arrivals[i]!.attribution);
     return out;
   }
 
@@ -341,55 +357,5 @@ export class Attributor {
   #dropOldestWaiting(): void {
     this.#unwait(this.#oldestWaiting()!);
     this.#o.onOutcome?.('overflow');
-  }
-}
-
-/**
- * A ChangeWriter that tells the Attributor which revisions became durable and writes the
- * attribution records that were waiting for them. Every writer of the process (watch sources
- * and the audit sink) must write through the same one, in front of the one pipeline, so that
- * attribution records follow their revisions.
- */
-export class AttributingWriter implements ChangeWriter {
-  readonly #inner: ChangeWriter & { settled?(): Promise<void> };
-  readonly #attributor: Attributor;
-  readonly #onError: (e: unknown) => void;
-  readonly #inflight = new Set<Promise<void>>();
-
-  constructor(inner: ChangeWriter & { settled?(): Promise<void> }, attributor: Attributor, onError: (e: unknown) => void) {
-    this.#inner = inner;
-    this.#attributor = attributor;
-    this.#onError = onError;
-  }
-
-  async write(records: readonly ChangeRecord[]): Promise<void> {
-    await this.#inner.write(records);
-    this.noteStored(records);
-  }
-
-  /**
-   * Tells the Attributor that `records` are durable (written here, or recalled from the store after
-   * a restart) and writes the attribution records they complete, after them; `settled()` waits for
-   * those, and their failures go to `onError`.
-   */
-  noteStored(records: readonly ChangeRecord[]): void {
-    const follow = this.#attributor.noteDurable(records);
-    if (!follow.length) return;
-    // Not awaited by the writer of `records`: its records are durable; these follow them.
-    const p = this.#inner.write(follow).catch(this.#onError).finally(() => this.#inflight.delete(p));
-    this.#inflight.add(p);
-  }
-
-  /** Writes `records` (the audit sink's) together with attribution records; resolves when durable. */
-  async writeAudited(records: readonly ChangeRecord[], attributions: readonly Attribution[]): Promise<void> {
-    const merged = attributions.length ? this.#attributor.attribute(attributions) : [];
-    const all = merged.length ? [...records, ...merged] : records;
-    if (all.length) await this.write(all);
-  }
-
-  /** Waits for attribution records in flight, then for the inner writer to settle. */
-  async settled(): Promise<void> {
-    while (this.#inflight.size) await Promise.allSettled([...this.#inflight]);
-    await this.#inner.settled?.();
   }
 }
