@@ -105,6 +105,32 @@ describe('InformerSource resuming from a checkpoint', () => {
     expectNoDuplicateWrites(r.store);
   });
 
+  it('records the revisions only the watch can tell even when audit records of later ones came first', async () => {
+    // While kubetime was down: b changed twice (a scale, say: its audit event carries no object),
+    // then d was created; kube-apiserver's retried audit batch stores b@106 and d@107 as audit
+    // records before the source starts. b@105 exists only in the watch's replay.
+    const r = rig();
+    const { b } = await firstRun(r);
+    r.fake.update('', 'pods', b.metadata.uid, { spec: { v: 1 } });
+    const b2 = r.fake.update('', 'pods', b.metadata.uid, { spec: { v: 2 } });
+    const d = r.fake.create('', 'pods', { name: 'd' });
+    const template = r.store.all().find((x) => x.name === 'b')!;
+    const audited = (o: typeof b, op: 'ADDED' | 'MODIFIED') => ({
+      ...template, op, name: o.metadata.name, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion,
+      object: structuredClone(o), source: 'audit', ts: template.ts + 1, observedAt: template.ts + 1, actor: { username: 'alice' },
+    });
+    await r.store.append([audited(b2, 'MODIFIED'), audited(d, 'ADDED')]);
+    const before = r.store.log.length;
+    const cps = await open(r);
+    r.start({ checkpoints: cps });
+    await waitFor(() => r.store.log.length === before + 1, 'the revision only the watch told');
+    await settle();
+    expect(written(r, before)).toEqual(['MODIFIED b@105 watch']);
+    expect(r.metrics.watchResumesTotal.get({ result: 'resumed' })).toBe(1);
+    expectAllTruth(r);
+    expectNoDuplicateWrites(r.store);
+  });
+
   it('never checkpoints a resourceVersion before its records are durable', async () => {
     const r = rig();
     await firstRun(r);

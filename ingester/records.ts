@@ -31,6 +31,12 @@ export interface Tracked {
   rv: string;
   namespace: string;
   name: string;
+  /**
+   * Known from the store at a resume, with revisions after the checkpoint: `rv` was lowered to the
+   * checkpoint's, so the replay records what the store lacks (resume.ts), and the replay's own
+   * event type is the op.
+   */
+  replay?: true;
 }
 
 /** uid → Tracked, for one source (resource + scope). */

@@ -2,11 +2,13 @@
  * Whether a starting source may resume its watch from its checkpoint (checkpoints.ts), and what
  * the replay must not write again.
  *
- * The checkpoint is never ahead of the store, but the store may be ahead of the checkpoint (writes
- * made durable in the last second before a crash). Replayed revisions of live objects are skipped
- * by the tracked state (same or older resourceVersion); those of objects whose deletion is already
- * stored are not tracked any more, so the revisions stored since the checkpoint are read from the
- * change feed and skipped by identity.
+ * The checkpoint is never ahead of the store, but the store may be ahead of the checkpoint: writes
+ * made durable in the last second before a crash, and audit records of changes made while
+ * kubetime was down (kube-apiserver retries its webhook batches, which may land before the watch
+ * replays). So the stored revisions since the checkpoint are read from the change feed and the
+ * replay skips them by identity; an object the store knows at a revision after the checkpoint is
+ * tracked at the checkpoint's resourceVersion instead (`replay`), since the audit sink may hold a
+ * later revision of it while an earlier one only the watch can tell (a scale, a binding) is missing.
  */
 import type { Logger } from 'pino';
 import type { HistoryStore } from '../core/ports.ts';
@@ -59,6 +61,11 @@ export async function planResume(o: PlanResumeOptions): Promise<Resumption | und
   }
   const window = { from: cp.at - CLOCK_MARGIN_MICROS, to: cp.at + LAG_BOUND_MICROS };
   const stored = o.store.feed ? await storedSince(o.store as Pick<HistoryStore, 'feed'>, { ...scope, ...window }) : undefined;
+  if (isIntegerRv(cp.resourceVersion)) {
+    for (const [uid, t] of o.known) {
+      if (isIntegerRv(t.rv) && isNewerRv(t.rv, cp.resourceVersion)) o.known.set(uid, { ...t, rv: cp.resourceVersion, replay: true });
+    }
+  }
   o.logger?.info({ resourceVersion: cp.resourceVersion, tracked: o.known.size, stored: stored?.ids.size ?? 0 }, 'resuming the watch from its checkpoint');
   return new Resumption(cp.resourceVersion, stored, o);
 }

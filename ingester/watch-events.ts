@@ -89,7 +89,7 @@ export function recordsOfEvents(events: readonly WatchEvent[], input: EventsInpu
     }
     if (prev && !isNewerRv(id.rv, prev.rv)) continue; // this revision is recorded already
     known.set(id.uid, { rv: id.rv, namespace: intern(id.namespace), name: id.name });
-    res.records.push(buildRecord(ctx, { op: prev ? 'MODIFIED' : ev.type, source: 'watch', id, object: ev.object, now }));
+    res.records.push(buildRecord(ctx, { op: prev && !prev.replay ? 'MODIFIED' : ev.type, source: 'watch', id, object: ev.object, now }));
   }
   return res;
 }
