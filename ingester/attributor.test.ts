@@ -7,7 +7,7 @@ import type { ChangeRecord } from '../core/record.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { pod, rec } from '../test/contract/history-store.contract.ts';
 import { AttributingWriter } from './attributing-writer.ts';
-import { Attributor, type Attribution, type AttributionOutcome } from './attributor.ts';
+import { Attributor, WATCH_LAG, type Attribution, type AttributionOutcome } from './attributor.ts';
 
 const S = 1_000_000;
 const T0 = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000;
@@ -101,7 +101,7 @@ describe('Attributor', () => {
     const evictionRevs = (uid = 'uid-1', deletedAt = EVICTED) => [
       watched('1', {}, uid), watched('2', marked, uid), watched('3', terminating(deletedAt, uid), uid), watched('4', terminating(deletedAt, uid), uid),
     ];
-    const eviction = (match: Attribution['match']): Attribution => ({ ...attribution(match, 'ev', ''), pod: { namespace: 'shop', name: 'orders-1' }, verb: 'create' });
+    const eviction = (match: Attribution['match']): Attribution => ({ ...attribution(match, 'ev', ''), named: { gk: 'Pod', namespace: 'shop', name: 'orders-1' }, verb: 'create' });
     const both = () => [eviction({ disruptedAt: EVICTED + 400_000 }), eviction({ terminatingAt: EVICTED + 400_000 })];
     for (const auditFirst of [false, true]) {
       const { a } = attributor();
@@ -120,14 +120,15 @@ describe('Attributor', () => {
     expect(a.noteDurable(evictionRevs('uid-9')).map((r) => [r.uid, r.resourceVersion])).toEqual([['uid-9', '2'], ['uid-9', '3']]);
   });
 
-  it('remembers no deletion and nothing of Events, and never attributes a revision twice', () => {
+  it('remembers nothing of Events, names a deletion only by time, and never attributes a revision twice', () => {
     const { a } = attributor();
     a.noteDurable([
       { ...watched('1'), op: 'ADDED' }, { ...watched('2'), actor: { username: 'bob' } },
       { ...watched('3'), kind: 'Event', uid: 'e1' }, { ...watched('4'), op: 'DELETED' },
     ]);
-    expect(a.size.seen).toBe(2);
+    expect(a.size.seen).toBe(3);
     expect(a.attribute([attribution({ rv: '2' })])).toEqual([]); // already audited
+    expect(a.attribute([attribution({ rv: '4' }, 'a2')])).toEqual([]); // a deletion is named only by a request by time
   });
 
   it('forgets revisions and drops waiting attributions after the ttl, and stays within its bounds', () => {
@@ -178,6 +179,57 @@ describe('Attributor', () => {
     expect(outcomes).toEqual(['overflow']);
     expect(a.noteDurable([watched('7', {}, 'uid-b')])).toEqual([]); // 'old' was the one dropped
     expect(a.noteDurable([watched('8', {}, 'uid-b'), watched('7', {}, 'uid-a')]).map((r) => r.auditID)).toEqual(['new', 'mid']);
+  });
+
+  describe('a request without response body (Metadata level), by name and time', () => {
+    const MS = 1000;
+    /** What the watch saw of orders-1 at `at` (its time is when kubetime saw it). */
+    const seenAt = (rv: string, at: number, op: ChangeRecord['op'] = 'MODIFIED', extra: Partial<ChangeRecord> = {}): ChangeRecord =>
+      ({ ...watched(rv), ts: at, observedAt: at, op, ...extra });
+    const byTime = (from: number, to: number, auditID = 'm1', ops: ChangeRecord['op'][] = ['MODIFIED', 'DELETED']): Attribution => ({
+      cluster: 'c1', uid: '', named: { gk: 'Pod', namespace: 'shop', name: 'orders-1' }, match: { within: { from, to, ops } },
+      ts: to, verb: 'patch', actor: { username: 'carol' }, auditID,
+    });
+    const R = T0 + 5 * S; // the request's receipt
+
+    it('names the one revision the watch saw between its receipt and its response (plus the watch lag), whichever comes first', () => {
+      const { a } = attributor();
+      a.noteDurable([seenAt('1', T0, 'ADDED'), seenAt('2', R + 20 * MS)]);
+      expect(a.attribute([byTime(R, R + 10 * MS)]).map((r) => [r.resourceVersion, r.ts, r.actor?.username, r.source])).toEqual([['2', R + 10 * MS, 'carol', 'audit']]);
+      const first = attributor();
+      first.a.noteDurable([seenAt('1', T0, 'ADDED')]);
+      expect(first.a.attribute([byTime(R, R + 10 * MS)])).toEqual([]);
+      expect(first.a.noteDurable([seenAt('2', R + 10 * MS + WATCH_LAG)]).map((r) => r.resourceVersion)).toEqual(['2']);
+    });
+
+    it('names a deletion, and a creation only with ADDED', () => {
+      const { a } = attributor();
+      a.noteDurable([seenAt('1', T0, 'ADDED'), seenAt('2', R + 5 * MS, 'DELETED')]);
+      expect(a.attribute([byTime(R, R + 10 * MS, 'd1', ['DELETED', 'MODIFIED'])]).map((r) => [r.op, r.actor?.username])).toEqual([['DELETED', 'carol']]);
+      const created = attributor();
+      created.a.noteDurable([seenAt('1', R + 5 * MS, 'ADDED')]);
+      expect(created.a.attribute([byTime(R, R + 10 * MS, 'c0', ['MODIFIED'])])).toEqual([]);
+      expect(created.a.attribute([byTime(R, R + 10 * MS, 'c1', ['ADDED'])]).map((r) => r.op)).toEqual(['ADDED']);
+    });
+
+    it('names nothing that time cannot tell apart', () => {
+      // Two revisions within one request's window: which one it made is unknown.
+      const two = attributor();
+      two.a.noteDurable([seenAt('2', R + 2 * MS), seenAt('3', R + 4 * MS)]);
+      expect(two.a.attribute([byTime(R, R + 10 * MS)])).toEqual([]);
+      // Seen before the request arrived, later than the lag after its response, or found by a relist.
+      const outside = attributor();
+      outside.a.noteDurable([seenAt('2', R - 1), seenAt('3', R + 10 * MS + WATCH_LAG + 1), seenAt('4', R + 5 * MS, 'MODIFIED', { gap: true })]);
+      expect(outside.a.attribute([byTime(R, R + 10 * MS)])).toEqual([]);
+      // Two requests that could each have made the one revision (one may have changed nothing),
+      // in one batch or both waiting for it.
+      const rivals = attributor();
+      rivals.a.noteDurable([seenAt('2', R + 30 * MS)]);
+      expect(rivals.a.attribute([byTime(R, R + 10 * MS, 'x'), byTime(R + 20 * MS, R + 25 * MS, 'y')])).toEqual([]);
+      const waiting = attributor();
+      expect(waiting.a.attribute([byTime(R, R + 10 * MS, 'x'), byTime(R + 20 * MS, R + 25 * MS, 'y')])).toEqual([]);
+      expect(waiting.a.noteDurable([seenAt('2', R + 30 * MS)])).toEqual([]);
+    });
   });
 });
 

@@ -3,8 +3,8 @@
  * revision the watch recorded.
  *
  * Most audit events answer with the changed object itself (same uid and resourceVersion as the
- * watch's revision), and the store merges the two (core/record.ts `mergeRecords`). Four kinds of
- * successful mutation answer with something else, yet name the revisions the watch sees:
+ * watch's revision), and the store merges the two (core/record.ts `mergeRecords`). Some successful
+ * mutations answer with something else, or with nothing, yet name the revisions the watch sees:
  * - a `scale` subresource answers with a Scale whose metadata carries the parent's uid and new
  *   resourceVersion → that revision (`{ rv }`);
  * - a `pods/binding` (the scheduler) answers with a Status; its request names the pod's uid and
@@ -22,6 +22,13 @@
  *   the first with that condition (`{ disruptedAt }`) and the first terminating one
  *   (`{ terminatingAt }`), each dated within EVICTION_SLACK of the audit's time; matched by name
  *   (the uid comes from the pod's remembered revisions, or from the revision when it arrives).
+ * - an event without a response body (an audit policy's Metadata level, as commonly used for
+ *   Secrets and custom resources) names the object only by kind, namespace and name, and the
+ *   request's receipt and response times (`{ within }`): it names the one revision of that object,
+ *   of an op its verb can make, that the watch saw between the receipt and WATCH_LAG after the
+ *   response. When two revisions fall in that window, or two such requests could each have made
+ *   the revision (one of them may have changed nothing), nothing is named: the revision keeps the
+ *   watch's time and no actor rather than a guess. Deletions are remembered for this alone.
  *
  * The watch is usually first (kube-apiserver batches audit events for up to its max wait), so
  * the Attributor remembers a little of every durable revision (`noteDurable`,
@@ -34,19 +41,24 @@
  * the previous process did not receive. AttributingWriter (attributing-writer.ts) puts it in
  * front of the write pipeline.
  */
-import { compareResourceVersions, groupKind, type Actor, type ChangeRecord } from '../core/record.ts';
+import { compareResourceVersions, groupKind, type Actor, type ChangeRecord, type Op } from '../core/record.ts';
 import { parseRfc3339, type Micros } from '../core/time.ts';
 
+/** A Metadata-level event's request: it made a revision of one of these ops between `from` and `to` (module comment). */
+export interface Window { from: Micros; to: Micros; ops: Op[] }
+
 /** How an attribution finds its revision among an object's revisions (module comment). */
-export type AttributionMatch = { rv: string } | { nodeName: string } | { graceZeroBefore: string } | { terminatingAt: Micros } | { disruptedAt: Micros };
+export type AttributionMatch =
+  | { rv: string } | { nodeName: string } | { graceZeroBefore: string } | { terminatingAt: Micros } | { disruptedAt: Micros }
+  | { within: Window };
 
 /** What an audit event tells about one revision it does not carry. */
 export interface Attribution {
   cluster: string;
-  /** The object's uid; "" when the event names only the pod (`pod`). */
+  /** The object's uid; "" when the event names the object only by name (`named`). */
   uid: string;
-  /** A pod named by namespace and name alone (an eviction). */
-  pod?: { namespace: string; name: string };
+  /** An object named by group-kind, namespace and name alone (an eviction, a Metadata-level event). */
+  named?: { gk: string; namespace: string; name: string };
   match: AttributionMatch;
   /** The audit event's stageTimestamp (exact). */
   ts: Micros;
@@ -105,14 +117,20 @@ const NEVER_ATTRIBUTED = new Set(['Event', 'Event.events.k8s.io', 'Lease.coordin
 export const mayBeAttributed = (gk: string): boolean => !NEVER_ATTRIBUTED.has(gk);
 
 const keyOf = (cluster: string, uid: string): string => `${cluster}\u0000${uid}`;
-const podKeyOf = (cluster: string, namespace: string, name: string): string => `${cluster}\u0000pod\u0000${namespace}/${name}`;
-const isPod = (r: ChangeRecord): boolean => r.kind === 'Pod' && r.group === '';
+const nameKeyOf = (cluster: string, gk: string, namespace: string, name: string): string => `${cluster}\u0000${gk}\u0000${namespace}/${name}`;
 
 /**
  * How far an eviction's audit time may be from the delete time a pod's deletionTimestamp implies
  * (deletionTimestamp has whole seconds; the audit's stageTimestamp follows the delete).
  */
 export const EVICTION_SLACK = 2_000_000;
+
+/**
+ * How long after a request's response the watch may bring the revision it made, for matching a
+ * Metadata-level event by time. Short on purpose: a revision seen later stays without actor
+ * rather than risk naming the author of a request that changed nothing (module comment).
+ */
+export const WATCH_LAG = 1_000_000;
 
 /** One audit event may name several revisions (an eviction): each is told apart by its match. */
 const attributionId = (a: Attribution): string | undefined => a.auditID === undefined ? undefined : `${a.auditID}/${Object.keys(a.match)[0]}`;
@@ -159,6 +177,8 @@ function priorOf(s: Seen, others: readonly Seen[]): Seen | undefined {
  */
 function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): boolean {
   if (s.attributed) return false;
+  if ('within' in a) return inWindow(a.within, s) && !others.some((o) => o !== s && !o.attributed && inWindow(a.within, o));
+  if (s.record.op === 'DELETED') return false; // only a Metadata-level delete names a deletion it does not carry
   if ('rv' in a) return s.record.resourceVersion === a.rv;
   if ('nodeName' in a) {
     const prior = priorOf(s, others);
@@ -167,6 +187,16 @@ function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): boolean
   if ('terminatingAt' in a) return firstNear(s, others, (x) => x.deletedAt, a.terminatingAt);
   if ('disruptedAt' in a) return firstNear(s, others, (x) => x.disruptedAt, a.disruptedAt);
   return s.graceZero && compareResourceVersions(s.record.resourceVersion, a.graceZeroBefore) < 0;
+}
+
+/**
+ * Whether the watch saw `s` while the request could have made it: the commit follows the request's
+ * receipt, and the watch brings it at most WATCH_LAG after the response. Gap records (a relist) are
+ * dated when found, not when made.
+ */
+function inWindow(w: Window, s: Seen): boolean {
+  const seenAt = s.record.observedAt;
+  return !s.record.gap && w.ops.includes(s.record.op) && seenAt >= w.from && seenAt <= w.to + WATCH_LAG;
 }
 
 /** Whether `s` is the first revision (in commit order) with a time `at(s)` within EVICTION_SLACK of `t`. */
@@ -181,8 +211,8 @@ export class Attributor {
   readonly #o: AttributorOptions;
   readonly #seen = new Map<string, Seen[]>();
   readonly #waiting = new Map<string, Waiting[]>();
-  /** Pod (cluster, namespace, name) → the key of its latest remembered uid, for evictions; least recently noted first. */
-  readonly #podUids = new Map<string, string>();
+  /** Object (cluster, gk, namespace, name) → the key of its latest remembered uid, for attributions by name; least recently noted first. */
+  readonly #nameUids = new Map<string, string>();
   /** Every waiting attribution in arrival order (done ones not yet passed over): expiry and overflow take from the front. */
   #arrivals: Waiting[] = [];
   #head = 0;
@@ -215,23 +245,24 @@ export class Attributor {
     this.#expire(now);
     const out: ChangeRecord[] = [];
     for (const r of records) {
-      if (r.op === 'DELETED' || !mayBeAttributed(groupKind(r.group, r.kind))) continue;
+      const gk = groupKind(r.group, r.kind);
+      if (!mayBeAttributed(gk)) continue;
       const key = keyOf(r.cluster, r.uid);
       const list = this.#seen.get(key) ?? [];
-      if (list.some((s) => s.record.resourceVersion === r.resourceVersion)) continue;
+      if (list.some((s) => s.record.op === r.op && s.record.resourceVersion === r.resourceVersion)) continue;
       const s = seenOf(r, now);
-      const podKey = isPod(r) ? podKeyOf(r.cluster, r.namespace, r.name) : undefined;
-      const candidates = [...(this.#waiting.get(key) ?? []), ...(podKey ? this.#waiting.get(podKey) ?? [] : [])];
-      const hit = candidates.find((w) => matches(w.attribution.match, s, list));
+      const nameKey = nameKeyOf(r.cluster, gk, r.namespace, r.name);
+      const hits = [...(this.#waiting.get(key) ?? []), ...(this.#waiting.get(nameKey) ?? [])].filter((w) => matches(w.attribution.match, s, list));
+      // Two requests by time for one revision: which made it is unknown (one may have changed nothing).
+      const byTime = hits.filter((w) => 'within' in w.attribution.match);
+      const hit = byTime.length > 1 ? hits.find((w) => !('within' in w.attribution.match)) : hits[0];
       if (hit) {
         out.push(this.#merge(s, hit.attribution, now));
         this.#unwait(hit);
       }
-      if (podKey) {
-        this.#podUids.delete(podKey);
-        this.#podUids.set(podKey, key);
-        if (this.#podUids.size > this.#maxSeen) this.#podUids.delete(this.#podUids.keys().next().value!);
-      }
+      this.#nameUids.delete(nameKey);
+      this.#nameUids.set(nameKey, key);
+      if (this.#nameUids.size > this.#maxSeen) this.#nameUids.delete(this.#nameUids.keys().next().value!);
       list.push(s);
       this.#seenCount++;
       if (list.length > PER_OBJECT) {
@@ -255,15 +286,16 @@ export class Attributor {
     this.#expire(now);
     const out: ChangeRecord[] = [];
     for (const a of attributions) {
-      // An eviction names the pod: its remembered revisions are the latest uid's under that name.
-      const podKey = a.pod && podKeyOf(a.cluster, a.pod.namespace, a.pod.name);
-      const key = podKey ? podKey : keyOf(a.cluster, a.uid);
-      const list = this.#seen.get(podKey ? this.#podUids.get(podKey) ?? '' : key) ?? [];
+      // An attribution by name (an eviction, a Metadata-level event) looks among the revisions of
+      // the latest uid under that name.
+      const nameKey = a.named && nameKeyOf(a.cluster, a.named.gk, a.named.namespace, a.named.name);
+      const key = nameKey ? nameKey : keyOf(a.cluster, a.uid);
+      const list = this.#seen.get(nameKey ? this.#nameUids.get(nameKey) ?? '' : key) ?? [];
       const id = attributionId(a);
       if (id !== undefined && list.some((s) => s.attributedBy === id)) continue;
       // The newest candidate for a grace-0 delete, the first for the others.
       const order = 'graceZeroBefore' in a.match ? [...list.keys()].reverse() : [...list.keys()];
-      const i = order.find((j) => matches(a.match, list[j]!, list));
+      const i = order.find((j) => matches(a.match, list[j]!, list) && !this.#contested(a, list[j]!, key, attributions));
       if (i !== undefined) {
         out.push(this.#merge(list[i]!, a, now));
         continue;
@@ -279,6 +311,17 @@ export class Attributor {
     }
     while (this.#waitingCount > (this.#o.maxWaiting ?? 20_000)) this.#dropOldestWaiting();
     return out;
+  }
+
+  /**
+   * Whether another request by time (in the same batch, or waiting) could have made `s` too: then
+   * neither is known to have made it.
+   */
+  #contested(a: Attribution, s: Seen, key: string, batch: readonly Attribution[]): boolean {
+    if (!('within' in a.match)) return false;
+    const rivals = [...batch, ...(this.#waiting.get(key) ?? []).map((w) => w.attribution)];
+    return rivals.some((b) => b !== a && b.named && a.named && 'within' in b.match && b.named.gk === a.named.gk
+      && b.named.namespace === a.named.namespace && b.named.name === a.named.name && b.cluster === a.cluster && inWindow(b.match.within, s));
   }
 
   /** Attributes what a journal restored after a restart; those whose audit time is older than the ttl are dropped (expired). */

@@ -89,7 +89,7 @@ describe('audit event conversion', () => {
     const c = evict({});
     expect(c.records).toEqual([]);
     const at = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000 + 1;
-    const common = { cluster: 'c', uid: '', pod: { namespace: 'ns', name: 'p' }, ts: at, verb: 'create', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' } };
+    const common = { cluster: 'c', uid: '', named: { gk: 'Pod', namespace: 'ns', name: 'p' }, ts: at, verb: 'create', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' } };
     expect(c.attributions).toEqual([{ ...common, match: { disruptedAt: at } }, { ...common, match: { terminatingAt: at } }]);
     // Refused by a PodDisruptionBudget (429): nothing happened, nothing to name.
     expect(evict({ responseStatus: { code: 429 } }).attributions).toBeUndefined();
@@ -106,9 +106,27 @@ describe('audit event conversion', () => {
     expect(convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 } }), opts).attributions).toBeUndefined();
   });
 
-  it('skips Metadata-level events that carry no object', () => {
-    const { responseObject: _r, ...noObject } = event({ level: 'Metadata' });
-    expect(convertAuditEvent(noObject, opts).skipped).toBe('no-object');
+  it('records nothing of a Metadata-level event but names the object it changed, by name and time', () => {
+    const metadataOnly = (over: Record<string, unknown>) => {
+      const { responseObject: _r, ...e } = event({ level: 'Metadata', requestReceivedTimestamp: '2026-01-10T09:59:59.900000Z', ...over });
+      return convertAuditEvent(e, opts);
+    };
+    const at = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000 + 1;
+    const secret = { resource: 'secrets', namespace: 'ns', name: 'db', apiVersion: 'v1' };
+    const c = metadataOnly({ verb: 'patch', objectRef: secret, responseStatus: { code: 200 } });
+    expect(c).toMatchObject({ records: [], skipped: 'no-object' });
+    expect(c.attributions).toEqual([{
+      cluster: 'c', uid: '', named: { gk: 'Secret', namespace: 'ns', name: 'db' }, match: { within: { from: at - 100_001, to: at, ops: ['MODIFIED', 'DELETED'] } },
+      ts: at, verb: 'patch', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' },
+    }]);
+    expect(metadataOnly({ verb: 'create' }).attributions?.[0]?.match).toEqual({ within: { from: at - 100_001, to: at, ops: ['ADDED'] } });
+    expect(metadataOnly({ verb: 'delete', responseStatus: { code: 200 } }).attributions?.[0]?.match).toMatchObject({ within: { ops: ['DELETED', 'MODIFIED'] } });
+    // Nothing to name: a create by generateName (no name yet), a kind nobody knows, a failed request, a subresource other than status.
+    expect(metadataOnly({ objectRef: { resource: 'pods', namespace: 'ns', apiVersion: 'v1' } }).attributions).toBeUndefined();
+    expect(metadataOnly({ objectRef: { resource: 'widgets', apiGroup: 'example.com', namespace: 'ns', name: 'w' } }).attributions).toBeUndefined();
+    expect(metadataOnly({ responseStatus: { code: 409 } }).attributions).toBeUndefined();
+    expect(metadataOnly({ objectRef: { ...secret, resource: 'pods', subresource: 'exec' } }).attributions).toBeUndefined();
+    expect(metadataOnly({ verb: 'update', objectRef: { ...secret, resource: 'pods', subresource: 'status' } }).attributions?.[0]?.named).toEqual({ gk: 'Pod', namespace: 'ns', name: 'db' });
   });
 
   it('validates the EventList envelope', () => {

@@ -18,12 +18,15 @@
  *   they made, and a grace-0 delete the update it made just before removing the object: these
  *   become attributions (ingester/attributor.ts), which give that watched revision its exact time
  *   and actor.
- * Events at Metadata level carry no object and are skipped (limitation: their actor is not kept).
+ * Events without a response body (Metadata or Request level, as audit policies often log Secrets
+ * and custom resources) record nothing themselves; a create, update, patch or delete of an object
+ * named in `objectRef` becomes an attribution by name and time: the watched revision it made
+ * between the request's receipt and its response (ingester/attributor.ts, `within`).
  */
 import { invalidArgument } from '../core/errors.ts';
 import { builtinKind, guessResource, splitApiVersion, BUILTIN_KINDS } from '../core/kinds.ts';
 import { redactObject } from '../core/redact.ts';
-import type { Actor, ChangeRecord, KubeObject, Op } from '../core/record.ts';
+import { groupKind, type Actor, type ChangeRecord, type KubeObject, type Op } from '../core/record.ts';
 import type { Attribution } from './attributor.ts';
 import { parseRfc3339, type Micros } from '../core/time.ts';
 
@@ -166,8 +169,8 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
     const namespace = str(ref.namespace);
     const name = str(ref.name);
     if (namespace && name) {
-      const pod = { namespace, name };
-      return { records: [], attributions: [{ ...attribution('', { disruptedAt: ts }), pod }, { ...attribution('', { terminatingAt: ts }), pod }], skipped: 'subresource' };
+      const named = { gk: 'Pod', namespace, name };
+      return { records: [], attributions: [{ ...attribution('', { disruptedAt: ts }), named }, { ...attribution('', { terminatingAt: ts }), named }], skipped: 'subresource' };
     }
   }
   if (verb === 'delete' && !subresource && str(resp?.kind) === 'Status') {
@@ -181,7 +184,33 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
       records: [{ ...base, apiVersion, group, kind, namespace: str(ref.namespace) ?? '', name, uid, resourceVersion: '', op: 'DELETED', object: null }],
     };
   }
+  if (e.responseObject === undefined && (!subresource || subresource === 'status')) {
+    const byTime = attributionByTime(e, ref, verb, opts, attribution);
+    if (byTime) return { records: [], attributions: [byTime], skipped: 'no-object' };
+  }
   return { records: [], skipped: subresource ? 'subresource' : 'no-object' };
+}
+
+/** What each verb may have made of an object, as the watch sees it. */
+const OPS_OF_VERB: Record<string, Op[]> = {
+  create: ['ADDED'],
+  // An update removing the last finalizer of an object being deleted removes it.
+  update: ['MODIFIED', 'DELETED'],
+  patch: ['MODIFIED', 'DELETED'],
+  // A graceful delete, or one held by finalizers, leaves the object terminating.
+  delete: ['DELETED', 'MODIFIED'],
+};
+
+/** An event without a response body: the object it names, changed between receipt and response. */
+function attributionByTime(e: Obj, ref: Obj, verb: string, opts: AuditConversionOptions, attribution: (uid: string, m: Attribution['match']) => Attribution): Attribution | undefined {
+  const ops = OPS_OF_VERB[verb];
+  const name = str(ref.name); // a create by generateName at Metadata level does not tell the name
+  const group = str(ref.apiGroup) ?? '';
+  const kind = kindOf(group, str(ref.resource) ?? '', opts);
+  const to = parseRfc3339(str(e.stageTimestamp) ?? '');
+  if (!ops || !name || !kind || to === undefined) return undefined;
+  const from = parseRfc3339(str(e.requestReceivedTimestamp) ?? '') ?? to;
+  return { ...attribution(str(ref.uid) ?? '', { within: { from: Math.min(from, to), to, ops } }), named: { gk: groupKind(group, kind), namespace: str(ref.namespace) ?? '', name } };
 }
 
 /** The events of an `audit.k8s.io/v1` (or v1beta1) EventList body. */

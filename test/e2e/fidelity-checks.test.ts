@@ -134,9 +134,12 @@ describe('actor coverage', () => {
       c({ actor: undefined, kind: 'Lease.coordination.k8s.io' }),
       c({ actor: undefined, op: 'DELETED', uid: 'u2', name: 'p2' }),
       c({ actor: undefined, op: 'DELETED', source: 'watch' }),
-    ], [change({ verb: 'delete', uid: 'u1' })]);
-    expect(cov).toMatchObject({ counted: 3, withActor: 1, gapRecords: 1, unaudited: 2, untoldDeletes: 1 });
+      // A Secret deleted (audited at Metadata level: the event names it, no uid), with its actor.
+      c({ op: 'DELETED', kind: 'Secret', uid: 's1', name: 'sec-0' }),
+    ], [change({ verb: 'delete', uid: 'u1' }), change({ verb: 'delete', resource: 'secrets', name: 'sec-0' })]);
+    expect(cov).toMatchObject({ counted: 4, withActor: 2, gapRecords: 1, unaudited: 2, untoldDeletes: 1 });
     expect(cov.withoutBy).toEqual({ 'Pod MODIFIED watch': 1, 'Pod DELETED watch': 1 });
+    expect(cov.byKind).toEqual({ Pod: { counted: 3, withActor: 1 }, Secret: { counted: 1, withActor: 1 } });
   });
 });
 

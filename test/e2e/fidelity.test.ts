@@ -9,7 +9,8 @@
  * - every unambiguous probe (lib/probe-check.ts) gets exactly the same answer from kubetime as of
  *   the probe's response time: same resourceVersion, same content, same 404s;
  * - every revision and deletion the apiserver's audit log shows is in kubetime, none twice;
- * - at least 99% of kubetime's recorded mutating changes name their actor.
+ * - at least 99% of kubetime's recorded mutating changes name their actor, Secrets included (the
+ *   audit policy logs them at Metadata level: their events carry no object, only who and when).
  *
  * The apiserver runs with --watch-cache=false for this test, so that a watch resumed from a
  * compacted revision gets 410 from etcd itself (with the watch cache, any apiserver restart would
@@ -198,6 +199,7 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
       actors: {
         counted: cov.counted, withActor: cov.withActor, share: Number(cov.share.toFixed(4)), gapRecords: cov.gapRecords, untoldDeletes: cov.untoldDeletes,
         unaudited: cov.unaudited, withoutBy: cov.withoutBy, without: cov.without.slice(0, 10), // the report is removed when the test passes
+        byKind: cov.byKind,
       },
       faults: { compactedAt, goneRelists, kubetimeStarts: kt.starts },
       workload: w.stats,
@@ -225,6 +227,8 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
     expect.soft(history.duplicates, `revisions kubetime recorded twice:\n${list(history.duplicates)}`).toEqual([]);
     expect.soft(history.misordered, `revisions out of commit order in kubetime's history:\n${list(history.misordered)}`).toEqual([]);
     expect.soft(cov.share, `changes without an actor (${cov.counted - cov.withActor} of ${cov.counted}; by kind, op, source: ${JSON.stringify(cov.withoutBy)}), e.g.:\n${list(cov.without, 25)}`).toBeGreaterThanOrEqual(MIN_ACTOR_SHARE);
+    const secrets = cov.byKind.Secret ?? { counted: 0, withActor: 0 };
+    expect.soft(secrets.withActor, `Secret changes (audited at Metadata level) that name their actor, of ${secrets.counted}`).toBeGreaterThan(0);
     passed = !probes.mismatches.length && !probes.sweepMismatches.length && !history.missing.length && !history.duplicates.length
       && !history.misordered.length && !history.missedDeletions.length && cov.share >= MIN_ACTOR_SHARE;
   }, 480_000);

@@ -159,6 +159,8 @@ export interface ActorCoverage {
   without: string[];
   /** Those, counted by `kind op source verb`. */
   withoutBy: Record<string, number>;
+  /** Counted changes and those with an actor, by kind. */
+  byKind: Record<string, { counted: number; withActor: number }>;
 }
 
 /**
@@ -174,12 +176,12 @@ export function actorCoverage(changes: readonly ChangeItem[], audit: readonly Au
   const deletedBy = new Set<string>();
   for (const c of audit) {
     if (!succeeded(c) || (c.verb !== 'delete' && c.verb !== 'deletecollection') || c.subresource) continue;
-    const kind = kindOfResource(c.resource);
+    const kind = kindOfResource(c.resource) ?? (c.resource === 'secrets' ? 'Secret' : undefined); // the workload's Secrets: Metadata level
     const uid = c.uid ?? c.response?.details?.uid;
     if (uid) deletedBy.add(`uid|${uid}`);
     else if (kind && c.name) deletedBy.add(`${kind}|${c.namespace}|${c.name}`);
   }
-  const cov: ActorCoverage = { counted: 0, withActor: 0, gapRecords: 0, untoldDeletes: 0, unaudited: 0, without: [], withoutBy: {} };
+  const cov: ActorCoverage = { counted: 0, withActor: 0, gapRecords: 0, untoldDeletes: 0, unaudited: 0, without: [], withoutBy: {}, byKind: {} };
   for (const i of changes) {
     const kind = i.kind.split('.')[0]!;
     if (UNAUDITED_KINDS.has(kind)) {
@@ -195,8 +197,11 @@ export function actorCoverage(changes: readonly ChangeItem[], audit: readonly Au
       continue;
     }
     cov.counted++;
+    const k = (cov.byKind[kind] ??= { counted: 0, withActor: 0 });
+    k.counted++;
     if (i.actor) {
       cov.withActor++;
+      k.withActor++;
       continue;
     }
     cov.without.push(`${i.kind} ${i.name} ${i.op}@${i.resourceVersion || '-'} at ${i.ts} source ${i.source}${i.verb ? ` verb ${i.verb}` : ''}`);

@@ -2,7 +2,8 @@
  * A workload on the real control plane, the way people change a cluster: Deployments created,
  * scaled (the scale subresource, as `kubectl scale` does), rolled out (a new image, as
  * `kubectl set image` does) and deleted; ConfigMaps edited (patch and update), deleted and
- * recreated under the same name; pods deleted; a node cordoned and uncordoned. The controllers,
+ * recreated under the same name; Secrets created, edited and deleted (the audit policy logs them
+ * at Metadata level: no body); pods deleted; a node cordoned and uncordoned. The controllers,
  * the scheduler and kwok turn each action into many more changes.
  *
  * Actions fail now and then (the apiserver restarts mid-run, an object is already gone); a
@@ -36,11 +37,13 @@ export class Workload {
   readonly stats: WorkloadStats = { actions: {}, failures: {} };
   readonly deployments = new Set<string>();
   readonly configMaps = new Set<string>();
+  readonly secrets = new Set<string>();
   /** Every name this workload ever gave an object (the prober also asks for gone ones). */
   readonly everDeployments = new Set<string>();
   readonly everConfigMaps = new Set<string>();
   #nextDeploy = 0;
   #nextCm = 0;
+  #nextSecret = 0;
   #image = 1;
   #cordoned = false;
   #running = false;
@@ -141,6 +144,9 @@ export class Workload {
       ['replaceConfigMap', this.configMaps.size ? 1 : 0],
       ['createConfigMap', this.configMaps.size < 4 ? 1 : 0],
       ['deleteConfigMap', this.configMaps.size >= 2 ? 1 : 0],
+      ['createSecret', this.secrets.size < 2 ? 2 : 0],
+      ['editSecret', this.secrets.size ? 2 : 0],
+      ['deleteSecret', this.secrets.size >= 2 ? 1 : 0],
       ['deletePod', 2],
       ['evictPod', 1],
       ['toggleCordon', 1],
@@ -168,6 +174,9 @@ export class Workload {
       case 'replaceConfigMap': return this.#replaceConfigMap(this.#any(this.configMaps));
       case 'createConfigMap': return this.#createConfigMap();
       case 'deleteConfigMap': return this.#deleteConfigMap(this.#any(this.configMaps));
+      case 'createSecret': return this.#createSecret();
+      case 'editSecret': return this.#editSecret(this.#any(this.secrets));
+      case 'deleteSecret': return this.#deleteSecret(this.#any(this.secrets));
       case 'deletePod': return this.#deletePod();
       case 'evictPod': return this.#deletePod(true);
       case 'toggleCordon': return this.#setCordon(!this.#cordoned);
@@ -241,6 +250,21 @@ export class Workload {
   async #deleteConfigMap(name: string): Promise<void> {
     this.configMaps.delete(name);
     await this.#o.kube.ok('DELETE', apiPath(RESOURCES.configmaps, this.#ns, name));
+  }
+
+  async #createSecret(): Promise<void> {
+    const name = `sec-${this.#nextSecret++}`;
+    await this.#o.kube.ok('POST', `/api/v1/namespaces/${this.#ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: { password: String(this.#rnd()) } });
+    this.secrets.add(name);
+  }
+
+  #editSecret(name: string): Promise<void> {
+    return this.#o.kube.ok('PATCH', `/api/v1/namespaces/${this.#ns}/secrets/${name}`, { stringData: { password: String(this.#rnd()) } }, MERGE);
+  }
+
+  async #deleteSecret(name: string): Promise<void> {
+    this.secrets.delete(name);
+    await this.#o.kube.ok('DELETE', `/api/v1/namespaces/${this.#ns}/secrets/${name}`);
   }
 
   /** Deletes a live pod, or evicts it as `kubectl drain` does (the Eviction API). */
