@@ -46,6 +46,28 @@ describe('recallRecentRevisions', () => {
     }
   });
 
+  it('lets a Metadata-level delete delivered after a restart name the deletion the previous process stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubetime-recall-'));
+    const store = LmdbHistoryStore.open({ path: dir });
+    try {
+      const gone = { ...revision('2', { nodeName: 'n1' }), op: 'DELETED' as const, observedAt: T0 + 2 * S };
+      await store.append([revision('1', {}), gone]);
+      const w = new AttributingWriter({ inner: { write: async (r) => void (await store.append(r)) }, attributor: new Attributor({ now: () => T0 + 5 * S }), onError: (e) => { throw e; } });
+      expect(await recallRecentRevisions(w, store, 'c1')).toBe(2);
+      const del = {
+        cluster: 'c1', uid: '', named: { gk: 'Pod', namespace: 'shop', name: 'orders-1' }, match: { within: { from: T0 + 1.9 * S, to: T0 + 1.95 * S, ops: ['DELETED' as const, 'MODIFIED' as const] } },
+        ts: T0 + 1.95 * S, verb: 'delete', actor: { username: 'carol' }, auditID: 'd1',
+      };
+      await w.writeAudited([], [del]);
+      await w.settled();
+      const revs = await all(store.revisions({ key: KEY, order: 'asc' }));
+      expect(revs.map((r) => [r.op, r.actor?.username])).toEqual([['ADDED', undefined], ['DELETED', 'carol']]);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes what a recalled revision completes when its attribution arrived first', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubetime-recall-'));
     const store = LmdbHistoryStore.open({ path: dir });

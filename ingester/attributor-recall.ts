@@ -2,7 +2,8 @@
  * After a restart, reminds the Attributor of the revisions the previous process stored just
  * before it stopped. kube-apiserver sends an audit batch up to its max wait after the change (and
  * retries a sink that is down), so the audit event that names a revision the old process made
- * durable — a Binding, a Scale, a grace-0 delete, an Eviction — can reach the new process, whose
+ * durable — a Binding, a Scale, a grace-0 delete, an Eviction, a Metadata-level change or deletion —
+ * can reach the new process, whose
  * Attributor would otherwise have no memory of that revision and keep the change without actor.
  */
 import type { FeedEntry, HistoryStore } from '../core/ports.ts';
@@ -26,7 +27,7 @@ export async function recallRecentRevisions(
   const max = opts.max ?? RECALL_MAX;
   const entries: FeedEntry[] = [];
   for await (const e of store.feed({ cluster, from: span.lastSeen - (opts.window ?? RECALL_WINDOW), to: span.lastSeen, order: 'desc' })) {
-    if (e.op === 'DELETED' || !mayBeAttributed(e.gk)) continue;
+    if (!mayBeAttributed(e.gk)) continue;
     entries.push(e);
     if (entries.length >= max) break;
   }
