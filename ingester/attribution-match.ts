@@ -99,7 +99,7 @@ function priorOf(s: Seen, others: readonly Seen[]): Seen | undefined {
  */
 export function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): boolean {
   if (s.attributed) return false;
-  if ('within' in a) return inWindow(a.within, s) && !others.some((o) => o !== s && !o.attributed && inWindow(a.within, o));
+  if ('within' in a) return false; // decided among all the object's requests by time: byTime()
   if (s.record.op === 'DELETED') return false; // only a Metadata-level delete names a deletion it does not carry
   if ('rv' in a) return s.record.resourceVersion === a.rv;
   if ('nodeName' in a) {
@@ -119,6 +119,18 @@ export function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): 
 export function inWindow(w: Window, s: Seen): boolean {
   const seenAt = s.record.observedAt;
   return !s.record.gap && w.ops.includes(s.record.op) && seenAt >= w.from && seenAt <= w.to + WATCH_LAG;
+}
+
+/**
+ * The revision a request by time (`{ within }`) made, given every request by time known for the
+ * object (`all`, `w` among them): of the unattributed revisions in its window, those another
+ * request also holds and received no earlier explains at least as well (the latest request
+ * received before the watch saw a revision made it, when every change to the object is audited).
+ * Exactly one left: that one; none or several: undefined (an unaudited change may be among them).
+ */
+export function byTime(w: Window, list: readonly Seen[], all: readonly Window[]): Seen | undefined {
+  const mine = list.filter((s) => !s.attributed && inWindow(w, s) && !all.some((r) => r !== w && r.from >= w.from && inWindow(r, s)));
+  return mine.length === 1 ? mine[0] : undefined;
 }
 
 /** Whether `s` is the first revision (in commit order) with a time `at(s)` within EVICTION_SLACK of `t`. */

@@ -213,7 +213,7 @@ describe('Attributor', () => {
     });
 
     it('names nothing that time cannot tell apart', () => {
-      // Two revisions within one request's window: which one it made is unknown.
+      // Two revisions within one request's window and no other request: one may be a change nobody audited.
       const two = attributor();
       two.a.noteDurable([seenAt('2', R + 2 * MS), seenAt('3', R + 4 * MS)]);
       expect(two.a.attribute([byTime(R, R + 10 * MS)])).toEqual([]);
@@ -221,14 +221,36 @@ describe('Attributor', () => {
       const outside = attributor();
       outside.a.noteDurable([seenAt('2', R - 1), seenAt('3', R + 10 * MS + WATCH_LAG + 1), seenAt('4', R + 5 * MS, 'MODIFIED', { gap: true })]);
       expect(outside.a.attribute([byTime(R, R + 10 * MS)])).toEqual([]);
-      // Two requests that could each have made the one revision (one may have changed nothing),
-      // in one batch or both waiting for it.
-      const rivals = attributor();
-      rivals.a.noteDurable([seenAt('2', R + 30 * MS)]);
-      expect(rivals.a.attribute([byTime(R, R + 10 * MS, 'x'), byTime(R + 20 * MS, R + 25 * MS, 'y')])).toEqual([]);
+      // Two requests received at the same moment, one revision.
+      const tie = attributor();
+      tie.a.noteDurable([seenAt('2', R + 5 * MS)]);
+      expect(tie.a.attribute([byTime(R, R + 10 * MS, 'x'), byTime(R, R + 12 * MS, 'y')])).toEqual([]);
+    });
+
+    it('gives a revision two requests could have made to the one received last before the watch saw it', () => {
+      // x changed nothing (a no-op patch); y, received after x answered, made revision 2.
+      const who = (rs: ChangeRecord[]) => rs.map((r) => [r.resourceVersion, r.auditID]);
+      const known = attributor();
+      known.a.noteDurable([seenAt('2', R + 30 * MS)]);
+      expect(who(known.a.attribute([byTime(R, R + 10 * MS, 'x'), byTime(R + 20 * MS, R + 25 * MS, 'y')]))).toEqual([['2', 'y']]);
       const waiting = attributor();
       expect(waiting.a.attribute([byTime(R, R + 10 * MS, 'x'), byTime(R + 20 * MS, R + 25 * MS, 'y')])).toEqual([]);
-      expect(waiting.a.noteDurable([seenAt('2', R + 30 * MS)])).toEqual([]);
+      expect(who(waiting.a.noteDurable([seenAt('2', R + 30 * MS)]))).toEqual([['2', 'y']]);
+      // Two edits 450 ms apart, each seen within the lag of the first: each gets its own, in one
+      // batch or in two (the first waits while the second's revision is unexplained).
+      const edits = () => [seenAt('2', R + 15 * MS), seenAt('3', R + 465 * MS)];
+      const a = byTime(R, R + 10 * MS, 'a');
+      const b = byTime(R + 450 * MS, R + 460 * MS, 'b');
+      const oneBatch = attributor();
+      oneBatch.a.noteDurable(edits());
+      expect(who(oneBatch.a.attribute([a, b]))).toEqual([['2', 'a'], ['3', 'b']]);
+      const twoBatches = attributor();
+      twoBatches.a.noteDurable(edits());
+      const waited: Attribution[] = [];
+      expect(twoBatches.a.attribute([a], waited)).toEqual([]);
+      expect(waited).toEqual([a]);
+      expect(who(twoBatches.a.attribute([b]))).toEqual([['2', 'a'], ['3', 'b']]);
+      expect(twoBatches.a.size.waiting).toBe(0);
     });
   });
 });

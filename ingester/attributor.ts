@@ -24,11 +24,13 @@
  *   (the uid comes from the pod's remembered revisions, or from the revision when it arrives).
  * - an event without a response body (an audit policy's Metadata level, as commonly used for
  *   Secrets and custom resources) names the object only by kind, namespace and name, and the
- *   request's receipt and response times (`{ within }`): it names the one revision of that object,
- *   of an op its verb can make, that the watch saw between the receipt and WATCH_LAG after the
- *   response. When two revisions fall in that window, or two such requests could each have made
- *   the revision (one of them may have changed nothing), nothing is named: the revision keeps the
- *   watch's time and no actor rather than a guess. Deletions are remembered for this alone.
+ *   request's receipt and response times (`{ within }`): it names the revision of that object, of
+ *   an op its verb can make, that the watch saw between the receipt and WATCH_LAG after the
+ *   response. A revision two such requests could have made goes to the one received last before
+ *   the watch saw it (the other may have changed nothing); when, after that, one request still
+ *   has two revisions in its window (a change nobody audited may be one), or two requests were
+ *   received at once, nothing is named: the revision keeps the watch's time and no actor rather
+ *   than a guess (attribution-match.ts `byTime`). Deletions are remembered for this alone.
  *
  * The watch is usually first (kube-apiserver batches audit events for up to its max wait), so
  * the Attributor remembers a little of every durable revision (`noteDurable`,
@@ -43,7 +45,7 @@
  */
 import { groupKind, type ChangeRecord } from '../core/record.ts';
 import type { Micros } from '../core/time.ts';
-import { inWindow, matches, seenOf, type Attribution, type Seen } from './attribution-match.ts';
+import { byTime, matches, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
 
 export { EVICTION_SLACK, WATCH_LAG, type Attribution, type AttributionMatch, type Window } from './attribution-match.ts';
 
@@ -132,10 +134,7 @@ export class Attributor {
       if (list.some((s) => s.record.op === r.op && s.record.resourceVersion === r.resourceVersion)) continue;
       const s = seenOf(r, now);
       const nameKey = nameKeyOf(r.cluster, gk, r.namespace, r.name);
-      const hits = [...(this.#waiting.get(key) ?? []), ...(this.#waiting.get(nameKey) ?? [])].filter((w) => matches(w.attribution.match, s, list));
-      // Two requests by time for one revision: which made it is unknown (one may have changed nothing).
-      const byTime = hits.filter((w) => 'within' in w.attribution.match);
-      const hit = byTime.length > 1 ? hits.find((w) => !('within' in w.attribution.match)) : hits[0];
+      const hit = [...(this.#waiting.get(key) ?? []), ...(this.#waiting.get(nameKey) ?? [])].find((w) => matches(w.attribution.match, s, list));
       if (hit) {
         out.push(this.#merge(s, hit.attribution, now));
         this.#unwait(hit);
@@ -152,6 +151,7 @@ export class Attributor {
       // Most recently touched last, so eviction takes the objects quiet for longest.
       this.#seen.delete(key);
       this.#seen.set(key, list);
+      if (!s.attributed) out.push(...this.#settleByTime(nameKey, now));
     }
     this.#evict();
     return out;
@@ -165,6 +165,7 @@ export class Attributor {
     const now = this.#o.now();
     this.#expire(now);
     const out: ChangeRecord[] = [];
+    const byTimeKeys = new Set<string>();
     for (const a of attributions) {
       // An attribution by name (an eviction, a Metadata-level event) looks among the revisions of
       // the latest uid under that name.
@@ -175,8 +176,9 @@ export class Attributor {
       if (id !== undefined && list.some((s) => s.attributedBy === id)) continue;
       // The newest candidate for a grace-0 delete, the first for the others.
       const order = 'graceZeroBefore' in a.match ? [...list.keys()].reverse() : [...list.keys()];
-      const i = order.find((j) => matches(a.match, list[j]!, list) && !this.#contested(a, list[j]!, key, attributions));
-      if (i !== undefined) {
+      const i = order.find((j) => matches(a.match, list[j]!, list));
+      if ('within' in a.match) byTimeKeys.add(key); // decided below, with the rest of the batch
+      else if (i !== undefined) {
         out.push(this.#merge(list[i]!, a, now));
         continue;
       }
@@ -184,24 +186,42 @@ export class Attributor {
       if (id !== undefined && waiting.some((w) => attributionId(w.attribution) === id)) continue;
       const w: Waiting = { attribution: a, at: now, key };
       waiting.push(w);
-      waited?.push(a);
       this.#arrivals.push(w);
       this.#waiting.set(key, waiting);
       this.#waitingCount++;
     }
+    for (const key of byTimeKeys) out.push(...this.#settleByTime(key, now));
+    // What still waits is what the journal must keep.
+    if (waited) for (const a of attributions) if (this.#isWaiting(a)) waited.push(a);
     while (this.#waitingCount > (this.#o.maxWaiting ?? 20_000)) this.#dropOldestWaiting();
     return out;
   }
 
+  #isWaiting(a: Attribution): boolean {
+    const nameKey = a.named && nameKeyOf(a.cluster, a.named.gk, a.named.namespace, a.named.name);
+    return (this.#waiting.get(nameKey ? nameKey : keyOf(a.cluster, a.uid)) ?? []).some((w) => w.attribution === a);
+  }
+
   /**
-   * Whether another request by time (in the same batch, or waiting) could have made `s` too: then
-   * neither is known to have made it.
+   * Merges the waiting requests by time of one object that byTime() decides, until none is
+   * decided (each merge may decide another: its revision is no longer a candidate).
    */
-  #contested(a: Attribution, s: Seen, key: string, batch: readonly Attribution[]): boolean {
-    if (!('within' in a.match)) return false;
-    const rivals = [...batch, ...(this.#waiting.get(key) ?? []).map((w) => w.attribution)];
-    return rivals.some((b) => b !== a && b.named && a.named && 'within' in b.match && b.named.gk === a.named.gk
-      && b.named.namespace === a.named.namespace && b.named.name === a.named.name && b.cluster === a.cluster && inWindow(b.match.within, s));
+  #settleByTime(nameKey: string, now: Micros): ChangeRecord[] {
+    const out: ChangeRecord[] = [];
+    const list = this.#seen.get(this.#nameUids.get(nameKey) ?? '') ?? [];
+    for (let decided = true; decided;) {
+      decided = false;
+      const waiting = (this.#waiting.get(nameKey) ?? []).filter((w) => 'within' in w.attribution.match);
+      const windows = waiting.map((w) => (w.attribution.match as { within: Window }).within);
+      for (let i = 0; i < waiting.length && !decided; i++) {
+        const s = byTime(windows[i]!, list, windows);
+        if (!s) continue;
+        out.push(this.#merge(s, waiting[i]!.attribution, now));
+        this.#unwait(waiting[i]!);
+        decided = true;
+      }
+    }
+    return out;
   }
 
   /** Attributes what a journal restored after a restart; those whose audit time is older than the ttl are dropped (expired). */
