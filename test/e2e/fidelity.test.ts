@@ -27,7 +27,7 @@ import { quiesce, waitForAudit, waitForState } from './lib/catch-up.ts';
 import { nowHigh, nowLow, sleep } from './lib/clock.ts';
 import { judgeHistory, judgeProbes } from './lib/judge.ts';
 import {
-  ApiserverGuard, compactEtcd, configureApiserver, etcdRevision, KubeClient, kubeEnv, restartApiserver,
+  ApiserverGuard, compactEtcd, configureApiserver, etcdRevision, KubeClient, kubeEnv, restartApiserver, restartControllers,
   type ApiserverSetup, type KubeEnv,
 } from './lib/kube.ts';
 import { freePort, KubetimeProcess } from './lib/kubetime.ts';
@@ -85,6 +85,7 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
     audit = AuditLogReader.open(env.KUBETIME_KUBE_AUDIT_LOG);
     guard = new ApiserverGuard(env);
     await guard.own(() => configureApiserver(setup));
+    await restartControllers(setup);
     guard.start();
     kt = new KubetimeProcess({
       port, dataDir: join(tmp, 'data'), kubeconfig: env.KUBECONFIG, cluster: 'fidelity', auditToken: setup.token!,
@@ -150,6 +151,9 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
     const inRun = (c: AuditChange) => c.namespace === ns || (c.resource === 'nodes' && NODES.includes(c.name ?? '') && c.received >= runStart);
     const w = (workload = new Workload({ kube, namespace: ns, node: CORDONED, pauseMs: [400, 1200] }));
     await w.start();
+    // A run whose controllers make no pods would compare empty lists and prove little.
+    await until('the controllers to make the first Deployment\'s pods (kube-controller-manager, kube-scheduler, kwok)', 60_000,
+      async () => (await kube.ok('GET', `/api/v1/namespaces/${ns}/pods`)).items.length > 0);
     const p = (prober = new Prober({
       kube, namespace: ns, nodes: NODES, nodeSelector: 'type=kwok', pauseMs: [40, 220],
       names: () => ({ deployments: w.everDeployments, configmaps: w.everConfigMaps }),

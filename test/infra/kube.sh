@@ -11,6 +11,7 @@
 #   test/infra/kube.sh smoke     roll out a test Deployment and wait for its pods to be Running
 #   test/infra/kube.sh restart   stop + start;  kill: SIGKILL everything (crash simulation)
 #   test/infra/kube.sh restart-apiserver   restart only the apiserver (e.g. new audit sink)
+#   test/infra/kube.sh restart-controllers kube-controller-manager and kube-scheduler afresh
 #
 # See test/infra/kube/README.md for versions, build times, flags and pitfalls.
 set -euo pipefail
@@ -633,6 +634,19 @@ cmd_restart_apiserver() {
   start_apiserver
 }
 
+# The controllers keep no state of their own; fresh ones relist everything. Their informers have
+# been seen to stop acting (no pods made for new ReplicaSets) after many apiserver restarts over
+# compacted etcd revisions, so a test that needs them working starts them afresh.
+cmd_restart_controllers() {
+  local c
+  for c in kube-controller-manager kube-scheduler; do alive "$c" && stop_component "$c"; done
+  wait_until 30 "ports $KCM_PORT $SCHED_PORT to close" "" ports_closed "$KCM_PORT" "$SCHED_PORT"
+  start_kcm
+  start_scheduler
+  wait_until 60 "kube-controller-manager /healthz" "$LOGS/kube-controller-manager.log" healthz_ok "$KCM_PORT"
+  wait_until 60 "kube-scheduler /healthz" "$LOGS/kube-scheduler.log" healthz_ok "$SCHED_PORT"
+}
+
 # ---- stop / status / env / smoke --------------------------------------------------------------
 cmd_stop() {
   local c ports=()
@@ -716,7 +730,8 @@ case "${1:-}" in
   env) cmd_env ;;
   smoke) cmd_smoke ;;
   restart-apiserver) take_lock; cmd_restart_apiserver ;;
+  restart-controllers) take_lock; cmd_restart_controllers ;;
   restart) take_lock; cmd_stop; cmd_start ;;
   kill) take_lock; cmd_kill ;;
-  *) echo "usage: $0 install|start|stop|restart|kill|status|env|smoke|restart-apiserver" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|restart|kill|status|env|smoke|restart-apiserver|restart-controllers" >&2; exit 2 ;;
 esac

@@ -215,6 +215,11 @@ export function restartApiserver(s: ApiserverSetup): Promise<void> {
   return kubeSh('restart-apiserver', s);
 }
 
+/** Restarts kube-controller-manager and kube-scheduler: fresh informers, whatever the earlier runs did to theirs. */
+export function restartControllers(s: ApiserverSetup): Promise<void> {
+  return kubeSh('restart-controllers', s);
+}
+
 /** etcd's current revision. */
 export async function etcdRevision(env: KubeEnv): Promise<number> {
   const { stdout } = await exec(env.KUBETIME_ETCDCTL, ['--endpoints', env.KUBETIME_ETCD_ENDPOINT, 'endpoint', 'status', '-w', 'json']);
