@@ -11,9 +11,9 @@
  * stay until the next one: restoring them again is harmless (the Attributor skips an attribution
  * whose revision already names its actor, and expires what matches nothing).
  */
-import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { Attribution } from './attributor.ts';
+import { writeAtomically } from './durable-file.ts';
 
 export interface AttributionJournalOptions {
   path: string;
@@ -76,17 +76,7 @@ export class AttributionJournal {
 
   async #rewrite(): Promise<void> {
     const waiting = this.#o.waiting();
-    const tmp = `${this.#o.path}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(waiting.map((a) => `${JSON.stringify(a)}\n`).join(''));
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.#o.path);
-    const dir = await open(dirname(this.#o.path), 'r');
-    await dir.sync().catch(() => undefined).finally(() => dir.close());
+    await writeAtomically(this.#o.path, waiting.map((a) => `${JSON.stringify(a)}\n`).join(''));
     await this.#fh.close();
     this.#fh = await open(this.#o.path, 'a');
     this.#lines = waiting.length;

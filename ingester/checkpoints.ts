@@ -14,10 +14,10 @@
  * File layout: `{"version":1,"sources":{"<key>":{"resourceVersion":"123","at":1700000000000000}}}`,
  * `<key>` from `checkpointKey`, `at` the µs when the source reached that resourceVersion.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Micros } from '../core/time.ts';
+import { writeAtomically } from './durable-file.ts';
 import { realTiming, type Timing } from './timing.ts';
 
 /** The checkpoints' file name in the data dir. */
@@ -161,22 +161,4 @@ function parse(text: string): Map<string, Checkpoint> | undefined {
     out.set(key, { resourceVersion, at });
   }
   return out;
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  // The rename itself survives a crash only once the folder is synced (best effort).
-  const d = await open(dir, 'r').catch(() => undefined);
-  await d?.sync().catch(() => {});
-  await d?.close();
 }

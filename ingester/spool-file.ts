@@ -13,6 +13,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChangeRecord } from '../core/record.ts';
+import { fsyncDir } from './durable-file.ts';
 
 const SEGMENT = /^seg-(\d{12})\.ndjson$/;
 const segName = (seq: number) => `seg-${String(seq).padStart(12, '0')}.ndjson`;
@@ -193,12 +194,6 @@ export class SpoolFile {
     await this.#writer?.fh.close().catch(() => {});
     this.#writer = undefined;
   }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r').catch(() => undefined);
-  await fh?.sync().catch(() => {});
-  await fh?.close();
 }
 
 /** Reads the complete line starting at `offset`, or undefined at the end of the data. */
