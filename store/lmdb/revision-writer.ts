@@ -147,13 +147,9 @@ export class RevisionWriter {
     else value.patch = old.value.patch!;
     this.#dbs.rev.remove(old.key);
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
-    const life = this.#put(merged, key, value, this.#dbs.life.get(lifeKey(key, uid)));
+    this.#put(merged, key, value, this.#dbs.life.get(lifeKey(key, uid)));
     const latest = this.#cache.get(uid);
-    if (latest) {
-      // An audit time may have moved the lifetime's start: a later append must not write the old one back.
-      latest.life = life;
-      if (compareRevKeys(latest.key, old.key) === 0) latest.key = key;
-    }
+    if (latest && compareRevKeys(latest.key, old.key) === 0) latest.key = key;
   }
 
   #meta(r: ChangeRecord): Omit<StoredRevision, 'depth'> {
@@ -257,6 +253,9 @@ export class RevisionWriter {
     if (life && life.from === from && life.to === to) return life;
     const changed = { apiVersion: r.apiVersion, from, to };
     this.#dbs.life.put(lifeKey(key, r.uid), changed);
+    // The cache's copy follows every write (a merge may move the start earlier): an append reads it.
+    const cached = this.#cache.get(r.uid);
+    if (cached) cached.life = changed;
     return changed;
   }
 
