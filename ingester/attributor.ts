@@ -134,7 +134,8 @@ export class Attributor {
       if (list.some((s) => s.record.op === r.op && s.record.resourceVersion === r.resourceVersion)) continue;
       const s = seenOf(r, now);
       const nameKey = nameKeyOf(r.cluster, gk, r.namespace, r.name);
-      const hit = [...(this.#waiting.get(key) ?? []), ...(this.#waiting.get(nameKey) ?? [])].find((w) => matches(w.attribution.match, s, list));
+      const namesS = (w: Waiting) => matches(w.attribution.match, s, list);
+      const hit = this.#waiting.get(key)?.find(namesS) ?? this.#waiting.get(nameKey)?.find(namesS);
       if (hit) {
         out.push(this.#merge(s, hit.attribution, now));
         this.#unwait(hit);
@@ -151,7 +152,7 @@ export class Attributor {
       // Most recently touched last, so eviction takes the objects quiet for longest.
       this.#seen.delete(key);
       this.#seen.set(key, list);
-      if (!s.attributed) out.push(...this.#settleByTime(nameKey, now));
+      if (!s.attributed && this.#waiting.has(nameKey)) out.push(...this.#settleByTime(nameKey, now));
     }
     this.#evict();
     return out;
@@ -166,40 +167,44 @@ export class Attributor {
     this.#expire(now);
     const out: ChangeRecord[] = [];
     const byTimeKeys = new Set<string>();
+    const added: Waiting[] = [];
     for (const a of attributions) {
       // An attribution by name (an eviction, a Metadata-level event) looks among the revisions of
       // the latest uid under that name.
       const nameKey = a.named && nameKeyOf(a.cluster, a.named.gk, a.named.namespace, a.named.name);
       const key = nameKey ? nameKey : keyOf(a.cluster, a.uid);
-      const list = this.#seen.get(nameKey ? this.#nameUids.get(nameKey) ?? '' : key) ?? [];
+      const list = nameKey ? this.#revisionsNamed(nameKey) : this.#seen.get(key) ?? [];
       const id = attributionId(a);
       if (id !== undefined && list.some((s) => s.attributedBy === id)) continue;
-      // The newest candidate for a grace-0 delete, the first for the others.
-      const order = 'graceZeroBefore' in a.match ? [...list.keys()].reverse() : [...list.keys()];
-      const i = order.find((j) => matches(a.match, list[j]!, list));
       if ('within' in a.match) byTimeKeys.add(key); // decided below, with the rest of the batch
-      else if (i !== undefined) {
-        out.push(this.#merge(list[i]!, a, now));
-        continue;
+      else {
+        // The newest candidate for a grace-0 delete, the first for the others.
+        const order = 'graceZeroBefore' in a.match ? [...list.keys()].reverse() : [...list.keys()];
+        const i = order.find((j) => matches(a.match, list[j]!, list));
+        if (i !== undefined) {
+          out.push(this.#merge(list[i]!, a, now));
+          continue;
+        }
       }
       const waiting = this.#waiting.get(key) ?? [];
       if (id !== undefined && waiting.some((w) => attributionId(w.attribution) === id)) continue;
       const w: Waiting = { attribution: a, at: now, key };
       waiting.push(w);
+      added.push(w);
       this.#arrivals.push(w);
       this.#waiting.set(key, waiting);
       this.#waitingCount++;
     }
     for (const key of byTimeKeys) out.push(...this.#settleByTime(key, now));
     // What still waits is what the journal must keep.
-    if (waited) for (const a of attributions) if (this.#isWaiting(a)) waited.push(a);
+    if (waited) for (const w of added) if (!w.done) waited.push(w.attribution);
     while (this.#waitingCount > (this.#o.maxWaiting ?? 20_000)) this.#dropOldestWaiting();
     return out;
   }
 
-  #isWaiting(a: Attribution): boolean {
-    const nameKey = a.named && nameKeyOf(a.cluster, a.named.gk, a.named.namespace, a.named.name);
-    return (this.#waiting.get(nameKey ? nameKey : keyOf(a.cluster, a.uid)) ?? []).some((w) => w.attribution === a);
+  /** The remembered revisions of the latest uid under a name. */
+  #revisionsNamed(nameKey: string): Seen[] {
+    return this.#seen.get(this.#nameUids.get(nameKey) ?? '') ?? [];
   }
 
   /**
@@ -208,7 +213,7 @@ export class Attributor {
    */
   #settleByTime(nameKey: string, now: Micros): ChangeRecord[] {
     const out: ChangeRecord[] = [];
-    const list = this.#seen.get(this.#nameUids.get(nameKey) ?? '') ?? [];
+    const list = this.#revisionsNamed(nameKey);
     for (let decided = true; decided;) {
       decided = false;
       const waiting = (this.#waiting.get(nameKey) ?? []).filter((w) => 'within' in w.attribution.match);
