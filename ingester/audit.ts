@@ -185,7 +185,7 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
     };
   }
   if (e.responseObject === undefined && (!subresource || subresource === 'status')) {
-    const byTime = attributionByTime(e, ref, verb, opts, attribution);
+    const byTime = attributionByTime({ e, ref, group, resource, verb, ts }, opts, attribution);
     if (byTime) return { records: [], attributions: [byTime], skipped: 'no-object' };
   }
   return { records: [], skipped: subresource ? 'subresource' : 'no-object' };
@@ -201,16 +201,21 @@ const OPS_OF_VERB: Record<string, Op[]> = {
   delete: ['DELETED', 'MODIFIED'],
 };
 
-/** An event without a response body: the object it names, changed between receipt and response. */
-function attributionByTime(e: Obj, ref: Obj, verb: string, opts: AuditConversionOptions, attribution: (uid: string, m: Attribution['match']) => Attribution): Attribution | undefined {
-  const ops = OPS_OF_VERB[verb];
+/**
+ * An event without a response body: the object it names, changed between receipt and response
+ * (`ts`, the stageTimestamp the caller parsed).
+ */
+function attributionByTime(
+  ev: { e: Obj; ref: Obj; group: string; resource: string; verb: string; ts: Micros },
+  opts: AuditConversionOptions, attribution: (uid: string, m: Attribution['match']) => Attribution,
+): Attribution | undefined {
+  const { e, ref, group, ts } = ev;
+  const ops = OPS_OF_VERB[ev.verb];
   const name = str(ref.name); // a create by generateName at Metadata level does not tell the name
-  const group = str(ref.apiGroup) ?? '';
-  const kind = kindOf(group, str(ref.resource) ?? '', opts);
-  const to = parseRfc3339(str(e.stageTimestamp) ?? '');
-  if (!ops || !name || !kind || to === undefined) return undefined;
-  const from = parseRfc3339(str(e.requestReceivedTimestamp) ?? '') ?? to;
-  return { ...attribution(str(ref.uid) ?? '', { within: { from: Math.min(from, to), to, ops } }), named: { gk: groupKind(group, kind), namespace: str(ref.namespace) ?? '', name } };
+  const kind = kindOf(group, ev.resource, opts);
+  if (!ops || !name || !kind) return undefined;
+  const from = parseRfc3339(str(e.requestReceivedTimestamp) ?? '') ?? ts;
+  return { ...attribution(str(ref.uid) ?? '', { within: { from: Math.min(from, ts), to: ts, ops } }), named: { gk: groupKind(group, kind), namespace: str(ref.namespace) ?? '', name } };
 }
 
 /** The events of an `audit.k8s.io/v1` (or v1beta1) EventList body. */
