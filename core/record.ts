@@ -128,22 +128,25 @@ function rankOf(source: string): number {
 
 /**
  * Merges two records of the same revision. The audit's time and actor win (they are exact);
- * the object is the one first stored (both sources carry the same revision's content) unless
- * that was unknown; sources are joined. Returns the same object when `incoming` adds nothing, so a duplicate
- * delivery is recognisable (`merged === existing`).
+ * of two audited requests answering with one revision, the earlier wins: a request that changed
+ * nothing (an update or patch to the state already stored, as controllers often send) answers
+ * with the unchanged revision after the request that made it, and audit batches may arrive in
+ * any order. The object is the one first stored (both sources carry the same revision's
+ * content) unless that was unknown; sources are joined. Returns the same object when `incoming`
+ * adds nothing, so a duplicate delivery is recognisable (`merged === existing`).
  */
 export function mergeRecords(existing: ChangeRecord, incoming: ChangeRecord): ChangeRecord {
   const sources = new Set(existing.source.split('+'));
   const newSources = incoming.source.split('+').filter((s) => !sources.has(s));
-  const auditFirst = rankOf(incoming.source) > rankOf(existing.source) && rankOf(incoming.source) === 2;
+  const auditWins = rankOf(incoming.source) === 2 && (rankOf(existing.source) < 2 || incoming.ts < existing.ts);
   const needsObject = existing.object === null && incoming.object !== null;
   const needsActor = !existing.actor && incoming.actor;
-  if (newSources.length === 0 && !needsObject && !needsActor && !(auditFirst && incoming.ts !== existing.ts)) {
+  if (newSources.length === 0 && !needsObject && !needsActor && !(auditWins && incoming.ts !== existing.ts)) {
     return existing;
   }
   const merged: ChangeRecord = { ...existing };
   if (newSources.length) merged.source = [...sources, ...newSources].join('+');
-  if (auditFirst) {
+  if (auditWins) {
     merged.ts = incoming.ts;
     merged.gap = undefined;
     if (incoming.actor) merged.actor = incoming.actor;

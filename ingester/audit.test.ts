@@ -31,6 +31,26 @@ describe('audit event conversion', () => {
     for (const junk of [null, 42, 'x', [], { verb: 'create' }]) expect(convertAuditEvent(junk, opts).records).toEqual([]);
   });
 
+  it('records nothing of an update or patch conditional on the revision it answered with (it changed nothing)', () => {
+    const req = (rv: string | undefined) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', ...(rv ? { resourceVersion: rv } : {}) } });
+    const objectRef = { resource: 'pods', namespace: 'ns', name: 'p', apiVersion: 'v1', subresource: 'status' };
+    for (const verb of ['update', 'patch']) {
+      const noop = convertAuditEvent(event({ verb, objectRef, responseStatus: { code: 200 }, requestObject: req('7') }), opts);
+      expect(noop, verb).toEqual({ records: [], skipped: 'unchanged' });
+      // The same request that changed something (7 → 8), or made without the condition, counts.
+      const changed = convertAuditEvent(event({ verb, objectRef, responseStatus: { code: 200 }, requestObject: req('6') }), opts);
+      expect(changed.records.map((r) => [r.op, r.resourceVersion]), verb).toEqual([['MODIFIED', '7']]);
+      expect(convertAuditEvent(event({ verb, objectRef, responseStatus: { code: 200 }, requestObject: req(undefined) }), opts).records, verb).toHaveLength(1);
+    }
+    // A Scale that changed nothing names no revision either.
+    const scale = { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web', namespace: 'ns', uid: 'd1', resourceVersion: '9' }, spec: { replicas: 3 } };
+    const scaleRef = { resource: 'deployments', apiGroup: 'apps', namespace: 'ns', name: 'web', apiVersion: 'v1', subresource: 'scale' };
+    expect(convertAuditEvent(event({ verb: 'update', objectRef: scaleRef, responseStatus: { code: 200 }, requestObject: { ...scale, metadata: { ...scale.metadata } }, responseObject: scale }), opts))
+      .toEqual({ records: [], skipped: 'unchanged' });
+    expect(convertAuditEvent(event({ verb: 'update', objectRef: scaleRef, responseStatus: { code: 200 }, requestObject: { ...scale, metadata: { ...scale.metadata, resourceVersion: '8' } }, responseObject: scale }), opts).attributions)
+      .toHaveLength(1);
+  });
+
   it('distinguishes graceful deletion (terminating) from deletion answered with a Status (gone)', () => {
     const graceful = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 }, responseObject: pod({ deletionTimestamp: '2026-01-10T10:00:30Z' }) }), opts);
     expect(graceful.records[0]).toMatchObject({ op: 'MODIFIED', verb: 'delete' });

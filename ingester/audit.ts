@@ -44,7 +44,7 @@ export interface AuditConversionOptions {
 }
 
 /** Why an audit event produced no record (for metrics and import reports). */
-export type SkipReason = 'not-mutation' | 'stage' | 'failed' | 'no-object' | 'subresource' | 'malformed';
+export type SkipReason = 'not-mutation' | 'stage' | 'failed' | 'unchanged' | 'no-object' | 'subresource' | 'malformed';
 
 export interface Conversion {
   records: ChangeRecord[];
@@ -104,6 +104,19 @@ function removedBy(obj: KubeObject): boolean {
   return !!meta?.deletionTimestamp && meta.deletionGracePeriodSeconds === 0 && finalizers === 0;
 }
 
+/**
+ * Whether an update or patch changed nothing: its request was conditional on the resourceVersion
+ * it answered with (a change would have given a new one). Controllers send many such requests;
+ * the revision they answer with was made, and is recorded, by an earlier request. (A request
+ * without that condition that changed nothing is not recognisable here: the store keeps the
+ * earliest audited request of a revision, core/record.ts `mergeRecords`.)
+ */
+function changedNothing(e: Obj, verb: string, resp: KubeObject): boolean {
+  if (verb !== 'update' && verb !== 'patch') return false;
+  const asked = str(asObj(asObj(e.requestObject)?.metadata)?.resourceVersion);
+  return asked !== undefined && asked === (resp.metadata as Obj).resourceVersion;
+}
+
 /** A delete that removed a scheduled pod at once (grace 0) first wrote it with grace period 0. */
 function graceZeroUpdate(obj: KubeObject, verb: string, attribution: (uid: string, m: Attribution['match']) => Attribution): Pick<Conversion, 'attributions'> {
   if ((verb !== 'delete' && verb !== 'deletecollection') || !removedBy(obj)) return {};
@@ -140,6 +153,7 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
     cluster: opts.cluster, uid, match, ts, verb, ...(actor ? { actor } : {}), ...(base.auditID ? { auditID: base.auditID } : {}),
   });
   if (isFullObject(resp)) {
+    if (changedNothing(e, verb, resp)) return { records: [], skipped: 'unchanged' };
     if (!isObjectOf(resp, group, resource)) {
       // A Scale: the parent's uid and the resourceVersion the change gave it.
       const meta = resp.metadata as Obj;

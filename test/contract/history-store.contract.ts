@@ -98,6 +98,26 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect(two.map((r) => [r.ts, r.actor?.username])).toEqual([[T0 + SEC + 123, 'alice']]);
     });
 
+    it('keeps the earliest audited request of a revision, whatever order the audit batches arrive in', async () => {
+      // Seen against a real apiserver: a ReplicaSet scaled by the deployment controller, then a
+      // status update by the replicaset controller that changed nothing and answered with the same
+      // revision 0.27 s later. The revision existed from the first request's time.
+      const made = rec({ rv: '2', ts: T0 + SEC, source: 'audit', actor: { username: 'deployment-controller' }, verb: 'update', auditID: 'made' });
+      const noop = rec({ rv: '2', ts: T0 + SEC + 270_000, source: 'audit', actor: { username: 'replicaset-controller' }, verb: 'update', auditID: 'noop' });
+      const watch = rec({ rv: '2', ts: T0 + 2 * SEC, source: 'watch' });
+      for (const [name, order] of [['a', [watch, made, noop]], ['b', [watch, noop, made]], ['c', [noop, watch, made]], ['d', [noop, made, watch]]] as const) {
+        const at = { uid: `uid-${name}`, name: `orders-${name}` };
+        await store.append([rec({ ...at, op: 'ADDED', rv: '1', ts: T0 })]);
+        for (const r of order) await store.append([rec({ ...at, rv: '2', ...pick(r) })]);
+        const got = await all(store.revisions({ key: { ...KEY, name: at.name }, order: 'asc' }));
+        expect(got.map((r) => [r.resourceVersion, r.ts, r.actor?.username, r.auditID]), `order ${name}`).toEqual([
+          ['1', T0, undefined, undefined], ['2', T0 + SEC, 'deployment-controller', 'made'],
+        ]);
+        const stateAt = await all(store.revisions({ key: { ...KEY, name: at.name }, order: 'desc', to: T0 + SEC + 1, limit: 1 }));
+        expect(stateAt.map((r) => r.resourceVersion), `order ${name}`).toEqual(['2']);
+      }
+    });
+
     it('merges an audit record without an object (an attribution) into the stored revision, keeping its object', async () => {
       await store.append([rec({ op: 'ADDED', rv: '1', ts: T0 }), rec({ rv: '2', ts: T0 + 2 * SEC, source: 'watch' })]);
       const attribution = rec({ rv: '2', ts: T0 + SEC + 7, source: 'audit', actor: { username: 'system:kube-scheduler' }, verb: 'create', auditID: 'b1', object: null });
