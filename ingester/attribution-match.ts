@@ -98,10 +98,12 @@ function priorOf(s: Seen, others: readonly Seen[]): Seen | undefined {
  * revisions before the watch brings this one).
  */
 export function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): boolean {
-  if (s.attributed) return false;
   if ('within' in a) return false; // decided among all the object's requests by time: byTime()
   if (s.record.op === 'DELETED') return false; // only a Metadata-level delete names a deletion it does not carry
+  // A resourceVersion names its revision even when another request did: one of them changed
+  // nothing (a Scale to the replicas it had), and the store keeps the earlier (mergeRecords).
   if ('rv' in a) return s.record.resourceVersion === a.rv;
+  if (s.attributed) return false;
   if ('nodeName' in a) {
     const prior = priorOf(s, others);
     return s.nodeName === a.nodeName && prior !== undefined && prior.nodeName === undefined;

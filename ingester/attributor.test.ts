@@ -120,15 +120,31 @@ describe('Attributor', () => {
     expect(a.noteDurable(evictionRevs('uid-9')).map((r) => [r.uid, r.resourceVersion])).toEqual([['uid-9', '2'], ['uid-9', '3']]);
   });
 
-  it('remembers nothing of Events, names a deletion only by time, and never attributes a revision twice', () => {
+  it('remembers nothing of Events, names a deletion only by time, and attributes an audited revision only by its resourceVersion', () => {
     const { a } = attributor();
     a.noteDurable([
-      { ...watched('1'), op: 'ADDED' }, { ...watched('2'), actor: { username: 'bob' } },
+      { ...watched('1'), op: 'ADDED' }, { ...watched('2', onNode('n1')), actor: { username: 'bob' } },
       { ...watched('3'), kind: 'Event', uid: 'e1' }, { ...watched('4'), op: 'DELETED' },
     ]);
     expect(a.size.seen).toBe(3);
-    expect(a.attribute([attribution({ rv: '2' })])).toEqual([]); // already audited
+    expect(a.attribute([attribution({ nodeName: 'n1' })])).toEqual([]); // already audited: bob put it there
     expect(a.attribute([attribution({ rv: '4' }, 'a2')])).toEqual([]); // a deletion is named only by a request by time
+    // An audited request may have changed nothing and answered with revision 2: the store keeps the earlier.
+    expect(a.attribute([attribution({ rv: '2' }, 'a3')]).map((r) => [r.resourceVersion, r.auditID])).toEqual([['2', 'a3']]);
+  });
+
+  it('merges every Scale naming one resourceVersion (one changed nothing), whichever comes first', () => {
+    const made = { ...attribution({ rv: '7' }, 'made'), ts: T0 + 100 };
+    const noop = { ...attribution({ rv: '7' }, 'noop'), ts: T0 + 300, actor: { username: 'bob' } };
+    for (const order of [[made, noop], [noop, made]]) {
+      const before = attributor(); // both arrive before the watch's revision
+      expect(before.a.attribute(order)).toEqual([]);
+      expect(before.a.noteDurable([watched('7')]).map((r) => r.auditID)).toEqual(order.map((o) => o.auditID));
+      expect(before.a.size.waiting).toBe(0);
+      const after = attributor(); // the watch first, then each in its own batch
+      after.a.noteDurable([watched('7')]);
+      expect(order.flatMap((o) => after.a.attribute([o])).map((r) => r.auditID)).toEqual(order.map((o) => o.auditID));
+    }
   });
 
   it('forgets revisions and drops waiting attributions after the ttl, and stays within its bounds', () => {

@@ -135,8 +135,8 @@ export class Attributor {
       const s = seenOf(r, now);
       const nameKey = nameKeyOf(r.cluster, gk, r.namespace, r.name);
       const namesS = (w: Waiting) => matches(w.attribution.match, s, list);
-      const hit = this.#waiting.get(key)?.find(namesS) ?? this.#waiting.get(nameKey)?.find(namesS);
-      if (hit) {
+      // Several may name it by resourceVersion (matches()); each is merged, the store keeps the earliest.
+      for (let hit; (hit = this.#waiting.get(key)?.find(namesS) ?? this.#waiting.get(nameKey)?.find(namesS));) {
         out.push(this.#merge(s, hit.attribution, now));
         this.#unwait(hit);
       }
