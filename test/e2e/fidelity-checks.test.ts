@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLogReader, type AuditChange } from './lib/audit-log.ts';
 import { formatMicros, parseMicros } from './lib/clock.ts';
-import { actorCoverage, expectedRevisions, historyProblems, type ChangeItem, type HistoryItem } from './lib/history-check.ts';
+import { actorCoverage, expectedRevisions, Histories, historyProblems, mistimedRevisions, type ChangeItem, type HistoryItem } from './lib/history-check.ts';
 import { jsonDiff } from './lib/json-diff.ts';
 import type { KubetimeApi } from './lib/kubetime.ts';
 import { AmbiguityIndex, checkProbe } from './lib/probe-check.ts';
@@ -98,7 +98,7 @@ describe('what the audit log says must be in kubetime', () => {
       change({ code: 409, response: { kind: 'Status' } }),
       change({ namespace: 'elsewhere', response: pod('11') }),
     ], (c) => c.namespace === NS);
-    expect(expected.map(({ why, ...e }) => e)).toEqual([
+    expect(expected.map(({ why, at, ...e }) => e)).toEqual([
       { kind: 'Pod', namespace: NS, name: 'p1', uid: 'u1', rv: '7' },
       { kind: 'Deployment', namespace: NS, name: 'web', uid: 'd1', rv: '8' },
       { kind: 'Pod', namespace: NS, name: 'p1', uid: 'u1', deleted: true },
@@ -106,6 +106,26 @@ describe('what the audit log says must be in kubetime', () => {
       { kind: 'ConfigMap', namespace: NS, name: 'c', uid: 'c1', deleted: true },
     ]);
     expect(uncheckable).toBe(1);
+  });
+});
+
+describe('exact times', () => {
+  const T = parseMicros('2026-12-07T00:35:06.854749Z');
+  const item = (rv: string, ts: number, actor?: string): HistoryItem => ({ ts: formatMicros(ts), op: 'MODIFIED', resourceVersion: rv, source: actor ? 'watch+audit' : 'watch', uid: 'u1', ...(actor ? { actor: { username: actor } } : {}) });
+  const histories = (items: HistoryItem[]) => new Histories({ ok: async () => ({ items }) } as unknown as KubetimeApi);
+
+  it('holds an audited revision to the earliest request that answered with it', async () => {
+    // The deployment controller made revision 7; the replicaset controller's update 0.27 s later changed nothing.
+    const { expected } = expectedRevisions([
+      change({ auditID: 'noop', completed: T + 273_260, response: pod('7') }),
+      change({ auditID: 'made', completed: T, response: pod('7') }),
+    ], () => true);
+    expect(await mistimedRevisions(histories([item('7', T, 'deployment-controller')]), expected)).toEqual([]);
+    const wrong = await mistimedRevisions(histories([item('7', T + 273_260, 'replicaset-controller')]), expected);
+    expect(wrong).toHaveLength(1);
+    expect(wrong[0]).toContain('audit made');
+    // Without an actor the time is the watch's: the actor coverage counts it, not this check.
+    expect(await mistimedRevisions(histories([item('7', T + 5_000)]), expected)).toEqual([]);
   });
 });
 

@@ -2,13 +2,14 @@
  * Whole-run checks of kubetime's history against kube-apiserver's audit log:
  * - nothing lost: every revision the audit log shows (the resulting object's resourceVersion, or
  *   the Scale's, which is the Deployment's) is in `/v1/history`, and every deletion too;
+ * - exact times: an audited revision carries the time of the request that made it;
  * - nothing duplicated: one revision per (uid, resourceVersion), at most one DELETED per uid,
  *   nothing after it, resourceVersions rising in history order;
  * - actors: the share of recorded changes that say who made them.
  */
 import type { AuditChange } from './audit-log.ts';
 import { succeeded } from './audit-log.ts';
-import { formatMicros, type Micros } from './clock.ts';
+import { formatMicros, parseMicros, type Micros } from './clock.ts';
 import type { KubetimeApi } from './kubetime.ts';
 import { kindOfResource } from './resources.ts';
 
@@ -23,6 +24,8 @@ export interface Expectation {
   deleted?: boolean;
   /** The audit event it comes from, for messages. */
   why: string;
+  /** When that request completed (its stageTimestamp): the revision's time if it made it. */
+  at: Micros;
 }
 
 export interface HistoryItem {
@@ -49,16 +52,17 @@ export function expectedRevisions(changes: readonly AuditChange[], inScope: (c: 
     if (!kind || !succeeded(c) || !inScope(c)) continue;
     const resp = c.response;
     const why = `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ''} by ${c.username} at ${formatMicros(c.completed)} (audit ${c.auditID})`;
+    const at = c.completed;
     const meta = resp?.metadata;
     if (resp?.kind === kind && meta?.uid && meta?.resourceVersion) {
-      const base = { kind, namespace: c.namespace, name: meta.name, uid: meta.uid, why };
+      const base = { kind, namespace: c.namespace, name: meta.name, uid: meta.uid, why, at };
       if (c.verb === 'delete' && !meta.deletionTimestamp) expected.push({ ...base, deleted: true });
       else expected.push({ ...base, rv: meta.resourceVersion });
     } else if (resp?.kind === 'Scale' && meta?.resourceVersion && c.name) {
-      expected.push({ kind, namespace: c.namespace, name: c.name, ...(meta.uid ? { uid: meta.uid } : {}), rv: meta.resourceVersion, why });
+      expected.push({ kind, namespace: c.namespace, name: c.name, ...(meta.uid ? { uid: meta.uid } : {}), rv: meta.resourceVersion, why, at });
     } else if (c.verb === 'delete' && !c.subresource && resp?.kind === 'Status' && c.name) {
       const uid = c.uid ?? resp.details?.uid;
-      expected.push({ kind, namespace: c.namespace, name: c.name, ...(uid ? { uid } : {}), deleted: true, why });
+      expected.push({ kind, namespace: c.namespace, name: c.name, ...(uid ? { uid } : {}), deleted: true, why, at });
     } else {
       uncheckable++;
     }
@@ -103,6 +107,31 @@ export async function missingRevisions(histories: Histories, expected: readonly 
     }
   }
   return missing;
+}
+
+/**
+ * Audited revisions whose time is not the audited one, as messages. A revision kubetime says was
+ * audited (it names an actor) must carry the time of the earliest request that answered with it:
+ * the later ones changed nothing (a controller's update to the state already stored answers with
+ * the current revision). Revisions without an actor are left to the actor coverage, lost ones to
+ * missingRevisions.
+ */
+export async function mistimedRevisions(histories: Histories, expected: readonly Expectation[]): Promise<string[]> {
+  const made = new Map<string, Expectation>();
+  for (const e of expected) {
+    if (!e.uid) continue;
+    const k = `${e.kind}|${e.namespace}|${e.name}|${e.uid}|${e.deleted ? 'DELETED' : e.rv}`;
+    const first = made.get(k);
+    if (!first || e.at < first.at) made.set(k, e);
+  }
+  const mistimed: string[] = [];
+  for (const e of made.values()) {
+    const item = (await histories.get(e.kind, e.namespace, e.name))
+      .find((i) => i.uid === e.uid && (e.deleted ? i.op === 'DELETED' : i.resourceVersion === e.rv));
+    if (!item?.actor || parseMicros(item.ts) === e.at) continue;
+    mistimed.push(`${ref(e)} ${item.op}@${item.resourceVersion || '-'} (uid ${e.uid}) at ${item.ts} by ${item.actor.username}; made by ${e.why}`);
+  }
+  return mistimed;
 }
 
 /** Duplicated or misordered revisions in one object's history, as messages. */

@@ -6,7 +6,7 @@
 import type { AuditChange } from './audit-log.ts';
 import type { Micros } from './clock.ts';
 import {
-  actorCoverage, changesIn, expectedRevisions, Histories, historyProblems, missingRevisions, type ActorCoverage,
+  actorCoverage, changesIn, expectedRevisions, Histories, historyProblems, missingRevisions, mistimedRevisions, type ActorCoverage,
 } from './history-check.ts';
 import type { KubeClient } from './kube.ts';
 import type { KubetimeApi } from './kubetime.ts';
@@ -71,6 +71,8 @@ export interface HistoryVerdict {
   uncheckable: number;
   objects: number;
   missing: string[];
+  /** Audited revisions not at the time of the request that made them. */
+  mistimed: string[];
   missedDeletions: string[];
   duplicates: string[];
   misordered: string[];
@@ -84,6 +86,7 @@ export async function judgeHistory(r: RunRecord): Promise<HistoryVerdict> {
   const histories = new Histories(r.api);
   const { expected, uncheckable } = expectedRevisions(r.changes, r.inRun);
   const missing = await missingRevisions(histories, expected);
+  const mistimed = await mistimedRevisions(histories, expected);
   const feed = await changesIn(r.api, r.namespace, r.from, r.to);
   const missedDeletions = await deletions(r, histories, feed);
   for (const i of feed) await histories.get(baseKind(i.kind), r.namespace, i.name);
@@ -97,7 +100,7 @@ export async function judgeHistory(r: RunRecord): Promise<HistoryVerdict> {
   }
   const cov = actorCoverage(feed, r.changes);
   return {
-    checked: expected.length, uncheckable, objects: histories.keys().length, missing, missedDeletions, duplicates, misordered,
+    checked: expected.length, uncheckable, objects: histories.keys().length, missing, mistimed, missedDeletions, duplicates, misordered,
     actors: { ...cov, share: cov.counted ? cov.withActor / cov.counted : 1 },
   };
 }
