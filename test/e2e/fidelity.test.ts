@@ -8,7 +8,9 @@
  *
  * - every unambiguous probe (lib/probe-check.ts) gets exactly the same answer from kubetime as of
  *   the probe's response time: same resourceVersion, same content, same 404s;
- * - every revision and deletion the apiserver's audit log shows is in kubetime, none twice;
+ * - every revision and deletion the apiserver's audit log shows is in kubetime, none twice, and
+ *   each that names its actor carries the time of the request that made it (the earliest that
+ *   answered with it: later ones changed nothing);
  * - at least 99% of kubetime's recorded mutating changes name their actor, Secrets included (the
  *   audit policy logs them at Metadata level: their events carry no object, only who and when).
  *
