@@ -244,12 +244,24 @@ export class RevisionWriter {
     const deleted = rec.op === 'DELETED';
     let to = old?.to ?? null;
     if (deleted) to = moved && prev?.op === 'DELETED' ? rec.ts : Math.min(to ?? rec.ts, rec.ts);
+    let from = Math.min(old?.from ?? rec.ts, rec.ts);
+    // The uid's first revision moved later (the watch saw it before the request's response
+    // completed): the lifetime starts at the earlier of its new time and the next revision's.
+    if (moved && prev && old && rec.ts > prev.ts && old.from === prev.ts) from = await this.#firstOtherThan(rec, prev.ts);
     const next: Lifetime = {
-      key, uid: rec.uid, group: rec.group, kind: rec.kind, apiVersion: old?.apiVersion ?? rec.apiVersion,
-      resource: rec.resource, from: Math.min(old?.from ?? rec.ts, rec.ts), to,
+      key, uid: rec.uid, group: rec.group, kind: rec.kind, apiVersion: old?.apiVersion ?? rec.apiVersion, resource: rec.resource, from, to,
     };
     await this.#o.lifetimes.set(next, old);
     this.#lives.set(cacheKey, next);
+  }
+
+  /** The time of the uid's first revision other than `rec` in [from, rec.ts], else rec.ts. */
+  async #firstOtherThan(rec: ChangeRecord, from: number): Promise<number> {
+    for await (const row of this.#o.reader.rows(objectKeyOf(rec), from, rec.ts, 'asc')) {
+      const r = row.record;
+      if (r.uid === rec.uid && !(r.op === rec.op && r.resourceVersion === rec.resourceVersion)) return Math.min(r.ts, rec.ts);
+    }
+    return rec.ts;
   }
 }
 

@@ -136,6 +136,7 @@ export class RevisionWriter {
     const uid = merged.uid;
     const prev = this.#chain.prev(old.key, uid);
     const next = this.#chain.next(old.key, uid);
+    if (merged.ts > before.ts) this.#lifeMovedLater(old.key, merged, !prev, next);
     const orderHolds = (!prev || compareRevKeys(prev.key, key) < 0) && (!next || compareRevKeys(key, next.key) < 0);
     if (!orderHolds || (before.object === null && merged.object !== null)) {
       this.#remove(old, prev, next);
@@ -250,6 +251,23 @@ export class RevisionWriter {
   #noteLife(r: ChangeRecord, key: Key, life: StoredLifetime | undefined): StoredLifetime {
     const from = Math.min(life?.from ?? r.ts, r.ts);
     const to = r.op === 'DELETED' ? Math.min(life?.to ?? r.ts, r.ts) : (life?.to ?? null);
+    return this.#setLife(r, key, life, from, to);
+  }
+
+  /**
+   * A merge moved a revision later (the watch saw it before the request's response completed:
+   * the audit's time follows the commit). The lifetime follows the revisions that bound it: the
+   * uid's first revision (`first`; its start is then the earlier of the new time and the next
+   * revision's) and its deletion (its end).
+   */
+  #lifeMovedLater(oldKey: Key, merged: ChangeRecord, first: boolean, next: Entry | undefined): void {
+    const life = this.#dbs.life.get(lifeKey(oldKey, merged.uid));
+    if (!life) return;
+    const from = first && life.from === oldKey[4] ? Math.min(merged.ts, next ? (next.key[4] as number) : merged.ts) : life.from;
+    this.#setLife(merged, oldKey, life, from, merged.op === 'DELETED' ? merged.ts : life.to);
+  }
+
+  #setLife(r: ChangeRecord, key: Key, life: StoredLifetime | undefined, from: number, to: number | null): StoredLifetime {
     if (life && life.from === from && life.to === to) return life;
     const changed = { apiVersion: r.apiVersion, from, to };
     this.#dbs.life.put(lifeKey(key, r.uid), changed);

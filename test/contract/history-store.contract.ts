@@ -146,6 +146,25 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect(lives.map((l) => [l.from, l.to])).toEqual([[audited, T0 + 9 * SEC]]);
     });
 
+    it('moves the lifetime with a creation or deletion the audit time puts later than the watch saw it', async () => {
+      // The watch may bring a change before the request's response completes (the audit's
+      // stageTimestamp): the revision moves later, and a list as of T must agree with the history.
+      const made = T0 + 400;
+      const gone = T0 + 9 * SEC + 400;
+      await store.append([rec({ op: 'ADDED', rv: '1', ts: T0 + 100, source: 'watch' }), rec({ rv: '2', ts: T0 + 5 * SEC, source: 'watch' })]);
+      await store.append([rec({ op: 'DELETED', rv: '3', ts: T0 + 9 * SEC + 100, source: 'watch' })]);
+      await store.append([rec({ op: 'ADDED', rv: '1', ts: made, source: 'audit', actor: { username: 'alice' }, verb: 'create' })]);
+      await store.append([rec({ op: 'DELETED', rv: '', ts: gone, source: 'audit', actor: { username: 'alice' }, verb: 'delete', object: null })]);
+      expect((await revs()).map((r) => [r.op, r.ts])).toEqual([['ADDED', made], ['MODIFIED', T0 + 5 * SEC], ['DELETED', gone]]);
+      const alive = async (at: number) => (await all(store.lifetimes({ cluster: 'c1', gk: 'Pod', namespace: 'shop', aliveAt: at }))).map((l) => l.uid);
+      expect(await alive(made - 1)).toEqual([]);
+      expect(await alive(made)).toEqual(['uid-1']);
+      expect(await alive(gone - 1)).toEqual(['uid-1']);
+      expect(await alive(gone)).toEqual([]);
+      const lives = await all(store.lifetimes({ cluster: 'c1', gk: 'Pod', namespace: 'shop', name: 'orders-1' }));
+      expect(lives.map((l) => [l.from, l.to])).toEqual([[made, gone]]);
+    });
+
     it('keeps the previous state for a DELETED record without an object', async () => {
       await store.append([rec({ op: 'ADDED', rv: '1', ts: T0 }), rec({ op: 'DELETED', rv: '', ts: T0 + SEC, object: null, source: 'audit' })]);
       const [, del] = await revs();
