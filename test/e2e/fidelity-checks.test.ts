@@ -12,6 +12,7 @@ import { AuditLogReader, type AuditChange } from './lib/audit-log.ts';
 import { formatMicros, parseMicros } from './lib/clock.ts';
 import { actorCoverage, expectedRevisions, Histories, historyProblems, mistimedRevisions, type ChangeItem, type HistoryItem } from './lib/history-check.ts';
 import { jsonDiff } from './lib/json-diff.ts';
+import { lifetimeProblems } from './lib/lifetime-check.ts';
 import type { KubetimeApi } from './lib/kubetime.ts';
 import { AmbiguityIndex, checkProbe } from './lib/probe-check.ts';
 import type { Probe } from './lib/prober.ts';
@@ -126,6 +127,34 @@ describe('exact times', () => {
     expect(wrong[0]).toContain('audit made');
     // Without an actor the time is the watch's: the actor coverage counts it, not this check.
     expect(await mistimedRevisions(histories([item('7', T + 5_000)]), expected)).toEqual([]);
+  });
+});
+
+describe('lists against histories', () => {
+  const T = parseMicros('2026-12-07T00:34:06.430695Z');
+  const item = (op: HistoryItem['op'], rv: string, ts: number): HistoryItem => ({ ts: formatMicros(ts), op, resourceVersion: rv, source: 'watch+audit', uid: 'u1' });
+  const history = [item('ADDED', '1', T), item('MODIFIED', '2', T + 500_000), item('DELETED', '3', T + 4_381_758)];
+  /** A store whose lists hold uid u1 in [from, to). */
+  const api = (from: number, to: number) => ({
+    ok: async (path: string, q: Record<string, string>) => {
+      if (path === '/v1/history') return { items: history };
+      const at = parseMicros(q.at!);
+      return { items: at >= from && at < to ? [{ metadata: { name: 'p1', uid: 'u1' } }] : [] };
+    },
+  }) as unknown as KubetimeApi;
+  const check = async (from: number, to: number) => {
+    const h = new Histories(api(from, to));
+    await h.get('Pod', NS, 'p1');
+    return lifetimeProblems(api(from, to), h);
+  };
+
+  it('finds a uid listed before its first revision or after its deletion, or missing in between', async () => {
+    expect(await check(T, T + 4_381_758)).toEqual([]);
+    expect(await check(T - 1, T + 4_381_758)).toHaveLength(1); // listed just before it was made
+    expect(await check(T + 1, T + 4_381_758)).toHaveLength(1); // missing when it was made
+    const [late] = await check(T, T + 4_381_758 - 300); // the deletion's time 0.3 ms later than the list's
+    expect(late).toMatch(/missing from the list as of .*DELETED at/);
+    expect(await check(T, T + 4_381_759)).toHaveLength(1); // still listed once deleted
   });
 });
 

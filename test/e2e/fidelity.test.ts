@@ -11,6 +11,7 @@
  * - every revision and deletion the apiserver's audit log shows is in kubetime, none twice, and
  *   each that names its actor carries the time of the request that made it (the earliest that
  *   answered with it: later ones changed nothing);
+ * - kubetime's lists as of T agree with its histories about when each object lived;
  * - at least 99% of kubetime's recorded mutating changes name their actor, Secrets included (the
  *   audit policy logs them at Metadata level: their events carry no object, only who and when).
  *
@@ -201,7 +202,7 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
     const cov = history.actors;
     const summary = {
       probes: { total: probes.total, unambiguous: probes.unambiguous, ambiguous: probes.ambiguous, matched: probes.unambiguous - probes.mismatches.length, mismatched: probes.mismatches.length, failedRequests: p.failedRequests, sweep: probes.swept, sweepMismatched: probes.sweepMismatches.length },
-      revisions: { checked: history.checked, missing: history.missing.length, mistimed: history.mistimed.length, uncheckable: history.uncheckable, objects: history.objects, duplicates: history.duplicates.length, misordered: history.misordered.length, missedDeletions: history.missedDeletions.length },
+      revisions: { checked: history.checked, missing: history.missing.length, mistimed: history.mistimed.length, lifetimes: history.lifetimes.length, uncheckable: history.uncheckable, objects: history.objects, duplicates: history.duplicates.length, misordered: history.misordered.length, missedDeletions: history.missedDeletions.length },
       actors: {
         counted: cov.counted, withActor: cov.withActor, share: Number(cov.share.toFixed(4)), gapRecords: cov.gapRecords, untoldDeletes: cov.untoldDeletes,
         unaudited: cov.unaudited, withoutBy: cov.withoutBy, without: cov.without.slice(0, 10), // the report is removed when the test passes
@@ -216,7 +217,7 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
     writeFileSync(report, JSON.stringify({ summary, ...probes, ...history, notCaughtUp }, null, 1));
     process.stdout.write(`\nFIDELITY SUMMARY ${JSON.stringify(summary)}\n`);
     process.stdout.write(`fidelity: probes ${probes.total} total / ${probes.unambiguous} unambiguous / ${summary.probes.matched} matched / ${probes.mismatches.length} mismatched `
-      + `(+${probes.swept} in the final sweep, ${probes.sweepMismatches.length} mismatched); revisions checked ${history.checked} (missing ${history.missing.length}, mistimed ${history.mistimed.length}, duplicated ${history.duplicates.length}, `
+      + `(+${probes.swept} in the final sweep, ${probes.sweepMismatches.length} mismatched); revisions checked ${history.checked} (missing ${history.missing.length}, mistimed ${history.mistimed.length}, lifetimes ${history.lifetimes.length}, duplicated ${history.duplicates.length}, `
       + `out of order ${history.misordered.length}); actor coverage ${(cov.share * 100).toFixed(2)}% of ${cov.counted}; 410 relists ${goneRelists}; durations ${JSON.stringify(t)}; report ${report}\n`);
 
     const list = (xs: string[], n = 30) => `${xs.slice(0, n).join('\n')}${xs.length > n ? `\n… and ${xs.length - n} more` : ''}`;
@@ -230,13 +231,14 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
     expect.soft(probes.sweepMismatches.length, `objects whose present kubetime tells differently from the apiserver (after catching up):\n${mism(probes.sweepMismatches)}`).toBe(0);
     expect.soft(history.missing, `revisions in the audit log that kubetime lost:\n${list(history.missing)}`).toEqual([]);
     expect.soft(history.mistimed, `audited revisions not at the time of the request that made them:\n${list(history.mistimed)}`).toEqual([]);
+    expect.soft(history.lifetimes, `lists as of T that disagree with kubetime's own histories:\n${list(history.lifetimes)}`).toEqual([]);
     expect.soft(history.missedDeletions, `deletions kubetime got wrong:\n${list(history.missedDeletions)}`).toEqual([]);
     expect.soft(history.duplicates, `revisions kubetime recorded twice:\n${list(history.duplicates)}`).toEqual([]);
     expect.soft(history.misordered, `revisions out of commit order in kubetime's history:\n${list(history.misordered)}`).toEqual([]);
     expect.soft(cov.share, `changes without an actor (${cov.counted - cov.withActor} of ${cov.counted}; by kind, op, source: ${JSON.stringify(cov.withoutBy)}), e.g.:\n${list(cov.without, 25)}`).toBeGreaterThanOrEqual(MIN_ACTOR_SHARE);
     const secrets = cov.byKind.Secret ?? { counted: 0, withActor: 0 };
     expect.soft(secrets.withActor, `Secret changes (audited at Metadata level) that name their actor, of ${secrets.counted}`).toBeGreaterThan(0);
-    passed = !probes.mismatches.length && !probes.sweepMismatches.length && !history.missing.length && !history.mistimed.length && !history.duplicates.length
+    passed = !probes.mismatches.length && !probes.sweepMismatches.length && !history.missing.length && !history.mistimed.length && !history.lifetimes.length && !history.duplicates.length
       && !history.misordered.length && !history.missedDeletions.length && cov.share >= MIN_ACTOR_SHARE;
   }, 480_000);
 });

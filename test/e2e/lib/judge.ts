@@ -9,6 +9,7 @@ import {
   actorCoverage, changesIn, expectedRevisions, Histories, historyProblems, missingRevisions, mistimedRevisions, type ActorCoverage,
 } from './history-check.ts';
 import type { KubeClient } from './kube.ts';
+import { lifetimeProblems } from './lifetime-check.ts';
 import type { KubetimeApi } from './kubetime.ts';
 import { AmbiguityIndex, checkProbe, type Mismatch } from './probe-check.ts';
 import type { Probe } from './prober.ts';
@@ -73,6 +74,8 @@ export interface HistoryVerdict {
   missing: string[];
   /** Audited revisions not at the time of the request that made them. */
   mistimed: string[];
+  /** Lists as of T that disagree with the histories about when a uid lived (lifetime-check.ts). */
+  lifetimes: string[];
   missedDeletions: string[];
   duplicates: string[];
   misordered: string[];
@@ -90,6 +93,7 @@ export async function judgeHistory(r: RunRecord): Promise<HistoryVerdict> {
   const feed = await changesIn(r.api, r.namespace, r.from, r.to);
   const missedDeletions = await deletions(r, histories, feed);
   for (const i of feed) await histories.get(baseKind(i.kind), r.namespace, i.name);
+  const lifetimes = await lifetimeProblems(r.api, histories);
   const duplicates: string[] = [];
   const misordered: string[] = [];
   for (const key of histories.keys()) {
@@ -100,7 +104,7 @@ export async function judgeHistory(r: RunRecord): Promise<HistoryVerdict> {
   }
   const cov = actorCoverage(feed, r.changes);
   return {
-    checked: expected.length, uncheckable, objects: histories.keys().length, missing, mistimed, missedDeletions, duplicates, misordered,
+    checked: expected.length, uncheckable, objects: histories.keys().length, missing, mistimed, lifetimes, missedDeletions, duplicates, misordered,
     actors: { ...cov, share: cov.counted ? cov.withActor / cov.counted : 1 },
   };
 }
