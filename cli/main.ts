@@ -125,7 +125,7 @@ async function runImport(argv: string[], io: Io): Promise<number> {
   const app = await createApp(config);
   try {
     const report = await importAuditLogs({ sink: app.sink, files, cluster: config.cluster });
-    io.out(`imported ${report.lines} events from ${report.files} file(s): ${report.accepted} changes recorded, ${report.ignored} not changes (reads, failures, metadata-only)${report.badLines ? `, ${report.badLines} lines not JSON` : ''}\n`);
+    io.out(`imported ${report.lines} events from ${report.files} file(s): ${report.accepted} changes recorded, ${report.ignored} not changes (reads, failures, requests that changed nothing, metadata-only)${report.badLines ? `, ${report.badLines} lines not JSON` : ''}\n`);
     return 0;
   } finally {
     await shutdown(app);
