@@ -91,6 +91,11 @@ export function revKeyOfFeed(k: Key): Key {
   return [k[0]!, k[2]!, k[3]!, k[4]!, k[1]!, k[6]!, k[7]!, k[5]!];
 }
 
+/** The lifetime key of a rev key's uid. */
+export function lifeKeyOfRev(revKey: Key, uid: string): Key {
+  return [revKey[0]!, revKey[1]!, revKey[2]!, revKey[3]!, uid];
+}
+
 export function idKey(cluster: string, uid: string, op: Op, rv: string): Key {
   return [cluster, uid, op === 'DELETED' ? DELETED_ID : rv];
 }
@@ -101,6 +106,12 @@ export function idKey(cluster: string, uid: string, op: Op, rv: string): Key {
  */
 export function rvOf(k: Key): string {
   return String(k[6]);
+}
+
+/** A resourceVersion as a number when it is a canonical integer (rev keys order those numerically). */
+export function rvNumber(rv: string): number | undefined {
+  const k = rvSortKey(rv);
+  return typeof k === 'number' ? k : undefined;
 }
 
 /** What a rev key alone says about its revision (no value is read). */

@@ -4,9 +4,9 @@
  *   its write thread applies (B-tree work, LZ4) while this thread prepares the next record. Its
  *   reads see only committed data, so it takes only records whose effect is known without reading
  *   its own writes back: a revision after its uid's cached latest one, or a uid's first.
- * - appendAll and prune run inside one LMDB write transaction (the store wraps the calls), so
- *   reads see the transaction's own earlier writes; they handle everything else (merges,
- *   duplicates, revisions out of order).
+ * - appendAll and prune (prune.ts) run inside one LMDB write transaction (the store wraps the
+ *   calls), so reads see the transaction's own earlier writes; they handle everything else
+ *   (merges, duplicates, revisions out of order).
  *
  * Chains: a revision is stored as a patch against the previous revision of its uid, or as a
  * full copy when it starts a chain (first revision, CHAIN_MAX reached, a patch no smaller than
@@ -16,15 +16,16 @@
  */
 import { diff } from '../../core/json-patch.ts';
 import type { AppendResult, PruneRequest, SeenKind } from '../../core/ports.ts';
-import { groupKind, mergeRecords, rvSortKey, type ChangeRecord, type KubeObject } from '../../core/record.ts';
+import { groupKind, mergeRecords, type ChangeRecord, type KubeObject } from '../../core/record.ts';
 import { splitApiVersion } from '../../core/kinds.ts';
 import { actorId, ChainReader, type Entry, type LmdbDbs } from './chain.ts';
 import { packFull } from './full-copy.ts';
 import { LatestCache, type Encoded, type LatestEntry } from './latest-cache.ts';
 import {
-  CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, prefixRange, revKey, rvOf,
+  CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, lifeKeyOfRev, revKey, rvNumber,
   type Key, type StoredFeedEntry, type StoredLifetime, type StoredRevision,
 } from './keys.ts';
+import { pruneRevisions } from './prune.ts';
 
 interface ClusterSpan { firstSeen: number; lastSeen: number }
 
@@ -86,7 +87,7 @@ export class RevisionWriter {
     const rv = rvNumber(r.resourceVersion);
     const unseen = cached?.maxRv !== undefined && rv !== undefined && rv > cached.maxRv && r.op !== 'DELETED';
     if (!unseen && this.#dbs.ids.get(id) !== undefined) return false;
-    const stored = cached ? cached.life : this.#dbs.life.get(lifeKey(key, uid));
+    const stored = cached ? cached.life : this.#dbs.life.get(lifeKeyOfRev(key, uid));
     // A known uid the cache lost starts a new chain, unless its predecessor's object is needed
     // (a deletion without one) or the revision lands before a stored one.
     if (!cached && stored && (r.object === null || this.#chain.next(key, uid))) return false;
@@ -148,7 +149,7 @@ export class RevisionWriter {
     else value.patch = old.value.patch!;
     this.#dbs.rev.remove(old.key);
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
-    this.#put(merged, key, value, this.#dbs.life.get(lifeKey(key, uid)));
+    this.#put(merged, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
     const latest = this.#cache.get(uid);
     if (latest && compareRevKeys(latest.key, old.key) === 0) latest.key = key;
   }
@@ -203,7 +204,7 @@ export class RevisionWriter {
     const object = r.object ?? prev?.obj ?? null; // a deletion without its object keeps the last state
     const encoded = this.#encode(r.object === null ? null : object, prev);
     const value: StoredRevision = { ...this.#meta(r), ...encoded };
-    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKey(key, uid)));
+    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
     if (next && nextObj !== undefined) this.#reencode(next, nextObj, { depth: value.depth, obj: object });
     // Only an append extends the chain the cache holds; anything else is read back when needed.
     if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion) });
@@ -261,7 +262,7 @@ export class RevisionWriter {
    * revision's) and its deletion (its end).
    */
   #lifeMovedLater(oldKey: Key, merged: ChangeRecord, first: boolean, next: Entry | undefined): void {
-    const life = this.#dbs.life.get(lifeKey(oldKey, merged.uid));
+    const life = this.#dbs.life.get(lifeKeyOfRev(oldKey, merged.uid));
     if (!life) return;
     const from = first && life.from === oldKey[4] ? Math.min(merged.ts, next ? (next.key[4] as number) : merged.ts) : life.from;
     this.#setLife(merged, oldKey, life, from, merged.op === 'DELETED' ? merged.ts : life.to);
@@ -270,7 +271,7 @@ export class RevisionWriter {
   #setLife(r: ChangeRecord, key: Key, life: StoredLifetime | undefined, from: number, to: number | null): StoredLifetime {
     if (life && life.from === from && life.to === to) return life;
     const changed = { apiVersion: r.apiVersion, from, to };
-    this.#dbs.life.put(lifeKey(key, r.uid), changed);
+    this.#dbs.life.put(lifeKeyOfRev(key, r.uid), changed);
     // The cache's copy follows every write (a merge may move the start earlier): an append reads it.
     const cached = this.#cache.get(r.uid);
     if (cached) cached.life = changed;
@@ -293,29 +294,9 @@ export class RevisionWriter {
     }
   }
 
-  /** Retention (PruneRequest): returns how many revisions were removed. */
+  /** Retention (PruneRequest, prune.ts): returns how many revisions were removed. */
   prune(req: PruneRequest): number {
-    let removed = 0;
-    for (const { key: lk, value: life } of this.#dbs.life.getRange(prefixRange(req.gk !== undefined ? [req.cluster, req.gk] : [req.cluster]))) {
-      if (req.namespace !== undefined && lk[2] !== req.namespace) continue;
-      const uid = String(lk[4]);
-      const gone = life.to !== null && life.to < req.before;
-      const old = [...this.#dbs.rev.getRange({ start: lk.slice(0, 4), end: [...lk.slice(0, 4), req.before] })].filter((e) => e.key[7] === uid);
-      // Keep the latest revision before the horizon of a uid still alive there: it is the state at `before`.
-      const doomed = gone ? old : old.slice(0, -1);
-      if (!doomed.length) continue;
-      const survivor = gone ? undefined : old.at(-1)!;
-      if (survivor && survivor.value.obj === undefined) {
-        this.#reencode(survivor, this.#chain.objectOf(survivor.key, survivor.value), undefined);
-      }
-      for (const e of doomed) {
-        this.#dbs.rev.remove(e.key);
-        this.#dbs.feed.remove(feedKeyOfRev(e.key));
-        this.#dbs.ids.remove(idKey(String(lk[0]), uid, e.value.op, rvOf(e.key)));
-        removed++;
-      }
-      if (gone && ![...this.#dbs.rev.getRange(prefixRange(lk.slice(0, 4)))].some((e) => e.key[7] === uid)) this.#dbs.life.remove(lk);
-    }
+    const removed = pruneRevisions(this.#dbs, this.#chain, (e, obj) => this.#reencode(e, obj, undefined), req);
     this.#cache.clear();
     return removed;
   }
@@ -323,14 +304,4 @@ export class RevisionWriter {
 
 function partsOf(r: ChangeRecord) {
   return { cluster: r.cluster, gk: groupKind(r.group, r.kind), namespace: r.namespace, name: r.name, ts: r.ts, op: r.op, rv: r.resourceVersion, uid: r.uid };
-}
-
-function lifeKey(revKey: Key, uid: string): Key {
-  return [revKey[0]!, revKey[1]!, revKey[2]!, revKey[3]!, uid];
-}
-
-/** A resourceVersion as a number when it is a canonical integer (keys.ts orders those numerically). */
-function rvNumber(rv: string): number | undefined {
-  const k = rvSortKey(rv);
-  return typeof k === 'number' ? k : undefined;
 }

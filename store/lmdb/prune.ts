@@ -1,0 +1,34 @@
+/**
+ * Retention for the embedded store (PruneRequest), run inside the store's write transaction by
+ * RevisionWriter.prune: every revision before the horizon goes, except the latest one of each uid
+ * still alive there (the state at the horizon), which becomes the full copy that starts its
+ * chain. A uid deleted before the horizon loses its lifetime too once no revision is left.
+ */
+import type { PruneRequest } from '../../core/ports.ts';
+import type { KubeObject } from '../../core/record.ts';
+import type { ChainReader, Entry, LmdbDbs } from './chain.ts';
+import { feedKeyOfRev, idKey, prefixRange, rvOf } from './keys.ts';
+
+/** Returns how many revisions were removed; `restart` stores a revision as a full copy. */
+export function pruneRevisions(dbs: LmdbDbs, chain: ChainReader, restart: (e: Entry, obj: KubeObject | null) => void, req: PruneRequest): number {
+  let removed = 0;
+  for (const { key: lk, value: life } of dbs.life.getRange(prefixRange(req.gk !== undefined ? [req.cluster, req.gk] : [req.cluster]))) {
+    if (req.namespace !== undefined && lk[2] !== req.namespace) continue;
+    const uid = String(lk[4]);
+    const gone = life.to !== null && life.to < req.before;
+    const old = [...dbs.rev.getRange({ start: lk.slice(0, 4), end: [...lk.slice(0, 4), req.before] })].filter((e) => e.key[7] === uid);
+    // Keep the latest revision before the horizon of a uid still alive there: it is the state at `before`.
+    const doomed = gone ? old : old.slice(0, -1);
+    if (!doomed.length) continue;
+    const survivor = gone ? undefined : old.at(-1)!;
+    if (survivor && survivor.value.obj === undefined) restart(survivor, chain.objectOf(survivor.key, survivor.value));
+    for (const e of doomed) {
+      dbs.rev.remove(e.key);
+      dbs.feed.remove(feedKeyOfRev(e.key));
+      dbs.ids.remove(idKey(String(lk[0]), uid, e.value.op, rvOf(e.key)));
+      removed++;
+    }
+    if (gone && ![...dbs.rev.getRange(prefixRange(lk.slice(0, 4)))].some((e) => e.key[7] === uid)) dbs.life.remove(lk);
+  }
+  return removed;
+}
