@@ -148,7 +148,11 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
     return { notCaughtUp, auditMerged };
   }
 
-  it('matches every unambiguous probe exactly, loses nothing through a 410 and a crash, and names the actors', async () => {
+  it('matches every unambiguous probe exactly, loses nothing through a 410 and a crash, and names the actors', async ({ onTestFinished }) => {
+    // The test's own verdict, soft assertions included, decides whether kubetime's data is kept.
+    onTestFinished(({ task }) => {
+      passed = task.result?.state === 'pass';
+    });
     const t = { start: Date.now() } as Record<string, number>;
     const runStart = nowLow();
     const inRun = (c: AuditChange) => c.namespace === ns || (c.resource === 'nodes' && NODES.includes(c.name ?? '') && c.received >= runStart);
@@ -238,7 +242,5 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
     expect.soft(cov.share, `changes without an actor (${cov.counted - cov.withActor} of ${cov.counted}; by kind, op, source: ${JSON.stringify(cov.withoutBy)}), e.g.:\n${list(cov.without, 25)}`).toBeGreaterThanOrEqual(MIN_ACTOR_SHARE);
     const secrets = cov.byKind.Secret ?? { counted: 0, withActor: 0 };
     expect.soft(secrets.withActor, `Secret changes (audited at Metadata level) that name their actor, of ${secrets.counted}`).toBeGreaterThan(0);
-    passed = !probes.mismatches.length && !probes.sweepMismatches.length && !history.missing.length && !history.mistimed.length && !history.lifetimes.length && !history.duplicates.length
-      && !history.misordered.length && !history.missedDeletions.length && cov.share >= MIN_ACTOR_SHARE;
   }, 480_000);
 });
