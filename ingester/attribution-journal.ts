@@ -9,7 +9,8 @@
  * (temporary file, fsync, rename) with what still waits when it has grown well past that, and
  * after a restart has restored it. Lines of attributions merged or expired since the last rewrite
  * stay until the next one: restoring them again is harmless (the Attributor skips an attribution
- * whose revision already names its actor, and expires what matches nothing).
+ * whose revision already names its actor, except one by resourceVersion, whose record the store
+ * finds unchanged: it keeps a revision's earliest audited request; what matches nothing expires).
  */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { Attribution } from './attributor.ts';

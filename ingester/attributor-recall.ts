@@ -2,9 +2,9 @@
  * After a restart, reminds the Attributor of the revisions the previous process stored just
  * before it stopped. kube-apiserver sends an audit batch up to its max wait after the change (and
  * retries a sink that is down), so the audit event that names a revision the old process made
- * durable — a Binding, a Scale, a grace-0 delete, an Eviction, a Metadata-level change or deletion —
- * can reach the new process, whose
- * Attributor would otherwise have no memory of that revision and keep the change without actor.
+ * durable — a Binding, a Scale, a grace-0 delete, an Eviction, a Metadata-level change or
+ * deletion — can reach the new process, whose Attributor would otherwise have no memory of that
+ * revision and keep the change without actor.
  */
 import type { FeedEntry, HistoryStore } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
