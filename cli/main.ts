@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isKubetimeError } from '../core/errors.ts';
 import { loadConfig, type Config, type Flags } from './config.ts';
+import { FLAGS as QUERY_FLAGS, USAGE as QUERY_USAGE } from './client/args.ts';
 import { createApp, shutdown, type App } from './compose.ts';
 import { importAuditLogs } from '../ingester/audit-import.ts';
 import { serve } from './serve.ts';
@@ -45,18 +46,14 @@ Usage:
   kubetime serve [--port N] [--data-dir DIR] [--cluster NAME] [--no-watch] [--context CTX]
   kubetime demo [--port N] [--data-dir DIR]
   kubetime import --audit-log FILE… [--data-dir DIR] [--cluster NAME]
-  kubetime get KIND[/NAME] [-n NS] [-A] [-l SELECTOR] --at T [-o json|yaml|table]
-  kubetime history KIND/NAME [-n NS] [--from T] [--to T]
-  kubetime diff KIND[/NAME] [-n NS] --from T --to T [--raw]
-  kubetime graph KIND/NAME [-n NS] --at T [--hops N]
-  kubetime changes --from T --to T [-n NS] [--kind K] [--name N] [--actor U]
-  kubetime events --from T --to T [-n NS] [--kind K] [--name N]
-  kubetime clusters
   kubetime migrate | snapshot | restore --from URL | verify
 
-Times: RFC 3339, now, or now-<n><s|m|h|d>. Query commands talk to --server
-(default $KUBETIME_SERVER, else http://127.0.0.1:8080). Configuration: flags and KUBETIME_*
-variables (README.md).
+Query commands (each also takes ${QUERY_FLAGS}):
+${Object.values(QUERY_USAGE).map((u) => `  ${u.replace(` ${QUERY_FLAGS}`, '')}`).join('\n')}
+
+Times: RFC 3339, now, or now-<n><s|m|h|d>; --at and --to default to now. Query commands talk
+to --server (default $KUBETIME_SERVER, else http://127.0.0.1:8080). Configuration: flags and
+KUBETIME_* variables (README.md).
 `;
 
 
