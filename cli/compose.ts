@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { ChangeWriter, HistoryStore } from '../core/ports.ts';
 import { createHistoryQueries } from '../core/queries.ts';
 import type { HistoryQueries } from '../core/query-types.ts';
@@ -21,6 +21,8 @@ import { Compactor, directorySize, parseRetentionSpec, DEFAULT_RETENTION } from 
 import { snapshotStoreFromUrl } from './snapshot-store-url.ts';
 import { horizonFor, type SnapshotStore } from '../core/snapshot.ts';
 import { toMillis } from './config.ts';
+import { kindLookup } from './kind-lookup.ts';
+import { rootLogger } from './logger.ts';
 import type { Config } from './config.ts';
 
 export interface App {
@@ -63,7 +65,7 @@ export function onShutdown(app: Pick<App, 'stops'>, phase: ShutdownPhase, stop: 
 }
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, base: { service: 'kubetime' } }, pino.destination(2));
+  return rootLogger(config.logLevel);
 }
 
 export async function openStore(config: Config, logger: Logger): Promise<HistoryStore> {
@@ -82,20 +84,6 @@ export async function openStore(config: Config, logger: Logger): Promise<History
   const path = join(config.dataDir, 'store');
   mkdirSync(path, { recursive: true });
   return LmdbHistoryStore.open({ path });
-}
-
-/** Maps a (group, resource) to a kind from the kinds the store has seen (CRDs). */
-function kindLookup(store: HistoryStore, cluster: string): (group: string, resource: string) => string | undefined {
-  let cache = new Map<string, string>();
-  const refresh = async () => {
-    cache = new Map((await store.kinds(cluster)).map((k) => [`${k.group}/${k.resource}`, k.kind]));
-  };
-  void refresh().catch(() => undefined);
-  return (group, resource) => {
-    const hit = cache.get(`${group}/${resource}`);
-    if (!hit) void refresh().catch(() => undefined);
-    return hit;
-  };
 }
 
 /**
@@ -144,7 +132,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
       return horizonFor(state, scope);
     },
   });
-  const fromStore = kindLookup(store, cluster);
+  const fromStore = kindLookup(store, cluster, clock);
   const metrics = new MetricsRegistry();
   metrics.addSource(() => toPrometheusText(ingestMetrics.collect()));
   const app: App = {
