@@ -14,7 +14,7 @@ import pino from 'pino';
 import { SnapshotCatalog } from '../compactor/catalog.ts';
 import { readSnapshot } from '../compactor/read.ts';
 import { takeSnapshot } from '../compactor/snapshot.ts';
-import { snapshotStoreFromUrl } from '../compactor/snapshot-store-url.ts';
+import { snapshotStoreFromUrl } from '../cli/snapshot-store-url.ts';
 import type { Revision } from '../core/ports.ts';
 import { listAtFromSnapshot, liveRevisionsAt } from '../core/snapshot.ts';
 import type { SnapshotManifest, SnapshotStore } from '../core/snapshot.ts';

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { ChangeWriter, HistoryStore } from '../core/ports.ts';
 import { createHistoryQueries } from '../core/queries.ts';
 import type { HistoryQueries } from '../core/query-types.ts';
@@ -17,9 +17,12 @@ import { AttributionJournal } from '../ingester/attribution-journal.ts';
 import { Attributor, type Attribution } from '../ingester/attributor.ts';
 import { IngestMetrics, SpoolingWriter, toPrometheusText, WritePipeline } from '../ingester/index.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
-import { Compactor, directorySize, parseRetentionSpec, snapshotStoreFromUrl, DEFAULT_RETENTION } from '../compactor/index.ts';
+import { Compactor, directorySize, parseRetentionSpec, DEFAULT_RETENTION } from '../compactor/index.ts';
+import { snapshotStoreFromUrl } from './snapshot-store-url.ts';
 import { horizonFor, type SnapshotStore } from '../core/snapshot.ts';
 import { toMillis } from './config.ts';
+import { kindLookup } from './kind-lookup.ts';
+import { rootLogger } from './logger.ts';
 import type { Config } from './config.ts';
 
 export interface App {
@@ -44,12 +47,25 @@ export interface App {
   kindForResource?: (group: string, resource: string) => string | undefined;
   /** The history API's URL once listening. */
   address?: string;
-  /** Everything to stop on shutdown, last started first. */
-  closers: (() => Promise<void>)[];
+  /** What `shutdown` stops, by phase (see SHUTDOWN_PHASES); register with `onShutdown`. */
+  stops: Record<ShutdownPhase, (() => Promise<void>)[]>;
+}
+
+/**
+ * The order `shutdown` stops things in: what feeds records in first (watches, the demo's
+ * simulator, which still posts audit batches to a listening sink), then the HTTP server (the
+ * audit sink), the compactor, the write path (attributions settle, the journal closes, the
+ * pipeline and spool drain), and the store last. Within a phase, the last registered stops first.
+ */
+export const SHUTDOWN_PHASES = ['sources', 'api', 'compactor', 'writes', 'store'] as const;
+export type ShutdownPhase = (typeof SHUTDOWN_PHASES)[number];
+
+export function onShutdown(app: Pick<App, 'stops'>, phase: ShutdownPhase, stop: () => Promise<void>): void {
+  app.stops[phase].push(stop);
 }
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, base: { service: 'kubetime' } }, pino.destination(2));
+  return rootLogger(config.logLevel);
 }
 
 export async function openStore(config: Config, logger: Logger): Promise<HistoryStore> {
@@ -68,20 +84,6 @@ export async function openStore(config: Config, logger: Logger): Promise<History
   const path = join(config.dataDir, 'store');
   mkdirSync(path, { recursive: true });
   return LmdbHistoryStore.open({ path });
-}
-
-/** Maps a (group, resource) to a kind from the kinds the store has seen (CRDs). */
-function kindLookup(store: HistoryStore, cluster: string): (group: string, resource: string) => string | undefined {
-  let cache = new Map<string, string>();
-  const refresh = async () => {
-    cache = new Map((await store.kinds(cluster)).map((k) => [`${k.group}/${k.resource}`, k.kind]));
-  };
-  void refresh().catch(() => undefined);
-  return (group, resource) => {
-    const hit = cache.get(`${group}/${resource}`);
-    if (!hit) void refresh().catch(() => undefined);
-    return hit;
-  };
 }
 
 /**
@@ -130,14 +132,18 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
       return horizonFor(state, scope);
     },
   });
-  const fromStore = kindLookup(store, cluster);
+  const fromStore = kindLookup(store, cluster, clock);
   const metrics = new MetricsRegistry();
   metrics.addSource(() => toPrometheusText(ingestMetrics.collect()));
   const app: App = {
     config, logger, clock, store, writer, attributing: writer, journal: journaled.journal, journaled: journaled.restored,
     ingestMetrics, queries, metrics, snapshots, compactor,
     sink: undefined as unknown as AuditSink,
-    closers: [() => store.close(), close, () => journaled.journal.close(), () => writer.settled(), () => compactor.stop()],
+    stops: {
+      sources: [], api: [], compactor: [() => compactor.stop()],
+      writes: [close, () => journaled.journal.close(), () => writer.settled()],
+      store: [() => store.close()],
+    },
   };
   // CRD kinds for audit events: what the watched cluster serves, else what the store has seen.
   app.sink = new AuditSink({ writer, clock, cluster, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });
@@ -166,12 +172,15 @@ export function createServer(app: App): HistoryServer {
   });
 }
 
-export async function shutdown(app: App): Promise<void> {
-  for (const close of [...app.closers].reverse()) {
-    try {
-      await close();
-    } catch (e) {
-      app.logger.warn({ err: e }, 'error while stopping');
+/** Stops everything registered, phase by phase; a failing stop is logged and the rest still run. */
+export async function shutdown(app: Pick<App, 'stops' | 'logger'>): Promise<void> {
+  for (const phase of SHUTDOWN_PHASES) {
+    for (const stop of [...app.stops[phase]].reverse()) {
+      try {
+        await stop();
+      } catch (e) {
+        app.logger.warn({ err: e, phase }, 'error while stopping');
+      }
     }
   }
 }

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { startSimulator } from '../simulator/index.ts';
 import type { KubeObject } from '../core/record.ts';
 import type { Config } from './config.ts';
-import { shutdown, type App } from './compose.ts';
-import { startWatching } from './watch.ts';
-import { serve } from './main.ts';
+import { onShutdown, type App } from './compose.ts';
+import { serve } from './serve.ts';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 
@@ -53,22 +52,21 @@ export async function runDemo(config: Config, io: Io): Promise<App> {
     dataDir: config.dataDir.endsWith('/data') ? join(config.dataDir, 'demo') : config.dataDir,
     logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel,
   });
-  // The sink is up before the simulator posts its first audit batch; the watch starts last.
-  const app = await serve(demoConfig, io);
-  let sim: Awaited<ReturnType<typeof startSimulator>>;
-  try {
-    sim = await startSimulator({
+  // The same start-up as `serve`: the sink is up before the simulator posts its first audit
+  // batch, then recall and journal restore, the watch of the simulator, the compactor.
+  let sim: Awaited<ReturnType<typeof startSimulator>> | undefined;
+  const app = await serve(demoConfig, io, async (app) => {
+    const started = await startSimulator({
       scenario: { seed: 42, namespaces: 3, deployments: 8, replicas: 3, churnPerSecond: 4 },
       audit: { url: `${app.address!.replace('0.0.0.0', '127.0.0.1')}/v1/audit`, token: demoConfig.auditToken, batchMaxWaitMs: 1000 },
     });
-    app.closers.splice(1, 0, () => sim.stop()); // stop the simulator before the store closes
+    sim = started;
+    onShutdown(app, 'sources', () => started.stop());
     const kc = new KubeConfig();
-    kc.loadFromFile(sim.kubeconfigPath);
-    await startWatching(app, kc);
-  } catch (e) {
-    await shutdown(app);
-    throw e;
-  }
+    kc.loadFromFile(started.kubeconfigPath);
+    return kc;
+  });
+  if (!sim) throw new Error('kubetime demo: the simulator did not start');
   const base = app.address!.replace('0.0.0.0', '127.0.0.1');
   io.out([
     ``,

@@ -5,11 +5,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isKubetimeError } from '../core/errors.ts';
 import { loadConfig, type Config, type Flags } from './config.ts';
-import { createApp, createServer, shutdown, type App } from './compose.ts';
+import { FLAGS as QUERY_FLAGS, USAGE as QUERY_USAGE } from './client/args.ts';
+import { createApp, shutdown, type App } from './compose.ts';
 import { importAuditLogs } from '../ingester/audit-import.ts';
-import { recallRecentRevisions } from '../ingester/attributor-recall.ts';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { clusterNameOf, loadKubeConfig, startWatching } from './watch.ts';
+import { serve } from './serve.ts';
+import { loadKubeConfig } from './watch.ts';
 
 const COMMON: NonNullable<ParseArgsConfig['options']> = {
   'data-dir': { type: 'string' },
@@ -46,18 +46,14 @@ Usage:
   kubetime serve [--port N] [--data-dir DIR] [--cluster NAME] [--no-watch] [--context CTX]
   kubetime demo [--port N] [--data-dir DIR]
   kubetime import --audit-log FILE… [--data-dir DIR] [--cluster NAME]
-  kubetime get KIND[/NAME] [-n NS] [-A] [-l SELECTOR] --at T [-o json|yaml|table]
-  kubetime history KIND/NAME [-n NS] [--from T] [--to T]
-  kubetime diff KIND[/NAME] [-n NS] --from T --to T [--raw]
-  kubetime graph KIND/NAME [-n NS] --at T [--hops N]
-  kubetime changes --from T --to T [-n NS] [--kind K] [--name N] [--actor U]
-  kubetime events --from T --to T [-n NS] [--kind K] [--name N]
-  kubetime clusters
   kubetime migrate | snapshot | restore --from URL | verify
 
-Times: RFC 3339, now, or now-<n><s|m|h|d>. Query commands talk to --server
-(default $KUBETIME_SERVER, else http://127.0.0.1:8080). Configuration: flags and KUBETIME_*
-variables (README.md).
+Query commands (each also takes ${QUERY_FLAGS}):
+${Object.values(QUERY_USAGE).map((u) => `  ${u.replace(` ${QUERY_FLAGS}`, '')}`).join('\n')}
+
+Times: RFC 3339, now, or now-<n><s|m|h|d>; --at and --to default to now. Query commands talk
+to --server (default $KUBETIME_SERVER, else http://127.0.0.1:8080). Configuration: flags and
+KUBETIME_* variables (README.md).
 `;
 
 
@@ -68,7 +64,7 @@ function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>)
   return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
 }
 
-/** Runs until SIGINT/SIGTERM, then stops everything in reverse order. */
+/** Runs until SIGINT/SIGTERM, then stops everything, phase by phase (compose.ts SHUTDOWN_PHASES). */
 async function runUntilSignal(app: App, io: Io): Promise<number> {
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -77,41 +73,6 @@ async function runUntilSignal(app: App, io: Io): Promise<number> {
   io.err('kubetime: stopping\n');
   await shutdown(app);
   return 0;
-}
-
-/** Starts store, pipeline, API (and the watch when `kubeconfig` is given) in one process. */
-export async function serve(config: Config, io: Io, kubeconfig?: KubeConfig): Promise<App> {
-  if (kubeconfig && !config.cluster) config = Object.freeze({ ...config, cluster: clusterNameOf(kubeconfig) });
-  const app = await createApp(config);
-  const server = createServer(app);
-  app.closers.push(() => server.close());
-  const address = await server.listen({ port: config.port, host: config.host });
-  app.address = address;
-  app.logger.info({ address, store: config.store, dataDir: config.dataDir }, 'history API listening');
-  if (kubeconfig) {
-    // Audit batches the previous process did not receive may name revisions it stored; then the
-    // attributions it journaled while they waited for their revision take their turn.
-    void recallRecentRevisions(app.attributing, app.store, config.cluster ?? 'default')
-      .then((n) => app.logger.info({ revisions: n }, 'recalled the latest stored revisions for audit attribution'))
-      .catch((err: unknown) => app.logger.warn({ err }, 'recalling the latest stored revisions failed; audit events of changes stored before the restart may stay without actor'))
-      .then(() => restoreJournaled(app));
-    await startWatching(app, kubeconfig);
-  }
-  app.compactor.start();
-  io.err(`kubetime: serving on ${address} (store: ${config.store}${config.store === 'cassandra' ? '' : `, ${config.dataDir}`})\n`);
-  return app;
-}
-
-/** Attributes what the journal held at start (what merges now is written, the rest waits again), then rewrites it. */
-async function restoreJournaled(app: App): Promise<void> {
-  try {
-    const merged = app.journaled.length ? await app.attributing.restore(app.journaled) : 0;
-    if (app.journaled.length) app.logger.info({ journaled: app.journaled.length, merged }, 'restored the audit attributions waiting at the last stop');
-    app.journaled = [];
-    await app.journal.compact();
-  } catch (err) {
-    app.logger.warn({ err }, 'restoring the journaled audit attributions failed; their revisions may stay without actor');
-  }
 }
 
 async function runImport(argv: string[], io: Io): Promise<number> {

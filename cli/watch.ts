@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubetimeError } from '../core/errors.ts';
 import { Checkpoints, CHECKPOINTS_FILE, ClientNodeKubeApi, startIngester, type Ingester } from '../ingester/index.ts';
-import type { App } from './compose.ts';
+import { onShutdown, type App } from './compose.ts';
 
 export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): KubeConfig {
   const kc = new KubeConfig();
@@ -44,7 +44,7 @@ export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester>
     checkpoints,
   });
   // Checkpoints are written last, once every watch stopped and its records are durable.
-  app.closers.push(async () => {
+  onShutdown(app, 'sources', async () => {
     await ingester.stop();
     await checkpoints.close();
   });

@@ -14,10 +14,8 @@ export { applyRetention, DEFAULT_RETENTION, parseRetentionSpec, ruleFor } from '
 export type { ApplyRetentionOptions, RetentionReport, RetentionRule } from './retention.ts';
 export { DEFAULT_PART_BYTES, takeSnapshot } from './snapshot.ts';
 export type { TakeSnapshotOptions } from './snapshot.ts';
-export { parseSnapshotUrl, snapshotStoreFromUrl } from './snapshot-store-url.ts';
-export type { S3Settings, SnapshotLocation } from './snapshot-store-url.ts';
 export { findLeftovers, sweepLeftovers } from './sweep.ts';
 export { planThinning, thinSnapshots } from './thinning.ts';
 export { verify } from './verify.ts';
 export type { Finding, Severity, VerifyOptions, VerifyReport } from './verify.ts';
-export { humanDuration, renderVerifyReport } from './verify-render.ts';
+export { renderVerifyReport } from './verify-render.ts';

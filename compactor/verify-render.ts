@@ -1,23 +1,10 @@
 /**
  * The plain-words rendering of a VerifyReport, for `kubetime verify`.
  */
-import type { Micros } from '../core/time.ts';
 import { formatTime } from '../core/time.ts';
 import type { Severity, VerifyReport } from './verify.ts';
 
 const LABEL: Record<Severity, string> = { ok: 'OK     ', note: 'NOTE   ', warning: 'WARNING', problem: 'PROBLEM' };
-
-/** `90s`, `15m`, `2h 5m`, `3d 4h`. */
-export function humanDuration(d: Micros): string {
-  const s = Math.round(d / 1e6);
-  if (s < 120) return `${s}s`;
-  const m = Math.round(s / 60);
-  if (m < 120) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
-  const days = Math.floor(h / 24);
-  return h % 24 ? `${days}d ${h % 24}h` : `${days}d`;
-}
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 

@@ -7,7 +7,7 @@ import { takeSnapshot } from './snapshot.ts';
 import { collect, DAY, filledStore, HOUR, ManualClock, MINUTE, T0 } from './testing/fixtures.ts';
 import { MemorySnapshotStore } from './testing/memory-snapshot-store.ts';
 import { verify } from './verify.ts';
-import { humanDuration, renderVerifyReport } from './verify-render.ts';
+import { renderVerifyReport } from './verify-render.ts';
 
 async function healthy() {
   const clock = new ManualClock(T0 + 2 * HOUR);
@@ -66,7 +66,7 @@ describe('verify', () => {
     const r = await verify({ store, snapshots, clock });
     const warnings = messages(r, 'warning').join('\n');
     expect(warnings).toMatch(/no snapshot between .*T00:30:00Z and .*T01:15:00Z \(45m; expected at least every 30m\)/);
-    expect(warnings).toMatch(/the newest snapshot is 2h 15m old .* is the compactor running\?/);
+    expect(warnings).toMatch(/the newest snapshot is 135m old .* is the compactor running\?/);
     expect(r.ok).toBe(true);
   });
 
@@ -104,9 +104,5 @@ describe('verify', () => {
     const store = await filledStore({ span: HOUR, changes: 10, objects: 10 });
     const r = await verify({ store, snapshots: new MemorySnapshotStore(clock), clock });
     expect(messages(r, 'warning')).toEqual(['the store holds this cluster but there is no snapshot of it yet']);
-  });
-
-  it('formats durations for people', () => {
-    expect([90e6, 15 * MINUTE, 125 * MINUTE, 3 * DAY + 4 * HOUR].map(humanDuration)).toEqual(['90s', '15m', '2h 5m', '3d 4h']);
   });
 });

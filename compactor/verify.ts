@@ -7,11 +7,10 @@
 import type { HistoryStore } from '../core/ports.ts';
 import type { SnapshotManifest, SnapshotStore } from '../core/snapshot.ts';
 import type { Clock, Micros } from '../core/time.ts';
-import { formatTime } from '../core/time.ts';
+import { formatTime, humanDuration } from '../core/time.ts';
 import { SnapshotCatalog } from './catalog.ts';
 import { checkSnapshot } from './read.ts';
 import { findLeftovers } from './sweep.ts';
-import { humanDuration } from './verify-render.ts';
 import { compareWithStore } from './verify-store.ts';
 
 export type Severity = 'ok' | 'note' | 'warning' | 'problem';
@@ -120,13 +119,13 @@ function checkCoverage(c: ClusterCtx): void {
     const b = c.manifests[i]!;
     const allowed = a.at >= c.now - keepAllFor ? 2 * interval : DAY + 2 * interval;
     if (b.at - a.at > allowed) {
-      c.add('warning', `no snapshot between ${formatTime(a.at)} and ${formatTime(b.at)} (${humanDuration(b.at - a.at)}; expected at least every ${humanDuration(allowed)}): as-of queries in that window replay more changes`);
+      c.add('warning', `no snapshot between ${formatTime(a.at)} and ${formatTime(b.at)} (${humanDuration((b.at - a.at) / 1e6)}; expected at least every ${humanDuration(allowed / 1e6)}): as-of queries in that window replay more changes`);
     }
   }
   const newest = c.manifests.at(-1)!;
   const age = c.now - newest.at;
   if (age > 2 * interval + 5 * MINUTE) {
-    c.add('warning', `the newest snapshot is ${humanDuration(age)} old (expected every ${humanDuration(interval)}): is the compactor running?`);
+    c.add('warning', `the newest snapshot is ${humanDuration(age / 1e6)} old (expected every ${humanDuration(interval / 1e6)}): is the compactor running?`);
   }
 }
 

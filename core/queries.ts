@@ -16,6 +16,7 @@ import { formatTime } from './time.ts';
 import { feedQueries } from './feed-queries.ts';
 
 export const DEFAULT_LIMIT = 500;
+/** The most edges a graph query follows (the HTTP `hops` parameter is bounded by it too). */
 export const MAX_HOPS = 5;
 
 export function revisionInfo(r: Pick<Revision, 'ts' | 'op' | 'resourceVersion' | 'source' | 'actor' | 'verb' | 'gap'>): Q.RevisionInfo {

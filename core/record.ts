@@ -20,8 +20,7 @@ export const OPS = ['ADDED', 'MODIFIED', 'DELETED'] as const;
 export type Op = (typeof OPS)[number];
 
 /** Where a record came from. Merged revisions join their sources with "+" (`watch+audit`). */
-export const SOURCES = ['watch', 'relist', 'audit', 'import', 'snapshot'] as const;
-export type Source = (typeof SOURCES)[number];
+export type Source = 'watch' | 'relist' | 'audit' | 'import' | 'snapshot';
 
 export const actorSchema = z.object({
   username: z.string(),

@@ -2,6 +2,7 @@
  * Shared plumbing of the queries: cluster and kind resolution, namespace rules, and "the state of
  * an object / a set of objects at T" over the HistoryStore port.
  */
+import { mapLimit } from './concurrency.ts';
 import { KubetimeError, invalidArgument } from './errors.ts';
 import { resolveKind, type ResolvedKind } from './kinds.ts';
 import type { HistoryStore, Lifetime, Revision, RevisionRef } from './ports.ts';
@@ -22,20 +23,6 @@ export interface ScopeOptions {
 /** Objects read at once by a list as of T. */
 export const LIST_CONCURRENCY = 32;
 const LIST_CHUNK = 512;
-
-/** `fn` over every item, at most `limit` at a time, results in the items' order. */
-export async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** How many revisions back a late-stored earlier revision is looked for (revisionAt). */
 export const REORDER_WINDOW = 8;
@@ -167,7 +154,7 @@ export class Scope {
     // chunks let a limited list stop early.
     const out: Revision[] = [];
     for (let i = 0; i < keys.length && (opts.enough === undefined || out.length < opts.enough); i += LIST_CHUNK) {
-      const states = await mapConcurrently(keys.slice(i, i + LIST_CHUNK), LIST_CONCURRENCY, (key) => this.stateAt(key, opts.at));
+      const states = await mapLimit(keys.slice(i, i + LIST_CHUNK), LIST_CONCURRENCY, (key) => this.stateAt(key, opts.at));
       for (const r of states) if (r && (!opts.keep || opts.keep(r))) out.push(r);
     }
     return opts.enough === undefined ? out : out.slice(0, opts.enough);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTime, parseRfc3339, parseTime } from './time.ts';
+import { formatTime, humanDuration, parseRfc3339, parseTime } from './time.ts';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0) * 1000;
 
@@ -32,5 +32,12 @@ describe('time', () => {
     expect(formatTime(Date.UTC(2026, 0, 10, 10, 5) * 1000 + 120)).toBe('2026-01-10T10:05:00.00012Z');
     const t = parseRfc3339('2026-01-10T12:05:00.654321+02:00')!;
     expect(parseRfc3339(formatTime(t))).toBe(t);
+  });
+});
+
+describe('humanDuration', () => {
+  it('follows kubectl', () => {
+    expect([45, 119, 150, 330, 2700, 3 * 3600 + 300, 30 * 3600, 3 * 86400 + 4 * 3600, 120 * 86400, 800 * 86400, -1].map(humanDuration))
+      .toEqual(['45s', '119s', '2m30s', '5m30s', '45m', '3h5m', '30h', '3d4h', '120d', '2y70d', '<unknown>']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, KubetimeError } from '../core/errors.ts';
-import { HTTP_STATUS, errorResponse, presentDetails, toKubetimeError } from './errors.ts';
+import { HTTP_STATUS, errorResponse, toKubetimeError } from './errors.ts';
 
 describe('HTTP_STATUS', () => {
   it('maps every error code to an HTTP error status', () => {
@@ -33,16 +33,6 @@ describe('errorResponse', () => {
     const r = errorResponse(new KubetimeError('SNAPSHOT_INVALID', 'checksum of /var/x mismatched', { path: '/var/x' }));
     expect(r.status).toBe(500);
     expect(JSON.stringify(r.body)).not.toContain('/var/x');
-  });
-});
-
-describe('presentDetails', () => {
-  it('formats existed intervals and leaves other details alone', () => {
-    expect(presentDetails({ existed: [{ from: 1_700_000_000_000_001, to: null }], kind: 'Pod' })).toEqual({
-      existed: [{ from: '2023-11-14T22:13:20.000001Z', to: null }],
-      kind: 'Pod',
-    });
-    expect(presentDetails({ param: 'at' })).toEqual({ param: 'at' });
   });
 });
 

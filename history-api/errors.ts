@@ -8,7 +8,6 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { FastifyError } from 'fastify';
 import { KubetimeError, isKubetimeError } from '../core/errors.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import { formatTime } from '../core/time.ts';
 
 /**
  * HTTP status of every error code.
@@ -40,24 +39,7 @@ export function errorResponse(err: KubetimeError): { status: number; body: Error
   if (status >= 500 && err.code !== 'STORE_UNAVAILABLE') {
     return { status, body: { error: { code: err.code, message: 'internal error; see the server log', details: {} } } };
   }
-  return { status, body: { error: { code: err.code, message: err.message, details: presentDetails(err.details) } } };
-}
-
-/**
- * Error details with Micros turned into RFC 3339: NOT_FOUND's `existed` intervals arrive from the
- * queries as `{from: Micros, to: Micros | null}`.
- */
-export function presentDetails(details: Record<string, unknown>): Record<string, unknown> {
-  const existed = details['existed'];
-  if (!Array.isArray(existed)) return details;
-  const asTime = (v: unknown): unknown => (typeof v === 'number' && Number.isFinite(v) ? formatTime(v) : v ?? null);
-  return {
-    ...details,
-    existed: existed.map((iv: unknown) => {
-      const { from, to } = (iv ?? {}) as { from?: unknown; to?: unknown };
-      return { from: asTime(from), to: asTime(to) };
-    }),
-  };
+  return { status, body: { error: { code: err.code, message: err.message, details: err.details } } };
 }
 
 interface ZodLikeIssue {

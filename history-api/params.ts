@@ -7,12 +7,12 @@
  */
 import { z } from 'zod';
 import { invalidArgument } from '../core/errors.ts';
+import { MAX_HOPS } from '../core/queries.ts';
 import { parseTime } from '../core/time.ts';
 import type { Micros } from '../core/time.ts';
 
 /** Largest `limit` accepted; larger values are refused rather than silently cut. */
 export const MAX_LIMIT = 10_000;
-export const MAX_HOPS = 5;
 export const DEFAULT_HOPS = 2;
 
 /** The earliest and latest times the API accepts (RFC 3339 years 1970–9999). */

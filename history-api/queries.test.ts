@@ -35,10 +35,10 @@ describe('GET /v1/object', () => {
     expect(body.at).toBe('2026-01-10T11:58:30Z');
   });
 
-  it('answers NOT_FOUND with 404 and the existed intervals as RFC 3339 (null while it exists)', async () => {
+  it('answers NOT_FOUND with 404 and the existed intervals as the queries give them (RFC 3339, null while it exists)', async () => {
     const { app, queries } = testServer();
     queries.failWith = new KubetimeError('NOT_FOUND', 'deployments.apps default/web did not exist at 2026-01-10T12:00:00Z', {
-      existed: [{ from: us('2026-01-01T00:00:00Z'), to: us('2026-01-05T00:00:00.25Z') }, { from: us('2026-01-11T00:00:00Z'), to: null }],
+      existed: [{ from: '2026-01-01T00:00:00Z', to: '2026-01-05T00:00:00.25Z' }, { from: '2026-01-11T00:00:00Z', to: null }],
     });
     const res = await app.inject({ url: '/v1/object?kind=deploy&name=web&namespace=default&at=now' });
     expect(res.statusCode).toBe(404);

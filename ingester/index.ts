@@ -19,7 +19,7 @@ import { IngestMetrics } from './metrics.ts';
 import type { ResourceInfo } from './records.ts';
 import type { Checkpoints } from './checkpoints.ts';
 import type { SourceStore } from './resume.ts';
-import { Semaphore } from './semaphore.ts';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { backoffDelay, DEFAULT_BACKOFF, realTiming, type Timing } from './timing.ts';
 
 export type { IngestFilters } from './discovery.ts';
@@ -80,7 +80,7 @@ class IngesterImpl implements Ingester {
   readonly #sources = new Map<string, { source: InformerSource; resource: ResourceInfo }>();
   /** Sources missing from the latest discoveries: how many in a row. */
   readonly #missing = new Map<string, number>();
-  readonly #limiter: Semaphore;
+  readonly #limiter: LimitFunction;
   #wake = new AbortController();
   #kinds = new Map<string, string>();
   #state: IngesterStatus['state'] = 'starting';
@@ -94,7 +94,7 @@ class IngesterImpl implements Ingester {
     this.#o = opts;
     this.#t = opts.timing ?? realTiming;
     this.#metrics = opts.metrics ?? new IngestMetrics();
-    this.#limiter = new Semaphore(opts.listConcurrency ?? 4);
+    this.#limiter = pLimit(Math.max(1, opts.listConcurrency ?? 4));
     this.#loop = this.#run();
   }
 

@@ -11,7 +11,7 @@ import type { KubeApi, Query } from './kube-api.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { ResourceInfo } from './records.ts';
 import type { SourceStore } from './resume.ts';
-import type { Semaphore } from './semaphore.ts';
+import type { LimitFunction } from 'p-limit';
 import type { BackoffPolicy, Timing } from './timing.ts';
 
 /** Everything one source needs; cli/ does not build these directly (startIngester does). */
@@ -33,8 +33,8 @@ export interface InformerSourceOptions {
   timing?: Timing;
   logger?: Logger;
   metrics?: IngestMetrics;
-  /** Shared bound on concurrent lists. */
-  listLimiter?: Semaphore;
+  /** Shared bound on concurrent lists (a relist storm hurts the API server). */
+  listLimiter?: LimitFunction;
   listPageSize?: number;
   /** A watch that delivers no bytes (not even a bookmark) for this long is restarted. Default 180 s. */
   watchdogMs?: number;

@@ -210,22 +210,22 @@ export class InformerSource {
   }
 
   async #list(reason: ListReason): Promise<void> {
-    const release = await this.#o.listLimiter?.acquire();
-    try {
-      if (this.#stopped) return;
-      this.#state = 'listing';
-      this.#o.metrics?.relistsTotal.inc({ reason });
-      const tracking = this.#tracking();
-      const window = () => this.#window();
-      const listed = await listAndReconcile({ source: this.#o, tracking, clock: this.#t.clock, signal: this.#stop.signal, window });
-      if (!listed) return;
-      this.#resumption?.listed();
-      this.#o.logger?.info({ ...listed.stats, resourceVersion: listed.resourceVersion }, 'listed and reconciled');
-      this.#rv = listed.resourceVersion;
-      this.#setTracked(tracking.known.size);
-    } finally {
-      release?.();
-    }
+    const list = () => this.#listNow(reason);
+    await (this.#o.listLimiter ? this.#o.listLimiter(list) : list());
+  }
+
+  async #listNow(reason: ListReason): Promise<void> {
+    if (this.#stopped) return;
+    this.#state = 'listing';
+    this.#o.metrics?.relistsTotal.inc({ reason });
+    const tracking = this.#tracking();
+    const window = () => this.#window();
+    const listed = await listAndReconcile({ source: this.#o, tracking, clock: this.#t.clock, signal: this.#stop.signal, window });
+    if (!listed) return;
+    this.#resumption?.listed();
+    this.#o.logger?.info({ ...listed.stats, resourceVersion: listed.resourceVersion }, 'listed and reconciled');
+    this.#rv = listed.resourceVersion;
+    this.#setTracked(tracking.known.size);
   }
 
   #window(onError?: () => void): WriteWindow {

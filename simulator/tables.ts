@@ -4,7 +4,7 @@
  * and gets are printed this way; watches always stream objects.
  */
 import type { KubeObject } from '../core/record.ts';
-import { parseRfc3339, type Micros } from '../core/time.ts';
+import { humanDuration, parseRfc3339, type Micros } from '../core/time.ts';
 
 type Obj = Record<string, any>;
 type Column = [name: string, type: 'string' | 'integer' | 'date', cell: (o: Obj, now: Micros) => unknown, priority?: number];
@@ -14,15 +14,11 @@ export function wantsTable(accept: string | undefined): boolean {
   return !!accept && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
 }
 
-/** Kubernetes' short human duration (`42s`, `5m`, `3h`, `2d`). */
+/** An object's age as the API server's tables print it (`42s`, `5m30s`, `3h5m`, `2d`). */
 export function humanAge(from: string | undefined, now: Micros): string {
   const t = from ? parseRfc3339(from) : undefined;
   if (t === undefined) return '<unknown>';
-  const s = Math.max(0, Math.floor((now - t) / 1e6));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
+  return humanDuration(Math.max(0, (now - t) / 1e6));
 }
 
 const name: Column = ['Name', 'string', (o) => o.metadata?.name];

@@ -39,7 +39,8 @@ const ALL_NS = { 'all-namespaces': { type: 'boolean', short: 'A' } } as const sa
 const str = { type: 'string' } as const;
 const bool = { type: 'boolean' } as const;
 
-const FLAGS = '[--server URL] [--cluster NAME] [-o table|json|yaml]';
+/** The flags every query command takes. */
+export const FLAGS = '[--server URL] [--cluster NAME] [-o table|json|yaml]';
 
 /** Usage of every query command. */
 export const USAGE: Record<string, string> = {

@@ -4,7 +4,6 @@ import { KubetimeError } from '../../core/errors.ts';
 import { testServer, us } from '../../history-api/testing/fakes.ts';
 import { runClientCommand } from './index.ts';
 import type { ClientIO } from './index.ts';
-import { humanDuration } from './table.ts';
 
 interface Run { code: number; stdout: string; stderr: string; urls: URL[] }
 
@@ -215,12 +214,5 @@ describe('output', () => {
     expect(e.stdout).toContain('ScalingReplicaSet');
     const c = await runAgainstServer(['clusters', '-o', 'json']);
     expect(JSON.parse(c.stdout).items[0]).toEqual({ name: 'c1', firstSeen: '2026-01-01T00:00:00Z', lastSeen: '2026-01-10T11:59:59.5Z' });
-  });
-});
-
-describe('humanDuration', () => {
-  it('follows kubectl', () => {
-    expect([45, 119, 150, 330, 2700, 3 * 3600 + 300, 30 * 3600, 3 * 86400 + 4 * 3600, 120 * 86400, 800 * 86400, -1].map(humanDuration))
-      .toEqual(['45s', '119s', '2m30s', '5m30s', '45m', '3h5m', '30h', '3d4h', '120d', '2y70d', '<unknown>']);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * kubectl-like text output: aligned columns, human ages and a one-word status per object.
  */
-import { parseRfc3339 } from '../../core/time.ts';
+import { humanDuration, parseRfc3339 } from '../../core/time.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -11,27 +11,6 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('   ').trimEnd();
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
-}
-
-/**
- * kubectl's human duration: 45s, 5m30s, 45m, 3h5m, 30h, 3d4h, 120d, 2y30d.
- * Negative or unknown durations print as `<unknown>`.
- */
-export function humanDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '<unknown>';
-  const s = Math.floor(seconds);
-  const m = Math.floor(s / 60);
-  const h = Math.floor(m / 60);
-  const d = Math.floor(h / 24);
-  const withRest = (big: string, rest: number, unit: string) => (rest ? `${big}${rest}${unit}` : big);
-  if (s < 120) return `${s}s`;
-  if (m < 10) return withRest(`${m}m`, s % 60, 's');
-  if (h < 3) return `${m}m`;
-  if (h < 8) return withRest(`${h}h`, m % 60, 'm');
-  if (h < 48) return `${h}h`;
-  if (d < 8) return withRest(`${d}d`, h % 24, 'h');
-  if (d < 730) return `${d}d`;
-  return withRest(`${Math.floor(d / 365)}y`, d % 365, 'd');
 }
 
 /** The object's age at `at` (an RFC 3339 time), from metadata.creationTimestamp. */

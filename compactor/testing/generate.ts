@@ -128,8 +128,3 @@ export function* generateHistory(o: GenerateOptions): Generator<ChangeRecord[]> 
   }
   if (batch.length) yield batch;
 }
-
-/** All generated records as one list (small data sets only). */
-export function generateAll(o: GenerateOptions): ChangeRecord[] {
-  return [...generateHistory(o)].flat();
-}

@@ -185,9 +185,3 @@ export function containerReady(pod: KubeObject, time: string): void {
   statuses[0]!.ready = true;
   if (statuses.every((x) => x.ready)) for (const t of ['Ready', 'ContainersReady']) setCondition(pod, t, 'True', time);
 }
-
-/** Whether the pod is Running with every container ready. */
-export function isReady(pod: KubeObject): boolean {
-  const st = pod.status as Obj | undefined;
-  return st?.phase === 'Running' && (st.conditions as Obj[] | undefined)?.find((c) => c.type === 'Ready')?.status === 'True';
-}

@@ -6,7 +6,8 @@
  */
 import type { KubeObject } from '../../core/record.ts';
 import type { CassandraDb } from './client.ts';
-import { Lru, unpackJson, type BaseEntry, type Packed } from './codec.ts';
+import { LRUCache } from 'lru-cache';
+import { unpackJson, type BaseEntry, type Packed } from './codec.ts';
 import { CQL } from './cql.ts';
 import { revPartition, type RevLoc } from './rows.ts';
 
@@ -14,11 +15,11 @@ type Cached = Packed & { hash: string; size: number };
 
 export class BaseCache {
   readonly #db: CassandraDb;
-  readonly #lru: Lru<Cached>;
+  readonly #lru: LRUCache<string, Cached>;
 
   constructor(db: CassandraDb, entries = 32_768) {
     this.#db = db;
-    this.#lru = new Lru(entries);
+    this.#lru = new LRUCache({ max: entries });
   }
 
   /** The base the uid's newest revision in this bucket patches against, if any. */

@@ -6,7 +6,7 @@
 import cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import { KubetimeError } from '../../core/errors.ts';
-import { Semaphore } from './concurrency.ts';
+import pLimit, { type LimitFunction } from 'p-limit';
 
 export type Row = cassandra.types.Row;
 export type Params = unknown[];
@@ -109,21 +109,21 @@ export interface Statement {
 
 /**
  * The store's only way to Cassandra. Every statement is prepared, marked idempotent (all the
- * store's writes are upserts or deletes of fixed keys) and runs under a semaphore bounding the
- * requests in flight; failures become KubetimeErrors (STORE_UNAVAILABLE when Cassandra is down).
+ * store's writes are upserts or deletes of fixed keys) and runs under a limiter (p-limit) bounding
+ * the requests in flight; failures become KubetimeErrors (STORE_UNAVAILABLE when Cassandra is down).
  */
 export class CassandraDb {
   readonly client: cassandra.Client;
-  readonly #limit: Semaphore;
+  readonly #limit: LimitFunction;
 
   constructor(client: cassandra.Client, maxInFlight = 64) {
     this.client = client;
-    this.#limit = new Semaphore(maxInFlight);
+    this.#limit = pLimit(maxInFlight);
   }
 
   async execute(cql: string, params: Params = [], what = 'query', opts: cassandra.QueryOptions = {}): Promise<cassandra.types.ResultSet> {
     try {
-      return await this.#limit.run(() => this.client.execute(cql, params, { prepare: true, isIdempotent: true, ...opts }));
+      return await this.#limit(() => this.client.execute(cql, params, { prepare: true, isIdempotent: true, ...opts }));
     } catch (e) {
       throw storeError(what, e);
     }
@@ -151,7 +151,7 @@ export class CassandraDb {
 
   async #batch(statements: Statement[], what: string): Promise<void> {
     try {
-      await this.#limit.run(() =>
+      await this.#limit(() =>
         this.client.batch(statements.map((s) => ({ query: s.cql, params: s.params })), { prepare: true, logged: false, isIdempotent: true }),
       );
     } catch (e) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../core/record.ts';
-import { CODEC_DEFLATE, CODEC_PATCH, decodeObject, encodeObject, Lru, pack, unpackJson, type BaseEntry } from './codec.ts';
+import { CODEC_DEFLATE, CODEC_PATCH, decodeObject, encodeObject, pack, unpackJson, type BaseEntry } from './codec.ts';
 
 function node(heartbeat: number, extra = ''): KubeObject {
   return {
@@ -87,19 +87,5 @@ describe('encodeObject / decodeObject', () => {
     (a!.metadata as Record<string, unknown>).name = 'changed';
     const b = await decodeObject(enc.codec, enc.body, enc.baseHash, async () => base);
     expect((b!.metadata as Record<string, unknown>).name).toBe('n1');
-  });
-});
-
-describe('Lru', () => {
-  it('evicts the least recently used entry', () => {
-    const l = new Lru<number>(2);
-    l.set('a', 1);
-    l.set('b', 2);
-    expect(l.get('a')).toBe(1);
-    l.set('c', 3);
-    expect(l.get('b')).toBeUndefined();
-    expect(l.get('a')).toBe(1);
-    expect(l.get('c')).toBe(3);
-    expect(l.size).toBe(2);
   });
 });

@@ -1,36 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedMutex, mapLimit, RwLock, Semaphore } from './concurrency.ts';
+import { KeyedMutex, RwLock } from './concurrency.ts';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
-
-describe('Semaphore', () => {
-  it('never runs more than its limit at once and runs everything', async () => {
-    const s = new Semaphore(3);
-    let running = 0;
-    let peak = 0;
-    const done = await Promise.all(Array.from({ length: 20 }, (_, i) => s.run(async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await tick();
-      running--;
-      return i;
-    })));
-    expect(peak).toBe(3);
-    expect(done).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    expect(s.active).toBe(0);
-  });
-
-  it('releases the permit when the function rejects', async () => {
-    const s = new Semaphore(1);
-    await expect(s.run(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
-    expect(await s.run(async () => 'next')).toBe('next');
-    expect(s.active).toBe(0);
-  });
-
-  it('refuses a limit that is not a positive integer', () => {
-    expect(() => new Semaphore(0)).toThrow(RangeError);
-  });
-});
 
 describe('KeyedMutex', () => {
   it('serialises work on one key and keeps its order, even after a failure', async () => {
@@ -59,36 +30,6 @@ describe('KeyedMutex', () => {
       running--;
     })));
     expect(peak).toBe(3);
-  });
-});
-
-describe('mapLimit', () => {
-  it('keeps input order with bounded parallelism', async () => {
-    let running = 0;
-    let peak = 0;
-    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (x) => {
-      running++;
-      peak = Math.max(peak, running);
-      for (let i = 0; i < x; i++) await tick();
-      running--;
-      return x * 10;
-    });
-    expect(out).toEqual([50, 10, 40, 20, 30]);
-    expect(peak).toBe(2);
-  });
-
-  it('rejects with the first failure and starts nothing after it', async () => {
-    const started: number[] = [];
-    await expect(mapLimit([1, 2, 3, 4, 5], 1, async (x) => {
-      started.push(x);
-      if (x === 2) throw new Error('two');
-      return x;
-    })).rejects.toThrow('two');
-    expect(started).toEqual([1, 2]);
-  });
-
-  it('handles an empty list', async () => {
-    expect(await mapLimit([], 4, async (x) => x)).toEqual([]);
   });
 });
 

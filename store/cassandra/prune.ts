@@ -9,7 +9,7 @@ import { KubetimeError } from '../../core/errors.ts';
 import type { Lifetime, PruneRequest } from '../../core/ports.ts';
 import type { ObjectKey } from '../../core/record.ts';
 import type { CassandraDb, Statement } from './client.ts';
-import { mapLimit } from './concurrency.ts';
+import { mapLimit } from '../../core/concurrency.ts';
 import { CQL } from './cql.ts';
 import type { Buckets } from './layout.ts';
 import type { LifetimeIndex } from './lifetimes.ts';

@@ -22,8 +22,10 @@ import { changeRecordSchema, groupKind, mergeRecords, objectKeyOf, type ChangeRe
 import { splitApiVersion } from '../../core/kinds.ts';
 import { num, type CassandraDb, type Statement } from './client.ts';
 import { BaseCache } from './base-cache.ts';
-import { encodeObject, Lru } from './codec.ts';
-import { KeyedMutex, mapLimit } from './concurrency.ts';
+import { LRUCache } from 'lru-cache';
+import { encodeObject } from './codec.ts';
+import { mapLimit } from '../../core/concurrency.ts';
+import { KeyedMutex } from './concurrency.ts';
 import { CQL, FIRST_SEEN_TIMESTAMP_BASE } from './cql.ts';
 import type { Buckets } from './layout.ts';
 import type { LifetimeIndex } from './lifetimes.ts';
@@ -51,10 +53,10 @@ export class RevisionWriter {
   readonly #uids = new KeyedMutex();
   readonly #bases: BaseCache;
   /** Index rows already written (revision/feed buckets, kinds): written once per process. */
-  readonly #seen = new Lru<true>(65_536);
+  readonly #seen = new LRUCache<string, true>({ max: 65_536 });
   readonly #clusterSpan = new Map<string, { first: number; last: number }>();
   /** Lifetimes this process wrote last, by `${cluster}\0${uid}` (saves a read per revision). */
-  readonly #lives = new Lru<Lifetime>(100_000);
+  readonly #lives = new LRUCache<string, Lifetime>({ max: 100_000 });
 
   constructor(opts: RevisionWriterOptions) {
     this.#o = opts;

@@ -7,6 +7,10 @@
  * (full-copy.ts, about a quarter of the JSON) and the patches after it as JSON text — about 2 KB
  * for a Pod. The most recently used also keep their latest object parsed (about 7 KB of heap for
  * a Pod), which saves the unpacking. Both tiers evict the least recently used.
+ *
+ * Two Maps kept in insertion order rather than lru-cache: the tiers evict together (a uid leaving
+ * the packed tier leaves the parsed one), and the parsed tier holds null for a deleted object,
+ * which lru-cache does not store; a wrapper per append would cost on the ingest hot path.
  */
 import { applyPatches, type JsonPatchOp } from '../../core/json-patch.ts';
 import type { KubeObject } from '../../core/record.ts';

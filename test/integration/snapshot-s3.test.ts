@@ -19,7 +19,7 @@ import { Compactor } from '../../compactor/compactor.ts';
 import { readSnapshot } from '../../compactor/read.ts';
 import { restore } from '../../compactor/restore.ts';
 import { takeSnapshot } from '../../compactor/snapshot.ts';
-import { snapshotStoreFromUrl } from '../../compactor/snapshot-store-url.ts';
+import { snapshotStoreFromUrl } from '../../cli/snapshot-store-url.ts';
 import { sweepLeftovers } from '../../compactor/sweep.ts';
 import { collect, directAnswer, filledStore, fingerprint, HOUR, ManualClock, silentLogger, T0 } from '../../compactor/testing/fixtures.ts';
 import { verify } from '../../compactor/verify.ts';

@@ -3,7 +3,8 @@
  * - a plain path, `file:///abs/path` or `file://./relative/path` → FsSnapshotStore;
  * - `s3://bucket/prefix` → S3SnapshotStore (with `endpoint` for S3-compatible servers, which
  *   also turns on path-style addressing unless told otherwise).
- * Settings come from the caller (cli/ parses config); nothing here reads the environment.
+ * Settings come from the caller (cli/ parses config); nothing here reads the environment. It lives
+ * in cli/ because only the composition root builds store adapters (.dependency-cruiser.cjs).
  */
 import { fileURLToPath } from 'node:url';
 import { invalidArgument } from '../core/errors.ts';
