@@ -64,6 +64,16 @@ export async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** Removes, in place, the keys of namespaces `visible` refuses (one decision per namespace). */
+async function dropInvisible(keys: ObjectKey[], visible: (namespace: string) => Promise<boolean>): Promise<void> {
+  const namespaces = [...new Set(keys.map((k) => k.namespace))];
+  const allowed = new Set((await Promise.all(namespaces.map(async (n) => ((await visible(n)) ? n : undefined)))).filter((n) => n !== undefined));
+  if (allowed.size === namespaces.length) return;
+  let w = 0;
+  for (const k of keys) if (allowed.has(k.namespace)) keys[w++] = k;
+  keys.length = w;
+}
+
 export class Scope {
   readonly store: HistoryStore;
   readonly #opts: ScopeOptions;
@@ -152,6 +162,8 @@ export class Scope {
     /** Keep only these; with `enough`, stop reading once that many were kept. */
     keep?: (r: Revision) => boolean;
     enough?: number;
+    /** Whether the reader may see a namespace's objects (core/visibility.ts); absent = all. Asked once per namespace, before any object is read. */
+    visible?: (namespace: string) => Promise<boolean>;
   }): Promise<Revision[]> {
     const lives: Lifetime[] = await all(this.store.lifetimes({ cluster: opts.cluster, gk: opts.gk, namespace: opts.namespace, aliveAt: opts.at }));
     const keys: ObjectKey[] = [];
@@ -163,6 +175,7 @@ export class Scope {
       if (opts.after && (l.key.namespace < opts.after[0] || (l.key.namespace === opts.after[0] && l.key.name <= opts.after[1]))) continue;
       keys.push(l.key);
     }
+    if (opts.visible) await dropInvisible(keys, opts.visible);
     // A store over the network (Cassandra) answers many objects at once far faster than in turn;
     // chunks let a limited list stop early.
     const out: Revision[] = [];

@@ -17,6 +17,7 @@ import { DEFAULT_AUDIT_BODY_LIMIT, registerAuditRoute } from './routes/audit.ts'
 import type { AuditIngest } from './routes/audit.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerQueryRoutes } from './routes/queries.ts';
+import { registerReadAuth, TRUSTED_READS, type ReadAuth } from './auth/read-auth.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -36,6 +37,8 @@ export interface ServerDeps {
   https?: { cert: string | Buffer; key: string | Buffer };
   /** The process's metrics registry, shared with the other components; default: a new one. */
   metrics?: MetricsRegistry;
+  /** Who may read (auth/read-auth.ts); default: every read trusted (tests, loopback). */
+  readAuth?: ReadAuth;
 }
 
 /** The server as buildServer returns it. */
@@ -64,6 +67,7 @@ export function buildServer(deps: ServerDeps): HistoryServer {
     sendError(new KubetimeError('NOT_FOUND', `no route ${req.method} ${path}`, { method: req.method, path }), req, reply);
   });
   instrument(app, metrics);
+  registerReadAuth(app, deps.readAuth ?? TRUSTED_READS);
 
   app.register(fastifySwagger, {
     openapi: {
