@@ -21,6 +21,8 @@ import { Compactor, directorySize, parseRetentionSpec, snapshotStoreFromUrl, DEF
 import { horizonFor, type SnapshotStore } from '../core/snapshot.ts';
 import { toMillis } from './config.ts';
 import type { Config } from './config.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createReadAuth } from './read-access.ts';
 
 export interface App {
   config: Config;
@@ -144,8 +146,10 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   return app;
 }
 
-export function createServer(app: App): HistoryServer {
+/** The history API of `app`; `kubeconfig` (the watched cluster's) serves TokenReview and SubjectAccessReview. */
+export function createServer(app: App, kubeconfig?: KubeConfig): HistoryServer {
   return buildServer({
+    readAuth: createReadAuth(app.config, app.logger.child({ component: 'access' }), kubeconfig),
     queries: app.queries,
     clock: app.clock,
     logger: app.logger,

@@ -38,12 +38,18 @@ const SERVE: NonNullable<ParseArgsConfig['options']> = {
   'include-namespaces': { type: 'string' },
   'exclude-namespaces': { type: 'string' },
   'label-selector': { type: 'string' },
+  authn: { type: 'string' },
+  'token-file': { type: 'string' },
+  authz: { type: 'string' },
+  'policy-file': { type: 'string' },
+  'ops-open': { type: 'string' },
 };
 
 export const USAGE = `kubetime — time-travel history for Kubernetes
 
 Usage:
   kubetime serve [--port N] [--data-dir DIR] [--cluster NAME] [--no-watch] [--context CTX]
+                 [--authn none|tokenreview|token-file] [--authz allow-all|rbac|policy]
   kubetime demo [--port N] [--data-dir DIR]
   kubetime import --audit-log FILE… [--data-dir DIR] [--cluster NAME]
   kubetime get KIND[/NAME] [-n NS] [-A] [-l SELECTOR] --at T [-o json|yaml|table]
@@ -83,7 +89,7 @@ async function runUntilSignal(app: App, io: Io): Promise<number> {
 export async function serve(config: Config, io: Io, kubeconfig?: KubeConfig): Promise<App> {
   if (kubeconfig && !config.cluster) config = Object.freeze({ ...config, cluster: clusterNameOf(kubeconfig) });
   const app = await createApp(config);
-  const server = createServer(app);
+  const server = createServer(app, kubeconfig);
   app.closers.push(() => server.close());
   const address = await server.listen({ port: config.port, host: config.host });
   app.address = address;

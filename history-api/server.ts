@@ -17,7 +17,7 @@ import { DEFAULT_AUDIT_BODY_LIMIT, registerAuditRoute } from './routes/audit.ts'
 import type { AuditIngest } from './routes/audit.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerQueryRoutes } from './routes/queries.ts';
-import { registerReadAuth, TRUSTED_READS, type ReadAuth } from './auth/read-auth.ts';
+import { redactUrl, registerReadAuth, TRUSTED_READS, type ReadAuth } from './auth/read-auth.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -121,6 +121,6 @@ function instrument(app: FastifyInstance, metrics: MetricsRegistry): void {
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     duration.observe({ method: req.method, route }, seconds);
     const level = OPS_ROUTES.has(route) ? 'debug' : 'info';
-    req.log[level]({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    req.log[level]({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 }

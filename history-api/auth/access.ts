@@ -113,6 +113,8 @@ export interface CachedAccessOptions {
   ttlDenied?: number;
   /** Most decisions kept; default 50,000. */
   max?: number;
+  /** Milliseconds clock (tests); default performance.now. */
+  now?: () => number;
 }
 
 /**
@@ -134,7 +136,7 @@ export class CachedAccess implements Access {
   constructor(inner: Access, o: CachedAccessOptions = {}) {
     this.#inner = inner;
     this.#ttlDenied = o.ttlDenied ?? 2_000;
-    this.#cache = new LRUCache({ max: o.max ?? 50_000, ttl: o.ttlAllowed ?? 10_000 });
+    this.#cache = new LRUCache({ max: o.max ?? 50_000, ttl: o.ttlAllowed ?? 10_000, ...(o.now ? { perf: { now: o.now }, ttlResolution: 0 } : {}) });
   }
 
   async allowed(subject: Subject, a: ReadAttributes): Promise<boolean> {

@@ -77,6 +77,8 @@ export interface TokenReviewOptions {
   ttlRejected?: number;
   /** Most tokens kept; default 10,000. */
   max?: number;
+  /** Milliseconds clock (tests); default performance.now. */
+  now?: () => number;
 }
 
 /**
@@ -91,7 +93,7 @@ export class TokenReviewAuthenticator implements Authenticator {
 
   constructor(o: TokenReviewOptions) {
     this.#o = o;
-    this.#cache = new LRUCache({ max: o.max ?? 10_000, ttl: o.ttlValid ?? 10_000 });
+    this.#cache = new LRUCache({ max: o.max ?? 10_000, ttl: o.ttlValid ?? 10_000, ...(o.now ? { perf: { now: o.now }, ttlResolution: 0 } : {}) });
   }
 
   async authenticate(token: string): Promise<Subject | null> {

@@ -39,6 +39,15 @@ const ALWAYS_OPEN = new Set(['/v1/audit', '/openapi.json']);
 /** Query parameters never written to the log, whatever a client sends. */
 const SECRET_PARAMS = /token|authorization|password|secret|key/i;
 
+/** `url` with the values of secret-looking query parameters replaced, for logs. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const k of [...params.keys()]) if (SECRET_PARAMS.test(k)) params.set(k, 'REDACTED');
+  return `${url.slice(0, q)}?${params.toString()}`;
+}
+
 function isOpen(route: string | undefined, openOps: boolean): boolean {
   if (route === undefined) return false;
   return ALWAYS_OPEN.has(route) || route === '/docs' || route.startsWith('/docs/') || (openOps && OPS.has(route));
