@@ -59,7 +59,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     const cluster = await scope.cluster(r.cluster);
     const kind = await scope.kind(cluster, r.kind);
     const namespace = scope.namespaceFor(kind, r.namespace, true)!;
-    await requireRead(r.viewer, { cluster, verb: 'get', group: kind.group, resource: kind.resource, namespace, name: r.name });
+    await requireRead(r.viewer, { cluster, verb: 'get', group: kind.group, resource: kind.resource, namespace }, r.name);
     const key: ObjectKey = { cluster, gk: kind.gk, namespace, name: r.name };
     return { cluster, kind, key };
   }

@@ -24,9 +24,14 @@ export function forbidden(viewer: Viewer, a: ReadAttributes): KubetimeError {
   });
 }
 
-/** Resolves when the viewer may make the read; otherwise throws FORBIDDEN. */
-export async function requireRead(viewer: Viewer, a: ReadAttributes): Promise<void> {
-  if (!(await viewer.may(a))) throw forbidden(viewer, a);
+/**
+ * Resolves when the viewer may make the read; otherwise throws FORBIDDEN. The decision is asked
+ * per (kind, namespace), without the object's name, so that it is shared by every object read
+ * (an RBAC rule limited to resourceNames therefore grants nothing here: fail closed); the name,
+ * when given, only goes into the error.
+ */
+export async function requireRead(viewer: Viewer, a: ReadAttributes, name?: string): Promise<void> {
+  if (!(await viewer.may(a))) throw forbidden(viewer, { ...a, ...(name ? { name } : {}) });
 }
 
 /**
