@@ -72,6 +72,8 @@ export const configSchema = z.object({
   policyFile: z.string().min(1).optional(),
   /** /healthz, /readyz and /metrics without authentication. */
   opsOpen: bool.prefault(true),
+  /** The bearer token the query commands send (e.g. `kubectl create token …`). */
+  token: z.string().min(1).optional(),
 });
 
 /** The parsed configuration; `snapshots` always has its default by then. */
@@ -121,6 +123,7 @@ function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
     authz: env.KUBETIME_AUTHZ,
     policyFile: env.KUBETIME_POLICY_FILE,
     opsOpen: env.KUBETIME_OPS_OPEN,
+    token: env.KUBETIME_TOKEN,
   };
 }
 

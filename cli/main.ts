@@ -169,7 +169,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if ((client.CLIENT_COMMANDS as readonly string[]).includes(command)) {
       // Only the server URL comes from the configuration here; a bad unrelated variable must not stop a query.
       const server = process.env.KUBETIME_SERVER ? loadConfig({ KUBETIME_SERVER: process.env.KUBETIME_SERVER }).server : undefined;
-      return await client.runClientCommand(argv, { stdout: io.out, stderr: io.err, server, fetch });
+      const token = loadConfig({ KUBETIME_TOKEN: process.env.KUBETIME_TOKEN }).token;
+      return await client.runClientCommand(argv, { stdout: io.out, stderr: io.err, server, fetch, ...(token ? { token } : {}) });
     }
     switch (command) {
       case 'serve': return await runServe(rest, io);
