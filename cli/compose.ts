@@ -149,7 +149,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
 /** The history API of `app`; `kubeconfig` (the watched cluster's) serves TokenReview and SubjectAccessReview. */
 export function createServer(app: App, kubeconfig?: KubeConfig): HistoryServer {
   return buildServer({
-    readAuth: createReadAuth(app.config, app.logger.child({ component: 'access' }), kubeconfig),
+    readAuth: createReadAuth(app.config, { logger: app.logger.child({ component: 'access' }), kubeconfig, metrics: app.metrics }),
     queries: app.queries,
     clock: app.clock,
     logger: app.logger,

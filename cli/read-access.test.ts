@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
 import { createReadAuth, isLoopback } from './read-access.ts';
+import { MetricsRegistry } from '../history-api/metrics.ts';
 
 function logger() {
   const lines: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
@@ -30,10 +31,10 @@ describe('read access configuration', () => {
 
   it('serves reads without authentication only on loopback, and says so in one line', () => {
     const local = logger();
-    expect(createReadAuth(loadConfig({}), local as never)).toMatchObject({ anonymous: 'trusted' });
+    expect(createReadAuth(loadConfig({}), { logger: local as never })).toMatchObject({ anonymous: 'trusted' });
     expect(local.lines).toEqual([expect.objectContaining({ level: 'info', msg: expect.stringMatching(/without authentication \(listening on loopback only\)/) })]);
     const wide = logger();
-    expect(createReadAuth(loadConfig({}, { host: '0.0.0.0' }), wide as never)).toMatchObject({ anonymous: 'refused' });
+    expect(createReadAuth(loadConfig({}, { host: '0.0.0.0' }), { logger: wide as never })).toMatchObject({ anonymous: 'refused' });
     expect(wide.lines).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/refused \(401\)/) })]);
   });
 
@@ -42,11 +43,15 @@ describe('read access configuration', () => {
     writeFileSync(join(dir, 'tokens.csv'), 't1,alice,u1,"team-a"\n');
     writeFileSync(join(dir, 'policy.yaml'), 'rules:\n  - groups: [team-a]\n    namespaces: [a]\n');
     const log = logger();
-    const auth = createReadAuth(loadConfig({}, { host: '0.0.0.0', authn: 'token-file', 'token-file': join(dir, 'tokens.csv'), authz: 'policy', 'policy-file': join(dir, 'policy.yaml') }), log as never);
+    const metrics = new MetricsRegistry();
+    const auth = createReadAuth(loadConfig({}, { host: '0.0.0.0', authn: 'token-file', 'token-file': join(dir, 'tokens.csv'), authz: 'policy', 'policy-file': join(dir, 'policy.yaml') }), { logger: log as never, metrics });
     const alice = await auth.authenticator!.authenticate('t1');
     expect(alice).toMatchObject({ user: 'alice', groups: ['team-a'] });
     expect(await auth.access.allowed(alice!, { cluster: 'default', verb: 'list', group: '', resource: 'pods', namespace: 'a' })).toBe(true);
     expect(await auth.access.allowed(alice!, { cluster: 'default', verb: 'list', group: '', resource: 'pods', namespace: 'b' })).toBe(false);
     expect(log.lines[0]!.msg).toBe('reads: authenticated by token-file, authorized by policy');
+    await auth.access.allowed(alice!, { cluster: 'default', verb: 'list', group: '', resource: 'pods', namespace: 'a' });
+    expect(metrics.render()).toContain('kubetime_access_decisions_total{cache="miss"} 2');
+    expect(metrics.render()).toContain('kubetime_access_decisions_total{cache="hit"} 1');
   });
 });

@@ -10,6 +10,7 @@ import { allowAllAccess, CachedAccess, PolicyFileAccess, SubjectAccessReviewAcce
 import { TokenFileAuthenticator, TokenReviewAuthenticator, type Authenticator } from '../history-api/auth/authenticator.ts';
 import { kubeSubjectAccessReview, kubeTokenReview } from '../history-api/auth/kube-reviews.ts';
 import type { ReadAuth } from '../history-api/auth/read-auth.ts';
+import type { MetricsRegistry } from '../history-api/metrics.ts';
 import type { Config } from './config.ts';
 import { loadKubeConfig } from './watch.ts';
 
@@ -20,16 +21,30 @@ export function isLoopback(host: string): boolean {
 
 type AccessConfig = Pick<Config, 'authn' | 'authz' | 'tokenFile' | 'policyFile' | 'opsOpen' | 'host' | 'cluster' | 'kubeconfig' | 'context'>;
 
-export function createReadAuth(config: AccessConfig, logger: Pick<Logger, 'info' | 'warn'>, kubeconfig?: KubeConfig): ReadAuth {
+export interface ReadAuthDeps {
+  logger: Pick<Logger, 'info' | 'warn'>;
+  /** The watched cluster's kubeconfig; absent = loaded from the configuration when needed. */
+  kubeconfig?: KubeConfig;
+  /** Where the decision cache counts its lookups (kubetime_access_decisions_total). */
+  metrics?: MetricsRegistry;
+}
+
+export function createReadAuth(config: AccessConfig, { logger, kubeconfig, metrics }: ReadAuthDeps): ReadAuth {
   const authz = config.authz ?? (config.authn === 'tokenreview' ? 'rbac' : 'allow-all');
   let kc = kubeconfig;
   const cluster = () => (kc ??= loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context }));
   let authenticator: Authenticator | undefined;
   if (config.authn === 'tokenreview') authenticator = new TokenReviewAuthenticator({ review: kubeTokenReview(cluster()) });
   if (config.authn === 'token-file') authenticator = TokenFileAuthenticator.fromFile(config.tokenFile!);
+  const lookups = metrics?.counter({
+    name: 'kubetime_access_decisions_total',
+    help: 'Read authorization decisions asked of the decision cache, by whether the cache answered (hit) or the authorizer was asked (miss).',
+    labelNames: ['cache'],
+  });
+  const cached = (inner: Access) => new CachedAccess(inner, { onLookup: (hit) => lookups?.inc({ cache: hit ? 'hit' : 'miss' }) });
   let access: Access = allowAllAccess;
-  if (authz === 'rbac') access = new CachedAccess(new SubjectAccessReviewAccess(new Map([[config.cluster ?? 'default', kubeSubjectAccessReview(cluster())]])));
-  if (authz === 'policy') access = new CachedAccess(PolicyFileAccess.fromFile(config.policyFile!));
+  if (authz === 'rbac') access = cached(new SubjectAccessReviewAccess(new Map([[config.cluster ?? 'default', kubeSubjectAccessReview(cluster())]])));
+  if (authz === 'policy') access = cached(PolicyFileAccess.fromFile(config.policyFile!));
   const loopback = isLoopback(config.host);
   const ops = config.opsOpen ? 'open' : 'authenticated';
   if (authenticator) {

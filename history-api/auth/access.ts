@@ -115,6 +115,8 @@ export interface CachedAccessOptions {
   max?: number;
   /** Milliseconds clock (tests); default performance.now. */
   now?: () => number;
+  /** Told of every decision asked: answered from the cache (or a review in flight) or not. */
+  onLookup?: (cached: boolean) => void;
 }
 
 /**
@@ -130,11 +132,13 @@ export class CachedAccess implements Access {
   readonly #ttlDenied: number;
   readonly #cache: LRUCache<string, { allowed: boolean }>;
   readonly #inflight = new Map<string, Promise<boolean>>();
+  readonly #onLookup: (cached: boolean) => void;
   hits = 0;
   misses = 0;
 
   constructor(inner: Access, o: CachedAccessOptions = {}) {
     this.#inner = inner;
+    this.#onLookup = o.onLookup ?? (() => undefined);
     this.#ttlDenied = o.ttlDenied ?? 2_000;
     this.#cache = new LRUCache({ max: o.max ?? 50_000, ttl: o.ttlAllowed ?? 10_000, ...(o.now ? { perf: { now: o.now }, ttlResolution: 0 } : {}) });
   }
@@ -144,14 +148,17 @@ export class CachedAccess implements Access {
     const hit = this.#cache.get(key);
     if (hit) {
       this.hits++;
+      this.#onLookup(true);
       return hit.allowed;
     }
     const pending = this.#inflight.get(key);
     if (pending) {
       this.hits++;
+      this.#onLookup(true);
       return pending;
     }
     this.misses++;
+    this.#onLookup(false);
     const decision = this.#inner.allowed(subject, a).then((allowed) => {
       this.#cache.set(key, { allowed }, allowed ? {} : { ttl: this.#ttlDenied });
       return allowed;

@@ -90,7 +90,7 @@ describeWithService('kube', 'read access decided by the cluster (TokenReview + S
     await store.append(twoNamespaces('kt', [A, B]));
     const config = loadConfig({}, { host: '0.0.0.0', cluster: 'kt', authn: 'tokenreview', authz: 'rbac' });
     const logger = pino({ level: 'silent' });
-    app = buildServer({ queries: createHistoryQueries({ store }), clock: { now: () => at(30) }, logger: silent, readAuth: createReadAuth(config, logger, admin) });
+    app = buildServer({ queries: createHistoryQueries({ store }), clock: { now: () => at(30) }, logger: silent, readAuth: createReadAuth(config, { logger, kubeconfig: admin }) });
     // RBAC reaches the authorizer through an informer; a refusal is cached 2 s.
     await until(async () => (await get(`/v1/object?kind=deploy&namespace=${A}&name=web&at=now`, 'team-a')).statusCode === 200, 'team-a reads namespace A');
     await until(async () => (await get('/v1/objects?kind=nodes&at=now', 'everyone')).statusCode === 200, 'everyone lists Nodes');
