@@ -9,7 +9,7 @@ import type * as Q from './query-types.ts';
 import type { KubeObject } from './record.ts';
 import { all, type Scope } from './scope.ts';
 import { clustersVisibleTo } from './visible-clusters.ts';
-import { ListVisibility, resourceLookup } from './visibility.ts';
+import { ListVisibility, resourceLookup, visibleOnly } from './visibility.ts';
 
 export const DEFAULT_FEED_LIMIT = 1000;
 
@@ -39,9 +39,8 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
       const limit = r.limit ?? DEFAULT_FEED_LIMIT;
       const items: Q.ChangeItem[] = [];
       const visible = await feedVisibility(scope, r.viewer, cluster);
-      for await (const e of scope.store.feed({ cluster, from: r.from, to: r.to, order: 'desc', gk: kind?.gk, namespace, name: r.name || undefined })) {
+      for await (const e of visibleOnly(scope.store.feed({ cluster, from: r.from, to: r.to, order: 'desc', gk: kind?.gk, namespace, name: r.name || undefined }), visible)) {
         if (r.actor && !actorMatches(e, r.actor)) continue;
-        if (!(await visible(e))) continue;
         items.push({
           ts: e.ts, op: e.op, kind: e.kind, namespace: e.namespace, name: e.name, uid: e.uid,
           resourceVersion: e.resourceVersion, source: e.source,
@@ -61,8 +60,7 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
       await scope.checkHorizon(cluster, r.from, 'from', { gk: 'Event', namespace: r.namespace || undefined });
       const latest = new Map<string, FeedEntry>();
       const visible = await feedVisibility(scope, r.viewer, cluster);
-      for await (const e of scope.store.feed({ cluster, from: r.from, to: r.to, order: 'asc', gk: 'Event', namespace: r.namespace || undefined })) {
-        if (!(await visible(e))) continue;
+      for await (const e of visibleOnly(scope.store.feed({ cluster, from: r.from, to: r.to, order: 'asc', gk: 'Event', namespace: r.namespace || undefined }), visible)) {
         latest.set(e.uid, e); // the Event's last revision within the window
       }
       const items: KubeObject[] = [];

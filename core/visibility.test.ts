@@ -8,6 +8,7 @@ import { MemoryHistoryStore } from '../compactor/testing/memory-history-store.ts
 import { at, twoNamespaces } from '../test/fixtures/two-namespaces.ts';
 import { TRUSTED_VIEWER, viewerFor, type Access, type ReadAttributes, type Viewer } from './access.ts';
 import { createHistoryQueries } from './queries.ts';
+import { visibleOnly } from './visibility.ts';
 import type { HistoryQueries } from './query-types.ts';
 
 /** Grants `get`/`list` of every resource in the listed namespaces, plus the cluster-wide reads listed. */
@@ -119,5 +120,34 @@ describe('queries filtered by the viewer', () => {
     expect(keys).toContain('list pods ');
     expect(keys).toContain('list pods a');
     expect(keys.filter((k) => k.startsWith('list pods'))).toHaveLength(3); // cluster-wide, a, b
+  });
+});
+
+describe('visibleOnly', () => {
+  async function* numbers(n: number, read: number[]) {
+    for (let i = 0; i < n; i++) {
+      read.push(i);
+      yield i;
+    }
+  }
+
+  it('keeps order, asks a chunk of decisions at once, and reads at most a chunk ahead', async () => {
+    const read: number[] = [];
+    let pending = 0;
+    let most = 0;
+    const visible = async (i: number) => {
+      most = Math.max(most, ++pending);
+      await new Promise((r) => setTimeout(r, 1));
+      pending--;
+      return i % 2 === 0;
+    };
+    const out: number[] = [];
+    for await (const i of visibleOnly(numbers(100, read), visible, 8)) {
+      out.push(i);
+      if (out.length === 5) break;
+    }
+    expect(out).toEqual([0, 2, 4, 6, 8]);
+    expect(most).toBe(8);
+    expect(read.length).toBe(16);
   });
 });

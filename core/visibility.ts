@@ -88,3 +88,23 @@ export async function listFilter(viewer: Viewer, cluster: string, kind: KindRef,
   if (await viewer.may(wide)) return undefined;
   return (ns) => viewer.may({ ...wide, namespace: ns });
 }
+
+/**
+ * The entries of `entries` that `visible` admits, in order. Decisions are asked for `chunk`
+ * entries at once, so a feed meeting many new (kind, namespace) pairs waits for one round of
+ * reviews per chunk instead of one per pair; at most `chunk - 1` entries are read ahead.
+ */
+export async function* visibleOnly<T>(entries: AsyncIterable<T>, visible: (e: T) => Promise<boolean>, chunk = 64): AsyncGenerator<T> {
+  let batch: T[] = [];
+  const admitted = async () => {
+    const shown = await Promise.all(batch.map(visible));
+    const out = batch.filter((_, i) => shown[i]);
+    batch = [];
+    return out;
+  };
+  for await (const e of entries) {
+    batch.push(e);
+    if (batch.length >= chunk) yield* await admitted();
+  }
+  if (batch.length) yield* await admitted();
+}
