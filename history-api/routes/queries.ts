@@ -100,6 +100,6 @@ function registerWindowRoutes(app: FastifyInstance, { queries, clock }: QueryRou
   });
 
   r.get('/v1/clusters', {
-    schema: { tags, summary: 'The clusters in the store', response: { 200: s.clustersResponse, 503: s.queryErrors[503] } },
+    schema: { tags, summary: 'The clusters in the store', response: { 200: s.clustersResponse, 401: s.queryErrors[401], 503: s.queryErrors[503] } },
   }, async (req) => presentClusters(await queries.clusters({ viewer: req.viewer })));
 }
