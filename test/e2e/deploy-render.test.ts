@@ -100,12 +100,21 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
     // RBAC: read verbs only, everywhere.
     for (const rule of one(objs, 'ClusterRole').rules) expect(rule.verbs.every((v: string) => ['get', 'list', 'watch'].includes(v)), JSON.stringify(rule)).toBe(true);
     // Reads: authenticated and authorized by the cluster, reachable by readers and the apiserver only.
-    expect(envOf(sts)).toMatchObject({ KUBETIME_AUTHN: 'tokenreview', KUBETIME_AUTHZ: 'rbac', KUBETIME_OPS_OPEN: 'true' });
     const delegator = byKind(objs, 'ClusterRoleBinding').find((b) => b.roleRef.name === 'system:auth-delegator');
-    expect(delegator?.subjects).toEqual([{ kind: 'ServiceAccount', name: one(objs, 'ServiceAccount').metadata.name, namespace: ns }]);
+    if (variant === 'embedded') {
+      // Token file and policy from a Secret and a ConfigMap; nothing asks the cluster.
+      expect(envOf(sts)).toMatchObject({ KUBETIME_AUTHN: 'token-file', KUBETIME_TOKEN_FILE: '/etc/kubetime/tokens/tokens.csv', KUBETIME_AUTHZ: 'policy', KUBETIME_POLICY_FILE: '/etc/kubetime/policy/policy.yaml' });
+      expect(sts.spec.template.spec.volumes).toEqual(expect.arrayContaining([{ name: 'access-tokens', secret: { secretName: 'kubetime-tokens' } }, { name: 'access-policy', configMap: { name: 'kubetime-policy' } }]));
+      expect(delegator).toBeUndefined();
+    } else {
+      expect(envOf(sts)).toMatchObject({ KUBETIME_AUTHN: 'tokenreview', KUBETIME_AUTHZ: 'rbac', KUBETIME_OPS_OPEN: 'true' });
+      expect(delegator?.subjects).toEqual([{ kind: 'ServiceAccount', name: one(objs, 'ServiceAccount').metadata.name, namespace: ns }]);
+    }
     const netpol = one(objs, 'NetworkPolicy');
     expect(netpol.spec.podSelector.matchLabels).toEqual(sts.spec.selector.matchLabels);
-    expect(netpol.spec.ingress.length).toBeGreaterThan(0);
+    expect(netpol.spec.ingress.map((r: any) => r.from[0])).toEqual(variant === 's3'
+      ? [{ ipBlock: { cidr: '10.0.0.10/32' } }, { podSelector: {} }]
+      : [{ podSelector: {} }]);
     for (const rule of netpol.spec.ingress) expect(rule.ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
     const c = container(sts);
     expect(c.resources.requests && c.resources.limits).toBeTruthy();
