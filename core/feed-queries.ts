@@ -32,7 +32,7 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
   return {
     async changes(r) {
       checkWindow(r.from, r.to);
-      const cluster = await scope.cluster(r.cluster);
+      const cluster = await scope.cluster(r.cluster, r.viewer);
       const kind = r.kind ? await scope.kind(cluster, r.kind) : undefined;
       const namespace = kind ? scope.namespaceFor(kind, r.namespace, false) : r.namespace || undefined;
       await scope.checkHorizon(cluster, r.from, 'from', { gk: kind?.gk, namespace });
@@ -55,7 +55,7 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
 
     async events(r) {
       checkWindow(r.from, r.to);
-      const cluster = await scope.cluster(r.cluster);
+      const cluster = await scope.cluster(r.cluster, r.viewer);
       const about = r.kind ? await scope.kind(cluster, r.kind) : undefined;
       await scope.checkHorizon(cluster, r.from, 'from', { gk: 'Event', namespace: r.namespace || undefined });
       const latest = new Map<string, FeedEntry>();

@@ -56,7 +56,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
 
   /** Resolves one object's key; FORBIDDEN unless the viewer may `get` it (so a 404 only reaches those who may). */
   async function objectKey(r: { viewer: Viewer; cluster?: string; kind: string; namespace?: string; name: string }) {
-    const cluster = await scope.cluster(r.cluster);
+    const cluster = await scope.cluster(r.cluster, r.viewer);
     const kind = await scope.kind(cluster, r.kind);
     const namespace = scope.namespaceFor(kind, r.namespace, true)!;
     await requireRead(r.viewer, { cluster, verb: 'get', group: kind.group, resource: kind.resource, namespace }, r.name);
@@ -79,7 +79,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
   }
 
   async function listAt(r: Q.ListAtRequest): Promise<Q.ListAtResult> {
-    const cluster = await scope.cluster(r.cluster);
+    const cluster = await scope.cluster(r.cluster, r.viewer);
     const kind = await scope.kind(cluster, r.kind);
     const namespace = scope.namespaceFor(kind, r.namespace, false);
     const visible = await listFilter(r.viewer, cluster, kind, namespace);

@@ -7,6 +7,8 @@ import { resolveKind, type ResolvedKind } from './kinds.ts';
 import type { HistoryStore, Lifetime, Revision, RevisionRef } from './ports.ts';
 import { compareResourceVersions, type ObjectKey } from './record.ts';
 import { formatTime, type Micros } from './time.ts';
+import type { Viewer } from './access.ts';
+import { clustersVisibleTo } from './visible-clusters.ts';
 
 export interface ScopeOptions {
   store: HistoryStore;
@@ -83,17 +85,23 @@ export class Scope {
     this.#opts = opts;
   }
 
-  /** The cluster a request means: the one given, or the only one stored. */
-  async cluster(requested: string | undefined): Promise<string> {
+  /**
+   * The cluster a request means: the one given, or the only one stored. An error names only the
+   * clusters `viewer` may read something of (absent = all).
+   */
+  async cluster(requested: string | undefined, viewer?: Viewer): Promise<string> {
     const known = (await this.store.clusters()).map((c) => c.name).sort();
+    const shown = async () => (viewer ? (await clustersVisibleTo(this.store, viewer)).map((c) => c.name).sort() : known);
     if (requested !== undefined && requested !== '') {
       if (!known.includes(requested) && known.length > 0) {
-        throw invalidArgument('cluster', `unknown cluster "${requested}"; known clusters: ${known.join(', ')}`, { known });
+        const names = await shown();
+        throw invalidArgument('cluster', `unknown cluster "${requested}"; known clusters: ${names.join(', ') || 'none you may read'}`, { known: names });
       }
       return requested;
     }
     if (known.length > 1) {
-      throw invalidArgument('cluster', `required: the store holds several clusters (${known.join(', ')})`, { known });
+      const names = await shown();
+      throw invalidArgument('cluster', `required: the store holds several clusters${names.length ? ` (${names.join(', ')})` : ''}`, { known: names });
     }
     return known[0] ?? this.#opts.defaultCluster ?? 'default';
   }

@@ -151,3 +151,17 @@ describe('visibleOnly', () => {
     expect(read.length).toBe(16);
   });
 });
+
+describe('cluster errors', () => {
+  it('name only the clusters the viewer may read something of', async () => {
+    const store = new MemoryHistoryStore();
+    await store.append([...twoNamespaces('kt'), ...twoNamespaces('secret-cluster')]);
+    const q = createHistoryQueries({ store });
+    const onlyKt: Access = { allowed: async (_s, a) => a.cluster === 'kt' && a.namespace === 'a' };
+    const ktReader = viewerFor(onlyKt, { user: 'kt-reader', groups: [] });
+    await expect(q.changes({ viewer: TRUSTED_VIEWER, from: at(0), to: at(1) })).rejects.toThrow(/several clusters \(kt, secret-cluster\)/);
+    await expect(q.changes({ viewer: ktReader, from: at(0), to: at(1) })).rejects.toThrow(/several clusters \(kt\)$/);
+    const unknown = q.listAt({ viewer: ktReader, cluster: 'nope', kind: 'pods', at: at(1) });
+    await expect(unknown).rejects.toMatchObject({ details: { known: ['kt'] } });
+  });
+});
