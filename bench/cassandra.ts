@@ -14,6 +14,8 @@ import { performance } from 'node:perf_hooks';
 import cassandra from 'cassandra-driver';
 import type { HistoryStore } from '../core/ports.ts';
 import { createHistoryQueries } from '../core/queries.ts';
+import { TRUSTED_VIEWER } from '../core/access.ts';
+import { queriesAs } from '../core/viewed-queries.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import { AuditSink } from '../ingester/audit-sink.ts';
 import { CassandraHistoryStore } from '../store/cassandra/index.ts';
@@ -88,7 +90,7 @@ async function timed(n: number, q: Q): Promise<Record<'lmdb' | 'cassandra', Retu
   return out;
 }
 
-const queries = { lmdb: createHistoryQueries({ store: lmdb }), cassandra: createHistoryQueries({ store: cass }) };
+const queries = { lmdb: queriesAs(createHistoryQueries({ store: lmdb }), TRUSTED_VIEWER), cassandra: queriesAs(createHistoryQueries({ store: cass }), TRUSTED_VIEWER) };
 const qOf = (s: HistoryStore) => (s === lmdb ? queries.lmdb : queries.cassandra);
 const rand = prng(5);
 const samplePods = Array.from({ length: 1000 }, () => pods[Math.floor(rand() * pods.length)]!);

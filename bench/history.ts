@@ -9,6 +9,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createHistoryQueries } from '../core/queries.ts';
+import { TRUSTED_VIEWER } from '../core/access.ts';
+import { queriesAs } from '../core/viewed-queries.ts';
 import { AuditSink } from '../ingester/audit-sink.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload, type PodRef } from './lib/generate.ts';
@@ -75,7 +77,7 @@ process.stderr.write('\n');
 const totalStored = storedBytes();
 const perDb = Object.entries(store.dbs).filter(([k]) => k !== 'root').map(([k, db]) => `${k} ${fmt(lmdbBytes(db as never) / 2 ** 20, 1)} MiB`).join(', ');
 
-const queries = createHistoryQueries({ store });
+const queries = queriesAs(createHistoryQueries({ store }), TRUSTED_VIEWER);
 const rand = prng(99);
 const objectSamples: number[] = [];
 for (let i = 0; i < 10_000; i++) {

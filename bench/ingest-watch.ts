@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createHistoryQueries } from '../core/queries.ts';
+import { TRUSTED_VIEWER } from '../core/access.ts';
+import { queriesAs } from '../core/viewed-queries.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import { systemClock } from '../core/time.ts';
 import { ClientNodeKubeApi } from '../ingester/client-node-kube-api.ts';
@@ -264,7 +266,7 @@ async function lag(lines: string[]): Promise<void> {
   const api = kubeApi(kubeconfig);
   const ing = startIngester({ api, cluster: 'bench', writer, store });
   while (!(ing.status().sources.length && ing.status().sources.every((s) => s.state === 'watching'))) await new Promise((r) => setTimeout(r, 100));
-  const queries = createHistoryQueries({ store, defaultCluster: 'bench' });
+  const queries = queriesAs(createHistoryQueries({ store, defaultCluster: 'bench' }), TRUSTED_VIEWER);
   const pending: Msg[] = [];
   const lags: number[] = [];
   sim.on((m) => m.changes && pending.push(...m.changes));

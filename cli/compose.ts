@@ -24,6 +24,8 @@ import { toMillis } from './config.ts';
 import { kindLookup } from './kind-lookup.ts';
 import { rootLogger } from './logger.ts';
 import type { Config } from './config.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createReadAuth } from './read-access.ts';
 
 export interface App {
   config: Config;
@@ -150,8 +152,10 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   return app;
 }
 
-export function createServer(app: App): HistoryServer {
+/** The history API of `app`; `kubeconfig` (the watched cluster's) serves TokenReview and SubjectAccessReview. */
+export function createServer(app: App, kubeconfig?: KubeConfig): HistoryServer {
   return buildServer({
+    readAuth: createReadAuth(app.config, { logger: app.logger.child({ component: 'access' }), kubeconfig, metrics: app.metrics }),
     queries: app.queries,
     clock: app.clock,
     logger: app.logger,

@@ -64,6 +64,16 @@ export const configSchema = z.object({
   context: z.string().optional(),
   kubeconfig: z.string().optional(),
   server: z.string().url().default('http://127.0.0.1:8080'),
+  /** Who reads (docs/access.md): how bearer tokens are checked, and who may read what. */
+  authn: z.enum(['none', 'tokenreview', 'token-file']).default('none'),
+  tokenFile: z.string().min(1).optional(),
+  /** Default: rbac with tokenreview, allow-all otherwise (cli/read-access.ts). */
+  authz: z.enum(['allow-all', 'rbac', 'policy']).optional(),
+  policyFile: z.string().min(1).optional(),
+  /** /healthz, /readyz and /metrics without authentication. */
+  opsOpen: bool.prefault(true),
+  /** The bearer token the query commands send (e.g. `kubectl create token …`). */
+  token: z.string().min(1).optional(),
 });
 
 /** The parsed configuration; `snapshots` always has its default by then. */
@@ -108,6 +118,12 @@ function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
     context: env.KUBETIME_CONTEXT,
     kubeconfig: env.KUBECONFIG,
     server: env.KUBETIME_SERVER,
+    authn: env.KUBETIME_AUTHN,
+    tokenFile: env.KUBETIME_TOKEN_FILE,
+    authz: env.KUBETIME_AUTHZ,
+    policyFile: env.KUBETIME_POLICY_FILE,
+    opsOpen: env.KUBETIME_OPS_OPEN,
+    token: env.KUBETIME_TOKEN,
   };
 }
 
@@ -116,6 +132,7 @@ const FLAG_KEYS: Record<string, string> = {
   store: 'store', snapshots: 'snapshots', 'audit-token': 'auditToken', context: 'context',
   kubeconfig: 'kubeconfig', server: 'server', 'snapshot-interval': 'snapshotInterval',
   'tls-cert-file': 'tlsCertFile', 'tls-key-file': 'tlsKeyFile', retention: 'retention', 'disk-budget': 'diskBudget',
+  authn: 'authn', 'token-file': 'tokenFile', authz: 'authz', 'policy-file': 'policyFile', 'ops-open': 'opsOpen',
 };
 
 const FILTER_FLAGS: Record<string, string> = {
@@ -143,6 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
   if (flags['no-watch'] === true) merged.watch = false;
   const parsed = configSchema
     .refine((c) => !c.tlsCertFile === !c.tlsKeyFile, { message: 'set both or neither of the TLS certificate and key files', path: ['tlsCertFile'] })
+    .refine((c) => c.authn !== 'token-file' || c.tokenFile, { message: 'required with --authn=token-file', path: ['tokenFile'] })
+    .refine((c) => c.authz !== 'policy' || c.policyFile, { message: 'required with --authz=policy', path: ['policyFile'] })
     .safeParse(merged);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);

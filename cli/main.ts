@@ -38,12 +38,18 @@ const SERVE: NonNullable<ParseArgsConfig['options']> = {
   'include-namespaces': { type: 'string' },
   'exclude-namespaces': { type: 'string' },
   'label-selector': { type: 'string' },
+  authn: { type: 'string' },
+  'token-file': { type: 'string' },
+  authz: { type: 'string' },
+  'policy-file': { type: 'string' },
+  'ops-open': { type: 'string' },
 };
 
 export const USAGE = `kubetime — time-travel history for Kubernetes
 
 Usage:
   kubetime serve [--port N] [--data-dir DIR] [--cluster NAME] [--no-watch] [--context CTX]
+                 [--authn none|tokenreview|token-file] [--authz allow-all|rbac|policy]
   kubetime demo [--port N] [--data-dir DIR]
   kubetime import --audit-log FILE… [--data-dir DIR] [--cluster NAME]
   kubetime migrate | snapshot | restore --from URL | verify
@@ -124,7 +130,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if ((client.CLIENT_COMMANDS as readonly string[]).includes(command)) {
       // Only the server URL comes from the configuration here; a bad unrelated variable must not stop a query.
       const server = process.env.KUBETIME_SERVER ? loadConfig({ KUBETIME_SERVER: process.env.KUBETIME_SERVER }).server : undefined;
-      return await client.runClientCommand(argv, { stdout: io.out, stderr: io.err, server, fetch });
+      const token = loadConfig({ KUBETIME_TOKEN: process.env.KUBETIME_TOKEN }).token;
+      return await client.runClientCommand(argv, { stdout: io.out, stderr: io.err, server, fetch, ...(token ? { token } : {}) });
     }
     switch (command) {
       case 'serve': return await runServe(rest, io);

@@ -23,7 +23,9 @@ export async function serve(config: Config, io: Io, watch?: WatchTarget): Promis
   if (watch && typeof watch !== 'function' && !config.cluster) config = Object.freeze({ ...config, cluster: clusterNameOf(watch) });
   const app = await createApp(config);
   try {
-    const server = createServer(app);
+    // The watched cluster reviews tokens and access (TokenReview, SubjectAccessReview); the demo's
+    // simulated cluster exists only after the API listens, and the demo reads without authentication.
+    const server = createServer(app, typeof watch === 'function' ? undefined : watch);
     onShutdown(app, 'api', () => server.close());
     const address = await server.listen({ port: config.port, host: config.host });
     app.address = address;

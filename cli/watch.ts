@@ -9,21 +9,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { KubetimeError } from '../core/errors.ts';
 import { Checkpoints, CHECKPOINTS_FILE, ClientNodeKubeApi, startIngester, type Ingester } from '../ingester/index.ts';
 import { onShutdown, type App } from './compose.ts';
+import { loadKubeConfig } from './kubeconfig.ts';
 
-export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-    else kc.loadFromDefault();
-    if (opts.context) kc.setCurrentContext(opts.context);
-  } catch (e) {
-    throw new KubetimeError('INVALID_ARGUMENT', `kubeconfig: cannot load ${opts.kubeconfig ?? 'the default kubeconfig'}${opts.context ? ` (context ${opts.context})` : ''}`, { param: 'kubeconfig' }, { cause: e });
-  }
-  if (!kc.getCurrentCluster()) {
-    throw new KubetimeError('INVALID_ARGUMENT', 'kubeconfig: no current cluster; pass --kubeconfig / --context, or --no-watch to run without one', { param: 'kubeconfig' });
-  }
-  return kc;
-}
+export { loadKubeConfig };
+
 
 /** A cluster name from a kubeconfig context, shaped as config's cluster names are. */
 export function clusterNameOf(kc: KubeConfig): string {

@@ -1,9 +1,15 @@
-/** The time-window queries: the change feed, Kubernetes Events, and the clusters. */
+/**
+ * The time-window queries: the change feed, Kubernetes Events, and the clusters. The feed and
+ * Events keep only entries whose (kind, namespace) the viewer may `list` (core/visibility.ts).
+ */
+import type { Viewer } from './access.ts';
 import { invalidArgument } from './errors.ts';
 import type { FeedEntry } from './ports.ts';
 import type * as Q from './query-types.ts';
 import type { KubeObject } from './record.ts';
 import { all, type Scope } from './scope.ts';
+import { clustersVisibleTo } from './visible-clusters.ts';
+import { ListVisibility, resourceLookup, visibleOnly } from './visibility.ts';
 
 export const DEFAULT_FEED_LIMIT = 1000;
 
@@ -15,17 +21,25 @@ function actorMatches(e: FeedEntry, actor: string): boolean {
   return e.actor?.username === actor || e.actor?.impersonatedUser === actor;
 }
 
+/** Whether the viewer may list a feed entry's (kind, namespace); one decision per pair. */
+async function feedVisibility(scope: Scope, viewer: Viewer, cluster: string): Promise<(e: FeedEntry) => Promise<boolean>> {
+  const visibility = new ListVisibility(viewer, cluster);
+  const resourceOf = resourceLookup(await scope.store.kinds(cluster));
+  return (e) => visibility.may({ group: e.group, resource: resourceOf(e.group, e.kind) }, e.namespace);
+}
+
 export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'events' | 'clusters'> {
   return {
     async changes(r) {
       checkWindow(r.from, r.to);
-      const cluster = await scope.cluster(r.cluster);
+      const cluster = await scope.cluster(r.cluster, r.viewer);
       const kind = r.kind ? await scope.kind(cluster, r.kind) : undefined;
       const namespace = kind ? scope.namespaceFor(kind, r.namespace, false) : r.namespace || undefined;
       await scope.checkHorizon(cluster, r.from, 'from', { gk: kind?.gk, namespace });
       const limit = r.limit ?? DEFAULT_FEED_LIMIT;
       const items: Q.ChangeItem[] = [];
-      for await (const e of scope.store.feed({ cluster, from: r.from, to: r.to, order: 'desc', gk: kind?.gk, namespace, name: r.name || undefined })) {
+      const visible = await feedVisibility(scope, r.viewer, cluster);
+      for await (const e of visibleOnly(scope.store.feed({ cluster, from: r.from, to: r.to, order: 'desc', gk: kind?.gk, namespace, name: r.name || undefined }), visible)) {
         if (r.actor && !actorMatches(e, r.actor)) continue;
         items.push({
           ts: e.ts, op: e.op, kind: e.kind, namespace: e.namespace, name: e.name, uid: e.uid,
@@ -41,11 +55,12 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
 
     async events(r) {
       checkWindow(r.from, r.to);
-      const cluster = await scope.cluster(r.cluster);
+      const cluster = await scope.cluster(r.cluster, r.viewer);
       const about = r.kind ? await scope.kind(cluster, r.kind) : undefined;
       await scope.checkHorizon(cluster, r.from, 'from', { gk: 'Event', namespace: r.namespace || undefined });
       const latest = new Map<string, FeedEntry>();
-      for await (const e of scope.store.feed({ cluster, from: r.from, to: r.to, order: 'asc', gk: 'Event', namespace: r.namespace || undefined })) {
+      const visible = await feedVisibility(scope, r.viewer, cluster);
+      for await (const e of visibleOnly(scope.store.feed({ cluster, from: r.from, to: r.to, order: 'asc', gk: 'Event', namespace: r.namespace || undefined }), visible)) {
         latest.set(e.uid, e); // the Event's last revision within the window
       }
       const items: KubeObject[] = [];
@@ -62,8 +77,8 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
       return { cluster, items };
     },
 
-    async clusters() {
-      const items = await scope.store.clusters();
+    async clusters(r) {
+      const items = await clustersVisibleTo(scope.store, r.viewer);
       return { items: items.sort((a, b) => a.name.localeCompare(b.name)) };
     },
   };

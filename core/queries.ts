@@ -14,6 +14,8 @@ import { all, Scope, type ScopeOptions } from './scope.ts';
 import { fieldSelector, labelSelector } from './selectors.ts';
 import { formatTime } from './time.ts';
 import { feedQueries } from './feed-queries.ts';
+import type { Viewer } from './access.ts';
+import { listFilter, ListVisibility, requireRead } from './visibility.ts';
 
 export const DEFAULT_LIMIT = 500;
 /** The most edges a graph query follows (the HTTP `hops` parameter is bounded by it too). */
@@ -53,10 +55,12 @@ function decodeContinue(token: string): { at: number; after: [string, string] } 
 export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
   const scope = new Scope(opts);
 
-  async function objectKey(r: { cluster?: string; kind: string; namespace?: string; name: string }) {
-    const cluster = await scope.cluster(r.cluster);
+  /** Resolves one object's key; FORBIDDEN unless the viewer may `get` it (so a 404 only reaches those who may). */
+  async function objectKey(r: { viewer: Viewer; cluster?: string; kind: string; namespace?: string; name: string }) {
+    const cluster = await scope.cluster(r.cluster, r.viewer);
     const kind = await scope.kind(cluster, r.kind);
     const namespace = scope.namespaceFor(kind, r.namespace, true)!;
+    await requireRead(r.viewer, { cluster, verb: 'get', group: kind.group, resource: kind.resource, namespace }, r.name);
     const key: ObjectKey = { cluster, gk: kind.gk, namespace, name: r.name };
     return { cluster, kind, key };
   }
@@ -76,16 +80,17 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
   }
 
   async function listAt(r: Q.ListAtRequest): Promise<Q.ListAtResult> {
-    const cluster = await scope.cluster(r.cluster);
+    const cluster = await scope.cluster(r.cluster, r.viewer);
     const kind = await scope.kind(cluster, r.kind);
     const namespace = scope.namespaceFor(kind, r.namespace, false);
+    const visible = await listFilter(r.viewer, cluster, kind, namespace);
     const page = r.continue ? decodeContinue(r.continue) : undefined;
     const at = page?.at ?? r.at;
     await scope.checkHorizon(cluster, at, 'at', { gk: kind.gk, namespace });
     const labels = labelSelector(r.labelSelector ?? '');
     const fields = fieldSelector(r.fieldSelector ?? '');
     const revs = await scope.objectsAt({
-      cluster, gk: kind.gk, namespace, at, after: page?.after,
+      cluster, gk: kind.gk, namespace, at, after: page?.after, visible,
       keep: (rev) => labels(rev.object!) && fields(rev.object!),
       ...(r.limit !== undefined ? { enough: r.limit + 1 } : {}), // one more tells whether a page follows
     });
@@ -142,7 +147,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
 
     async diffScope(r) {
       if (r.from > r.to) throw invalidArgument('from', 'must not be after to');
-      const base = { cluster: r.cluster, kind: r.kind, namespace: r.namespace, labelSelector: r.labelSelector };
+      const base = { viewer: r.viewer, cluster: r.cluster, kind: r.kind, namespace: r.namespace, labelSelector: r.labelSelector };
       const [a, b] = await Promise.all([listAt({ ...base, at: r.from }), listAt({ ...base, at: r.to })]);
       const id = (o: KubeObject) => {
         const m = o.metadata as { namespace?: string; name: string; uid?: string };
@@ -174,7 +179,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
       await scope.checkHorizon(cluster, r.at, 'at', key);
       const start = await scope.stateAt(key, r.at);
       if (!start) throw await notFound(key, kind.kind, r.at);
-      const objects = await graphObjectsAt(scope, cluster, key.namespace, r.at, start);
+      const objects = await graphObjectsAt(scope, new ListVisibility(r.viewer, cluster), key.namespace, r.at, start);
       const startObj = objects.find((o) => o.uid === start.uid)!;
       return buildGraph(startObj, objects, hops, r.at, cluster);
     },
@@ -200,15 +205,20 @@ function toGraphObject(rev: Revision): GraphObject {
   return { kind: rev.kind, group: rev.group, namespace: rev.namespace, name: rev.name, uid: rev.uid, object: rev.object! };
 }
 
-/** Every object of the start's namespace at T (Events aside), plus the Nodes and PVs they point at. */
-async function graphObjectsAt(scope: Scope, cluster: string, namespace: string, at: number, start: Revision): Promise<GraphObject[]> {
+/**
+ * Every object of the start's namespace at T (Events aside), plus the Nodes and PVs they point at:
+ * only those the viewer may list, so neither a node nor an edge reveals what it may not see.
+ */
+async function graphObjectsAt(scope: Scope, visibility: ListVisibility, namespace: string, at: number, start: Revision): Promise<GraphObject[]> {
+  const cluster = start.cluster;
   const kinds = await scope.store.kinds(cluster);
   const objects = new Map<string, GraphObject>([[start.uid, toGraphObject(start)]]);
   for (const k of kinds) {
     if (k.kind === 'Event') continue;
     const ns = k.namespaced ? namespace : '';
     if (!k.namespaced && !['Node', 'PersistentVolume', 'Namespace'].includes(k.kind) && namespace !== '') continue;
-    for (const rev of await scope.objectsAt({ cluster, gk: groupKind(k.group, k.kind), namespace: ns || (k.namespaced ? undefined : ''), at })) {
+    const visible = (n: string) => visibility.may(k, n);
+    for (const rev of await scope.objectsAt({ cluster, gk: groupKind(k.group, k.kind), namespace: ns || (k.namespaced ? undefined : ''), at, visible })) {
       objects.set(rev.uid, toGraphObject(rev));
     }
   }

@@ -3,6 +3,7 @@
  * history-api formats them as RFC 3339 UTC. Kinds are the user's strings, resolved by the queries
  * (core/kinds.ts). Every request's `cluster` is optional while the store holds one cluster.
  */
+import type { Viewer } from './access.ts';
 import type { JsonPatchOp } from './json-patch.ts';
 import type { Actor, KubeObject, Op } from './record.ts';
 import type { Micros } from './time.ts';
@@ -18,10 +19,13 @@ export interface RevisionInfo {
   gap?: boolean;
 }
 
-export interface ObjectAtRequest { cluster?: string; kind: string; namespace?: string; name: string; at: Micros }
+/** Who asks: every query filters its answer through the viewer (core/access.ts, core/visibility.ts). */
+export interface Viewed { viewer: Viewer }
+
+export interface ObjectAtRequest extends Viewed { cluster?: string; kind: string; namespace?: string; name: string; at: Micros }
 export interface ObjectAtResult { cluster: string; at: Micros; object: KubeObject; revision: RevisionInfo }
 
-export interface ListAtRequest {
+export interface ListAtRequest extends Viewed {
   cluster?: string;
   kind: string;
   namespace?: string;
@@ -33,7 +37,7 @@ export interface ListAtRequest {
 }
 export interface ListAtResult { cluster: string; at: Micros; items: KubeObject[]; continue?: string }
 
-export interface HistoryRequest {
+export interface HistoryRequest extends Viewed {
   cluster?: string;
   kind: string;
   namespace?: string;
@@ -49,7 +53,7 @@ export interface HistoryRequest {
 export interface HistoryItem extends RevisionInfo { uid: string; patch: JsonPatchOp[]; object?: KubeObject }
 export interface HistoryResult { cluster: string; items: HistoryItem[] }
 
-export interface DiffObjectRequest {
+export interface DiffObjectRequest extends Viewed {
   cluster?: string;
   kind: string;
   namespace?: string;
@@ -71,7 +75,7 @@ export interface DiffObjectResult {
 
 export interface Ref { kind: string; namespace?: string; name: string }
 
-export interface DiffScopeRequest {
+export interface DiffScopeRequest extends Viewed {
   cluster?: string;
   kind: string;
   namespace?: string;
@@ -92,7 +96,7 @@ export interface DiffScopeResult {
 export const EDGE_TYPES = ['owns', 'selects', 'scheduled-on', 'routes-to', 'mounts', 'binds'] as const;
 export type EdgeType = (typeof EDGE_TYPES)[number];
 
-export interface GraphRequest { cluster?: string; kind: string; namespace?: string; name: string; at: Micros; hops?: number }
+export interface GraphRequest extends Viewed { cluster?: string; kind: string; namespace?: string; name: string; at: Micros; hops?: number }
 export interface GraphResult {
   cluster: string;
   at: Micros;
@@ -100,7 +104,7 @@ export interface GraphResult {
   edges: { from: Ref; to: Ref; type: EdgeType }[];
 }
 
-export interface ChangesRequest {
+export interface ChangesRequest extends Viewed {
   cluster?: string;
   from: Micros;
   to: Micros;
@@ -114,7 +118,7 @@ export interface ChangesRequest {
 export interface ChangeItem extends RevisionInfo { kind: string; namespace: string; name: string; uid: string }
 export interface ChangesResult { cluster: string; items: ChangeItem[] }
 
-export interface EventsRequest {
+export interface EventsRequest extends Viewed {
   cluster?: string;
   from: Micros;
   to: Micros;
@@ -125,6 +129,7 @@ export interface EventsRequest {
 }
 export interface EventsResult { cluster: string; items: KubeObject[] }
 
+export type ClustersRequest = Viewed;
 export interface ClustersResult { items: { name: string; firstSeen: Micros; lastSeen: Micros }[] }
 
 /** The query surface history-api serves; implemented by core/queries.ts over a HistoryStore. */
@@ -137,5 +142,5 @@ export interface HistoryQueries {
   graph(r: GraphRequest): Promise<GraphResult>;
   changes(r: ChangesRequest): Promise<ChangesResult>;
   events(r: EventsRequest): Promise<EventsResult>;
-  clusters(): Promise<ClustersResult>;
+  clusters(r: ClustersRequest): Promise<ClustersResult>;
 }

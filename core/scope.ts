@@ -8,6 +8,8 @@ import { resolveKind, type ResolvedKind } from './kinds.ts';
 import type { HistoryStore, Lifetime, Revision, RevisionRef } from './ports.ts';
 import { compareResourceVersions, type ObjectKey } from './record.ts';
 import { formatTime, type Micros } from './time.ts';
+import type { Viewer } from './access.ts';
+import { clustersVisibleTo } from './visible-clusters.ts';
 
 export interface ScopeOptions {
   store: HistoryStore;
@@ -45,10 +47,18 @@ export function currentOf<R extends RevisionRef>(revs: readonly R[]): R | undefi
 const refOf = (r: Revision): RevisionRef => ({ ts: r.ts, uid: r.uid, resourceVersion: r.resourceVersion, deleted: r.op === 'DELETED' });
 const isRef = (r: Revision, ref: RevisionRef) => r.uid === ref.uid && r.resourceVersion === ref.resourceVersion && (r.op === 'DELETED') === ref.deleted;
 
-export async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
+import { all } from './async-iter.ts';
+
+export { all };
+
+/** Removes, in place, the keys of namespaces `visible` refuses (one decision per namespace). */
+async function dropInvisible(keys: ObjectKey[], visible: (namespace: string) => Promise<boolean>): Promise<void> {
+  const namespaces = [...new Set(keys.map((k) => k.namespace))];
+  const allowed = new Set((await Promise.all(namespaces.map(async (n) => ((await visible(n)) ? n : undefined)))).filter((n) => n !== undefined));
+  if (allowed.size === namespaces.length) return;
+  let w = 0;
+  for (const k of keys) if (allowed.has(k.namespace)) keys[w++] = k;
+  keys.length = w;
 }
 
 export class Scope {
@@ -60,17 +70,23 @@ export class Scope {
     this.#opts = opts;
   }
 
-  /** The cluster a request means: the one given, or the only one stored. */
-  async cluster(requested: string | undefined): Promise<string> {
+  /**
+   * The cluster a request means: the one given, or the only one stored. An error names only the
+   * clusters `viewer` may read something of (absent = all).
+   */
+  async cluster(requested: string | undefined, viewer?: Viewer): Promise<string> {
     const known = (await this.store.clusters()).map((c) => c.name).sort();
+    const shown = async () => (viewer ? (await clustersVisibleTo(this.store, viewer)).map((c) => c.name).sort() : known);
     if (requested !== undefined && requested !== '') {
       if (!known.includes(requested) && known.length > 0) {
-        throw invalidArgument('cluster', `unknown cluster "${requested}"; known clusters: ${known.join(', ')}`, { known });
+        const names = await shown();
+        throw invalidArgument('cluster', `unknown cluster "${requested}"; known clusters: ${names.join(', ') || 'none you may read'}`, { known: names });
       }
       return requested;
     }
     if (known.length > 1) {
-      throw invalidArgument('cluster', `required: the store holds several clusters (${known.join(', ')})`, { known });
+      const names = await shown();
+      throw invalidArgument('cluster', `required: the store holds several clusters${names.length ? ` (${names.join(', ')})` : ''}`, { known: names });
     }
     return known[0] ?? this.#opts.defaultCluster ?? 'default';
   }
@@ -139,6 +155,8 @@ export class Scope {
     /** Keep only these; with `enough`, stop reading once that many were kept. */
     keep?: (r: Revision) => boolean;
     enough?: number;
+    /** Whether the reader may see a namespace's objects (core/visibility.ts); absent = all. Asked once per namespace, before any object is read. */
+    visible?: (namespace: string) => Promise<boolean>;
   }): Promise<Revision[]> {
     const lives: Lifetime[] = await all(this.store.lifetimes({ cluster: opts.cluster, gk: opts.gk, namespace: opts.namespace, aliveAt: opts.at }));
     const keys: ObjectKey[] = [];
@@ -150,6 +168,7 @@ export class Scope {
       if (opts.after && (l.key.namespace < opts.after[0] || (l.key.namespace === opts.after[0] && l.key.name <= opts.after[1]))) continue;
       keys.push(l.key);
     }
+    if (opts.visible) await dropInvisible(keys, opts.visible);
     // A store over the network (Cassandra) answers many objects at once far faster than in turn;
     // chunks let a limited list stop early.
     const out: Revision[] = [];

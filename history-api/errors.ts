@@ -13,6 +13,7 @@ import type { ErrorCode } from '../core/errors.ts';
  * HTTP status of every error code.
  * - HISTORY_EXPIRED is 410 Gone: the time asked for lies before retention, the way the
  *   Kubernetes API answers 410 for a resourceVersion that is too old to serve.
+ * - FORBIDDEN is 403: the caller is known but may not read what it asked for (core/visibility.ts).
  * - STORE_UNAVAILABLE is 503 so that clients (and kube-apiserver's audit webhook) retry.
  * - SNAPSHOT_INVALID and INTERNAL are server-side faults (500); no client input produces them.
  */
@@ -20,6 +21,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   INVALID_ARGUMENT: 400,
   AMBIGUOUS: 400,
   UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   HISTORY_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,

@@ -162,6 +162,8 @@ export const clustersResponse = z.object({
 /** Error responses every query route may give. */
 export const queryErrors = {
   400: errorSchema.meta({ description: 'A parameter is invalid (the message names it), or a kind is ambiguous' }),
+  401: errorSchema.meta({ description: 'No bearer token, or one that was not accepted (docs/access.md)' }),
+  403: errorSchema.meta({ description: 'The caller may not read this (details: verb, group, resource, namespace, cluster)' }),
   404: errorSchema.meta({ description: 'Not found (for /v1/object: details.existed lists when the object existed)' }),
   410: errorSchema.meta({ description: 'The time asked for lies before the retained history' }),
   503: errorSchema.meta({ description: 'The store is unavailable; retry' }),

@@ -17,6 +17,7 @@ import { DEFAULT_AUDIT_BODY_LIMIT, registerAuditRoute } from './routes/audit.ts'
 import type { AuditIngest } from './routes/audit.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerQueryRoutes } from './routes/queries.ts';
+import { redactUrl, registerReadAuth, TRUSTED_READS, type ReadAuth } from './auth/read-auth.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -36,6 +37,8 @@ export interface ServerDeps {
   https?: { cert: string | Buffer; key: string | Buffer };
   /** The process's metrics registry, shared with the other components; default: a new one. */
   metrics?: MetricsRegistry;
+  /** Who may read (auth/read-auth.ts); default: every read trusted (tests, loopback). */
+  readAuth?: ReadAuth;
 }
 
 /** The server as buildServer returns it. */
@@ -64,6 +67,7 @@ export function buildServer(deps: ServerDeps): HistoryServer {
     sendError(new KubetimeError('NOT_FOUND', `no route ${req.method} ${path}`, { method: req.method, path }), req, reply);
   });
   instrument(app, metrics);
+  registerReadAuth(app, deps.readAuth ?? TRUSTED_READS);
 
   app.register(fastifySwagger, {
     openapi: {
@@ -117,6 +121,6 @@ function instrument(app: FastifyInstance, metrics: MetricsRegistry): void {
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     duration.observe({ method: req.method, route }, seconds);
     const level = OPS_ROUTES.has(route) ? 'debug' : 'info';
-    req.log[level]({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    req.log[level]({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 }

@@ -17,6 +17,8 @@ export interface ClientIO {
   stderr: Writer;
   /** The server URL unless --server is given (config: KUBETIME_SERVER); default DEFAULT_SERVER. */
   server?: string;
+  /** Bearer token sent with every request (config: KUBETIME_TOKEN); absent = none. */
+  token?: string;
   fetch: typeof globalThis.fetch;
 }
 
@@ -52,7 +54,7 @@ export async function runClientCommand(argv: readonly string[], clientIo: Client
     io.stderr.write(`error: --server: "${server}" is not an http(s) URL\n`);
     return EXIT.USAGE;
   }
-  const answer = await fetchJson(clientIo.fetch, url);
+  const answer = await fetchJson(clientIo.fetch, url, clientIo.token);
   if ('error' in answer) {
     io.stderr.write(`error: ${answer.error}\n`);
     return EXIT.ERROR;
@@ -83,11 +85,11 @@ function requestUrl(server: string, inv: Invocation): URL | undefined {
 
 type Answer = { body: Record<string, unknown> } | { error: string };
 
-async function fetchJson(fetchFn: typeof globalThis.fetch, url: URL): Promise<Answer> {
+async function fetchJson(fetchFn: typeof globalThis.fetch, url: URL, token: string | undefined): Promise<Answer> {
   let res: Response;
   let text: string;
   try {
-    res = await fetchFn(url, { headers: { accept: 'application/json' } });
+    res = await fetchFn(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
     text = await res.text();
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;

@@ -42,21 +42,21 @@ function registerAtRoutes(app: FastifyInstance, { queries, clock }: QueryRouteDe
   }, async (req) => {
     const q = req.query;
     const at = resolveTime(q.at, 'at', clock.now());
-    return presentObjectAt(await queries.objectAt({ cluster: q.cluster, kind: q.kind, namespace: q.namespace, name: q.name, at }));
+    return presentObjectAt(await queries.objectAt({ viewer: req.viewer, cluster: q.cluster, kind: q.kind, namespace: q.namespace, name: q.name, at }));
   });
 
   r.get('/v1/objects', {
     schema: { tags, summary: 'The objects of a kind as they were at a time', querystring: s.objectsQuery, response: { 200: s.objectsResponse, ...s.queryErrors } },
   }, async (req) => {
     const { at, ...q } = req.query;
-    return presentListAt(await queries.listAt({ ...q, at: resolveTime(at, 'at', clock.now()) }));
+    return presentListAt(await queries.listAt({ viewer: req.viewer, ...q, at: resolveTime(at, 'at', clock.now()) }));
   });
 
   r.get('/v1/graph', {
     schema: { tags, summary: 'The objects related to one object at a time', querystring: s.graphQuery, response: { 200: s.graphResponse, ...s.queryErrors } },
   }, async (req) => {
     const { at, hops, ...q } = req.query;
-    return presentGraph(await queries.graph({ ...q, at: resolveTime(at, 'at', clock.now()), hops: hops ?? DEFAULT_HOPS }));
+    return presentGraph(await queries.graph({ viewer: req.viewer, ...q, at: resolveTime(at, 'at', clock.now()), hops: hops ?? DEFAULT_HOPS }));
   });
 }
 
@@ -68,7 +68,7 @@ function registerWindowRoutes(app: FastifyInstance, { queries, clock }: QueryRou
     schema: { tags, summary: 'Every revision of one object, oldest first', querystring: s.historyQuery, response: { 200: s.historyResponse, ...s.queryErrors } },
   }, async (req) => {
     const { from, to, ...q } = req.query;
-    return presentHistory(await queries.history({ ...q, ...resolveWindow(from, to, clock.now()) }));
+    return presentHistory(await queries.history({ viewer: req.viewer, ...q, ...resolveWindow(from, to, clock.now()) }));
   });
 
   r.get('/v1/diff', {
@@ -81,25 +81,25 @@ function registerWindowRoutes(app: FastifyInstance, { queries, clock }: QueryRou
   }, async (req) => {
     const { from, to, name, labelSelector, ...q } = req.query;
     const window = resolveWindow(from, to, clock.now());
-    if (name !== undefined) return presentDiff(await queries.diffObject({ ...q, name, ...window }));
-    return presentDiff(await queries.diffScope({ ...q, labelSelector, ...window }));
+    if (name !== undefined) return presentDiff(await queries.diffObject({ viewer: req.viewer, ...q, name, ...window }));
+    return presentDiff(await queries.diffScope({ viewer: req.viewer, ...q, labelSelector, ...window }));
   });
 
   r.get('/v1/changes', {
     schema: { tags, summary: 'The change feed in a window, newest first', querystring: s.changesQuery, response: { 200: s.changesResponse, ...s.queryErrors } },
   }, async (req) => {
     const { from, to, ...q } = req.query;
-    return presentChanges(await queries.changes({ ...q, ...resolveWindow(from, to, clock.now()) }));
+    return presentChanges(await queries.changes({ viewer: req.viewer, ...q, ...resolveWindow(from, to, clock.now()) }));
   });
 
   r.get('/v1/events', {
     schema: { tags, summary: 'Kubernetes Events about an object or namespace in a window', querystring: s.eventsQuery, response: { 200: s.eventsResponse, ...s.queryErrors } },
   }, async (req) => {
     const { from, to, ...q } = req.query;
-    return queries.events({ ...q, ...resolveWindow(from, to, clock.now()) });
+    return queries.events({ viewer: req.viewer, ...q, ...resolveWindow(from, to, clock.now()) });
   });
 
   r.get('/v1/clusters', {
-    schema: { tags, summary: 'The clusters in the store', response: { 200: s.clustersResponse, 503: s.queryErrors[503] } },
-  }, async () => presentClusters(await queries.clusters()));
+    schema: { tags, summary: 'The clusters in the store', response: { 200: s.clustersResponse, 401: s.queryErrors[401], 503: s.queryErrors[503] } },
+  }, async (req) => presentClusters(await queries.clusters({ viewer: req.viewer })));
 }

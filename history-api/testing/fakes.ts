@@ -4,6 +4,7 @@
  */
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Viewer } from '../../core/access.ts';
 import type { HistoryQueries } from '../../core/query-types.ts';
 import { parseRfc3339 } from '../../core/time.ts';
 import type { Clock, Micros } from '../../core/time.ts';
@@ -45,13 +46,17 @@ type Method = keyof HistoryQueries;
 /** A HistoryQueries fake: `calls` records every request; `failWith` makes every method reject. */
 export interface FakeQueries extends HistoryQueries {
   calls: { method: Method; request: unknown }[];
+  /** The viewer of each call, in order (kept out of `calls` so requests compare as plain data). */
+  viewers: Viewer[];
   failWith?: Error;
 }
 
 export function fakeQueries(): FakeQueries {
   const calls: FakeQueries['calls'] = [];
+  const viewers: Viewer[] = [];
   const self: FakeQueries = {
     calls,
+    viewers,
     async objectAt(r) {
       return answer('objectAt', r, { cluster: 'c1', at: r.at, object: deployment, revision });
     },
@@ -86,12 +91,14 @@ export function fakeQueries(): FakeQueries {
     async events(r) {
       return answer('events', r, { cluster: 'c1', items: [{ apiVersion: 'v1', kind: 'Event', reason: 'ScalingReplicaSet', metadata: { name: 'web.1' } }] });
     },
-    async clusters() {
-      return answer('clusters', undefined, { items: [{ name: 'c1', firstSeen: us('2026-01-01T00:00:00Z'), lastSeen: us('2026-01-10T11:59:59.5Z') }] });
+    async clusters(r) {
+      return answer('clusters', r, { items: [{ name: 'c1', firstSeen: us('2026-01-01T00:00:00Z'), lastSeen: us('2026-01-10T11:59:59.5Z') }] });
     },
   };
-  function answer<T>(method: Method, request: unknown, result: T): T {
-    calls.push({ method, request });
+  function answer<T>(method: Method, viewed: { viewer: Viewer }, result: T): T {
+    const { viewer, ...request } = viewed;
+    viewers.push(viewer);
+    calls.push({ method, request: method === 'clusters' ? undefined : request });
     if (self.failWith) throw self.failWith;
     return result;
   }

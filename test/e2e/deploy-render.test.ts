@@ -4,7 +4,9 @@
  * which runs validation, defaulting and admission, PodSecurity included). Then the chart's
  * ServiceAccount, ClusterRole and binding are created for real, a token is minted for the
  * ServiceAccount (TokenRequest), and that token must list and watch what kubetime ingests,
- * must be refused every write, and must be enough for `kubetime serve` to ingest the cluster.
+ * must be refused every write, may create TokenReviews and SubjectAccessReviews (read access),
+ * and must be enough for `kubetime serve` to ingest the cluster. The chart and kustomize ship a
+ * NetworkPolicy on kubetime's port and read authentication on by default.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, AppsV1Api, AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { describeWithService } from '../infra/services.ts';
 
 const exec = promisify(execFile);
@@ -97,6 +99,23 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
     for (const name of Object.keys(envOf(sts))) expect(CONFIG_VARS.has(name) || SDK_VARS.has(name), name).toBe(true);
     // RBAC: read verbs only, everywhere.
     for (const rule of one(objs, 'ClusterRole').rules) expect(rule.verbs.every((v: string) => ['get', 'list', 'watch'].includes(v)), JSON.stringify(rule)).toBe(true);
+    // Reads: authenticated and authorized by the cluster, reachable by readers and the apiserver only.
+    const delegator = byKind(objs, 'ClusterRoleBinding').find((b) => b.roleRef.name === 'system:auth-delegator');
+    if (variant === 'embedded') {
+      // Token file and policy from a Secret and a ConfigMap; nothing asks the cluster.
+      expect(envOf(sts)).toMatchObject({ KUBETIME_AUTHN: 'token-file', KUBETIME_TOKEN_FILE: '/etc/kubetime/tokens/tokens.csv', KUBETIME_AUTHZ: 'policy', KUBETIME_POLICY_FILE: '/etc/kubetime/policy/policy.yaml' });
+      expect(sts.spec.template.spec.volumes).toEqual(expect.arrayContaining([{ name: 'access-tokens', secret: { secretName: 'kubetime-tokens' } }, { name: 'access-policy', configMap: { name: 'kubetime-policy' } }]));
+      expect(delegator).toBeUndefined();
+    } else {
+      expect(envOf(sts)).toMatchObject({ KUBETIME_AUTHN: 'tokenreview', KUBETIME_AUTHZ: 'rbac', KUBETIME_OPS_OPEN: 'true' });
+      expect(delegator?.subjects).toEqual([{ kind: 'ServiceAccount', name: one(objs, 'ServiceAccount').metadata.name, namespace: ns }]);
+    }
+    const netpol = one(objs, 'NetworkPolicy');
+    expect(netpol.spec.podSelector.matchLabels).toEqual(sts.spec.selector.matchLabels);
+    expect(netpol.spec.ingress.map((r: any) => r.from[0])).toEqual(variant === 's3'
+      ? [{ ipBlock: { cidr: '10.0.0.10/32' } }, { podSelector: {} }]
+      : [{ podSelector: {} }]);
+    for (const rule of netpol.spec.ingress) expect(rule.ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
     const c = container(sts);
     expect(c.resources.requests && c.resources.limits).toBeTruthy();
     expect([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(['/healthz', '/readyz']);
@@ -127,7 +146,9 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
   });
 
   it('chart refuses values that cannot work, naming each problem', async () => {
-    const err = await helmTemplate('default', ['--set', 'store=cassandra', '--set', 'audit.token=t', '--set', 'snapshots=ftp://x']).then(() => '', (e) => String(e.stderr));
+    const err = await helmTemplate('default', ['--set', 'store=cassandra', '--set', 'audit.token=t', '--set', 'snapshots=ftp://x', '--set', 'access.authn=token-file', '--set', 'access.authz=policy']).then(() => '', (e) => String(e.stderr));
+    expect(err).toContain('access.authn=token-file needs access.tokenFileSecret');
+    expect(err).toContain('access.authz=policy needs access.policyConfigMap');
     expect(err).toContain('store=cassandra needs cassandra.contactPoints');
     expect(err).toContain('kube-apiserver sends bearer tokens only over TLS');
     expect(err).toContain('snapshots must be a file:// path or an s3://bucket/prefix URL');
@@ -144,6 +165,8 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
     expect(one(rendered, 'Namespace').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
     const chart = parseDocs(await helmTemplate(dir === 'base' ? 'default' : 'cassandra'));
     expect(one(objs, 'ClusterRole').rules).toEqual(one(chart, 'ClusterRole').rules);
+    expect(one(objs, 'NetworkPolicy').spec.ingress).toEqual(one(chart, 'NetworkPolicy').spec.ingress);
+    expect(byKind(objs, 'ClusterRoleBinding').map((b) => b.roleRef.name)).toContain('system:auth-delegator');
     const [ks, hs] = [one(objs, 'StatefulSet'), one(chart, 'StatefulSet')];
     expect(Object.keys(envOf(ks)).sort()).toEqual(Object.keys(envOf(hs)).sort());
     for (const f of ['resources', 'securityContext', 'livenessProbe', 'readinessProbe', 'startupProbe', 'args']) expect(container(ks)[f], f).toEqual(container(hs)[f]);
@@ -157,9 +180,9 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
   it("the chart's ServiceAccount may list and watch everything and write nothing; its pod passes PodSecurity restricted", async () => {
     const objs = parseDocs(await helmTemplate('default'));
     const rbac = objs.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind));
-    expect(rbac).toHaveLength(3);
+    expect(rbac).toHaveLength(4); // and the binding to system:auth-delegator (TokenReview, SubjectAccessReview)
     await k(['apply', '--server-side', '--field-manager=kubetime-e2e', '-f', '-'], rbac.map((o) => JSON.stringify(o)).join('\n'));
-    cleanups.push(['delete', 'clusterrolebinding', `${release}-kubetime`], ['delete', 'clusterrole', `${release}-kubetime`]);
+    cleanups.push(['delete', 'clusterrolebinding', `${release}-kubetime`], ['delete', 'clusterrolebinding', `${release}-kubetime-auth-delegator`], ['delete', 'clusterrole', `${release}-kubetime`]);
 
     // The pod the StatefulSet controller would create, dry-run into the restricted namespace.
     const sts = one(objs, 'StatefulSet');
@@ -195,6 +218,12 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
     await new Promise((r) => setTimeout(r, 500));
     await admin.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'watched' }, data: { a: '1' } } });
     expect(await seen).toBe('ADDED');
+
+    // It may check callers: TokenReview and SubjectAccessReview.
+    const tokenReview = await kc.makeApiClient(AuthenticationV1Api).createTokenReview({ body: { spec: { token: tr.status!.token! } } });
+    expect(tokenReview.status?.user?.username).toBe(`system:serviceaccount:${ns}:${sa}`);
+    const sar = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({ body: { spec: { user: 'nobody', resourceAttributes: { verb: 'list', resource: 'pods', namespace: ns } } } });
+    expect(sar.status?.allowed).toBe(false);
 
     // Every write is refused.
     expect(await status(core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'forbidden' } } }))).toBe(403);

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHistoryQueries } from '../../core/queries.ts';
-import type { HistoryQueries } from '../../core/query-types.ts';
+import { TRUSTED_VIEWER } from '../../core/access.ts';
+import { queriesAs, type QueriesAs } from '../../core/viewed-queries.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import { pod, rec } from '../contract/history-store.contract.ts';
 
@@ -18,11 +19,11 @@ const T0 = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000;
 describe('as of T with revisions stored out of order', () => {
   let dir: string;
   let store: LmdbHistoryStore;
-  let q: HistoryQueries;
+  let q: QueriesAs;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'kubetime-order-'));
     store = LmdbHistoryStore.open({ path: dir });
-    q = createHistoryQueries({ store });
+    q = queriesAs(createHistoryQueries({ store }), TRUSTED_VIEWER);
   });
   afterEach(async () => {
     await store.close();

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHistoryQueries } from '../../core/queries.ts';
-import type { HistoryQueries } from '../../core/query-types.ts';
+import { TRUSTED_VIEWER } from '../../core/access.ts';
+import { queriesAs, type QueriesAs } from '../../core/viewed-queries.ts';
 import { parseRfc3339 } from '../../core/time.ts';
 import { AuditSink } from '../../ingester/audit-sink.ts';
 import { importAuditLogs } from '../../ingester/audit-import.ts';
@@ -20,7 +21,7 @@ const t = (hms: string) => parseRfc3339(`2026-01-10T${hms}Z`)!;
 describe('audit fixture: the orders story', () => {
   let dir: string;
   let store: LmdbHistoryStore;
-  let q: HistoryQueries;
+  let q: QueriesAs;
   let firstImport: Awaited<ReturnType<typeof importAuditLogs>>;
 
   beforeAll(async () => {
@@ -28,7 +29,7 @@ describe('audit fixture: the orders story', () => {
     store = LmdbHistoryStore.open({ path: dir });
     const sink = new AuditSink({ writer: { write: async (r) => void (await store.append(r)) }, clock: { now: () => t('12:00:00') }, cluster: 'prod' });
     firstImport = await importAuditLogs({ sink, files: [FIXTURE] });
-    q = createHistoryQueries({ store });
+    q = queriesAs(createHistoryQueries({ store }), TRUSTED_VIEWER);
   });
   afterAll(async () => {
     await store.close();
@@ -61,7 +62,7 @@ describe('audit fixture: the orders story', () => {
   });
 
   it('lists a namespace as of T with label and field selectors', async () => {
-    const names = async (r: Partial<Parameters<HistoryQueries['listAt']>[0]>) =>
+    const names = async (r: Partial<Parameters<QueriesAs['listAt']>[0]>) =>
       (await q.listAt({ kind: 'pods', namespace: 'shop', at: t('10:04:00'), ...r })).items.map((o) => (o.metadata as { name: string }).name);
     expect(await names({})).toEqual(['orders-7d9f-a', 'orders-7d9f-b']);
     expect(await names({ at: t('10:08:45') })).toEqual(['orders-7d9f-a']);

@@ -91,6 +91,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and (include "kubetime.auditTokenSecret" .) .Values.audit.webhook.enabled (hasPrefix "http://" (include "kubetime.auditWebhookServer" .)) }}
 {{- $problems = append $problems "an audit token needs an https:// audit.webhook.server: kube-apiserver sends bearer tokens only over TLS, so every batch would get 401" }}
 {{- end }}
+{{- if not (has .Values.access.authn (list "none" "tokenreview" "token-file")) }}
+{{- $problems = append $problems (printf "access.authn must be none, tokenreview or token-file (got %q)" .Values.access.authn) }}
+{{- end }}
+{{- if not (has .Values.access.authz (list "allow-all" "rbac" "policy")) }}
+{{- $problems = append $problems (printf "access.authz must be allow-all, rbac or policy (got %q)" .Values.access.authz) }}
+{{- end }}
+{{- if and (eq .Values.access.authn "token-file") (not .Values.access.tokenFileSecret) }}
+{{- $problems = append $problems "access.authn=token-file needs access.tokenFileSecret" }}
+{{- end }}
+{{- if and (eq .Values.access.authz "policy") (not .Values.access.policyConfigMap) }}
+{{- $problems = append $problems "access.authz=policy needs access.policyConfigMap" }}
+{{- end }}
+{{- if and (or (eq .Values.access.authn "tokenreview") (eq .Values.access.authz "rbac")) (not .Values.rbac.create) }}
+{{- $problems = append $problems "access.authn=tokenreview / access.authz=rbac need rbac.create (the TokenReview and SubjectAccessReview permission)" }}
+{{- end }}
 {{- if $problems }}
 {{- fail (printf "\n\nkubetime chart: invalid values:\n  - %s\n" (join "\n  - " $problems)) }}
 {{- end }}
