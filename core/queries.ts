@@ -82,7 +82,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     const at = page?.at ?? r.at;
     await scope.checkHorizon(cluster, at, 'at', { gk: kind.gk, namespace });
     const labels = labelSelector(r.labelSelector ?? '');
-    const fields = fieldSelector(r.fieldSelector ?? '');
+    const fields = fieldSelector(r.fieldSelector ?? '', 'fieldSelector', kind);
     const revs = await scope.objectsAt({
       cluster, gk: kind.gk, namespace, at, after: page?.after,
       keep: (rev) => labels(rev.object!) && fields(rev.object!),
