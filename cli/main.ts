@@ -10,6 +10,7 @@ import { importAuditLogs } from '../ingester/audit-import.ts';
 import { recallRecentRevisions } from '../ingester/attributor-recall.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { clusterNameOf, loadKubeConfig, startWatching } from './watch.ts';
+import { serverCommandHelp, wantsHelp } from './server-help.ts';
 
 const COMMON: NonNullable<ParseArgsConfig['options']> = {
   'data-dir': { type: 'string' },
@@ -46,15 +47,16 @@ Usage:
   kubetime serve [--port N] [--data-dir DIR] [--cluster NAME] [--no-watch] [--context CTX]
   kubetime demo [--port N] [--data-dir DIR]
   kubetime import --audit-log FILE… [--data-dir DIR] [--cluster NAME]
-  kubetime get KIND[/NAME] [-n NS] [-A] [-l SELECTOR] --at T [-o json|yaml|table]
+  kubetime get KIND[/NAME] [-n NS] [-A] [-l SELECTOR] --at T [-o json|yaml|table] [--show-managed-fields]
   kubetime history KIND/NAME [-n NS] [--from T] [--to T]
   kubetime diff KIND[/NAME] [-n NS] --from T --to T [--raw]
   kubetime graph KIND/NAME [-n NS] --at T [--hops N]
   kubetime changes --from T --to T [-n NS] [--kind K] [--name N] [--actor U]
-  kubetime events --from T --to T [-n NS] [--kind K] [--name N]
+  kubetime events --from T --to T [-n NS] [--kind K] [--name N] [--type TYPE]
   kubetime clusters
   kubetime migrate | snapshot | restore --from URL | verify
 
+kubetime COMMAND --help lists every flag of the command.
 Times: RFC 3339, now, or now-<n><s|m|h|d>. Query commands talk to --server
 (default $KUBETIME_SERVER, else http://127.0.0.1:8080). Configuration: flags and KUBETIME_*
 variables (README.md).
@@ -85,7 +87,13 @@ export async function serve(config: Config, io: Io, kubeconfig?: KubeConfig): Pr
   const app = await createApp(config);
   const server = createServer(app);
   app.closers.push(() => server.close());
-  const address = await server.listen({ port: config.port, host: config.host });
+  let address: string;
+  try {
+    address = await server.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await shutdown(app).catch(() => undefined); // the store and pipeline opened before the port failed
+    throw err;
+  }
   app.address = address;
   app.logger.info({ address, store: config.store, dataDir: config.dataDir }, 'history API listening');
   if (kubeconfig) {
@@ -165,6 +173,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       const server = process.env.KUBETIME_SERVER ? loadConfig({ KUBETIME_SERVER: process.env.KUBETIME_SERVER }).server : undefined;
       return await client.runClientCommand(argv, { stdout: io.out, stderr: io.err, server, fetch });
     }
+    const options = await commandOptions(command);
+    if (options && wantsHelp(rest)) {
+      io.out(serverCommandHelp(command, options));
+      return 0;
+    }
     switch (command) {
       case 'serve': return await runServe(rest, io);
       case 'demo': return await runDemo(rest, io);
@@ -183,6 +196,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.err(`kubetime ${command}: ${e.message}\n`);
       return e.code === 'INVALID_ARGUMENT' ? 2 : 1;
     }
+    const busy = portInUse(e);
+    if (busy) {
+      io.err(`kubetime ${command}: port ${busy} is already in use; stop what listens there or choose another port with --port N\n`);
+      return 1;
+    }
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`kubetime ${command}: ${e.message}\n`);
       return 2;
@@ -190,4 +208,21 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     io.err(`kubetime ${command}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     return 1;
   }
+}
+
+
+/** The flags each server-side command's parser takes (for --help). */
+async function commandOptions(command: string): Promise<NonNullable<ParseArgsConfig['options']> | undefined> {
+  if (command === 'serve' || command === 'demo') return SERVE;
+  if (command === 'import') return { ...COMMON, 'audit-log': { type: 'string', multiple: true } };
+  if (['migrate', 'snapshot', 'restore', 'verify'].includes(command)) return { ...(await import('./ops.ts')).OPTIONS, help: COMMON.help! };
+  return undefined;
+}
+
+/** The port of an "address in use" failure to listen, if that is what `e` is. */
+function portInUse(e: unknown): string | undefined {
+  const err = e as { code?: unknown; port?: unknown; message?: unknown };
+  if (err?.code !== 'EADDRINUSE') return undefined;
+  if (typeof err.port === 'number' || typeof err.port === 'string') return String(err.port);
+  return /:(\d+)\b/.exec(String(err.message))?.[1] ?? 'the configured';
 }
