@@ -61,6 +61,16 @@ const EVENT_FIELDS: FieldSet['read'] = {
   type: (o) => text(o.type),
 };
 
+/** events.k8s.io names the same Event fields its own way; the object is read in either shape. */
+const EVENTS_V1_FIELDS: FieldSet['read'] = {
+  reason: (o) => text(o.reason),
+  type: (o) => text(o.type),
+  reportingController: (o) => text(o.reportingController) || text(o.reportingComponent),
+  ...Object.fromEntries(['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((f) => [
+    `regarding.${f}`, (o: KubeObject) => text(obj(o.regarding)[f]) || text(obj(o.involvedObject)[f]),
+  ])),
+};
+
 /** Keyed by group kind (core/record groupKind). Kinds not listed take the generic metadata set. */
 const FIELD_SETS: Record<string, FieldSet> = {
   Pod: {
@@ -83,9 +93,8 @@ const FIELD_SETS: Record<string, FieldSet> = {
   Event: { read: EVENT_FIELDS },
   Secret: { read: { type: (o) => text(o.type) } },
   Service: { read: { 'spec.clusterIP': (o) => text(spec(o).clusterIP), 'spec.type': (o) => text(spec(o).type) } },
-  'ReplicaSet.apps': { read: { 'status.replicas': (o) => count(status(o).replicas) } },
+  'Event.events.k8s.io': { read: EVENTS_V1_FIELDS },
   'Job.batch': { read: { 'status.successful': (o) => count(status(o).succeeded) } },
-  'CronJob.batch': { unfilled: ['status.successful'], read: {} },
   'CertificateSigningRequest.certificates.k8s.io': { refuseNamespace: true, read: { 'spec.signerName': (o) => text(spec(o).signerName) } },
   'ClusterTrustBundle.certificates.k8s.io': { read: { 'spec.signerName': (o) => text(spec(o).signerName) } },
   'ResourceSlice.resource.k8s.io': {
