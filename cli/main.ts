@@ -210,7 +210,6 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   }
 }
 
-
 /** The flags each server-side command's parser takes (for --help). */
 async function commandOptions(command: string): Promise<NonNullable<ParseArgsConfig['options']> | undefined> {
   if (command === 'serve' || command === 'demo') return SERVE;

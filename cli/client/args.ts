@@ -236,7 +236,12 @@ const BUILDERS: Record<string, Builder> = {
       const type = s(v['type']);
       const query = { from: required(v, 'from'), to: s(v['to']) ?? 'now', namespace, kind, name, type, limit: s(v['limit']), cluster: s(v['cluster']) };
       // The type is filtered here too, for a server without the type filter.
-      return { path: '/v1/events', query, render: (body) => renderEvents(body, output, { type, showNamespace: namespace === undefined }) };
+      return {
+        path: '/v1/events',
+        query,
+        render: (body) => renderEvents(body, output, { type, showNamespace: namespace === undefined }),
+        note: (body) => (output === 'table' ? noResources(eventsOfType(body, type), namespace) : undefined),
+      };
     },
   },
   clusters: {
@@ -247,6 +252,12 @@ const BUILDERS: Record<string, Builder> = {
     },
   },
 };
+
+/** The answer's items, only those of `type` when given (as renderEvents shows them). */
+function eventsOfType(body: Record<string, unknown>, type: string | undefined): Record<string, unknown> {
+  const items = Array.isArray(body['items']) ? (body['items'] as { type?: unknown }[]) : [];
+  return { items: type ? items.filter((e) => String(e?.type).toLowerCase() === type.toLowerCase()) : items };
+}
 
 /** kubectl's words for an empty list, on stderr: "No resources found in shop namespace." */
 function noResources(body: Record<string, unknown>, namespace: string | undefined): string | undefined {

@@ -85,6 +85,8 @@ describe('events', () => {
     expect(r.urls[0]!.searchParams.get('type')).toBe('Warning');
     expect(r.stdout).not.toContain('Normal');
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
+    const none = await run(['events', '--from', 'now-1h', '-n', 'b', '--type', 'Normal'], () => ({ body: { items: items.slice(0, 1) } }));
+    expect([none.stdout, none.stderr]).toEqual(['', 'No resources found in b namespace.\n']);
     const json = await run(['events', '--from', 'now-1h', '--type', 'warning', '-o', 'json'], () => ({ body: { items } }));
     expect(JSON.parse(json.stdout).items.map((e: { metadata: { name: string } }) => e.metadata.name)).toEqual(['e2', 'e1']);
     expect(json.stdout).not.toContain('managedFields');

@@ -108,6 +108,7 @@ export function renderEvents(body: Obj, output: Output, opts: { type?: string; s
   const wanted = opts.type?.toLowerCase();
   const items = arr<unknown>(body['items']).map(rec).filter((e) => !wanted || (str(e['type']) ?? '').toLowerCase() === wanted);
   if (output !== 'table') return serialize({ ...body, items }, output);
+  if (items.length === 0) return ''; // kubectl prints no header for nothing; the note says "No resources found"
   const when = (e: Obj) => str(e['lastTimestamp']) ?? str(e['eventTime']) ?? str(meta(e)['creationTimestamp']) ?? '';
   const sorted = items.map((e) => ({ e, t: parseRfc3339(when(e)) ?? Number.NEGATIVE_INFINITY })).sort((a, b) => a.t - b.t);
   const rows = sorted.map(({ e }) => {
