@@ -120,6 +120,7 @@ function resolveField(kind: FieldKind | undefined, label: string): { field: stri
   const read = set && Object.hasOwn(set.read, field) ? set.read[field] : undefined;
   if (read) return { field, read };
   if (set?.unfilled?.includes(field)) return { field, read: () => '' };
+  if (!set) return `"${label}" is not a known field selector: only "metadata.name", "metadata.namespace"`;
   return `field label not supported: ${label}`;
 }
 
@@ -181,7 +182,8 @@ export function parseFieldSelector(selector: string, param = 'fieldSelector', ki
       throw invalidArgument(param, (e as Error).message, { selector });
     }
   });
-  return parsed.map((p) => {
+  // A term with neither field nor value (`=`, `!=`) selects everything, as the apiserver drops it.
+  return parsed.filter((p) => p.label !== '' || p.value !== '').map((p) => {
     const r = resolveField(kind, p.label);
     if (typeof r === 'string') throw invalidArgument(param, r, { selector });
     return { field: r.field, op: p.op, value: p.value };

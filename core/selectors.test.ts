@@ -65,6 +65,8 @@ describe('field selectors', () => {
     expect(matches('spec.nodeName=', pod({}))).toBe(true);
     expect(matches('')).toBe(true);
     expect(matches(',,')).toBe(true);
+    expect(matches('=,!=')).toBe(true);
+    expect(() => parseFieldSelector('=x', 'fieldSelector', POD)).toThrow(/field label not supported: $/);
   });
 
   it('keeps whitespace and unescapes values', () => {
@@ -78,7 +80,7 @@ describe('field selectors', () => {
     expect(fieldSelector('spec.unschedulable=false', 'f', node)({ metadata: { name: 'n' }, spec: {} })).toBe(true);
     expect(() => parseFieldSelector('metadata.namespace=x', 'f', node)).toThrow(/not supported/);
     const cm = { group: '', kind: 'ConfigMap', namespaced: true };
-    expect(() => parseFieldSelector('data.x=y', 'f', cm)).toThrow(/field label not supported: data.x/);
+    expect(() => parseFieldSelector('data.x=y', 'f', cm)).toThrow(/"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"/);
     const ev = { group: '', kind: 'Event', namespaced: true };
     expect(fieldSelector('source=kubelet,type=Warning', 'f', ev)({ metadata: { name: 'e' }, type: 'Warning', reportingComponent: 'kubelet' })).toBe(true);
     const job = { group: 'batch', kind: 'Job', namespaced: true };

@@ -79,7 +79,7 @@ export class SelectorGen {
   /** A field selector over `fields` (the kind's labels and aliases, plus unknown ones) and `values`. */
   field(fields: readonly string[], values: readonly string[]): string {
     const r = this.#r;
-    if (r.chance(0.03)) return r.pick(['', ' ', ',', 'status.phase', 'metadata.name', '=x']);
+    if (r.chance(0.04)) return r.pick(['', ' ', ',', 'status.phase', 'metadata.name', '=x', '=', '!=', '==', ' =', '=,metadata.name=x']);
     const n = r.int(1, 3);
     const terms = Array.from({ length: n }, () => {
       const f = r.chance(0.9) ? r.pick(fields) : r.pick(['spec.foo', 'metadata.labels', 'metadata.uid', '', ' metadata.name', 'metadata.name ', 'Metadata.name', 'data']);
