@@ -67,7 +67,8 @@ function selectorsOf(q: URLSearchParams, type: ApiTarget['type']): Selectors {
     const f = q.get('fieldSelector') ?? '';
     return { labels, fields: f ? fieldSelector(f, 'fieldSelector', type) : undefined };
   } catch (e) {
-    throw apiError('BadRequest', isKubetimeError(e) ? e.message : String(e));
+    // The apiserver's message does not start with the parameter's name, as kubetime's do.
+    throw apiError('BadRequest', isKubetimeError(e) ? e.message.replace(/^(label|field)Selector: /, '') : String(e));
   }
 }
 
