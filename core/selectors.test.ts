@@ -29,6 +29,11 @@ describe('label selectors', () => {
     expect(labelSelector('app in (web,)')(pod({ app: '' }))).toBe(true);
     expect(labelSelector('app.kubernetes.io/name=orders')(pod({ 'app.kubernetes.io/name': 'orders' }))).toBe(true);
     expect(labelSelector('Upper_Case.key=V')(pod({ 'Upper_Case.key': 'V' }))).toBe(true);
+    // NUL: the end where a token starts, a separator inside one
+    expect(labelSelector('app=web\0,tier')(pod({ app: 'web', tier: 'x' }))).toBe(true);
+    expect(() => parseLabelSelector('app=web,\0((')).toThrow(/identifier after ','/);
+    expect(labelSelector('\0((')(pod({}))).toBe(true);
+    expect(() => parseLabelSelector('a=b\0 garbage((')).toThrow(/found 'garbage'/);
   });
 
   it('refuses what the apiserver refuses, naming the parameter', () => {

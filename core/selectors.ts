@@ -31,22 +31,29 @@ const SPECIAL = new Set(['=', '!', '(', ')', ',', '>', '<']);
 const SYMBOLS = new Set<string>(['(', ')', ',', '!', '=', '==', '!=', '>', '<']);
 const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
 
-/** Splits a label selector into tokens: the longest symbol run that is an operator, or a word. */
+/**
+ * Splits a label selector into tokens: the longest symbol run that is an operator, or a word.
+ * A NUL byte reads as the end of the input where a token would start, and ends (and is eaten
+ * by) a token in progress, as in the apiserver's byte lexer.
+ */
 function lex(text: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   for (;;) {
     while (isSpace(text[i])) i++;
-    if (i >= text.length) break;
+    if (i >= text.length || text[i] === '\0') break;
+    const start = i;
     if (SPECIAL.has(text[i]!)) {
-      let sym = text[i++]!;
-      while (i < text.length && SPECIAL.has(text[i]!) && SYMBOLS.has(sym + text[i])) sym += text[i++];
+      i++;
+      while (i < text.length && SPECIAL.has(text[i]!) && SYMBOLS.has(text.slice(start, i + 1))) i++;
+      const sym = text.slice(start, i);
+      if (text[i] === '\0') i++;
       out.push({ tok: sym as Tok, text: sym });
       continue;
     }
-    const start = i;
-    while (i < text.length && !SPECIAL.has(text[i]!) && !isSpace(text[i])) i++;
+    while (i < text.length && !SPECIAL.has(text[i]!) && !isSpace(text[i]) && text[i] !== '\0') i++;
     const word = text.slice(start, i);
+    if (text[i] === '\0') i++;
     out.push({ tok: word === 'in' || word === 'notin' ? word : 'ident', text: word });
   }
   out.push({ tok: 'end', text: '' });
