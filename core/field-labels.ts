@@ -14,6 +14,26 @@ export interface FieldKind {
   group: string;
   kind: string;
   namespaced: boolean;
+  /** A custom resource's selectable fields (`spec.color`), from its CRD (selectableFieldsOf). */
+  selectableFields?: readonly string[];
+}
+
+/**
+ * The selectable fields a CRD declares for one version (`.spec.color` → `spec.color`); none
+ * when the CRD or the version is unknown. A version not found falls back to the storage version.
+ */
+export function selectableFieldsOf(crd: KubeObject | undefined, version: string): string[] {
+  const versions = Array.isArray(spec(crd ?? {}).versions) ? (spec(crd!).versions as unknown[]).map(obj) : [];
+  const v = versions.find((x) => x.name === version) ?? versions.find((x) => x.storage === true);
+  const declared = Array.isArray(v?.selectableFields) ? v.selectableFields : [];
+  return declared.map((f) => text(obj(f).jsonPath).replace(/^\./, '')).filter(Boolean);
+}
+
+/** A custom resource's field as the apiserver formats it (fmt.Sprint of a scalar), "" when absent. */
+function readPath(o: KubeObject, path: string): string {
+  let cur: unknown = o;
+  for (const part of path.split('.')) cur = obj(cur)[part];
+  return cur === undefined || cur === null || typeof cur === 'object' ? '' : String(cur);
 }
 
 export interface FieldRequirement {
@@ -113,6 +133,7 @@ function resolveField(kind: FieldKind | undefined, label: string): { field: stri
   const set = kind ? FIELD_SETS[kind.group ? `${kind.kind}.${kind.group}` : kind.kind] : undefined;
   const field = set?.aliases?.[label] ?? label;
   if (field === 'metadata.name') return { field, read: (o) => text(meta(o).name) };
+  if (kind?.selectableFields?.includes(field)) return { field, read: (o) => readPath(o, field) };
   if (field === 'metadata.namespace' && !set?.refuseNamespace) {
     // A cluster-scoped kind accepts the label but has no namespace field: it reads "".
     return { field, read: kind?.namespaced === false ? () => '' : (o) => text(meta(o).namespace) };

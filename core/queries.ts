@@ -11,9 +11,11 @@ import { compareResourceVersions, groupKind, type KubeObject, type ObjectKey } f
 import type { Revision } from './ports.ts';
 import type * as Q from './query-types.ts';
 import { all, Scope, type ScopeOptions } from './scope.ts';
-import { fieldSelector, labelSelector } from './selectors.ts';
+import { fieldSelector, labelSelector, selectableFieldsOf } from './selectors.ts';
 import { formatTime } from './time.ts';
 import { feedQueries } from './feed-queries.ts';
+
+const CRD_GK = 'CustomResourceDefinition.apiextensions.k8s.io';
 
 export const DEFAULT_LIMIT = 500;
 export const MAX_HOPS = 5;
@@ -82,7 +84,9 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     const at = page?.at ?? r.at;
     await scope.checkHorizon(cluster, at, 'at', { gk: kind.gk, namespace });
     const labels = labelSelector(r.labelSelector ?? '');
-    const fields = fieldSelector(r.fieldSelector ?? '', 'fieldSelector', kind);
+    // A custom resource's selectable fields are those its CRD declared as of `at`.
+    const crd = kind.group && r.fieldSelector ? await scope.stateAt({ cluster, gk: CRD_GK, namespace: '', name: `${kind.resource}.${kind.group}` }, at) : undefined;
+    const fields = fieldSelector(r.fieldSelector ?? '', 'fieldSelector', { ...kind, selectableFields: selectableFieldsOf(crd?.object ?? undefined, kind.version) });
     const revs = await scope.objectsAt({
       cluster, gk: kind.gk, namespace, at, after: page?.after,
       keep: (rev) => labels(rev.object!) && fields(rev.object!),

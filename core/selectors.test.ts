@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldSelector, labelSelector, parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import { fieldSelector, labelSelector, parseFieldSelector, parseLabelSelector, selectableFieldsOf } from './selectors.ts';
 
 const pod = (labels: Record<string, string>, extra: Record<string, unknown> = {}) => ({ metadata: { name: 'p', namespace: 'ns', labels }, ...extra });
 const POD = { group: '', kind: 'Pod', namespaced: true };
@@ -92,6 +92,18 @@ describe('field selectors', () => {
     expect(fieldSelector('status.successful=0', 'f', job)({ metadata: { name: 'j' }, status: {} })).toBe(true);
     const pv = { group: '', kind: 'PersistentVolume', namespaced: false };
     expect(fieldSelector('metadata.namespace=', 'f', pv)({ metadata: { name: 'v' } })).toBe(true);
+  });
+
+  it('reads a custom resource\'s selectable fields as its CRD declares them', () => {
+    const crd = { spec: { versions: [{ name: 'v1', storage: true, selectableFields: [{ jsonPath: '.spec.color' }, { jsonPath: '.spec.size' }, { jsonPath: '.spec.on' }] }] } };
+    const widget = { group: 'toys.example.com', kind: 'Widget', namespaced: true, selectableFields: selectableFieldsOf(crd, 'v1') };
+    const w = { metadata: { name: 'w', namespace: 'ns' }, spec: { color: 'red', size: 3, on: false } };
+    expect(widget.selectableFields).toEqual(['spec.color', 'spec.size', 'spec.on']);
+    expect(fieldSelector('spec.color=red,spec.size=3,spec.on=false', 'f', widget)(w)).toBe(true);
+    expect(fieldSelector('spec.color=', 'f', widget)({ metadata: { name: 'x' }, spec: {} })).toBe(true);
+    expect(() => parseFieldSelector('spec.shape=x', 'f', widget)).toThrowError(badRequest('f'));
+    expect(selectableFieldsOf(undefined, 'v1')).toEqual([]);
+    expect(selectableFieldsOf(crd, 'v2')).toEqual(['spec.color', 'spec.size', 'spec.on']);
   });
 
   it('refuses what the apiserver refuses', () => {

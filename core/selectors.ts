@@ -11,7 +11,7 @@ import { invalidArgument } from './errors.ts';
 import { labelKeyErrors, labelValueErrors } from './label-syntax.ts';
 import type { KubeObject } from './record.ts';
 
-export { fieldSelector, parseFieldSelector, type FieldKind, type FieldRequirement } from './field-labels.ts';
+export { fieldSelector, parseFieldSelector, selectableFieldsOf, type FieldKind, type FieldRequirement } from './field-labels.ts';
 
 export type Requirement =
   | { key: string; op: 'eq' | 'neq'; value: string }

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isKubetimeError } from '../../core/errors.ts';
 import { createHistoryQueries } from '../../core/queries.ts';
 import type { KubeObject } from '../../core/record.ts';
-import { fieldSelector, labelSelector, type FieldKind } from '../../core/selectors.ts';
+import { fieldSelector, labelSelector, selectableFieldsOf, type FieldKind } from '../../core/selectors.ts';
 import { buildServer } from '../../history-api/index.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import { sleep } from '../e2e/lib/clock.ts';
@@ -95,8 +95,33 @@ function configMaps(ns: string): KubeObject[] {
   });
 }
 
+function widgetCrd(group: string): KubeObject {
+  const type = (t: string) => ({ type: t });
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+    metadata: { name: `widgets.${group}` },
+    spec: {
+      group, scope: 'Namespaced', names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      versions: [{
+        name: 'v1', served: true, storage: true,
+        selectableFields: [{ jsonPath: '.spec.color' }, { jsonPath: '.spec.size' }, { jsonPath: '.spec.on' }],
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { color: type('string'), size: type('integer'), on: type('boolean'), shape: type('string') } } } } },
+      }],
+    },
+  };
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`not true after ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
+
 describeWithService('kube', 'selectors: kubetime parses and evaluates them as kube-apiserver does', (provided) => {
   const ns = `sel-${randomBytes(3).toString('hex')}`;
+  const crdGroup = `${ns}.kubetime.example`;
   let kube: KubeClient;
 
   /** One LIST's objects and resourceVersion: every selector is asked at that exact version. */
@@ -147,6 +172,7 @@ describeWithService('kube', 'selectors: kubetime parses and evaluates them as ku
   });
 
   afterAll(async () => {
+    await kube?.request('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${crdGroup}`);
     await kube?.request('DELETE', `/api/v1/namespaces/${ns}`);
     await kube?.close();
   });
@@ -231,31 +257,71 @@ describeWithService('kube', 'selectors: kubetime parses and evaluates them as ku
     expect(disagreements).toEqual([]);
   });
 
-  it('kubetime\'s HTTP list answers these selectors as the apiserver does', async () => {
+  it('agrees on a custom resource\'s selectable fields (from its CRD)', async () => {
+    const crd = await kube.ok('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', widgetCrd(crdGroup));
+    await until(async () => {
+      const c = await kube.ok<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${crdGroup}`);
+      return (c.status?.conditions ?? []).some((x) => x.type === 'Established' && x.status === 'True');
+    });
+    const path = `/apis/${crdGroup}/v1/namespaces/${ns}/widgets`;
+    for (let i = 0; i < 9; i++) {
+      const spec: Record<string, unknown> = {};
+      if (i % 3) spec.color = ['red', 'blue', 'Red'][i % 3];
+      if (i % 4) spec.size = i % 4;
+      if (i % 2) spec.on = i % 3 === 1;
+      spec.shape = 'round';
+      // a CRD just Established may still answer 404 for a moment
+      await until(async () => (await kube.request('POST', path, { apiVersion: `${crdGroup}/v1`, kind: 'Widget', metadata: { name: `w-${i}`, labels: { app: OBJECT_LABELS.values[i]! } }, spec })).status === 201);
+    }
+    const kind: FieldKind = { group: crdGroup, kind: 'Widget', namespaced: true, selectableFields: selectableFieldsOf(crd, 'v1') };
+    const gen = new SelectorGen(SEED + 2);
+    const fields = ['metadata.name', 'metadata.namespace', 'spec.color', 'spec.size', 'spec.on', 'spec.shape', 'status.phase'];
+    const values = ['red', 'blue', 'Red', '', '1', '2', '3', 'true', 'false', 'round', 'w-1', ns];
+    const cases: Case[] = [
+      ...Array.from({ length: 150 }, () => ({ path, param: 'fieldSelector' as const, selector: gen.field(fields, values) })),
+      ...Array.from({ length: 50 }, () => ({ path, param: 'labelSelector' as const, selector: gen.label() })),
+    ];
+    const r = await compare(cases, kind, await snapshot(path));
+    console.log(`selectors-differential: ${r.total} selectors on a custom resource (${r.valid} valid), ${r.disagreements.length} disagree`);
+    expect(r.valid).toBeGreaterThan(r.total * 0.3);
+    expect(r.disagreements).toEqual([]);
+  });
+
+  it('kubetime\'s HTTP list answers these selectors as the apiserver does, custom resources included', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubetime-selectors-'));
     const store = LmdbHistoryStore.open({ path: dir });
     try {
       const podPath = `/api/v1/namespaces/${ns}/pods`;
-      const snap = await snapshot(podPath);
+      const widgetPath = `/apis/${crdGroup}/v1/namespaces/${ns}/widgets`;
+      const crdPath = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions`;
       const ts = Date.now() * 1000 - 1_000_000;
-      for (const o of snap.items) {
-        const m = o.metadata as { name: string; uid: string; resourceVersion: string };
-        await store.append([{
-          cluster: 'kube', apiVersion: 'v1', group: '', kind: 'Pod', resource: 'pods', namespace: ns, name: m.name, uid: m.uid,
-          resourceVersion: m.resourceVersion, op: 'ADDED', ts, observedAt: ts, source: 'relist', object: o,
-        }]);
+      const snaps: Record<string, { rv: string; items: KubeObject[] }> = {};
+      for (const [path, group, kind, resource] of [
+        [podPath, '', 'Pod', 'pods'], [widgetPath, crdGroup, 'Widget', 'widgets'], [crdPath, 'apiextensions.k8s.io', 'CustomResourceDefinition', 'customresourcedefinitions'],
+      ] as const) {
+        const snap = (snaps[path] = await snapshot(path));
+        await store.append(snap.items.map((o) => {
+          const m = o.metadata as { name: string; namespace?: string; uid: string; resourceVersion: string };
+          return {
+            cluster: 'kube', apiVersion: String(o.apiVersion), group, kind, resource, namespace: m.namespace ?? '', name: m.name, uid: m.uid,
+            resourceVersion: m.resourceVersion, op: 'ADDED' as const, ts, observedAt: ts, source: 'relist', object: o,
+          };
+        }));
       }
       const server = buildServer({ queries: createHistoryQueries({ store }), clock: { now: () => Date.now() * 1000 }, logger: pino({ level: 'silent' }) });
       const gen = new SelectorGen(SEED + 1);
+      const on = (path: string, param: Case['param']) => (selector: string): Case => ({ path, param, selector });
       const cases: Case[] = [
-        ...['version>1', 'Example.com/app', 'app in (web,),tier notin (front)', '!tier,version<10'].map((selector) => ({ path: podPath, param: 'labelSelector' as const, selector })),
-        ...['spec.foo=x', 'spec.hostNetwork=false', 'spec.host=kwok-node-1', 'status.phase!=Running,spec.restartPolicy=Never'].map((selector) => ({ path: podPath, param: 'fieldSelector' as const, selector })),
-        ...Array.from({ length: 16 }, () => ({ path: podPath, param: 'labelSelector' as const, selector: gen.label() })),
+        ...['version>1', 'Example.com/app', 'app in (web,),tier notin (front)', '!tier,version<10'].map(on(podPath, 'labelSelector')),
+        ...['spec.foo=x', 'spec.hostNetwork=false', 'spec.host=kwok-node-1', 'status.phase!=Running,spec.restartPolicy=Never'].map(on(podPath, 'fieldSelector')),
+        ...Array.from({ length: 16 }, () => gen.label()).map(on(podPath, 'labelSelector')),
+        ...['spec.color=red', 'spec.color=', 'spec.size!=2,spec.on=true', 'spec.shape=round', 'metadata.name=w-1'].map(on(widgetPath, 'fieldSelector')),
       ];
+      const kindParam = (path: string) => (path === podPath ? 'pods' : `widgets.${crdGroup}`);
       const disagreements: unknown[] = [];
       for (const c of cases) {
-        const apiserver = await apiserverAnswer(c, snap.rv);
-        const res = await server.inject({ method: 'GET', url: `/v1/objects?${new URLSearchParams({ kind: 'pods', namespace: ns, at: 'now', [c.param]: c.selector })}` });
+        const apiserver = await apiserverAnswer(c, snaps[c.path]!.rv);
+        const res = await server.inject({ method: 'GET', url: `/v1/objects?${new URLSearchParams({ kind: kindParam(c.path), namespace: ns, at: 'now', [c.param]: c.selector })}` });
         const body = res.json() as { items?: KubeObject[]; error?: { message?: string } };
         const viaHttp: Answer = res.statusCode === 200 ? { status: 200, names: body.items!.map(nameOf).sort() } : { status: 400, message: res.body };
         if (res.statusCode !== 200 && res.statusCode !== 400) throw new Error(`kubetime: HTTP ${res.statusCode} ${res.body}`);
