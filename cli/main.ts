@@ -10,6 +10,7 @@ import { createApp, shutdown, type App } from './compose.ts';
 import { importAuditLogs } from '../ingester/audit-import.ts';
 import { serve } from './serve.ts';
 import { loadKubeConfig } from './watch.ts';
+import { serverCommandHelp, wantsHelp } from './server-help.ts';
 
 const COMMON: NonNullable<ParseArgsConfig['options']> = {
   'data-dir': { type: 'string' },
@@ -57,6 +58,7 @@ Usage:
 Query commands (each also takes ${QUERY_FLAGS}):
 ${Object.values(QUERY_USAGE).map((u) => `  ${u.replace(` ${QUERY_FLAGS}`, '')}`).join('\n')}
 
+kubetime COMMAND --help lists every flag of the command.
 Times: RFC 3339, now, or now-<n><s|m|h|d>; --at and --to default to now. Query commands talk
 to --server (default $KUBETIME_SERVER, else http://127.0.0.1:8080). Configuration: flags and
 KUBETIME_* variables (README.md).
@@ -133,6 +135,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       const token = loadConfig({ KUBETIME_TOKEN: process.env.KUBETIME_TOKEN }).token;
       return await client.runClientCommand(argv, { stdout: io.out, stderr: io.err, server, fetch, ...(token ? { token } : {}) });
     }
+    const options = await commandOptions(command);
+    if (options && wantsHelp(rest)) {
+      io.out(serverCommandHelp(command, options));
+      return 0;
+    }
     switch (command) {
       case 'serve': return await runServe(rest, io);
       case 'demo': return await runDemo(rest, io);
@@ -151,6 +158,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.err(`kubetime ${command}: ${e.message}\n`);
       return e.code === 'INVALID_ARGUMENT' ? 2 : 1;
     }
+    const busy = portInUse(e);
+    if (busy) {
+      io.err(`kubetime ${command}: port ${busy} is already in use; stop what listens there or choose another port with --port N\n`);
+      return 1;
+    }
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`kubetime ${command}: ${e.message}\n`);
       return 2;
@@ -158,4 +170,20 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     io.err(`kubetime ${command}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     return 1;
   }
+}
+
+/** The flags each server-side command's parser takes (for --help). */
+async function commandOptions(command: string): Promise<NonNullable<ParseArgsConfig['options']> | undefined> {
+  if (command === 'serve' || command === 'demo') return SERVE;
+  if (command === 'import') return { ...COMMON, 'audit-log': { type: 'string', multiple: true } };
+  if (['migrate', 'snapshot', 'restore', 'verify'].includes(command)) return { ...(await import('./ops.ts')).OPTIONS, help: COMMON.help! };
+  return undefined;
+}
+
+/** The port of an "address in use" failure to listen, if that is what `e` is. */
+function portInUse(e: unknown): string | undefined {
+  const err = e as { code?: unknown; port?: unknown; message?: unknown };
+  if (err?.code !== 'EADDRINUSE') return undefined;
+  if (typeof err.port === 'number' || typeof err.port === 'string') return String(err.port);
+  return /:(\d+)\b/.exec(String(err.message))?.[1] ?? 'the configured';
 }

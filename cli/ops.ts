@@ -11,7 +11,8 @@ import { createApp, openSnapshots, shutdown, type App } from './compose.ts';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 
-const OPTIONS = {
+/** The flags of migrate, snapshot, restore and verify (also listed by their --help). */
+export const OPTIONS = {
   'data-dir': { type: 'string' },
   cluster: { type: 'string' },
   store: { type: 'string' },

@@ -17,8 +17,20 @@ function checkWindow(from: number, to: number): void {
   if (from > to) throw invalidArgument('from', 'must not be after to');
 }
 
-function actorMatches(e: FeedEntry, actor: string): boolean {
-  return e.actor?.username === actor || e.actor?.impersonatedUser === actor;
+/**
+ * Whether a change was made by `actor` (its user or the user it impersonated): the full name, a
+ * short name (`alice` for `alice@example.com`; `deployment-controller` for
+ * `system:serviceaccount:kube-system:deployment-controller`, `n1` for `system:node:n1`), or a
+ * prefix ending at a ':' (`system:serviceaccount:shop` for every account of that namespace).
+ */
+export function actorMatches(e: Pick<FeedEntry, 'actor'>, actor: string): boolean {
+  return [e.actor?.username, e.actor?.impersonatedUser].some((user) => user !== undefined && userIs(user, actor));
+}
+
+function userIs(user: string, actor: string): boolean {
+  if (!actor) return false;
+  if (user === actor || user.startsWith(`${actor}@`) || user.startsWith(`${actor}:`) || user.endsWith(`:${actor}`)) return true;
+  return /[:@]$/.test(actor) && user.startsWith(actor);
 }
 
 /** Whether the viewer may list a feed entry's (kind, namespace); one decision per pair. */

@@ -11,11 +11,13 @@ import { compareResourceVersions, groupKind, type KubeObject, type ObjectKey } f
 import type { Revision } from './ports.ts';
 import type * as Q from './query-types.ts';
 import { all, Scope, type ScopeOptions } from './scope.ts';
-import { fieldSelector, labelSelector } from './selectors.ts';
+import { fieldSelector, labelSelector, selectableFieldsOf } from './selectors.ts';
 import { formatTime } from './time.ts';
 import { feedQueries } from './feed-queries.ts';
 import type { Viewer } from './access.ts';
 import { listFilter, ListVisibility, requireRead } from './visibility.ts';
+
+const CRD_GK = 'CustomResourceDefinition.apiextensions.k8s.io';
 
 export const DEFAULT_LIMIT = 500;
 /** The most edges a graph query follows (the HTTP `hops` parameter is bounded by it too). */
@@ -88,7 +90,9 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     const at = page?.at ?? r.at;
     await scope.checkHorizon(cluster, at, 'at', { gk: kind.gk, namespace });
     const labels = labelSelector(r.labelSelector ?? '');
-    const fields = fieldSelector(r.fieldSelector ?? '');
+    // A custom resource's selectable fields are those its CRD declared as of `at`.
+    const crd = kind.group && r.fieldSelector ? await scope.stateAt({ cluster, gk: CRD_GK, namespace: '', name: `${kind.resource}.${kind.group}` }, at) : undefined;
+    const fields = fieldSelector(r.fieldSelector ?? '', 'fieldSelector', { ...kind, selectableFields: selectableFieldsOf(crd?.object ?? undefined, kind.version) });
     const revs = await scope.objectsAt({
       cluster, gk: kind.gk, namespace, at, after: page?.after, visible,
       keep: (rev) => labels(rev.object!) && fields(rev.object!),

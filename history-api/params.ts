@@ -104,7 +104,7 @@ export const continueParam = str()
 export const actorParam = str()
   .min(1, 'must not be empty')
   .max(1024, 'must be at most 1024 characters')
-  .meta({ description: 'Only changes made by this user (actor.username or the impersonated user)' });
+  .meta({ description: 'Only changes made by this user (actor.username or the impersonated user): the full name, a short name (alice for alice@example.com, the last part of system:serviceaccount:ns:name or system:node:n), or a prefix ending at ":"' });
 
 export const limitParam = str()
   .regex(/^\d{1,9}$/, `must be a positive integer (1–${MAX_LIMIT})`)

@@ -61,13 +61,14 @@ interface Selectors {
   fields: Selector | undefined;
 }
 
-function selectorsOf(q: URLSearchParams): Selectors {
+function selectorsOf(q: URLSearchParams, type: ApiTarget['type']): Selectors {
   try {
     const labels = parseLabelSelector(q.get('labelSelector') ?? '');
     const f = q.get('fieldSelector') ?? '';
-    return { labels, fields: f.trim() ? fieldSelector(f) : undefined };
+    return { labels, fields: f ? fieldSelector(f, 'fieldSelector', type) : undefined };
   } catch (e) {
-    throw apiError('BadRequest', isKubetimeError(e) ? e.message : String(e));
+    // The apiserver's message does not start with the parameter's name, as kubetime's do.
+    throw apiError('BadRequest', isKubetimeError(e) ? e.message.replace(/^(label|field)Selector: /, '') : String(e));
   }
 }
 
@@ -97,7 +98,7 @@ export async function handleCollection(deps: ReadDeps, t: ApiTarget, res: Server
   if (watch === 'true' || watch === '1') return handleWatch(deps, t, res, q);
   const failure = deps.faults.takeListFailure();
   if (failure) return sendFailure(res, failure.status, failure.retryAfterSeconds, 'list');
-  const sel = selectorsOf(q);
+  const sel = selectorsOf(q, t.type);
   const table = deps.cluster.table(t.type);
   const limit = q.has('limit') ? Number(q.get('limit')) : undefined;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw apiError('BadRequest', `limit: Invalid value: "${q.get('limit')}"`);
@@ -145,7 +146,7 @@ function sendFailure(res: ServerResponse, status: 429 | 500 | 503, retryAfterSec
 function handleWatch(deps: ReadDeps, t: ApiTarget, res: ServerResponse, q: URLSearchParams): void {
   const failure = deps.faults.takeWatchFailure();
   if (failure) return sendFailure(res, failure.status, failure.retryAfterSeconds, 'watch');
-  const sel = selectorsOf(q);
+  const sel = selectorsOf(q, t.type);
   const fromRv = parseRv(q.get('resourceVersion'));
   const timeoutText = q.get('timeoutSeconds');
   const timeoutSeconds = timeoutText ? Number(timeoutText) : deps.defaultWatchTimeoutSeconds;

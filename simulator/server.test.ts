@@ -72,6 +72,8 @@ describe('list and get', () => {
     const named = (await get('/api/v1/configmaps?fieldSelector=metadata.name%3Dtwo')).body;
     expect(named.items.map((i: any) => i.metadata.name)).toEqual(['two']);
     expect((await get('/api/v1/configmaps?labelSelector=' + encodeURIComponent('a in (b'))).status).toBe(400);
+    const unknown = await get('/api/v1/configmaps?fieldSelector=' + encodeURIComponent('data.x=y'));
+    expect([unknown.status, unknown.body.reason, unknown.body.message]).toEqual([400, 'BadRequest', '"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"']);
   });
 
   it('gets one object, and answers 404 with a NotFound Status', async () => {

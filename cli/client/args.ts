@@ -6,6 +6,8 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { resolveKind } from '../../core/kinds.ts';
+import { commandHelp } from './help.ts';
+import { withoutManagedFields } from './managed-fields.ts';
 import { OUTPUTS, renderChanges, renderClusters, renderDiff, renderEvents, renderGraph, renderHistory, renderList, renderObject } from './render.ts';
 import type { Output } from './render.ts';
 
@@ -21,6 +23,11 @@ export interface Invocation {
   render: (body: Record<string, unknown>) => string;
   /** Extra lines for stderr (e.g. how to get the next page). */
   note?: (body: Record<string, unknown>) => string | undefined;
+  /**
+   * Asked when the answer has no items: a 404 from this GET means the object never existed (or
+   * not then), and its message is printed as the error, as `get` prints it.
+   */
+  whenEmpty?: { path: string; query: Record<string, string | undefined> };
 }
 
 export type ParsedCommand = { help: string } | { server?: string; invocation: Invocation };
@@ -38,18 +45,19 @@ const NS = { namespace: { type: 'string', short: 'n' } } as const satisfies Opti
 const ALL_NS = { 'all-namespaces': { type: 'boolean', short: 'A' } } as const satisfies Options;
 const str = { type: 'string' } as const;
 const bool = { type: 'boolean' } as const;
+const MANAGED = { 'show-managed-fields': bool } as const satisfies Options;
 
 /** The flags every query command takes. */
 export const FLAGS = '[--server URL] [--cluster NAME] [-o table|json|yaml]';
 
 /** Usage of every query command. */
 export const USAGE: Record<string, string> = {
-  get: `kubetime get KIND[/NAME] | KIND NAME [-n NS | -A] [-l SELECTOR] [--field-selector SELECTOR] [--at T] [--limit N] [--continue TOKEN] ${FLAGS}`,
-  history: `kubetime history KIND/NAME [-n NS] [--from T] [--to T] [--limit N] [--objects] ${FLAGS}`,
-  diff: `kubetime diff KIND[/NAME] [-n NS | -A] [-l SELECTOR] --from T [--to T] [--raw] ${FLAGS}`,
+  get: `kubetime get KIND[/NAME] | KIND NAME [-n NS | -A] [-l SELECTOR] [--field-selector SELECTOR] [--at T] [--limit N] [--continue TOKEN] [--show-managed-fields] ${FLAGS}`,
+  history: `kubetime history KIND/NAME [-n NS] [--from T] [--to T] [--limit N] [--objects] [--show-managed-fields] ${FLAGS}`,
+  diff: `kubetime diff KIND[/NAME] [-n NS | -A] [-l SELECTOR] --from T [--to T] [--raw] [--show-managed-fields] ${FLAGS}`,
   graph: `kubetime graph KIND/NAME [-n NS] [--at T] [--hops N] ${FLAGS}`,
   changes: `kubetime changes --from T [--to T] [-n NS] [--kind K] [--name N] [--actor USER] [--limit N] ${FLAGS}`,
-  events: `kubetime events [KIND[/NAME]] --from T [--to T] [-n NS] [--kind K] [--name N] [--limit N] ${FLAGS}`,
+  events: `kubetime events [KIND[/NAME]] --from T [--to T] [-n NS | -A] [--kind K] [--name N] [--type TYPE] [--limit N] [--show-managed-fields] ${FLAGS}`,
   clusters: `kubetime clusters ${FLAGS}`,
 };
 
@@ -60,9 +68,14 @@ export function parseCommand(command: string, argv: readonly string[]): ParsedCo
   const build = BUILDERS[command];
   if (!build) throw new UsageError(`unknown command "${command}"`);
   const { values, positionals } = parse(argv, build.options);
-  if (values['help']) return { help: `Usage: ${USAGE[command]}\n${TIME_HELP}\n` };
+  if (values['help']) return { help: commandHelp(USAGE[command]!, { ...build.options, ...COMMON }, TIME_HELP) };
   const output = outputOf(values);
-  return { server: values['server'] as string | undefined, invocation: build.invocation(values, positionals, output) };
+  const invocation = build.invocation(values, positionals, output);
+  if (!values['show-managed-fields']) {
+    const render = invocation.render;
+    invocation.render = (body) => render(withoutManagedFields(body));
+  }
+  return { server: values['server'] as string | undefined, invocation };
 }
 
 function parse(argv: readonly string[], options: Options): { values: Values; positionals: string[] } {
@@ -145,7 +158,7 @@ interface Builder {
 
 const BUILDERS: Record<string, Builder> = {
   get: {
-    options: { ...NS, ...ALL_NS, selector: { type: 'string', short: 'l' }, 'field-selector': str, at: str, limit: str, continue: str },
+    options: { ...NS, ...ALL_NS, selector: { type: 'string', short: 'l' }, 'field-selector': str, at: str, limit: str, continue: str, ...MANAGED },
     invocation: (v, pos, output) => {
       const t = target(pos, 'optional-name')!;
       const base = { kind: t.kind, at: s(v['at']) ?? 'now', cluster: s(v['cluster']) };
@@ -163,20 +176,25 @@ const BUILDERS: Record<string, Builder> = {
         query,
         render: (body) => renderList(body, output, { showNamespace }),
         // The token is tied to the absolute `at` of this page, so the hint repeats it ("now" moves).
-        note: (body) => (body['continue'] ? `more items: add --at ${String(body['at'])} --continue ${String(body['continue'])}` : undefined),
+        note: (body) => {
+          if (body['continue']) return `more items: add --at ${String(body['at'])} --continue ${String(body['continue'])}`;
+          return output === 'table' ? noResources(body, namespace) : undefined;
+        },
       };
     },
   },
   history: {
-    options: { ...NS, from: str, to: str, limit: str, objects: bool },
+    options: { ...NS, from: str, to: str, limit: str, objects: bool, ...MANAGED },
     invocation: (v, pos, output) => {
       const t = target(pos, 'name')!;
       const query = { kind: t.kind, name: t.name, namespace: namespaceFor(t.kind, v), from: s(v['from']), to: s(v['to']), limit: s(v['limit']), objects: b(v['objects']), cluster: s(v['cluster']) };
-      return { path: '/v1/history', query, render: (body) => renderHistory(body, output) };
+      const at = query.to ?? 'now';
+      const whenEmpty = { path: '/v1/object', query: { kind: query.kind, name: query.name, namespace: query.namespace, at, cluster: query.cluster } };
+      return { path: '/v1/history', query, render: (body) => renderHistory(body, output), whenEmpty };
     },
   },
   diff: {
-    options: { ...NS, ...ALL_NS, selector: { type: 'string', short: 'l' }, from: str, to: str, raw: bool },
+    options: { ...NS, ...ALL_NS, selector: { type: 'string', short: 'l' }, from: str, to: str, raw: bool, ...MANAGED },
     invocation: (v, pos, output) => {
       const t = target(pos, 'optional-name')!;
       if (t.name !== undefined && v['all-namespaces']) throw new UsageError('-A: cannot be combined with a name');
@@ -208,7 +226,7 @@ const BUILDERS: Record<string, Builder> = {
     },
   },
   events: {
-    options: { ...NS, ...ALL_NS, from: str, to: str, kind: str, name: str, limit: str },
+    options: { ...NS, ...ALL_NS, from: str, to: str, kind: str, name: str, type: str, limit: str, ...MANAGED },
     invocation: (v, pos, output) => {
       const t = target(pos, 'kind');
       if (t && (v['kind'] !== undefined || v['name'] !== undefined)) throw new UsageError('--kind/--name: give the object either as KIND/NAME or with flags');
@@ -216,8 +234,15 @@ const BUILDERS: Record<string, Builder> = {
       const name = t?.name ?? s(v['name']);
       // A named object gets kubectl's default namespace; a feed spans every namespace unless -n.
       const namespace = name !== undefined ? namespaceFor(kind, v) : v['all-namespaces'] ? undefined : s(v['namespace']);
-      const query = { from: required(v, 'from'), to: s(v['to']) ?? 'now', namespace, kind, name, limit: s(v['limit']), cluster: s(v['cluster']) };
-      return { path: '/v1/events', query, render: (body) => renderEvents(body, output) };
+      const type = s(v['type']);
+      const query = { from: required(v, 'from'), to: s(v['to']) ?? 'now', namespace, kind, name, type, limit: s(v['limit']), cluster: s(v['cluster']) };
+      // The type is filtered here too, for a server without the type filter.
+      return {
+        path: '/v1/events',
+        query,
+        render: (body) => renderEvents(body, output, { type, showNamespace: namespace === undefined }),
+        note: (body) => (output === 'table' ? noResources(eventsOfType(body, type), namespace) : undefined),
+      };
     },
   },
   clusters: {
@@ -228,6 +253,24 @@ const BUILDERS: Record<string, Builder> = {
     },
   },
 };
+
+/** The answer's items, only those of `type` when given (as renderEvents shows them). */
+function eventsOfType(body: Record<string, unknown>, type: string | undefined): Record<string, unknown> {
+  const items = Array.isArray(body['items']) ? (body['items'] as { type?: unknown }[]) : [];
+  return { items: type ? items.filter((e) => String(e?.type).toLowerCase() === type.toLowerCase()) : items };
+}
+
+/** kubectl's words for an empty list, on stderr: "No resources found in shop namespace." */
+function noResources(body: Record<string, unknown>, namespace: string | undefined): string | undefined {
+  if (Array.isArray(body['items']) && body['items'].length > 0) return undefined;
+  return namespace === undefined ? 'No resources found' : `No resources found in ${namespace} namespace.`;
+}
+
+/** Every flag a query command accepts, long names without dashes (for help and its tests). */
+export function commandFlags(command: string): { long: string; short?: string }[] {
+  const options = { ...BUILDERS[command]?.options, ...COMMON } as Options;
+  return Object.entries(options).map(([long, o]) => ({ long, ...(o.short ? { short: o.short } : {}) }));
+}
 
 /** The query commands runClientCommand serves. */
 export const CLIENT_COMMANDS: readonly string[] = Object.keys(BUILDERS);

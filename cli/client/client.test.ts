@@ -3,25 +3,10 @@ import { parse as parseYaml } from 'yaml';
 import { KubetimeError } from '../../core/errors.ts';
 import { testServer, us } from '../../history-api/testing/fakes.ts';
 import { runClientCommand } from './index.ts';
-import type { ClientIO } from './index.ts';
+import { humanDuration } from '../../core/time.ts';
+import { runWithFakeFetch, type Run } from './testing.ts';
 
-interface Run { code: number; stdout: string; stderr: string; urls: URL[] }
-
-/** Runs a command against a fake fetch that answers `respond(url)` and records every URL. */
-async function run(argv: string[], respond: (url: URL) => { status?: number; body: unknown } = () => ({ body: {} }), server?: string): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const urls: URL[] = [];
-  const fetch = (async (input: URL | string) => {
-    const url = new URL(String(input));
-    urls.push(url);
-    const r = respond(url);
-    return new Response(typeof r.body === 'string' ? r.body : JSON.stringify(r.body), { status: r.status ?? 200, headers: { 'content-type': 'application/json' } });
-  }) as typeof globalThis.fetch;
-  const io: ClientIO = { stdout: { write: (t: string) => (stdout += t) }, stderr: (t: string) => (stderr += t), server: server ?? 'http://kt.example:8080', fetch };
-  const code = await runClientCommand(argv, io);
-  return { code, stdout, stderr, urls };
-}
+const run = runWithFakeFetch;
 
 /** Runs a command against the real history API (with fake queries) through inject(). */
 async function runAgainstServer(argv: string[], configure?: (q: ReturnType<typeof testServer>['queries']) => void) {
@@ -210,7 +195,7 @@ describe('output', () => {
     expect(g.stdout).toContain('Deployment/default/web --owns--> ReplicaSet/default/web-1');
     expect(g.stdout).toMatch(/^KIND\s+NAMESPACE\s+NAME\s+UID\n/);
     const e = await runAgainstServer(['events', '--from', 'now-1h']);
-    expect(e.stdout.split('\n')[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+    expect(e.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
     expect(e.stdout).toContain('ScalingReplicaSet');
     const c = await runAgainstServer(['clusters', '-o', 'json']);
     expect(JSON.parse(c.stdout).items[0]).toEqual({ name: 'c1', firstSeen: '2026-01-01T00:00:00Z', lastSeen: '2026-01-10T11:59:59.5Z' });

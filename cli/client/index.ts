@@ -59,17 +59,30 @@ export async function runClientCommand(argv: readonly string[], clientIo: Client
     io.stderr.write(`error: ${answer.error}\n`);
     return EXIT.ERROR;
   }
+  const why = await whyEmpty(clientIo, server, parsed.invocation, answer.body);
+  if (why) {
+    io.stderr.write(`error: ${why}\n`);
+    return EXIT.ERROR;
+  }
   io.stdout.write(parsed.invocation.render(answer.body));
   const note = parsed.invocation.note?.(answer.body);
   if (note) io.stderr.write(`${note}\n`);
   return EXIT.OK;
 }
 
+/** For an answer without items, the error the invocation's `whenEmpty` request gives (it never existed), if any. */
+async function whyEmpty(clientIo: Pick<ClientIO, 'fetch' | 'token'>, server: string, inv: Invocation, body: Record<string, unknown>): Promise<string | undefined> {
+  if (!inv.whenEmpty || !Array.isArray(body['items']) || body['items'].length > 0) return undefined;
+  const url = requestUrl(server, inv.whenEmpty)!;
+  const answer = await fetchJson(clientIo.fetch, url, clientIo.token);
+  return 'error' in answer ? answer.error : undefined;
+}
+
 function writeTo(w: Writer): { write(text: string): void } {
   return { write: (text) => void (typeof w === 'function' ? w(text) : w.write(text)) };
 }
 
-function requestUrl(server: string, inv: Invocation): URL | undefined {
+function requestUrl(server: string, inv: Pick<Invocation, 'path' | 'query'>): URL | undefined {
   let base: URL;
   try {
     base = new URL(server);

@@ -3,6 +3,7 @@
  * the object or a kubectl-style `List`); `table` (the default) prints kubectl-like columns.
  */
 import { stringify as toYaml } from 'yaml';
+import { parseRfc3339 } from '../../core/time.ts';
 import { ageAt, formatTable, meta, rec, statusOf, str } from './table.ts';
 
 /** Output formats of the query commands. */
@@ -102,17 +103,22 @@ export function renderChanges(body: Obj, output: Output): string {
   return formatTable(['TIME', 'OP', 'KIND', 'NAMESPACE/NAME', 'ACTOR'], rows);
 }
 
-/** `events`: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE, like kubectl get events. */
-export function renderEvents(body: Obj, output: Output): string {
-  if (output !== 'table') return serialize(body, output);
-  const items = arr<unknown>(body['items']).map(rec);
-  const rows = items.map((e) => {
+/** `events`: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE, like kubectl get events; NAMESPACE first across namespaces, oldest first. */
+export function renderEvents(body: Obj, output: Output, opts: { type?: string; showNamespace?: boolean } = {}): string {
+  const wanted = opts.type?.toLowerCase();
+  const items = arr<unknown>(body['items']).map(rec).filter((e) => !wanted || (str(e['type']) ?? '').toLowerCase() === wanted);
+  if (output !== 'table') return serialize({ ...body, items }, output);
+  if (items.length === 0) return ''; // kubectl prints no header for nothing; the note says "No resources found"
+  const when = (e: Obj) => str(e['lastTimestamp']) ?? str(e['eventTime']) ?? str(meta(e)['creationTimestamp']) ?? '';
+  const sorted = items.map((e) => ({ e, t: parseRfc3339(when(e)) ?? Number.NEGATIVE_INFINITY })).sort((a, b) => a.t - b.t);
+  const rows = sorted.map(({ e }) => {
     const involved = rec(e['involvedObject'] ?? e['regarding']);
-    const when = str(e['lastTimestamp']) ?? str(e['eventTime']) ?? str(meta(e)['creationTimestamp']) ?? '-';
     const object = `${(str(involved['kind']) ?? '').toLowerCase()}/${str(involved['name']) ?? ''}`;
-    return [when, str(e['type']) ?? '', str(e['reason']) ?? '', object, (str(e['message']) ?? str(e['note']) ?? '').replace(/\s+/g, ' ')];
+    const row = [when(e) || '-', str(e['type']) ?? '', str(e['reason']) ?? '', object, (str(e['message']) ?? str(e['note']) ?? '').replace(/\s+/g, ' ')];
+    return opts.showNamespace ? [str(meta(e)['namespace']) ?? '', ...row] : row;
   });
-  return formatTable(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'], rows);
+  const headers = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'];
+  return formatTable(opts.showNamespace ? ['NAMESPACE', ...headers] : headers, rows);
 }
 
 /** `clusters`: NAME, FIRST SEEN, LAST SEEN. */
