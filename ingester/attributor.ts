@@ -45,7 +45,7 @@
  */
 import { groupKind, type ChangeRecord } from '../core/record.ts';
 import type { Micros } from '../core/time.ts';
-import { byTime, matches, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
+import { byTime, inCollection, matches, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
 
 export { EVICTION_SLACK, WATCH_LAG, type Attribution, type AttributionMatch, type Window } from './attribution-match.ts';
 
@@ -55,6 +55,8 @@ interface Waiting {
   key: string;
   /** Merged or dropped: gone from its object's list, skipped in the arrival queue. */
   done?: true;
+  /** A deletecollection by time that named revisions already: it waits for more, and its expiry is no loss. */
+  claimed?: true;
 }
 
 export interface AttributorOptions {
@@ -85,9 +87,11 @@ export const mayBeAttributed = (gk: string): boolean => !NEVER_ATTRIBUTED.has(gk
 
 const keyOf = (cluster: string, uid: string): string => `${cluster}\u0000${uid}`;
 const nameKeyOf = (cluster: string, gk: string, namespace: string, name: string): string => `${cluster}\u0000${gk}\u0000${namespace}/${name}`;
+/** Where deletecollections by time of a kind in a namespace wait ("" for cluster-scoped kinds). */
+const collectionKeyOf = (cluster: string, gk: string, namespace: string): string => `${cluster}\u0000${gk}\u0000${namespace}\u0000*`;
 
 /** One audit event may name several revisions (an eviction): each is told apart by its match. */
-const attributionId = (a: Attribution): string | undefined => a.auditID === undefined ? undefined : `${a.auditID}/${Object.keys(a.match)[0]}`;
+const attributionId = (a: Attribution): string | undefined => a.auditID === undefined ? undefined : `${a.auditID}/${a.match.by}`;
 
 export class Attributor {
   readonly #o: AttributorOptions;
@@ -153,6 +157,11 @@ export class Attributor {
       this.#seen.delete(key);
       this.#seen.set(key, list);
       if (!s.attributed && this.#waiting.has(nameKey)) out.push(...this.#settleByTime(nameKey, now));
+      const collectionKey = collectionKeyOf(r.cluster, gk, r.namespace);
+      if (!s.attributed && this.#waiting.has(collectionKey)) {
+        const w = this.#waiting.get(collectionKey)!.find((x) => x.attribution.match.by === 'collection' && inCollection(x.attribution.match.window, s, list));
+        if (w) out.push(this.#claim(s, w, now));
+      }
     }
     this.#evict();
     return out;
@@ -171,15 +180,16 @@ export class Attributor {
     for (const a of attributions) {
       // An attribution by name (an eviction, a Metadata-level event) looks among the revisions of
       // the latest uid under that name.
+      const m = a.match;
       const nameKey = a.named && nameKeyOf(a.cluster, a.named.gk, a.named.namespace, a.named.name);
-      const key = nameKey ? nameKey : keyOf(a.cluster, a.uid);
-      const list = nameKey ? this.#revisionsNamed(nameKey) : this.#seen.get(key) ?? [];
+      const key = m.by === 'collection' ? collectionKeyOf(a.cluster, m.gk, m.namespace) : nameKey ? nameKey : keyOf(a.cluster, a.uid);
+      const list = m.by === 'collection' ? [] : nameKey ? this.#revisionsNamed(nameKey) : this.#seen.get(key) ?? [];
       const id = attributionId(a);
       if (id !== undefined && list.some((s) => s.attributedBy === id)) continue;
-      if ('within' in a.match) byTimeKeys.add(key); // decided below, with the rest of the batch
-      else {
+      if (m.by === 'within') byTimeKeys.add(key); // decided below, with the rest of the batch
+      else if (m.by !== 'collection') {
         // The newest candidate for a grace-0 delete, the first for the others.
-        const order = 'graceZeroBefore' in a.match ? [...list.keys()].reverse() : [...list.keys()];
+        const order = m.by === 'graceZeroBefore' ? [...list.keys()].reverse() : [...list.keys()];
         const i = order.find((j) => matches(a.match, list[j]!, list));
         if (i !== undefined) {
           out.push(this.#merge(list[i]!, a, now));
@@ -189,6 +199,8 @@ export class Attributor {
       const waiting = this.#waiting.get(key) ?? [];
       if (id !== undefined && waiting.some((w) => attributionId(w.attribution) === id)) continue;
       const w: Waiting = { attribution: a, at: now, key };
+      // A deletecollection names what was deleted already and waits for what the watch brings later.
+      if (m.by === 'collection') out.push(...this.#claimCollection(w, now));
       waiting.push(w);
       added.push(w);
       this.#arrivals.push(w);
@@ -216,8 +228,8 @@ export class Attributor {
     const list = this.#revisionsNamed(nameKey);
     for (let decided = true; decided;) {
       decided = false;
-      const waiting = (this.#waiting.get(nameKey) ?? []).filter((w) => 'within' in w.attribution.match);
-      const windows = waiting.map((w) => (w.attribution.match as { within: Window }).within);
+      const waiting = (this.#waiting.get(nameKey) ?? []).filter((w) => w.attribution.match.by === 'within');
+      const windows = waiting.map((w) => (w.attribution.match as { window: Window }).window);
       for (let i = 0; i < waiting.length && !decided; i++) {
         const s = byTime(windows[i]!, list, windows);
         if (!s) continue;
@@ -227,6 +239,24 @@ export class Attributor {
       }
     }
     return out;
+  }
+
+  /** The remembered revisions a deletecollection by time names (kind and namespace, module comment). */
+  #claimCollection(w: Waiting, now: Micros): ChangeRecord[] {
+    const m = w.attribution.match;
+    if (m.by !== 'collection') return [];
+    const out: ChangeRecord[] = [];
+    for (const list of this.#seen.values()) {
+      const r = list[0]!.record;
+      if (r.cluster !== w.attribution.cluster || r.namespace !== m.namespace || groupKind(r.group, r.kind) !== m.gk) continue;
+      for (const s of list) if (inCollection(m.window, s, list)) out.push(this.#claim(s, w, now));
+    }
+    return out;
+  }
+
+  #claim(s: Seen, w: Waiting, now: Micros): ChangeRecord {
+    w.claimed = true;
+    return this.#merge(s, w.attribution, now);
   }
 
   /** Attributes what a journal restored after a restart; those whose audit time is older than the ttl are dropped (expired). */
@@ -265,7 +295,7 @@ export class Attributor {
     }
     for (let w = this.#oldestWaiting(); w && w.at < cutoff; w = this.#oldestWaiting()) {
       this.#unwait(w);
-      this.#o.onOutcome?.('expired');
+      if (!w.claimed) this.#o.onOutcome?.('expired');
     }
   }
 
