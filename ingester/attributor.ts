@@ -31,6 +31,14 @@
  *   has two revisions in its window (a change nobody audited may be one), or two requests were
  *   received at once, nothing is named: the revision keeps the watch's time and no actor rather
  *   than a guess (attribution-match.ts `byTime`). Deletions are remembered for this alone.
+ *   A subresource write without body (a custom resource's scale, a status) names the parent's
+ *   MODIFIED revision so; a patch answered 201 (server-side apply creating) its ADDED one.
+ * - a deletecollection without response body names the kind and namespace only (`{ collection }`):
+ *   every deletion of that kind in that namespace seen in its window, of an object not already
+ *   terminating (its removal is then its finalizers' or kubelet's), and every first terminating
+ *   revision. It waits under (cluster, kind, namespace) until it expires, naming each such
+ *   revision as the watch brings it (attribution-match.ts `inCollection`).
+ * ingester/ATTRIBUTION.md has the table of audit cases and the sequences below.
  *
  * The watch is usually first (kube-apiserver batches audit events for up to its max wait), so
  * the Attributor remembers a little of every durable revision (`noteDurable`,

@@ -5,13 +5,16 @@
  * patch / delete / deletecollection, a 2xx responseStatus. The object is the `responseObject`
  * (never the request, never invented):
  * - a response that is the object itself (its kind, with uid and resourceVersion) → ADDED for
- *   create, otherwise MODIFIED; a delete answered with the object carrying `deletionTimestamp`
+ *   create and for a patch or update answered 201 (server-side apply creating), otherwise MODIFIED; a delete answered with the object carrying `deletionTimestamp`
  *   leaves it existing and terminating (MODIFIED) — unless no grace period and no finalizer is
  *   left, when the same request removed it (a pod's final delete, an update removing the last
  *   finalizer): DELETED; a delete answered with the object without it means it is gone;
  * - a delete answered with a Status means it is gone: DELETED, object unknown (the store keeps
  *   the last state), identified by the uid from `objectRef.uid` or `details.uid`;
  * - deletecollection answered with a list: each item as a delete answered with that item;
+ * - a response with the object's metadata alone (PartialObjectMetadata, as the garbage collector's
+ *   and the namespace controller's metadata clients ask for): a removal is DELETED without object,
+ *   any other write an attribution to the revision with that resourceVersion;
  * - subresources count only when the response is the parent object (status, ephemeralcontainers,
  *   resize): a Scale, a Binding's Status or an Eviction's Status tells no new object state, and
  *   the watch records what followed. A Scale, a Binding and an Eviction still name the revision
@@ -20,8 +23,11 @@
  *   and actor.
  * Events without a response body (Metadata or Request level, as audit policies often log Secrets
  * and custom resources) record nothing themselves; a create, update, patch or delete of an object
- * named in `objectRef` becomes an attribution by name and time: the watched revision it made
- * between the request's receipt and its response (ingester/attributor.ts, `within`).
+ * named in `objectRef`, or a write of a subresource that changes it (status, scale, binding,
+ * ephemeralcontainers, resize, finalize, approval), becomes an attribution by name and time: the
+ * watched revision it made between the request's receipt and its response (ingester/attributor.ts,
+ * `within`); a deletecollection, one by kind, namespace and time (`collection`).
+ * ingester/ATTRIBUTION.md tables every case.
  */
 import { invalidArgument } from '../core/errors.ts';
 import { builtinKind, guessResource, splitApiVersion, BUILTIN_KINDS } from '../core/kinds.ts';
