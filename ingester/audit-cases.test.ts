@@ -188,6 +188,20 @@ describe('audit cases: deletecollection and cascades', () => {
     expect(outcomes).toEqual(['merged', 'merged']);
   });
 
+  it('the namespace controller\'s last finalize of an emptied namespace removed it: DELETED with its actor', () => {
+    const ns = (specFinalizers: string[]) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gone', uid: 'ns-uid', resourceVersion: '805', deletionTimestamp: '2026-12-07T09:08:44Z' }, spec: { finalizers: specFinalizers }, status: { phase: 'Terminating' } });
+    const finalize = (responseObject: unknown) => auditEvent({
+      level: 'RequestResponse', verb: 'update', uri: '/api/v1/namespaces/gone/finalize', objectRef: { resource: 'namespaces', name: 'gone', apiVersion: 'v1', subresource: 'finalize' },
+      code: 200, received: '950000', completed: '961000', user: NS_CONTROLLER, requestObject: responseObject, responseObject,
+    });
+    expect(convertAuditEvent(finalize({ ...ns([]), spec: {} }), opts).records.map((r) => [r.kind, r.op, r.actor?.username])).toEqual([['Namespace', 'DELETED', NS_CONTROLLER.username]]);
+    expect(convertAuditEvent(finalize(ns(['kubernetes'])), opts)).toEqual({ records: [], skipped: 'unchanged' }); // asked at 805, answered 805: nothing changed
+    // Removing an object's last finalizer removes it too, though it answers with the resourceVersion asked.
+    const held = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'shop', uid: 'c-uid', resourceVersion: '810', deletionTimestamp: '2026-12-07T09:08:44Z', deletionGracePeriodSeconds: 0, finalizers: [] } };
+    const release = auditEvent({ level: 'RequestResponse', verb: 'update', uri: '/api/v1/namespaces/shop/configmaps/c', objectRef: { resource: 'configmaps', namespace: 'shop', name: 'c', apiVersion: 'v1' }, code: 200, received: '950000', completed: '961000', requestObject: held, responseObject: held });
+    expect(convertAuditEvent(release, opts).records.map((r) => [r.op, r.actor?.username])).toEqual([['DELETED', 'alice']]);
+  });
+
   it('the garbage collector\'s cascade delete answered with metadata only records the deletion with its actor', () => {
     const ev = auditEvent({
       level: 'RequestResponse', verb: 'delete', uri: '/apis/apps/v1/namespaces/shop/replicasets/web-5d8f', objectRef: { resource: 'replicasets', namespace: 'shop', name: 'web-5d8f', uid: 'rs-uid', apiGroup: 'apps', apiVersion: 'v1' },

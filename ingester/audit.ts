@@ -133,6 +133,19 @@ function graceZeroUpdate(obj: KubeObject, verb: string, attribution: Attribute):
   return [attribution(String(meta.uid), { by: 'graceZeroBefore', rv: String(meta.resourceVersion) })];
 }
 
+/**
+ * Whether a namespace's `finalize` removed it: the last spec finalizer gone from a namespace being
+ * deleted, with no metadata finalizer left (the apiserver deletes it during that update; the
+ * namespace controller sends it once the namespace is empty).
+ */
+function finalizedAway(obj: KubeObject, resource: string, subresource: string | undefined): boolean {
+  if (resource !== 'namespaces' || subresource !== 'finalize') return false;
+  const meta = asObj(obj.metadata);
+  const spec = asObj(obj.spec);
+  const none = (v: unknown) => !Array.isArray(v) || v.length === 0;
+  return !!meta?.deletionTimestamp && none(meta.finalizers) && none(spec?.finalizers);
+}
+
 function deleteOp(obj: KubeObject): Op {
   return !asObj(obj.metadata)?.deletionTimestamp || removedBy(obj) ? 'DELETED' : 'MODIFIED';
 }
@@ -161,7 +174,7 @@ function fromObject(obj: KubeObject, at: Addressed, created: boolean, subresourc
   const deleting = verb === 'delete' || verb === 'deletecollection';
   const op: Op = created && !subresource ? 'ADDED'
     : deleting ? deleteOp(obj)
-    : !subresource && removedBy(obj) ? 'DELETED' : 'MODIFIED';
+    : (!subresource && removedBy(obj)) || finalizedAway(obj, at.resource, subresource) ? 'DELETED' : 'MODIFIED';
   const graceZero = graceZeroUpdate(obj, verb, at.attribution);
   if (!isPartialMetadata(obj)) return { records: [recordFor(obj, op, at.base)], ...(graceZero.length ? { attributions: graceZero } : {}) };
   const meta = obj.metadata as Obj;
@@ -206,7 +219,9 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
   // A patch or update answered 201 created the object (server-side apply, `kubectl apply` of a new one).
   const created = verb === 'create' || (code === 201 && (verb === 'patch' || verb === 'update'));
   if (isFullObject(resp)) {
-    if (changedNothing(e, verb, resp)) return { records: [], skipped: 'unchanged' };
+    // A removal answers with the object as it was before (same resourceVersion as asked): it changed something.
+    const removal = removedBy(resp) || finalizedAway(resp, resource, subresource);
+    if (!removal && changedNothing(e, verb, resp)) return { records: [], skipped: 'unchanged' };
     if (!isPartialMetadata(resp) && !isObjectOf(resp, group, resource)) {
       // A Scale: the parent's uid and the resourceVersion the change gave it.
       const meta = resp.metadata as Obj;
