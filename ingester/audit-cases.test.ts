@@ -150,8 +150,11 @@ describe('audit cases: deletecollection and cascades', () => {
     ]);
     expect(records).toEqual([]);
     expect(merged).toEqual([['Pod', 'p', 'MODIFIED', '885', NS_CONTROLLER.username, at(`${T}.412000Z`)]]);
-    const full = { kind: 'ConfigMapList', apiVersion: 'v1', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'shop', uid: 'a-uid', resourceVersion: '880' } }] };
-    expect(convertAuditEvent(nsDelete('RequestResponse', 'configmaps', full), opts).records.map((r) => [r.kind, r.op, r.object !== null])).toEqual([['ConfigMap', 'DELETED', true]]);
+    // As kube-apiserver logs it: the items of a typed list carry no kind or apiVersion.
+    const full = { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '2471' }, items: [{ metadata: { name: 'a', namespace: 'shop', uid: 'a-uid', resourceVersion: '880' }, data: { i: '0' } }] };
+    expect(convertAuditEvent(nsDelete('RequestResponse', 'configmaps', full), opts).records.map((r) => [r.kind, r.apiVersion, r.op, r.object !== null, r.actor?.username])).toEqual([['ConfigMap', 'v1', 'DELETED', true, NS_CONTROLLER.username]]);
+    const roles = { kind: 'RoleList', apiVersion: 'rbac.authorization.k8s.io/v1', items: [{ metadata: { name: 'r', namespace: 'shop', uid: 'r-uid', resourceVersion: '720' }, rules: [] }] };
+    expect(convertAuditEvent(nsDelete('RequestResponse', 'roles', roles, 'rbac.authorization.k8s.io'), opts).records.map((r) => [r.kind, r.group, r.op])).toEqual([['Role', 'rbac.authorization.k8s.io', 'DELETED']]);
   });
 
   it('at Metadata level names every deletion of that kind in that namespace the watch saw in its window, and nothing else', () => {

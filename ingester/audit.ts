@@ -231,8 +231,11 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
     return fromObject(resp, at, created, subresource);
   }
   if (verb === 'deletecollection' && resp && Array.isArray(resp.items)) {
-    // Each item as a delete answered with that item (full objects, or their metadata alone).
-    const each = resp.items.map(asObj).filter(isFullObject).map((item) => fromObject(item, at, false, undefined));
+    // Each item as a delete answered with that item (full objects, or their metadata alone). Items
+    // of a list carry no kind or apiVersion: the list's tell them (ConfigMapList → ConfigMap).
+    const itemKind = str(resp.kind)?.replace(/List$/, '');
+    const typed = (item: Obj | undefined) => item && ({ ...(itemKind ? { kind: itemKind } : {}), ...(str(resp.apiVersion) ? { apiVersion: resp.apiVersion } : {}), ...item });
+    const each = resp.items.map(asObj).map(typed).filter(isFullObject).map((item) => fromObject(item, at, false, undefined));
     const attributions = each.flatMap((c) => c.attributions ?? []);
     return { records: each.flatMap((c) => c.records), ...(attributions.length ? { attributions } : {}) };
   }
