@@ -185,14 +185,83 @@ export function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): 
   }
 }
 
+/** The widest span of commit times the revision clock may give for a revision to be matched by it. */
+export const CLOCK_SPAN = 5_000_000;
+
+/**
+ * When revisions were committed, from those whose time is exact (audited, of any object): etcd's
+ * resourceVersions are one rising sequence, so a revision was committed before the nearest known
+ * one above it was answered, and after the nearest known one below it was received (its answer
+ * time less WATCH_LAG, a bound on a request's latency). It dates what the watch brought late: a
+ * watch resumed after a restart replays the changes made while kubetime was down.
+ */
+export class RevisionClock {
+  #rvs: number[] = [];
+  #ts: Micros[] = [];
+  readonly #max: number;
+
+  constructor(max = 20_000) {
+    this.#max = max;
+  }
+
+  get size(): number {
+    return this.#rvs.length;
+  }
+
+  /** The first index whose resourceVersion is above `n`. */
+  #above(n: number): number {
+    let lo = 0;
+    let hi = this.#rvs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#rvs[mid]! <= n) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Notes that revision `rv` was answered at `ts` (the earliest answer is kept). Returns whether it was new. */
+  note(rv: string, ts: Micros): boolean {
+    const n = Number(rv);
+    if (!Number.isSafeInteger(n) || n <= 0) return false;
+    const i = this.#above(n);
+    if (i > 0 && this.#rvs[i - 1] === n) {
+      if (ts < this.#ts[i - 1]!) this.#ts[i - 1] = ts;
+      return false;
+    }
+    this.#rvs.splice(i, 0, n);
+    this.#ts.splice(i, 0, ts);
+    if (this.#rvs.length > this.#max) {
+      const drop = Math.ceil(this.#max / 10);
+      this.#rvs.splice(0, drop);
+      this.#ts.splice(0, drop);
+    }
+    return true;
+  }
+
+  /** When `rv` was committed, as far as the known revisions on both sides tell; undefined when one side is unknown. */
+  bounds(rv: string): { from: Micros; to: Micros } | undefined {
+    const n = Number(rv);
+    if (!Number.isSafeInteger(n)) return undefined;
+    const i = this.#above(n);
+    if (i === 0 || i === this.#rvs.length || this.#rvs[i - 1] === n) return undefined;
+    return { from: this.#ts[i - 1]! - WATCH_LAG, to: this.#ts[i]! };
+  }
+}
+
 /**
  * Whether the watch saw `s` while the request could have made it: the commit follows the request's
- * receipt, and the watch brings it at most WATCH_LAG after the response. Gap records (a relist) are
- * dated when found, not when made.
+ * receipt, and the watch brings it at most WATCH_LAG after the response. A revision the watch
+ * brought later (a watch resumed after a restart) is dated by the revision clock instead, when it
+ * tells a span of at most CLOCK_SPAN overlapping the request's. Gap records (a relist) are dated
+ * when found, not when made.
  */
-export function inWindow(w: Window, s: Seen): boolean {
+export function inWindow(w: Window, s: Seen, clock?: RevisionClock): boolean {
   const seenAt = s.record.observedAt;
-  return !s.record.gap && w.ops.includes(s.record.op) && seenAt >= w.from && seenAt <= w.to + WATCH_LAG;
+  if (s.record.gap || !w.ops.includes(s.record.op)) return false;
+  if (seenAt <= w.to + WATCH_LAG) return seenAt >= w.from;
+  const b = clock?.bounds(s.record.resourceVersion);
+  return !!b && b.to - b.from <= CLOCK_SPAN && b.from <= w.to && b.to >= w.from;
 }
 
 /**
@@ -202,8 +271,8 @@ export function inWindow(w: Window, s: Seen): boolean {
  * received before the watch saw a revision made it, when every change to the object is audited).
  * Exactly one left: that one; none or several: undefined (an unaudited change may be among them).
  */
-export function byTime(w: Window, list: readonly Seen[], all: readonly Window[]): Seen | undefined {
-  const mine = list.filter((s) => !s.attributed && inWindow(w, s) && !all.some((r) => r !== w && r.from >= w.from && inWindow(r, s)));
+export function byTime(w: Window, list: readonly Seen[], all: readonly Window[], clock?: RevisionClock): Seen | undefined {
+  const mine = list.filter((s) => !s.attributed && inWindow(w, s, clock) && !all.some((r) => r !== w && r.from >= w.from && inWindow(r, s, clock)));
   return mine.length === 1 ? mine[0] : undefined;
 }
 
@@ -213,8 +282,8 @@ export function byTime(w: Window, list: readonly Seen[], all: readonly Window[])
  * made: the removal of an object that was not terminating before (a terminating object's removal
  * is its finalizers' or kubelet's doing), or the first terminating revision of a graceful one.
  */
-export function inCollection(w: Window, s: Seen, others: readonly Seen[]): boolean {
-  if (s.attributed || !inWindow({ ...w, ops: ['DELETED', 'MODIFIED'] }, s)) return false;
+export function inCollection(w: Window, s: Seen, others: readonly Seen[], clock?: RevisionClock): boolean {
+  if (s.attributed || !inWindow({ ...w, ops: ['DELETED', 'MODIFIED'] }, s, clock)) return false;
   const prior = priorOf(s, others);
   if (s.record.op === 'DELETED') return prior?.deletedAt === undefined;
   return s.record.op === 'MODIFIED' && s.deletedAt !== undefined && prior?.deletedAt === undefined;

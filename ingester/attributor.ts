@@ -38,6 +38,9 @@
  *   terminating (its removal is then its finalizers' or kubelet's), and every first terminating
  *   revision. It waits under (cluster, kind, namespace) until it expires, naming each such
  *   revision as the watch brings it (attribution-match.ts `inCollection`).
+ * A revision the watch brought later than the window (replayed by a watch resumed after a restart)
+ * is dated by the revision clock instead: the exactly timed revisions of any object around its
+ * resourceVersion (attribution-match.ts `RevisionClock`, fed by `noteClock`).
  * ingester/ATTRIBUTION.md has the table of audit cases and the sequences below.
  *
  * The watch is usually first (kube-apiserver batches audit events for up to its max wait), so
@@ -53,7 +56,7 @@
  */
 import { groupKind, type ChangeRecord } from '../core/record.ts';
 import type { Micros } from '../core/time.ts';
-import { byTime, inCollection, matches, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
+import { byTime, inCollection, matches, RevisionClock, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
 
 export { EVICTION_SLACK, WATCH_LAG, type Attribution, type AttributionMatch, type Window } from './attribution-match.ts';
 
@@ -87,6 +90,8 @@ export type AttributionOutcome = 'merged' | 'expired' | 'overflow';
  * gets a dozen status updates within the second an audit batch may take to arrive.
  */
 const PER_OBJECT = 64;
+/** Objects whose waiting requests by time are settled again at most, each time the revision clock learns something. */
+const SETTLE_AFTER_CLOCK = 1000;
 /** Kinds whose revisions no attribution can name (and that churn the most). */
 const NEVER_ATTRIBUTED = new Set(['Event', 'Event.events.k8s.io', 'Lease.coordination.k8s.io']);
 
@@ -112,6 +117,10 @@ export class Attributor {
   #head = 0;
   #seenCount = 0;
   #waitingCount = 0;
+  /** When revisions were committed, from the exactly timed ones (attribution-match.ts). */
+  readonly #clock = new RevisionClock();
+  /** The clock learnt something since requests by time were last settled. */
+  #clockGrew = false;
 
   constructor(opts: AttributorOptions) {
     this.#o = opts;
@@ -137,6 +146,7 @@ export class Attributor {
   noteDurable(records: readonly ChangeRecord[]): ChangeRecord[] {
     const now = this.#o.now();
     this.#expire(now);
+    this.noteClock(records);
     const out: ChangeRecord[] = [];
     for (const r of records) {
       const gk = groupKind(r.group, r.kind);
@@ -167,11 +177,40 @@ export class Attributor {
       if (!s.attributed && this.#waiting.has(nameKey)) out.push(...this.#settleByTime(nameKey, now));
       const collectionKey = collectionKeyOf(r.cluster, gk, r.namespace);
       if (!s.attributed && this.#waiting.has(collectionKey)) {
-        const w = this.#waiting.get(collectionKey)!.find((x) => x.attribution.match.by === 'collection' && inCollection(x.attribution.match.window, s, list));
+        const w = this.#waiting.get(collectionKey)!.find((x) => x.attribution.match.by === 'collection' && inCollection(x.attribution.match.window, s, list, this.#clock));
         if (w) out.push(this.#claim(s, w, now));
       }
     }
     this.#evict();
+    out.push(...this.#settleAfterClock(now));
+    return out;
+  }
+
+  /**
+   * Notes the exact times of audited revisions (of any object) on the revision clock, which dates
+   * revisions the watch brought late (attribution-match.ts `RevisionClock`). The audit sink calls
+   * it with a batch's records before attributing the batch.
+   */
+  noteClock(records: readonly ChangeRecord[]): void {
+    for (const r of records) {
+      // A deletion's record carries the resourceVersion before it, at the time of the delete: no clock reading.
+      if (r.op === 'DELETED' || !r.source.split('+').includes('audit') || r.gap) continue;
+      if (this.#clock.note(r.resourceVersion, r.ts)) this.#clockGrew = true;
+    }
+  }
+
+  /** Once the clock learnt something, requests by time still waiting may be decided: at most SETTLE_AFTER_CLOCK objects at a time. */
+  #settleAfterClock(now: Micros): ChangeRecord[] {
+    if (!this.#clockGrew) return [];
+    this.#clockGrew = false;
+    const out: ChangeRecord[] = [];
+    let n = 0;
+    for (const [key, waiting] of this.#waiting) {
+      if (n >= SETTLE_AFTER_CLOCK) break;
+      if (!waiting.some((w) => w.attribution.match.by === 'within')) continue;
+      n++;
+      out.push(...this.#settleByTime(key, now));
+    }
     return out;
   }
 
@@ -216,6 +255,7 @@ export class Attributor {
       this.#waitingCount++;
     }
     for (const key of byTimeKeys) out.push(...this.#settleByTime(key, now));
+    out.push(...this.#settleAfterClock(now));
     // What still waits is what the journal must keep.
     if (waited) for (const w of added) if (!w.done) waited.push(w.attribution);
     while (this.#waitingCount > (this.#o.maxWaiting ?? 20_000)) this.#dropOldestWaiting();
@@ -239,7 +279,7 @@ export class Attributor {
       const waiting = (this.#waiting.get(nameKey) ?? []).filter((w) => w.attribution.match.by === 'within');
       const windows = waiting.map((w) => (w.attribution.match as { window: Window }).window);
       for (let i = 0; i < waiting.length && !decided; i++) {
-        const s = byTime(windows[i]!, list, windows);
+        const s = byTime(windows[i]!, list, windows, this.#clock);
         if (!s) continue;
         out.push(this.#merge(s, waiting[i]!.attribution, now));
         this.#unwait(waiting[i]!);
@@ -257,7 +297,7 @@ export class Attributor {
     for (const list of this.#seen.values()) {
       const r = list[0]!.record;
       if (r.cluster !== w.attribution.cluster || r.namespace !== m.namespace || groupKind(r.group, r.kind) !== m.gk) continue;
-      for (const s of list) if (inCollection(m.window, s, list)) out.push(this.#claim(s, w, now));
+      for (const s of list) if (inCollection(m.window, s, list, this.#clock)) out.push(this.#claim(s, w, now));
     }
     return out;
   }
@@ -284,6 +324,7 @@ export class Attributor {
 
   #merge(s: Seen, a: Attribution, now: Micros): ChangeRecord {
     s.attributed = true;
+    if (s.record.op !== 'DELETED' && this.#clock.note(s.record.resourceVersion, a.ts)) this.#clockGrew = true;
     const id = attributionId(a);
     if (id !== undefined) s.attributedBy = id;
     this.#o.onOutcome?.('merged');

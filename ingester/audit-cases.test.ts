@@ -218,3 +218,45 @@ describe('audit cases: deletecollection and cascades', () => {
     expect(convertAuditEvent(fg, opts)).toMatchObject({ records: [], attributions: [{ uid: 'rs-uid', match: { by: 'rv', rv: '951' }, actor: { username: GC.username } }] });
   });
 });
+
+describe('audit cases: changes made while kubetime was down (the watch replays them late)', () => {
+  const secretRef = { resource: 'secrets', namespace: 'shop', name: 'db', apiVersion: 'v1' };
+  const patchSecret = auditEvent({ level: 'Metadata', verb: 'patch', uri: '/api/v1/namespaces/shop/secrets/db', objectRef: secretRef, code: 200, received: '200000', completed: '203000', id: 'sec' });
+  /** A ConfigMap edit audited with its body: its exact time and resourceVersion read the revision clock. */
+  const cmEdit = (rv: string, completed: string) => auditEvent({
+    level: 'RequestResponse', verb: 'patch', uri: '/api/v1/namespaces/shop/configmaps/cfg', objectRef: { resource: 'configmaps', namespace: 'shop', name: 'cfg', apiVersion: 'v1' }, code: 200,
+    received: completed, completed, responseObject: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'shop', uid: 'cfg-uid', resourceVersion: rv } }, id: `cm-${rv}`,
+  });
+  // Replayed by the resumed watch 5 s later (its observedAt), long after the request's window.
+  const late = at('2026-01-10T10:00:05Z');
+  const replayed = [watched('Secret', '', 'db', 'db-uid', '40', 'ADDED', '010000'), { ...watched('Secret', '', 'db', 'db-uid', '51', 'MODIFIED', '900000'), ts: late, observedAt: late }];
+
+  function afterRestart(events: unknown[]) {
+    const a = new Attributor({ now: () => late });
+    a.noteDurable(replayed);
+    const conversions = events.map((e) => convertAuditEvent(e, opts));
+    a.noteClock(conversions.flatMap((c) => c.records)); // as AttributingWriter.writeAudited does
+    return a.attribute(conversions.flatMap((c) => c.attributions ?? [])).map((r) => [r.name, r.resourceVersion, r.actor?.username, r.ts]);
+  }
+
+  it('names the replayed revision the revision clock dates within the request', () => {
+    // Revisions 50 and 52 were answered just before and after: 51 was committed between them.
+    expect(afterRestart([cmEdit('50', '201000'), patchSecret, cmEdit('52', '204000')])).toEqual([['db', '51', 'alice', at(`${T}.203000Z`)]]);
+  });
+
+  it('names nothing when the clock cannot tell (no known revision above it, or one too far)', () => {
+    expect(afterRestart([cmEdit('50', '201000'), patchSecret])).toEqual([]);
+    expect(afterRestart([cmEdit('50', '201000'), patchSecret, auditEvent({ ...cmEdit('52', '204000'), stageTimestamp: '2026-01-10T10:00:09.000000Z' } as never)])).toEqual([]);
+  });
+
+  it('decides a request that waited once a later batch tells the clock', () => {
+    const a = new Attributor({ now: () => late });
+    a.noteDurable(replayed);
+    const first = [cmEdit('50', '201000'), patchSecret].map((e) => convertAuditEvent(e, opts));
+    a.noteClock(first.flatMap((c) => c.records));
+    expect(a.attribute(first.flatMap((c) => c.attributions ?? []))).toEqual([]);
+    const later = convertAuditEvent(cmEdit('52', '204000'), opts);
+    a.noteClock(later.records);
+    expect(a.attribute([]).map((r) => [r.name, r.resourceVersion, r.actor?.username])).toEqual([['db', '51', 'alice']]);
+  });
+});
