@@ -17,6 +17,8 @@ export interface Window { from: Micros; to: Micros; ops: Op[] }
  * - `nodeName`: the first revision on that node (a scheduler's Binding);
  * - `graceZeroBefore`: the revision with grace period 0 just below `rv` (a grace-0 delete);
  * - `terminatingAt` / `disruptedAt`: the first revision deleted / marked by an eviction near `at`;
+ * - `removed`: an object's removal seen in the window, not preceded by a terminating revision (an
+ *   eviction of a pod that had already finished removes it at once);
  * - `within`: the one revision of a named object seen in the request's window (no response body);
  * - `collection`: every deletion of `gk` in `namespace` seen in the window (a deletecollection
  *   without response body); stays waiting for more until it expires.
@@ -27,6 +29,7 @@ export type AttributionMatch =
   | { by: 'graceZeroBefore'; rv: string }
   | { by: 'terminatingAt'; at: Micros }
   | { by: 'disruptedAt'; at: Micros }
+  | { by: 'removed'; window: Window }
   | { by: 'within'; window: Window }
   | { by: 'collection'; gk: string; namespace: string; window: Window };
 
@@ -58,9 +61,9 @@ export function matchFromJson(v: unknown): AttributionMatch | undefined {
     case 'nodeName': return isStr(m.nodeName) ? { by: 'nodeName', nodeName: m.nodeName } : undefined;
     case 'graceZeroBefore': return isStr(m.rv) ? { by: 'graceZeroBefore', rv: m.rv } : undefined;
     case 'terminatingAt': case 'disruptedAt': return isNum(m.at) ? { by: m.by, at: m.at } : undefined;
-    case 'within': {
+    case 'within': case 'removed': {
       const window = windowOf(m.window);
-      return window && { by: 'within', window };
+      return window && { by: m.by, window };
     }
     case 'collection': {
       const window = windowOf(m.window);
@@ -167,7 +170,7 @@ function priorOf(s: Seen, others: readonly Seen[]): Seen | undefined {
 export function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): boolean {
   // Only a request by time names a deletion it does not carry; those are decided among all the
   // object's requests (byTime) or the collection's revisions (inCollection).
-  if (s.record.op === 'DELETED' && a.by !== 'within' && a.by !== 'collection') return false;
+  if (s.record.op === 'DELETED' && a.by !== 'within' && a.by !== 'collection' && a.by !== 'removed') return false;
   const free = !s.attributed;
   switch (a.by) {
     case 'within': case 'collection': return false;
@@ -181,6 +184,7 @@ export function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): 
     case 'terminatingAt': return free && firstNear(s, others, (x) => x.deletedAt, a.at);
     case 'disruptedAt': return free && firstNear(s, others, (x) => x.disruptedAt, a.at);
     case 'graceZeroBefore': return free && s.graceZero && compareResourceVersions(s.record.resourceVersion, a.rv) < 0;
+    case 'removed': return free && s.record.op === 'DELETED' && inWindow(a.window, s) && priorOf(s, others)?.deletedAt === undefined;
     default: return unmatched(a);
   }
 }

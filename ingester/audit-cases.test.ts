@@ -124,6 +124,26 @@ describe('audit cases: subresources without a body', () => {
   });
 });
 
+describe('audit cases: evictions', () => {
+  const evict = auditEvent({
+    level: 'RequestResponse', verb: 'create', uri: '/api/v1/namespaces/shop/pods/job-1-6wm4d/eviction', objectRef: { resource: 'pods', namespace: 'shop', name: 'job-1-6wm4d', apiVersion: 'v1', subresource: 'eviction' },
+    code: 201, received: '834624', completed: '873538', requestObject: { kind: 'Eviction', apiVersion: 'policy/v1', metadata: { name: 'job-1-6wm4d', namespace: 'shop' } },
+    responseObject: { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 },
+  });
+  const pod = (rv: string, op: Op, seen: string, extra: Record<string, unknown> = {}) => watched('Pod', '', 'job-1-6wm4d', 'p-uid', rv, op, seen, extra);
+
+  it('of a pod that had finished removes it at once: the removal gets the eviction\'s actor and time', () => {
+    const { merged } = attribute([evict], [pod('4449', 'ADDED', '100000'), pod('4470', 'MODIFIED', '200000'), pod('4957', 'DELETED', '876000')]);
+    expect(merged).toEqual([['Pod', 'job-1-6wm4d', 'DELETED', '4957', 'alice', at(`${T}.873538Z`)]]);
+  });
+
+  it('of a running pod leaves its removal (kubelet\'s or kwok\'s final delete, right after) to that delete', () => {
+    const terminating = { deletionTimestamp: '2026-01-10T10:00:05Z', deletionGracePeriodSeconds: 5 };
+    const { merged } = attribute([evict], [pod('4449', 'ADDED', '100000'), pod('4960', 'MODIFIED', '875000', terminating), pod('4961', 'DELETED', '880000')]);
+    expect(merged.map((m) => [m[2], m[3]])).toEqual([['MODIFIED', '4960']]);
+  });
+});
+
 describe('audit cases: deletecollection and cascades', () => {
   const cmList = (items: unknown[]) => ({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '900' }, items });
   const partial = (name: string, uid: string, rv: string, extra: Record<string, unknown> = {}) =>

@@ -110,7 +110,10 @@ describe('audit event conversion', () => {
     expect(c.records).toEqual([]);
     const at = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000 + 1;
     const common = { cluster: 'c', uid: '', named: { gk: 'Pod', namespace: 'ns', name: 'p' }, ts: at, verb: 'create', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' } };
-    expect(c.attributions).toEqual([{ ...common, match: { by: 'disruptedAt', at: at } }, { ...common, match: { by: 'terminatingAt', at: at } }]);
+    expect(c.attributions).toEqual([
+      { ...common, match: { by: 'disruptedAt', at: at } }, { ...common, match: { by: 'terminatingAt', at: at } },
+      { ...common, match: { by: 'removed', window: { from: at, to: at, ops: ['DELETED'] } } },
+    ]);
     // Refused by a PodDisruptionBudget (429): nothing happened, nothing to name.
     expect(evict({ responseStatus: { code: 429 } }).attributions).toBeUndefined();
   });

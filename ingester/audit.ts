@@ -248,12 +248,19 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
   }
   if (verb === 'create' && subresource === 'eviction' && resource === 'pods' && group === '') {
     // An Eviction names the pod by namespace and name; it just marked the pod (DisruptionTarget)
-    // and deleted it gracefully: two revisions.
+    // and deleted it gracefully: two revisions. A pod that had finished it removes at once.
     const namespace = str(ref.namespace);
     const name = str(ref.name);
     if (namespace && name) {
       const named = { gk: 'Pod', namespace, name };
-      return { records: [], attributions: [{ ...attribution('', { by: 'disruptedAt', at: ts }), named }, { ...attribution('', { by: 'terminatingAt', at: ts }), named }], skipped: 'subresource' };
+      const from = Math.min(parseRfc3339(str(e.requestReceivedTimestamp) ?? '') ?? ts, ts);
+      return {
+        records: [], skipped: 'subresource',
+        attributions: [
+          { ...attribution('', { by: 'disruptedAt', at: ts }), named }, { ...attribution('', { by: 'terminatingAt', at: ts }), named },
+          { ...attribution('', { by: 'removed', window: { from, to: ts, ops: ['DELETED'] } }), named },
+        ],
+      };
     }
   }
   if (verb === 'delete' && !subresource && str(resp?.kind) === 'Status') {
