@@ -344,7 +344,8 @@ export class Attributor {
     }
     for (let w = this.#oldestWaiting(); w && w.at < cutoff; w = this.#oldestWaiting()) {
       this.#unwait(w);
-      if (!w.claimed) this.#o.onOutcome?.('expired');
+      // An eviction's `removed` names a revision only when the pod had finished: its expiry is no loss.
+      if (!w.claimed && w.attribution.match.by !== 'removed') this.#o.onOutcome?.('expired');
     }
   }
 

@@ -142,6 +142,19 @@ describe('audit cases: evictions', () => {
     const { merged } = attribute([evict], [pod('4449', 'ADDED', '100000'), pod('4960', 'MODIFIED', '875000', terminating), pod('4961', 'DELETED', '880000')]);
     expect(merged.map((m) => [m[2], m[3]])).toEqual([['MODIFIED', '4960']]);
   });
+
+  it('counts the expiry of its `removed` naming nothing as no loss', () => {
+    let now = at(`${T}.950000Z`);
+    const outcomes: AttributionOutcome[] = [];
+    const a = new Attributor({ now: () => now, onOutcome: (o) => outcomes.push(o) });
+    const status = { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', lastTransitionTime: '2026-01-10T10:00:00Z' }] };
+    const marked = pod('4959', 'MODIFIED', '874000');
+    a.noteDurable([pod('4449', 'ADDED', '100000'), { ...marked, object: { ...marked.object!, status } }, pod('4960', 'MODIFIED', '875000', { deletionTimestamp: '2026-01-10T10:00:05Z', deletionGracePeriodSeconds: 5 })]);
+    expect(a.attribute(convertAuditEvent(evict, opts).attributions!)).toHaveLength(2);
+    now += 16 * 60e6;
+    a.noteDurable([]);
+    expect(outcomes).toEqual(['merged', 'merged']);
+  });
 });
 
 describe('audit cases: deletecollection and cascades', () => {
