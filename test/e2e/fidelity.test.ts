@@ -119,8 +119,14 @@ describeWithService('kube', 'fidelity: kubetime answers what kube-apiserver answ
     await prober?.stop().catch(() => {});
     await workload?.stop().catch(() => {});
     await workload?.restoreNode().catch(() => {});
-    await kinds?.tearDown().catch(() => {});
-    await kube?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => {});
+    // The apiserver may be restarting (another run's kube.sh start): what outlives the run is removed again until it is gone.
+    if (kube) {
+      await until('the run\'s namespace and volumes to be deleted', 30_000, async () => {
+        await kinds?.tearDown();
+        const r = await kube.request('DELETE', `/api/v1/namespaces/${ns}`);
+        return r.status === 200 || r.status === 202 || r.status === 404;
+      }).catch(() => {});
+    }
     await kt?.stop().catch(() => {});
     await kt?.api.close().catch(() => {});
     await kube?.close().catch(() => {});

@@ -287,9 +287,9 @@ export class KindsWorkload {
     await k.ok('DELETE', `/api/v1/namespaces/${gone}`);
   }
 
-  /** Removes what outlives the run's namespace: the PersistentVolumes (the CRD stays for the next run). */
+  /** Removes what outlives the run's namespace: the PersistentVolumes (the CRD stays for the next run). Throws while the apiserver is unreachable. */
   async tearDown(): Promise<void> {
-    for (const pv of this.#volumes) await this.#o.kube.request('DELETE', `/api/v1/persistentvolumes/${pv}`).catch(() => {});
-    for (const ns of this.deletedNamespaces) await this.#o.kube.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => {});
+    for (const pv of this.#volumes) await this.#o.kube.request('DELETE', `/api/v1/persistentvolumes/${pv}`);
+    for (const ns of this.deletedNamespaces) await this.#o.kube.request('DELETE', `/api/v1/namespaces/${ns}`);
   }
 }
