@@ -20,6 +20,7 @@ import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { Compactor, directorySize, parseRetentionSpec, DEFAULT_RETENTION } from '../compactor/index.ts';
 import { snapshotStoreFromUrl } from './snapshot-store-url.ts';
 import { horizonFor, type SnapshotStore } from '../core/snapshot.ts';
+import type { KindInfo } from '../core/kinds.ts';
 import { toMillis } from './config.ts';
 import { kindLookup } from './kind-lookup.ts';
 import { rootLogger } from './logger.ts';
@@ -47,6 +48,8 @@ export interface App {
   compactor: Compactor;
   /** The kind of a (group, resource), from the watched cluster's discovery when there is one. */
   kindForResource?: (group: string, resource: string) => string | undefined;
+  /** The kinds the watched cluster serves (discovery, established CRDs), for resolving kind names before any object is stored. */
+  servedKinds?: (cluster: string) => readonly KindInfo[];
   /** The history API's URL once listening. */
   address?: string;
   /** What `shutdown` stops, by phase (see SHUTDOWN_PHASES); register with `onShutdown`. */
@@ -127,6 +130,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   });
   const queries = createHistoryQueries({
     store, defaultCluster: cluster,
+    servedKinds: (c) => app.servedKinds?.(c) ?? [],
     horizon: async (c, scope) => {
       const state = await compactor.catalog.retention(c);
       // The change feed across kinds is not cut short by the (shorter) retention of Events.

@@ -22,9 +22,10 @@ export function clusterNameOf(kc: KubeConfig): string {
 
 export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester> {
   const checkpoints = await Checkpoints.open({ path: join(app.config.dataDir, CHECKPOINTS_FILE), logger: app.logger.child({ component: 'checkpoints' }) });
+  const cluster = app.config.cluster ?? clusterNameOf(kc);
   const ingester = startIngester({
     api: new ClientNodeKubeApi({ kubeConfig: kc }),
-    cluster: app.config.cluster ?? clusterNameOf(kc),
+    cluster,
     writer: app.writer,
     store: app.store,
     logger: app.logger.child({ component: 'ingester' }),
@@ -38,5 +39,6 @@ export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester>
     await checkpoints.close();
   });
   app.kindForResource = (group, resource) => ingester.kindForResource(group, resource);
+  app.servedKinds = (c) => (c === cluster ? ingester.servedKinds() : []);
   return ingester;
 }

@@ -45,13 +45,17 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
     async changes(r) {
       checkWindow(r.from, r.to);
       const cluster = await scope.cluster(r.cluster, r.viewer);
-      const kind = r.kind ? await scope.kind(cluster, r.kind) : undefined;
+      // A category (`all`) filters the feed by its kinds; one kind, by the store.
+      const kinds = r.kind ? await scope.kinds(cluster, r.kind) : undefined;
+      const kind = kinds && !kinds.category ? kinds[0] : undefined;
+      const inCategory = kinds?.category ? new Set(kinds.map((k) => k.gk)) : undefined;
       const namespace = kind ? scope.namespaceFor(kind, r.namespace, false) : r.namespace || undefined;
       await scope.checkHorizon(cluster, r.from, 'from', { gk: kind?.gk, namespace });
       const limit = r.limit ?? DEFAULT_FEED_LIMIT;
       const items: Q.ChangeItem[] = [];
       const visible = await feedVisibility(scope, r.viewer, cluster);
       for await (const e of visibleOnly(scope.store.feed({ cluster, from: r.from, to: r.to, order: 'desc', gk: kind?.gk, namespace, name: r.name || undefined }), visible)) {
+        if (inCategory && !inCategory.has(e.gk)) continue;
         if (r.actor && !actorMatches(e, r.actor)) continue;
         items.push({
           ts: e.ts, op: e.op, kind: e.kind, namespace: e.namespace, name: e.name, uid: e.uid,

@@ -4,7 +4,7 @@
  */
 import { mapLimit } from './concurrency.ts';
 import { KubetimeError, invalidArgument } from './errors.ts';
-import { resolveKind, type ResolvedKind } from './kinds.ts';
+import { resolveKind, resolveKinds, type KindInfo, type ResolvedKind } from './kinds.ts';
 import type { HistoryStore, Lifetime, Revision, RevisionRef } from './ports.ts';
 import { compareResourceVersions, type ObjectKey } from './record.ts';
 import { formatTime, type Micros } from './time.ts';
@@ -20,6 +20,12 @@ export interface ScopeOptions {
    * a query before it gets HISTORY_EXPIRED.
    */
   horizon?: (cluster: string, scope: { gk?: string; namespace?: string }) => Promise<Micros | undefined>;
+  /**
+   * The kinds a cluster serves now or served while kubetime ran (discovery and established CRDs,
+   * with short names, singular and categories): they resolve before any object of theirs is
+   * stored. Composed in cli/; none: the built-in table and the stored kinds only.
+   */
+  servedKinds?: (cluster: string) => readonly KindInfo[];
 }
 
 /** Objects read at once by a list as of T. */
@@ -92,7 +98,12 @@ export class Scope {
   }
 
   async kind(cluster: string, text: string, param = 'kind'): Promise<ResolvedKind> {
-    return resolveKind(text, await this.store.kinds(cluster), param);
+    return resolveKind(text, await this.store.kinds(cluster), param, this.#opts.servedKinds?.(cluster));
+  }
+
+  /** One kind, or every kind of a category (`all`): kinds.ts `resolveKinds`. */
+  async kinds(cluster: string, text: string, param = 'kind'): Promise<ResolvedKind[] & { category?: true }> {
+    return resolveKinds(text, await this.store.kinds(cluster), param, this.#opts.servedKinds?.(cluster));
   }
 
   /** Applies the namespace rules of API.md; returns "" for cluster-scoped kinds. */

@@ -48,6 +48,8 @@ export class AttributingWriter implements ChangeWriter {
   /** Writes `records` (the audit sink's) together with attribution records; resolves when all is durable. */
   async writeAudited(records: readonly ChangeRecord[], attributions: readonly Attribution[]): Promise<void> {
     const waited: Attribution[] = [];
+    // The batch's exact times date revisions the watch brought late, before its attributions are decided.
+    this.#o.attributor.noteClock(records);
     const merged = attributions.length ? this.#o.attributor.attribute(attributions, waited) : [];
     await this.#writeWith(merged.length ? [...records, ...merged] : records, waited);
   }

@@ -14,7 +14,7 @@ const S = 1_000_000;
 const T0 = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000;
 const KEY = { cluster: 'c1', gk: 'Pod', namespace: 'shop', name: 'orders-1' };
 const scale = (rv: string, auditID: string): Attribution => ({
-  cluster: 'c1', uid: 'uid-1', match: { rv }, ts: T0 + Number(rv) * S - 400_000, verb: 'patch', actor: { username: 'alice' }, auditID,
+  cluster: 'c1', uid: 'uid-1', match: { by: 'rv', rv }, ts: T0 + Number(rv) * S - 400_000, verb: 'patch', actor: { username: 'alice' }, auditID,
 });
 const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).length;
 
@@ -38,6 +38,28 @@ describe('AttributionJournal', () => {
     expect(again.restored).toEqual([scale('5', 'a1'), scale('6', 'a2'), scale('7', 'a3')]);
     expect(again.torn).toBe(1);
     await again.journal.close();
+  });
+
+  it('reads lines an older kubetime wrote, whose match was untagged, as the tagged form they mean', async () => {
+    const old = (match: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ cluster: 'c1', uid: 'uid-1', match, ts: T0, verb: 'patch', actor: { username: 'alice' }, auditID: 'a1', ...extra });
+    const named = { named: { gk: 'Pod', namespace: 'shop', name: 'orders-1' }, uid: '' };
+    appendFileSync(path, [
+      old({ rv: '7' }), old({ nodeName: 'n1' }), old({ graceZeroBefore: '12' }), old({ terminatingAt: T0 }, named), old({ disruptedAt: T0 }, named),
+      old({ within: { from: T0 - S, to: T0, ops: ['MODIFIED', 'DELETED'] } }, named),
+      old({ by: 'rv', rv: '8' }), // the current form
+      old({ within: { from: 'x' } }), old({ sideways: 1 }), old({ by: 'teleport' }), // none of them
+    ].map((l) => `${l}\n`).join(''));
+    const { journal, restored, torn } = await AttributionJournal.open({ path, waiting: () => [] });
+    await journal.close();
+    expect(restored.map((a) => a.match)).toEqual([
+      { by: 'rv', rv: '7' }, { by: 'nodeName', nodeName: 'n1' }, { by: 'graceZeroBefore', rv: '12' }, { by: 'terminatingAt', at: T0 }, { by: 'disruptedAt', at: T0 },
+      { by: 'within', window: { from: T0 - S, to: T0, ops: ['MODIFIED', 'DELETED'] } }, { by: 'rv', rv: '8' },
+    ]);
+    expect(torn).toBe(3);
+    // What an old line names is still found: the Scale's revision gets its actor.
+    const attributor = new Attributor({ now: () => T0 });
+    attributor.noteDurable([rec({ rv: '7', uid: 'uid-1', ts: T0 + S, source: 'watch', object: pod('orders-1', 'uid-1', '7') })]);
+    expect(attributor.attribute([restored[0]!]).map((r) => [r.resourceVersion, r.actor?.username, r.ts])).toEqual([['7', 'alice', T0]]);
   });
 
   it('is rewritten with what still waits, when it grew past it and when compacted', async () => {

@@ -4,7 +4,8 @@
  * that reached kubetime before the watch brought the revisions it names, followed by a crash,
  * would leave those revisions with the watch's time (later than the change) and no actor.
  *
- * Layout: one file, one attribution per line (JSON), appended and fsync'ed before the sink
+ * Layout: one file, one attribution per line (JSON; the match tagged by `by`, and lines of the
+ * untagged form an older kubetime wrote read as it, attribution-match.ts `matchFromJson`), appended and fsync'ed before the sink
  * answers. A crash mid-append leaves a torn last line, which loading skips. The file is rewritten
  * (temporary file, fsync, rename) with what still waits when it has grown well past that, and
  * after a restart has restored it. Lines of attributions merged or expired since the last rewrite
@@ -13,6 +14,7 @@
  * finds unchanged: it keeps a revision's earliest audited request; what matches nothing expires).
  */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { matchFromJson } from './attribution-match.ts';
 import type { Attribution } from './attributor.ts';
 import { writeAtomically } from './durable-file.ts';
 
@@ -91,7 +93,9 @@ function parseLines(text: string): { restored: Attribution[]; torn: number } {
     if (!line) continue;
     try {
       const a = JSON.parse(line) as Attribution;
-      if (a && typeof a.cluster === 'string' && typeof a.ts === 'number' && a.match && typeof a.match === 'object') restored.push(a);
+      // Lines written before the match was tagged (`{ rv }` for `{ by: 'rv', rv }`) read as the tagged form.
+      const match = a && typeof a.cluster === 'string' && typeof a.ts === 'number' ? matchFromJson(a.match) : undefined;
+      if (match) restored.push({ ...a, match });
       else torn++;
     } catch {
       torn++;

@@ -14,7 +14,7 @@ const T0 = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000;
 const KEY = { cluster: 'c1', gk: 'Pod', namespace: 'shop', name: 'orders-1' };
 const revision = (rv: string, spec: Record<string, unknown>) =>
   rec({ rv, ts: T0 + Number(rv) * S, source: 'watch', op: rv === '1' ? 'ADDED' : 'MODIFIED', object: pod('orders-1', 'uid-1', rv, { spec }) });
-const binding = { cluster: 'c1', uid: 'uid-1', match: { nodeName: 'n1' }, ts: T0 + 1.5 * S, verb: 'create', actor: { username: 'system:kube-scheduler' }, auditID: 'b1' };
+const binding = { cluster: 'c1', uid: 'uid-1', match: { by: 'nodeName' as const, nodeName: 'n1' }, ts: T0 + 1.5 * S, verb: 'create', actor: { username: 'system:kube-scheduler' }, auditID: 'b1' };
 
 describe('recallRecentRevisions', () => {
   it('lets an audit batch delivered after a restart attribute the revisions the previous process stored', async () => {
@@ -55,7 +55,7 @@ describe('recallRecentRevisions', () => {
       const w = new AttributingWriter({ inner: { write: async (r) => void (await store.append(r)) }, attributor: new Attributor({ now: () => T0 + 5 * S }), onError: (e) => { throw e; } });
       expect(await recallRecentRevisions(w, store, 'c1')).toBe(2);
       const del = {
-        cluster: 'c1', uid: '', named: { gk: 'Pod', namespace: 'shop', name: 'orders-1' }, match: { within: { from: T0 + 1.9 * S, to: T0 + 1.95 * S, ops: ['DELETED' as const, 'MODIFIED' as const] } },
+        cluster: 'c1', uid: '', named: { gk: 'Pod', namespace: 'shop', name: 'orders-1' }, match: { by: 'within' as const, window: { from: T0 + 1.9 * S, to: T0 + 1.95 * S, ops: ['DELETED' as const, 'MODIFIED' as const] } },
         ts: T0 + 1.95 * S, verb: 'delete', actor: { username: 'carol' }, auditID: 'd1',
       };
       await w.writeAudited([], [del]);

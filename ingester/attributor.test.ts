@@ -34,21 +34,21 @@ describe('Attributor', () => {
   it('gives a durable revision the exact time and actor of a Scale that names its resourceVersion', () => {
     const { a, outcomes } = attributor();
     expect(a.noteDurable([watched('5'), watched('6')])).toEqual([]);
-    const [merge, ...rest] = a.attribute([attribution({ rv: '6' })]);
+    const [merge, ...rest] = a.attribute([attribution({ by: 'rv', rv: '6' })]);
     expect(rest).toEqual([]);
     expect(merge).toMatchObject({ uid: 'uid-1', resourceVersion: '6', op: 'MODIFIED', ts: T0 + 123, source: 'audit', actor: { username: 'alice' }, verb: 'patch', auditID: 'a1', object: null });
     expect(outcomes).toEqual(['merged']);
     // The same audit batch delivered again changes nothing, and does not wait either.
-    expect(a.attribute([attribution({ rv: '6' })])).toEqual([]);
+    expect(a.attribute([attribution({ by: 'rv', rv: '6' })])).toEqual([]);
     expect(a.size.waiting).toBe(0);
     // A controller may update the object a dozen times before the audit batch arrives.
     a.noteDurable(Array.from({ length: 30 }, (_, i) => watched(String(10 + i))));
-    expect(a.attribute([attribution({ rv: '10' }, 'a2')]).map((r) => r.resourceVersion)).toEqual(['10']);
+    expect(a.attribute([attribution({ by: 'rv', rv: '10' }, 'a2')]).map((r) => r.resourceVersion)).toEqual(['10']);
   });
 
   it('keeps an attribution that comes first until its revision is durable', () => {
     const { a, outcomes } = attributor();
-    expect(a.attribute([attribution({ rv: '7' })])).toEqual([]);
+    expect(a.attribute([attribution({ by: 'rv', rv: '7' })])).toEqual([]);
     expect(a.size.waiting).toBe(1);
     expect(a.noteDurable([watched('6')])).toEqual([]);
     const [merge] = a.noteDurable([watched('7')]);
@@ -61,32 +61,32 @@ describe('Attributor', () => {
     const revs = [watched('1', unscheduled), watched('2', onNode('n1')), watched('3', onNode('n1'))];
     const first = attributor();
     first.a.noteDurable(revs);
-    expect(first.a.attribute([attribution({ nodeName: 'n1' })]).map((r) => r.resourceVersion)).toEqual(['2']);
-    expect(first.a.attribute([attribution({ nodeName: 'n2' }, 'a2')])).toEqual([]);
+    expect(first.a.attribute([attribution({ by: 'nodeName', nodeName: 'n1' })]).map((r) => r.resourceVersion)).toEqual(['2']);
+    expect(first.a.attribute([attribution({ by: 'nodeName', nodeName: 'n2' }, 'a2')])).toEqual([]);
     const later = attributor();
-    later.a.attribute([attribution({ nodeName: 'n1' })]);
+    later.a.attribute([attribution({ by: 'nodeName', nodeName: 'n1' })]);
     expect(later.a.noteDurable(revs).map((r) => r.resourceVersion)).toEqual(['2']);
     // The audit batch (the create and the kubelet's status update, with their objects) may be durable
     // before the watch brings the binding's revision; commit order still says which one bound it.
     const audited = attributor();
-    audited.a.attribute([attribution({ nodeName: 'n1' })]);
+    audited.a.attribute([attribution({ by: 'nodeName', nodeName: 'n1' })]);
     audited.a.noteDurable([{ ...watched('1', unscheduled), op: 'ADDED', actor: { username: 'rs' } }, { ...watched('3', onNode('n1')), actor: { username: 'kubelet' } }]);
     expect(audited.a.noteDurable([watched('2', onNode('n1'))]).map((r) => r.resourceVersion)).toEqual(['2']);
     // A pod first seen on its node (a relist after kubetime was down): which revision bound it is unknown.
     const gap = attributor();
     gap.a.noteDurable([{ ...watched('7', onNode('n1')), source: 'relist', gap: true }, watched('8', onNode('n1'))]);
-    expect(gap.a.attribute([attribution({ nodeName: 'n1' })])).toEqual([]);
+    expect(gap.a.attribute([attribution({ by: 'nodeName', nodeName: 'n1' })])).toEqual([]);
   });
 
   it('names the grace-0 update just before the deletion a delete answered with', () => {
     const revs = [watched('4', terminating(30)), watched('6', terminating(0)), watched('9', terminating(0), 'uid-2')];
     const { a } = attributor();
     a.noteDurable(revs);
-    expect(a.attribute([attribution({ graceZeroBefore: '7' })]).map((r) => [r.uid, r.resourceVersion])).toEqual([['uid-1', '6']]);
+    expect(a.attribute([attribution({ by: 'graceZeroBefore', rv: '7' })]).map((r) => [r.uid, r.resourceVersion])).toEqual([['uid-1', '6']]);
     // Not the revision of the deletion itself or after it.
     const early = attributor();
     early.a.noteDurable([watched('4', terminating(30))]);
-    expect(early.a.attribute([attribution({ graceZeroBefore: '6' })])).toEqual([]);
+    expect(early.a.attribute([attribution({ by: 'graceZeroBefore', rv: '6' })])).toEqual([]);
     expect(early.a.noteDurable([watched('8', terminating(0))])).toEqual([]);
     expect(early.a.noteDurable([watched('5', terminating(0))]).map((r) => r.resourceVersion)).toEqual(['5']);
   });
@@ -102,7 +102,7 @@ describe('Attributor', () => {
       watched('1', {}, uid), watched('2', marked, uid), watched('3', terminating(deletedAt, uid), uid), watched('4', terminating(deletedAt, uid), uid),
     ];
     const eviction = (match: Attribution['match']): Attribution => ({ ...attribution(match, 'ev', ''), named: { gk: 'Pod', namespace: 'shop', name: 'orders-1' }, verb: 'create' });
-    const both = () => [eviction({ disruptedAt: EVICTED + 400_000 }), eviction({ terminatingAt: EVICTED + 400_000 })];
+    const both = () => [eviction({ by: 'disruptedAt', at: EVICTED + 400_000 }), eviction({ by: 'terminatingAt', at: EVICTED + 400_000 })];
     for (const auditFirst of [false, true]) {
       const { a } = attributor();
       const merged = auditFirst ? [...a.attribute(both()), ...a.noteDurable(evictionRevs())] : [...a.noteDurable(evictionRevs()), ...a.attribute(both())];
@@ -127,15 +127,15 @@ describe('Attributor', () => {
       { ...watched('3'), kind: 'Event', uid: 'e1' }, { ...watched('4'), op: 'DELETED' },
     ]);
     expect(a.size.seen).toBe(3);
-    expect(a.attribute([attribution({ nodeName: 'n1' })])).toEqual([]); // already audited: bob put it there
-    expect(a.attribute([attribution({ rv: '4' }, 'a2')])).toEqual([]); // a deletion is named only by a request by time
+    expect(a.attribute([attribution({ by: 'nodeName', nodeName: 'n1' })])).toEqual([]); // already audited: bob put it there
+    expect(a.attribute([attribution({ by: 'rv', rv: '4' }, 'a2')])).toEqual([]); // a deletion is named only by a request by time
     // An audited request may have changed nothing and answered with revision 2: the store keeps the earlier.
-    expect(a.attribute([attribution({ rv: '2' }, 'a3')]).map((r) => [r.resourceVersion, r.auditID])).toEqual([['2', 'a3']]);
+    expect(a.attribute([attribution({ by: 'rv', rv: '2' }, 'a3')]).map((r) => [r.resourceVersion, r.auditID])).toEqual([['2', 'a3']]);
   });
 
   it('merges every Scale naming one resourceVersion (one changed nothing), whichever comes first', () => {
-    const made = { ...attribution({ rv: '7' }, 'made'), ts: T0 + 100 };
-    const noop = { ...attribution({ rv: '7' }, 'noop'), ts: T0 + 300, actor: { username: 'bob' } };
+    const made = { ...attribution({ by: 'rv', rv: '7' }, 'made'), ts: T0 + 100 };
+    const noop = { ...attribution({ by: 'rv', rv: '7' }, 'noop'), ts: T0 + 300, actor: { username: 'bob' } };
     for (const order of [[made, noop], [noop, made]]) {
       const before = attributor(); // both arrive before the watch's revision
       expect(before.a.attribute(order)).toEqual([]);
@@ -149,12 +149,12 @@ describe('Attributor', () => {
 
   it('forgets revisions and drops waiting attributions after the ttl, and stays within its bounds', () => {
     const { a, outcomes, advance } = attributor({ ttl: 60 * S, maxSeen: 3 });
-    a.attribute([attribution({ rv: '99' })]);
+    a.attribute([attribution({ by: 'rv', rv: '99' })]);
     a.noteDurable([watched('1'), watched('2', {}, 'uid-2'), watched('3', {}, 'uid-3'), watched('4', {}, 'uid-4')]);
     expect(a.size.seen).toBe(3);
-    expect(a.attribute([attribution({ rv: '1' }, 'a2')])).toEqual([]); // evicted: the oldest object
+    expect(a.attribute([attribution({ by: 'rv', rv: '1' }, 'a2')])).toEqual([]); // evicted: the oldest object
     advance(61 * S);
-    expect(a.attribute([attribution({ rv: '4' }, 'a3', 'uid-4')])).toEqual([]);
+    expect(a.attribute([attribution({ by: 'rv', rv: '4' }, 'a3', 'uid-4')])).toEqual([]);
     expect(outcomes).toContain('expired');
     advance(61 * S);
     a.noteDurable([]);
@@ -166,7 +166,7 @@ describe('Attributor', () => {
     const uid = (i: number) => `u${i}`;
     // 3,000 objects wait for an attribution, 10 s apart in three waves; most get their revision.
     for (let wave = 0; wave < 3; wave++) {
-      a.attribute(Array.from({ length: 1000 }, (_, i) => attribution({ rv: '5' }, `w${wave}-${i}`, uid(wave * 1000 + i))));
+      a.attribute(Array.from({ length: 1000 }, (_, i) => attribution({ by: 'rv', rv: '5' }, `w${wave}-${i}`, uid(wave * 1000 + i))));
       advance(10 * S);
     }
     const merged = a.noteDurable(Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 10 !== 0).map((i) => watched('5', {}, uid(i))));
@@ -189,9 +189,9 @@ describe('Attributor', () => {
     let now = T0;
     const outcomes: AttributionOutcome[] = [];
     const a = new Attributor({ now: () => now, onOutcome: (o) => outcomes.push(o), maxWaiting: 2 });
-    a.attribute([attribution({ rv: '7' }, 'old', 'uid-b')]);
+    a.attribute([attribution({ by: 'rv', rv: '7' }, 'old', 'uid-b')]);
     now += S;
-    a.attribute([attribution({ rv: '7' }, 'mid', 'uid-a'), attribution({ rv: '8' }, 'new', 'uid-b')]);
+    a.attribute([attribution({ by: 'rv', rv: '7' }, 'mid', 'uid-a'), attribution({ by: 'rv', rv: '8' }, 'new', 'uid-b')]);
     expect(outcomes).toEqual(['overflow']);
     expect(a.noteDurable([watched('7', {}, 'uid-b')])).toEqual([]); // 'old' was the one dropped
     expect(a.noteDurable([watched('8', {}, 'uid-b'), watched('7', {}, 'uid-a')]).map((r) => r.auditID)).toEqual(['new', 'mid']);
@@ -203,7 +203,7 @@ describe('Attributor', () => {
     const seenAt = (rv: string, at: number, op: ChangeRecord['op'] = 'MODIFIED', extra: Partial<ChangeRecord> = {}): ChangeRecord =>
       ({ ...watched(rv), ts: at, observedAt: at, op, ...extra });
     const byTime = (from: number, to: number, auditID = 'm1', ops: ChangeRecord['op'][] = ['MODIFIED', 'DELETED']): Attribution => ({
-      cluster: 'c1', uid: '', named: { gk: 'Pod', namespace: 'shop', name: 'orders-1' }, match: { within: { from, to, ops } },
+      cluster: 'c1', uid: '', named: { gk: 'Pod', namespace: 'shop', name: 'orders-1' }, match: { by: 'within', window: { from, to, ops } },
       ts: to, verb: 'patch', actor: { username: 'carol' }, auditID,
     });
     const R = T0 + 5 * S; // the request's receipt
@@ -280,14 +280,14 @@ describe('AttributingWriter', () => {
   it('writes attribution records after the revisions they name are durable', async () => {
     const inner = recording();
     const w = new AttributingWriter({ inner, attributor: new Attributor({ now: () => T0 }), onError: (e) => { throw e; } });
-    await w.writeAudited([], [attribution({ rv: '2' })]); // first: it waits
+    await w.writeAudited([], [attribution({ by: 'rv', rv: '2' })]); // first: it waits
     expect(inner.batches).toEqual([]);
     await w.write([watched('2')]);
     await w.settled();
     expect(inner.batches.map((b) => b.map((r) => [r.resourceVersion, r.source]))).toEqual([[['2', 'watch']], [['2', 'audit']]]);
     await w.write([watched('3')]);
     const full = rec({ rv: '9', uid: 'uid-9', source: 'audit' });
-    await w.writeAudited([full], [attribution({ rv: '3' }, 'a2')]);
+    await w.writeAudited([full], [attribution({ by: 'rv', rv: '3' }, 'a2')]);
     expect(inner.batches[3]!.map((r) => [r.uid, r.resourceVersion, r.source])).toEqual([['uid-9', '9', 'audit'], ['uid-1', '3', 'audit']]);
   });
 
@@ -297,7 +297,7 @@ describe('AttributingWriter', () => {
     try {
       const w = new AttributingWriter({ inner: { write: async (r) => void (await store.append(r)) }, attributor: new Attributor({ now: () => T0 }), onError: (e) => { throw e; } });
       await w.write([{ ...watched('1', unscheduled), op: 'ADDED' }, watched('2', onNode('n1'))]);
-      await w.writeAudited([], [{ ...attribution({ nodeName: 'n1' }), ts: T0 + 1.5 * S, verb: 'create', actor: { username: 'system:kube-scheduler' } }]);
+      await w.writeAudited([], [{ ...attribution({ by: 'nodeName', nodeName: 'n1' }), ts: T0 + 1.5 * S, verb: 'create', actor: { username: 'system:kube-scheduler' } }]);
       const revs = [];
       for await (const r of store.revisions({ key: { cluster: 'c1', gk: 'Pod', namespace: 'shop', name: 'orders-1' }, order: 'asc' })) revs.push(r);
       expect(revs.map((r) => [r.resourceVersion, r.ts, r.source, r.actor?.username])).toEqual([

@@ -31,6 +31,17 @@
  *   has two revisions in its window (a change nobody audited may be one), or two requests were
  *   received at once, nothing is named: the revision keeps the watch's time and no actor rather
  *   than a guess (attribution-match.ts `byTime`). Deletions are remembered for this alone.
+ *   A subresource write without body (a custom resource's scale, a status) names the parent's
+ *   MODIFIED revision so; a patch answered 201 (server-side apply creating) its ADDED one.
+ * - a deletecollection without response body names the kind and namespace only (`{ collection }`):
+ *   every deletion of that kind in that namespace seen in its window, of an object not already
+ *   terminating (its removal is then its finalizers' or kubelet's), and every first terminating
+ *   revision. It waits under (cluster, kind, namespace) until it expires, naming each such
+ *   revision as the watch brings it (attribution-match.ts `inCollection`).
+ * A revision the watch brought later than the window (replayed by a watch resumed after a restart)
+ * is dated by the revision clock instead: the exactly timed revisions of any object around its
+ * resourceVersion (attribution-match.ts `RevisionClock`, fed by `noteClock`).
+ * ingester/ATTRIBUTION.md has the table of audit cases and the sequences below.
  *
  * The watch is usually first (kube-apiserver batches audit events for up to its max wait), so
  * the Attributor remembers a little of every durable revision (`noteDurable`,
@@ -45,7 +56,7 @@
  */
 import { groupKind, type ChangeRecord } from '../core/record.ts';
 import type { Micros } from '../core/time.ts';
-import { byTime, matches, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
+import { byTime, inCollection, matches, RevisionClock, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
 
 export { EVICTION_SLACK, WATCH_LAG, type Attribution, type AttributionMatch, type Window } from './attribution-match.ts';
 
@@ -55,6 +66,8 @@ interface Waiting {
   key: string;
   /** Merged or dropped: gone from its object's list, skipped in the arrival queue. */
   done?: true;
+  /** A deletecollection by time that named revisions already: it waits for more, and its expiry is no loss. */
+  claimed?: true;
 }
 
 export interface AttributorOptions {
@@ -77,6 +90,8 @@ export type AttributionOutcome = 'merged' | 'expired' | 'overflow';
  * gets a dozen status updates within the second an audit batch may take to arrive.
  */
 const PER_OBJECT = 64;
+/** Objects whose waiting requests by time are settled again at most, each time the revision clock learns something. */
+const SETTLE_AFTER_CLOCK = 1000;
 /** Kinds whose revisions no attribution can name (and that churn the most). */
 const NEVER_ATTRIBUTED = new Set(['Event', 'Event.events.k8s.io', 'Lease.coordination.k8s.io']);
 
@@ -85,9 +100,11 @@ export const mayBeAttributed = (gk: string): boolean => !NEVER_ATTRIBUTED.has(gk
 
 const keyOf = (cluster: string, uid: string): string => `${cluster}\u0000${uid}`;
 const nameKeyOf = (cluster: string, gk: string, namespace: string, name: string): string => `${cluster}\u0000${gk}\u0000${namespace}/${name}`;
+/** Where deletecollections by time of a kind in a namespace wait ("" for cluster-scoped kinds). */
+const collectionKeyOf = (cluster: string, gk: string, namespace: string): string => `${cluster}\u0000${gk}\u0000${namespace}\u0000*`;
 
 /** One audit event may name several revisions (an eviction): each is told apart by its match. */
-const attributionId = (a: Attribution): string | undefined => a.auditID === undefined ? undefined : `${a.auditID}/${Object.keys(a.match)[0]}`;
+const attributionId = (a: Attribution): string | undefined => a.auditID === undefined ? undefined : `${a.auditID}/${a.match.by}`;
 
 export class Attributor {
   readonly #o: AttributorOptions;
@@ -100,6 +117,10 @@ export class Attributor {
   #head = 0;
   #seenCount = 0;
   #waitingCount = 0;
+  /** When revisions were committed, from the exactly timed ones (attribution-match.ts). */
+  readonly #clock = new RevisionClock();
+  /** The clock learnt something since requests by time were last settled. */
+  #clockGrew = false;
 
   constructor(opts: AttributorOptions) {
     this.#o = opts;
@@ -125,6 +146,7 @@ export class Attributor {
   noteDurable(records: readonly ChangeRecord[]): ChangeRecord[] {
     const now = this.#o.now();
     this.#expire(now);
+    this.noteClock(records);
     const out: ChangeRecord[] = [];
     for (const r of records) {
       const gk = groupKind(r.group, r.kind);
@@ -153,8 +175,42 @@ export class Attributor {
       this.#seen.delete(key);
       this.#seen.set(key, list);
       if (!s.attributed && this.#waiting.has(nameKey)) out.push(...this.#settleByTime(nameKey, now));
+      const collectionKey = collectionKeyOf(r.cluster, gk, r.namespace);
+      if (!s.attributed && this.#waiting.has(collectionKey)) {
+        const w = this.#waiting.get(collectionKey)!.find((x) => x.attribution.match.by === 'collection' && inCollection(x.attribution.match.window, s, list, this.#clock));
+        if (w) out.push(this.#claim(s, w, now));
+      }
     }
     this.#evict();
+    out.push(...this.#settleAfterClock(now));
+    return out;
+  }
+
+  /**
+   * Notes the exact times of audited revisions (of any object) on the revision clock, which dates
+   * revisions the watch brought late (attribution-match.ts `RevisionClock`). The audit sink calls
+   * it with a batch's records before attributing the batch.
+   */
+  noteClock(records: readonly ChangeRecord[]): void {
+    for (const r of records) {
+      // A deletion's record carries the resourceVersion before it, at the time of the delete: no clock reading.
+      if (r.op === 'DELETED' || !r.source.split('+').includes('audit') || r.gap) continue;
+      if (this.#clock.note(r.resourceVersion, r.ts)) this.#clockGrew = true;
+    }
+  }
+
+  /** Once the clock learnt something, requests by time still waiting may be decided: at most SETTLE_AFTER_CLOCK objects at a time. */
+  #settleAfterClock(now: Micros): ChangeRecord[] {
+    if (!this.#clockGrew) return [];
+    this.#clockGrew = false;
+    const out: ChangeRecord[] = [];
+    let n = 0;
+    for (const [key, waiting] of this.#waiting) {
+      if (n >= SETTLE_AFTER_CLOCK) break;
+      if (!waiting.some((w) => w.attribution.match.by === 'within')) continue;
+      n++;
+      out.push(...this.#settleByTime(key, now));
+    }
     return out;
   }
 
@@ -171,15 +227,16 @@ export class Attributor {
     for (const a of attributions) {
       // An attribution by name (an eviction, a Metadata-level event) looks among the revisions of
       // the latest uid under that name.
+      const m = a.match;
       const nameKey = a.named && nameKeyOf(a.cluster, a.named.gk, a.named.namespace, a.named.name);
-      const key = nameKey ? nameKey : keyOf(a.cluster, a.uid);
-      const list = nameKey ? this.#revisionsNamed(nameKey) : this.#seen.get(key) ?? [];
+      const key = m.by === 'collection' ? collectionKeyOf(a.cluster, m.gk, m.namespace) : nameKey ? nameKey : keyOf(a.cluster, a.uid);
+      const list = m.by === 'collection' ? [] : nameKey ? this.#revisionsNamed(nameKey) : this.#seen.get(key) ?? [];
       const id = attributionId(a);
       if (id !== undefined && list.some((s) => s.attributedBy === id)) continue;
-      if ('within' in a.match) byTimeKeys.add(key); // decided below, with the rest of the batch
-      else {
+      if (m.by === 'within') byTimeKeys.add(key); // decided below, with the rest of the batch
+      else if (m.by !== 'collection') {
         // The newest candidate for a grace-0 delete, the first for the others.
-        const order = 'graceZeroBefore' in a.match ? [...list.keys()].reverse() : [...list.keys()];
+        const order = m.by === 'graceZeroBefore' ? [...list.keys()].reverse() : [...list.keys()];
         const i = order.find((j) => matches(a.match, list[j]!, list));
         if (i !== undefined) {
           out.push(this.#merge(list[i]!, a, now));
@@ -189,6 +246,8 @@ export class Attributor {
       const waiting = this.#waiting.get(key) ?? [];
       if (id !== undefined && waiting.some((w) => attributionId(w.attribution) === id)) continue;
       const w: Waiting = { attribution: a, at: now, key };
+      // A deletecollection names what was deleted already and waits for what the watch brings later.
+      if (m.by === 'collection') out.push(...this.#claimCollection(w, now));
       waiting.push(w);
       added.push(w);
       this.#arrivals.push(w);
@@ -196,6 +255,7 @@ export class Attributor {
       this.#waitingCount++;
     }
     for (const key of byTimeKeys) out.push(...this.#settleByTime(key, now));
+    out.push(...this.#settleAfterClock(now));
     // What still waits is what the journal must keep.
     if (waited) for (const w of added) if (!w.done) waited.push(w.attribution);
     while (this.#waitingCount > (this.#o.maxWaiting ?? 20_000)) this.#dropOldestWaiting();
@@ -216,10 +276,10 @@ export class Attributor {
     const list = this.#revisionsNamed(nameKey);
     for (let decided = true; decided;) {
       decided = false;
-      const waiting = (this.#waiting.get(nameKey) ?? []).filter((w) => 'within' in w.attribution.match);
-      const windows = waiting.map((w) => (w.attribution.match as { within: Window }).within);
+      const waiting = (this.#waiting.get(nameKey) ?? []).filter((w) => w.attribution.match.by === 'within');
+      const windows = waiting.map((w) => (w.attribution.match as { window: Window }).window);
       for (let i = 0; i < waiting.length && !decided; i++) {
-        const s = byTime(windows[i]!, list, windows);
+        const s = byTime(windows[i]!, list, windows, this.#clock);
         if (!s) continue;
         out.push(this.#merge(s, waiting[i]!.attribution, now));
         this.#unwait(waiting[i]!);
@@ -227,6 +287,24 @@ export class Attributor {
       }
     }
     return out;
+  }
+
+  /** The remembered revisions a deletecollection by time names (kind and namespace, module comment). */
+  #claimCollection(w: Waiting, now: Micros): ChangeRecord[] {
+    const m = w.attribution.match;
+    if (m.by !== 'collection') return [];
+    const out: ChangeRecord[] = [];
+    for (const list of this.#seen.values()) {
+      const r = list[0]!.record;
+      if (r.cluster !== w.attribution.cluster || r.namespace !== m.namespace || groupKind(r.group, r.kind) !== m.gk) continue;
+      for (const s of list) if (inCollection(m.window, s, list, this.#clock)) out.push(this.#claim(s, w, now));
+    }
+    return out;
+  }
+
+  #claim(s: Seen, w: Waiting, now: Micros): ChangeRecord {
+    w.claimed = true;
+    return this.#merge(s, w.attribution, now);
   }
 
   /** Attributes what a journal restored after a restart; those whose audit time is older than the ttl are dropped (expired). */
@@ -246,6 +324,7 @@ export class Attributor {
 
   #merge(s: Seen, a: Attribution, now: Micros): ChangeRecord {
     s.attributed = true;
+    if (s.record.op !== 'DELETED' && this.#clock.note(s.record.resourceVersion, a.ts)) this.#clockGrew = true;
     const id = attributionId(a);
     if (id !== undefined) s.attributedBy = id;
     this.#o.onOutcome?.('merged');
@@ -265,7 +344,8 @@ export class Attributor {
     }
     for (let w = this.#oldestWaiting(); w && w.at < cutoff; w = this.#oldestWaiting()) {
       this.#unwait(w);
-      this.#o.onOutcome?.('expired');
+      // An eviction's `removed` names a revision only when the pod had finished: its expiry is no loss.
+      if (!w.claimed && w.attribution.match.by !== 'removed') this.#o.onOutcome?.('expired');
     }
   }
 

@@ -16,7 +16,7 @@ describe('AuditSink', () => {
     const writer = { write: async () => {}, writeAudited: async (r: readonly ChangeRecord[], a: readonly Attribution[]) => void calls.push([[...r], [...a]]) };
     const sink = new AuditSink({ writer, clock, cluster: 'c' });
     expect(await sink.ingestEvents([scale])).toEqual({ accepted: 1, ignored: 0, skipped: {} });
-    expect(calls).toEqual([[[], [expect.objectContaining({ uid: 'du', match: { rv: '9' } })]]]);
+    expect(calls).toEqual([[[], [expect.objectContaining({ uid: 'du', match: { by: 'rv', rv: '9' } })]]]);
   });
 
   it('ignores them where nothing can take them (an import has no watched revisions)', async () => {

@@ -87,14 +87,14 @@ describe('audit event conversion', () => {
       responseObject: { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'd', namespace: 'ns', uid: 'du', resourceVersion: '9' } },
     }), opts);
     expect(scale.records).toEqual([]);
-    expect(scale.attributions).toEqual([{ cluster: 'c', uid: 'du', match: { rv: '9' }, ts: scale.attributions![0]!.ts, verb: 'patch', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' } }]);
+    expect(scale.attributions).toEqual([{ cluster: 'c', uid: 'du', match: { by: 'rv', rv: '9' }, ts: scale.attributions![0]!.ts, verb: 'patch', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' } }]);
     const bind = (requestObject: unknown) => convertAuditEvent(event({
       objectRef: { resource: 'pods', namespace: 'ns', name: 'p', subresource: 'binding' }, responseObject: { kind: 'Status', apiVersion: 'v1', status: 'Success' },
       user: { username: 'system:kube-scheduler' }, requestObject,
     }), opts);
     const binding = bind({ kind: 'Binding', apiVersion: 'v1', metadata: { name: 'p', namespace: 'ns', uid: 'u1' }, target: { kind: 'Node', name: 'node-1' } });
     expect(binding.records).toEqual([]);
-    expect(binding.attributions).toMatchObject([{ uid: 'u1', match: { nodeName: 'node-1' }, verb: 'create', actor: { username: 'system:kube-scheduler' } }]);
+    expect(binding.attributions).toMatchObject([{ uid: 'u1', match: { by: 'nodeName', nodeName: 'node-1' }, verb: 'create', actor: { username: 'system:kube-scheduler' } }]);
     // Without the pod's uid (or at Metadata level, no request) there is nothing exact to name.
     expect(bind({ kind: 'Binding', metadata: { name: 'p' }, target: { name: 'node-1' } }).skipped).toBe('subresource');
     expect(bind(undefined).skipped).toBe('subresource');
@@ -110,7 +110,10 @@ describe('audit event conversion', () => {
     expect(c.records).toEqual([]);
     const at = Date.UTC(2026, 0, 10, 10, 0, 0) * 1000 + 1;
     const common = { cluster: 'c', uid: '', named: { gk: 'Pod', namespace: 'ns', name: 'p' }, ts: at, verb: 'create', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' } };
-    expect(c.attributions).toEqual([{ ...common, match: { disruptedAt: at } }, { ...common, match: { terminatingAt: at } }]);
+    expect(c.attributions).toEqual([
+      { ...common, match: { by: 'disruptedAt', at: at } }, { ...common, match: { by: 'terminatingAt', at: at } },
+      { ...common, match: { by: 'removed', window: { from: at, to: at, ops: ['DELETED'] } } },
+    ]);
     // Refused by a PodDisruptionBudget (429): nothing happened, nothing to name.
     expect(evict({ responseStatus: { code: 429 } }).attributions).toBeUndefined();
   });
@@ -119,7 +122,7 @@ describe('audit event conversion', () => {
     const removed = pod({ resourceVersion: '12', deletionTimestamp: '2026-01-10T10:00:30Z', deletionGracePeriodSeconds: 0 });
     const c = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 }, responseObject: removed }), opts);
     expect(c.records.map((r) => [r.op, r.resourceVersion])).toEqual([['DELETED', '12']]);
-    expect(c.attributions).toMatchObject([{ uid: 'u1', match: { graceZeroBefore: '12' }, verb: 'delete' }]);
+    expect(c.attributions).toMatchObject([{ uid: 'u1', match: { by: 'graceZeroBefore', rv: '12' }, verb: 'delete' }]);
     // A graceful delete (the object stays, terminating) and a plain removal name no other revision.
     const graceful = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 }, responseObject: pod({ deletionTimestamp: '2026-01-10T10:00:30Z', deletionGracePeriodSeconds: 30 }) }), opts);
     expect(graceful.attributions).toBeUndefined();
@@ -136,11 +139,11 @@ describe('audit event conversion', () => {
     const c = metadataOnly({ verb: 'patch', objectRef: secret, responseStatus: { code: 200 } });
     expect(c).toMatchObject({ records: [], skipped: 'no-object' });
     expect(c.attributions).toEqual([{
-      cluster: 'c', uid: '', named: { gk: 'Secret', namespace: 'ns', name: 'db' }, match: { within: { from: at - 100_001, to: at, ops: ['MODIFIED', 'DELETED'] } },
+      cluster: 'c', uid: '', named: { gk: 'Secret', namespace: 'ns', name: 'db' }, match: { by: 'within', window: { from: at - 100_001, to: at, ops: ['MODIFIED', 'DELETED'] } },
       ts: at, verb: 'patch', auditID: 'a', actor: { username: 'alice', groups: ['g'], userAgent: 'kubectl' },
     }]);
-    expect(metadataOnly({ verb: 'create' }).attributions?.[0]?.match).toEqual({ within: { from: at - 100_001, to: at, ops: ['ADDED'] } });
-    expect(metadataOnly({ verb: 'delete', responseStatus: { code: 200 } }).attributions?.[0]?.match).toMatchObject({ within: { ops: ['DELETED', 'MODIFIED'] } });
+    expect(metadataOnly({ verb: 'create' }).attributions?.[0]?.match).toEqual({ by: 'within', window: { from: at - 100_001, to: at, ops: ['ADDED'] } });
+    expect(metadataOnly({ verb: 'delete', responseStatus: { code: 200 } }).attributions?.[0]?.match).toMatchObject({ by: 'within', window: { ops: ['DELETED', 'MODIFIED'] } });
     // Nothing to name: a create by generateName (no name yet), a kind nobody knows, a failed request, a subresource other than status.
     expect(metadataOnly({ objectRef: { resource: 'pods', namespace: 'ns', apiVersion: 'v1' } }).attributions).toBeUndefined();
     expect(metadataOnly({ objectRef: { resource: 'widgets', apiGroup: 'example.com', namespace: 'ns', name: 'w' } }).attributions).toBeUndefined();

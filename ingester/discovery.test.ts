@@ -5,7 +5,7 @@ import { resourceInfo } from './records.ts';
 import { FakeCluster } from './testing/fake-cluster.ts';
 
 const defs = [
-  { group: '', version: 'v1', kind: 'Pod', resource: 'pods', namespaced: true, shortNames: ['po'] },
+  { group: '', version: 'v1', kind: 'Pod', resource: 'pods', namespaced: true, shortNames: ['po'], singularName: 'pod', categories: ['all'] },
   { group: '', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, shortNames: ['ev'] },
   { group: '', version: 'v1', kind: 'Binding', resource: 'bindings', namespaced: true, verbs: ['create'] },
   { group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', namespaced: true, shortNames: ['deploy'] },
@@ -27,6 +27,7 @@ describe('discoverResources', () => {
       'Deployment.apps apps/v1', 'Event v1', 'Event.events.k8s.io events.k8s.io/v1', 'Pod v1', 'Widget.example.com example.com/v1alpha1',
     ]);
     expect(resources.find((r) => r.kind === 'Widget')).toMatchObject({ namespaced: false, resource: 'widgets', group: 'example.com', version: 'v1alpha1' });
+    expect(resources.find((r) => r.kind === 'Pod')).toMatchObject({ shortNames: ['po'], singular: 'pod', categories: ['all'] });
   });
 
   it('reports a failing group version and keeps the others', async () => {

@@ -36,6 +36,15 @@ interface RawResource {
   verbs?: unknown;
   shortNames?: unknown;
   singularName?: unknown;
+  categories?: unknown;
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && s !== '') : []);
+
+/** The names a user may give a kind besides Kind and plural: singular and categories, when declared. */
+function extraNames(singular: unknown, categories: unknown): Pick<ResourceInfo, 'singular' | 'categories'> {
+  const c = strings(categories);
+  return { ...(typeof singular === 'string' && singular ? { singular } : {}), ...(c.length ? { categories: c } : {}) };
 }
 
 function parseResources(group: string, version: string, body: unknown): ResourceInfo[] {
@@ -46,8 +55,7 @@ function parseResources(group: string, version: string, body: unknown): Resource
     if (typeof r?.name !== 'string' || r.name.includes('/') || typeof r.kind !== 'string' || !r.kind) continue;
     const verbs = Array.isArray(r.verbs) ? r.verbs : [];
     if (!verbs.includes('list') || !verbs.includes('watch')) continue;
-    const shortNames = Array.isArray(r.shortNames) ? r.shortNames.filter((s): s is string => typeof s === 'string') : [];
-    out.push(resourceInfo({ group, version, kind: r.kind, resource: r.name, namespaced: r.namespaced === true, shortNames }));
+    out.push(resourceInfo({ group, version, kind: r.kind, resource: r.name, namespaced: r.namespaced === true, shortNames: strings(r.shortNames), ...extraNames(r.singularName, r.categories) }));
   }
   return out;
 }
@@ -139,4 +147,29 @@ export function namespaceFilter(filters: IngestFilters): (namespace: string) => 
   const include = filters.includeNamespaces?.length ? new Set(filters.includeNamespaces) : undefined;
   const exclude = new Set(filters.excludeNamespaces ?? []);
   return (ns) => !exclude.has(ns) && (!include || include.has(ns));
+}
+
+interface CrdLike {
+  spec?: { group?: unknown; scope?: unknown; names?: { kind?: unknown; plural?: unknown; singular?: unknown; shortNames?: unknown; categories?: unknown }; versions?: { name?: unknown; served?: unknown; storage?: unknown }[] };
+  status?: { conditions?: { type?: unknown; status?: unknown }[] };
+}
+
+/**
+ * The kind an established CustomResourceDefinition serves (its storage version, else the first
+ * served one), or undefined while it is not established: known from the CRD's own watch event,
+ * before the next discovery.
+ */
+export function servedKindOfCrd(obj: unknown): ResourceInfo | undefined {
+  const crd = obj as CrdLike | null;
+  const spec = crd?.spec;
+  const names = spec?.names;
+  const established = Array.isArray(crd?.status?.conditions) && crd.status.conditions.some((c) => c?.type === 'Established' && c.status === 'True');
+  if (!established || typeof spec?.group !== 'string' || typeof names?.kind !== 'string' || typeof names.plural !== 'string') return undefined;
+  const versions = Array.isArray(spec.versions) ? spec.versions.filter((v) => v?.served === true && typeof v.name === 'string') : [];
+  const version = versions.find((v) => v.storage === true) ?? versions[0];
+  if (!version) return undefined;
+  return resourceInfo({
+    group: spec.group, version: String(version.name), kind: names.kind, resource: names.plural, namespaced: spec.scope !== 'Cluster',
+    shortNames: strings(names.shortNames), ...extraNames(names.singular, names.categories),
+  });
 }

@@ -60,6 +60,28 @@ describe('startIngester', () => {
     expect(text).toMatch(/kubetime_ingest_records_total\{source="watch"\} 2/);
   });
 
+  it('serves the kinds of established CRDs from their watch event, before discovery, and keeps them once removed', async () => {
+    const { fake, ing, watchingAll, store } = setup();
+    await watchingAll(2);
+    expect(ing.servedKinds().map((k) => k.gk).sort()).toEqual(['CustomResourceDefinition.apiextensions.k8s.io', 'Pod']);
+    const spec = {
+      group: 'example.com', scope: 'Namespaced',
+      names: { kind: 'Gizmo', plural: 'gizmos', singular: 'gizmo', shortNames: ['gzm'], categories: ['all', 'toys'] },
+      versions: [{ name: 'v1beta1', served: true, storage: false }, { name: 'v1', served: true, storage: true }],
+    };
+    const crd = fake.create('apiextensions.k8s.io', 'customresourcedefinitions', { name: 'gizmos.example.com' }, { spec, status: { conditions: [{ type: 'Established', status: 'False' }] } });
+    await waitFor(() => store.all().some((r) => r.name === 'gizmos.example.com'), 'CRD recorded');
+    expect(ing.servedKinds().some((k) => k.kind === 'Gizmo')).toBe(false); // not established yet
+    fake.update('apiextensions.k8s.io', 'customresourcedefinitions', crd.metadata.uid, { status: { conditions: [{ type: 'Established', status: 'True' }] } });
+    await waitFor(() => ing.servedKinds().some((k) => k.kind === 'Gizmo'), 'Gizmo served');
+    expect(ing.servedKinds().find((k) => k.kind === 'Gizmo')).toMatchObject({ gk: 'Gizmo.example.com', version: 'v1', resource: 'gizmos', singular: 'gizmo', shortNames: ['gzm'], categories: ['all', 'toys'], namespaced: true });
+    expect(ing.kindForResource('example.com', 'gizmos')).toBe('Gizmo');
+    fake.delete('apiextensions.k8s.io', 'customresourcedefinitions', crd.metadata.uid);
+    await ing.rediscover();
+    await ing.rediscover();
+    expect(ing.servedKinds().some((k) => k.kind === 'Gizmo')).toBe(true);
+  });
+
   it('keeps watching while discovery fails, and retries it', async () => {
     const { fake, timing, ing, watchingAll } = setup();
     await watchingAll(2);

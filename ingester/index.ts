@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { ChangeWriter } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
-import { discoverResources, namespaceFilter, selectResources, type IngestFilters } from './discovery.ts';
+import { discoverResources, namespaceFilter, selectResources, servedKindOfCrd, type IngestFilters } from './discovery.ts';
 import type { InformerSourceOptions } from './informer-options.ts';
 import { InformerSource, type SourceStatus } from './informer-source.ts';
 import type { KubeApi } from './kube-api.ts';
@@ -64,6 +64,12 @@ export interface Ingester {
   status(): IngesterStatus;
   /** The kind of a (group, plural resource) the cluster serves, e.g. for audit events of CRDs. */
   kindForResource(group: string, resource: string): string | undefined;
+  /**
+   * Every kind the cluster served while this process ran (discovery, and established CRDs from
+   * their watch events), whether selected for recording or not: no longer served ones stay, so a
+   * deleted CRD's kind still answers for its past.
+   */
+  servedKinds(): ResourceInfo[];
   /** Runs discovery now (also done periodically). */
   rediscover(): Promise<void>;
 }
@@ -83,6 +89,8 @@ class IngesterImpl implements Ingester {
   readonly #limiter: LimitFunction;
   #wake = new AbortController();
   #kinds = new Map<string, string>();
+  /** groupKind → what discovery or an established CRD said of it last (never forgotten). */
+  readonly #served = new Map<string, ResourceInfo>();
   #state: IngesterStatus['state'] = 'starting';
   #discoveredAt: number | undefined;
   #failed: string[] = [];
@@ -133,6 +141,7 @@ class IngesterImpl implements Ingester {
     const { resources, failed } = await discoverResources(this.#o.api, this.#stop.signal);
     if (this.#stop.signal.aborted) return;
     this.#kinds = new Map(resources.map((r) => [`${r.group}/${r.resource}`, r.kind]));
+    for (const r of resources) this.#served.set(r.gk, r);
     this.#failed = failed;
     const failedGvs = new Set(failed);
     const wanted = new Map<string, { resource: ResourceInfo; namespace?: string }>();
@@ -192,12 +201,23 @@ class IngesterImpl implements Ingester {
 
   #crdChanged(records: readonly ChangeRecord[]): void {
     if (records.length === 0) return;
+    // Established: its kind resolves at once, before the discovery this wakes up.
+    for (const r of records) {
+      const served = r.op === 'DELETED' ? undefined : servedKindOfCrd(r.object);
+      if (!served) continue;
+      this.#served.set(served.gk, served);
+      this.#kinds.set(`${served.group}/${served.resource}`, served.kind);
+    }
     this.#crdChangedAt = this.#t.clock.now();
     this.#wake.abort();
   }
 
   kindForResource(group: string, resource: string): string | undefined {
     return this.#kinds.get(`${group}/${resource}`);
+  }
+
+  servedKinds(): ResourceInfo[] {
+    return [...this.#served.values()];
   }
 
   status(): IngesterStatus {

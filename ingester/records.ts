@@ -17,6 +17,10 @@ export interface ResourceInfo {
   resource: string;
   namespaced: boolean;
   shortNames: readonly string[];
+  /** Discovery's singularName, when the server tells it. */
+  singular?: string;
+  /** Discovery's categories (`all`), when any. */
+  categories?: readonly string[];
   /** groupKind(group, kind). */
   gk: string;
 }

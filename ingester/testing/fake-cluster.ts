@@ -14,6 +14,8 @@ export interface FakeResourceDef {
   namespaced: boolean;
   verbs?: string[];
   shortNames?: string[];
+  singularName?: string;
+  categories?: string[];
 }
 
 type Obj = { metadata: { uid: string; name: string; namespace?: string; resourceVersion: string }; [k: string]: unknown };
@@ -182,7 +184,7 @@ export class FakeCluster implements KubeApi {
       kind: 'APIResourceList',
       groupVersion: group ? `${group}/${version}` : version,
       resources: defs.flatMap((d) => [
-        { name: d.resource, kind: d.kind, namespaced: d.namespaced, verbs: d.verbs ?? ['get', 'list', 'watch', 'create'], shortNames: d.shortNames ?? [] },
+        { name: d.resource, kind: d.kind, namespaced: d.namespaced, verbs: d.verbs ?? ['get', 'list', 'watch', 'create'], shortNames: d.shortNames ?? [], ...(d.singularName ? { singularName: d.singularName } : {}), ...(d.categories ? { categories: d.categories } : {}) },
         { name: `${d.resource}/status`, kind: d.kind, namespaced: d.namespaced, verbs: ['get', 'patch'] },
       ]),
     };

@@ -190,6 +190,18 @@ describe('actor coverage', () => {
     expect(cov.withoutBy).toEqual({ 'Pod MODIFIED watch': 1, 'Pod DELETED watch': 1 });
     expect(cov.byKind).toEqual({ Pod: { counted: 3, withActor: 1 }, Secret: { counted: 1, withActor: 1 } });
   });
+
+  it('counts the deletions a deletecollection or a Metadata-level delete of a custom resource tells, by kind of change', () => {
+    const c = (p: Partial<ChangeItem>): ChangeItem => ({ ts: '2026-01-01T00:00:00Z', op: 'DELETED', resourceVersion: '5', source: 'watch', uid: 'u', kind: 'ConfigMap', namespace: 'gone', name: 'cm-0', ...p });
+    const cov = actorCoverage([
+      c({ actor: { username: 'system:serviceaccount:kube-system:namespace-controller' }, source: 'watch+audit' }),
+      c({ name: 'cm-1', uid: 'u1' }),
+      c({ kind: 'Gizmo.fidelity.kubetime.test', namespace: NS, name: 'gizmo-0', uid: 'g0', actor: { username: 'alice' } }),
+      c({ kind: 'Policy', namespace: NS, name: 'p', uid: 'p0' }), // no request told this deletion: not counted
+    ], [change({ verb: 'deletecollection', resource: 'configmaps', namespace: 'gone', name: undefined }), change({ verb: 'delete', resource: 'gizmos', name: 'gizmo-0' })]);
+    expect(cov).toMatchObject({ counted: 3, withActor: 2, untoldDeletes: 1 });
+    expect(cov.byChange).toEqual({ 'ConfigMap DELETED': { counted: 2, withActor: 1 }, 'Gizmo DELETED': { counted: 1, withActor: 1 } });
+  });
 });
 
 describe('audit log reader', () => {

@@ -190,7 +190,15 @@ export interface ActorCoverage {
   withoutBy: Record<string, number>;
   /** Counted changes and those with an actor, by kind. */
   byKind: Record<string, { counted: number; withActor: number }>;
+  /** The same by kind of change: `Kind op` (`Gizmo ADDED`, `ConfigMap DELETED`). */
+  byChange: Record<string, { counted: number; withActor: number }>;
 }
+
+/** The plural resource of a kind the workload uses (deletecollection events name the resource only). */
+const pluralOf = (kind: string): string => {
+  const k = kind.toLowerCase();
+  return k === 'endpoints' ? k : k.endsWith('s') ? `${k}es` : k.endsWith('y') ? `${k.slice(0, -1)}ies` : `${k}s`;
+};
 
 /**
  * Of kubetime's recorded changes in the namespace, the share carrying an actor. Not counted:
@@ -205,12 +213,15 @@ export function actorCoverage(changes: readonly ChangeItem[], audit: readonly Au
   const deletedBy = new Set<string>();
   for (const c of audit) {
     if (!succeeded(c) || (c.verb !== 'delete' && c.verb !== 'deletecollection') || c.subresource) continue;
+    // A deletecollection (the namespace controller's) tells who deleted every object of its resource in its namespace.
+    if (c.verb === 'deletecollection') deletedBy.add(`coll|${c.resource}|${c.namespace}`);
+    if (c.name) deletedBy.add(`res|${c.resource}|${c.namespace}|${c.name}`); // custom resources: Metadata level, no uid
     const kind = kindOfResource(c.resource) ?? (c.resource === 'secrets' ? 'Secret' : undefined); // the workload's Secrets: Metadata level
     const uid = c.uid ?? c.response?.details?.uid;
     if (uid) deletedBy.add(`uid|${uid}`);
     else if (kind && c.name) deletedBy.add(`${kind}|${c.namespace}|${c.name}`);
   }
-  const cov: ActorCoverage = { counted: 0, withActor: 0, gapRecords: 0, untoldDeletes: 0, unaudited: 0, without: [], withoutBy: {}, byKind: {} };
+  const cov: ActorCoverage = { counted: 0, withActor: 0, gapRecords: 0, untoldDeletes: 0, unaudited: 0, without: [], withoutBy: {}, byKind: {}, byChange: {} };
   for (const i of changes) {
     const kind = i.kind.split('.')[0]!;
     if (UNAUDITED_KINDS.has(kind)) {
@@ -221,16 +232,20 @@ export function actorCoverage(changes: readonly ChangeItem[], audit: readonly Au
       cov.gapRecords++;
       continue;
     }
-    if (i.op === 'DELETED' && !deletedBy.has(`uid|${i.uid}`) && !deletedBy.has(`${kind}|${i.namespace}|${i.name}`)) {
+    if (i.op === 'DELETED' && !deletedBy.has(`uid|${i.uid}`) && !deletedBy.has(`${kind}|${i.namespace}|${i.name}`) && !deletedBy.has(`coll|${pluralOf(kind)}|${i.namespace}`)
+      && !deletedBy.has(`res|${pluralOf(kind)}|${i.namespace}|${i.name}`)) {
       cov.untoldDeletes++;
       continue;
     }
     cov.counted++;
     const k = (cov.byKind[kind] ??= { counted: 0, withActor: 0 });
+    const c = (cov.byChange[`${kind} ${i.op}`] ??= { counted: 0, withActor: 0 });
     k.counted++;
+    c.counted++;
     if (i.actor) {
       cov.withActor++;
       k.withActor++;
+      c.withActor++;
       continue;
     }
     cov.without.push(`${i.kind} ${i.name} ${i.op}@${i.resourceVersion || '-'} at ${i.ts} source ${i.source}${i.verb ? ` verb ${i.verb}` : ''}`);

@@ -28,6 +28,8 @@ export interface RunRecord {
   probes: readonly Probe[];
   from: Micros;
   to: Micros;
+  /** Namespaces the run also changed (deleted whole): their changes count for the actors. */
+  alsoNamespaces?: readonly string[];
 }
 
 export interface ProbeVerdict {
@@ -102,7 +104,8 @@ export async function judgeHistory(r: RunRecord): Promise<HistoryVerdict> {
     duplicates.push(...p.duplicates);
     misordered.push(...p.misordered);
   }
-  const cov = actorCoverage(feed, r.changes);
+  const others = await Promise.all((r.alsoNamespaces ?? []).map((n) => changesIn(r.api, n, r.from, r.to)));
+  const cov = actorCoverage([...feed, ...others.flat()], r.changes);
   return {
     checked: expected.length, uncheckable, objects: histories.keys().length, missing, mistimed, lifetimes, missedDeletions, duplicates, misordered,
     actors: { ...cov, share: cov.counted ? cov.withActor / cov.counted : 1 },

@@ -26,7 +26,13 @@ export function apiPath(r: ResourceDef, namespace: string | undefined, name?: st
   return `${base}${ns}/${r.resource}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
-/** The kind of an audited resource, or undefined for resources the tests do not compare. */
-export function kindOfResource(resource: string): ResourceDef['kind'] | undefined {
-  return (RESOURCES as Record<string, ResourceDef>)[resource]?.kind;
+/** Resources the broadened workload changes (workload-kinds.ts): their audited revisions are checked too, not probed. */
+const CHECKED_KINDS: Record<string, string> = {
+  statefulsets: 'StatefulSet', jobs: 'Job', cronjobs: 'CronJob', endpointslices: 'EndpointSlice', services: 'Service',
+  roles: 'Role', rolebindings: 'RoleBinding', horizontalpodautoscalers: 'HorizontalPodAutoscaler', persistentvolumeclaims: 'PersistentVolumeClaim',
+};
+
+/** The kind of an audited resource, or undefined for resources the tests do not check. */
+export function kindOfResource(resource: string): string | undefined {
+  return (RESOURCES as Record<string, ResourceDef>)[resource]?.kind ?? CHECKED_KINDS[resource];
 }

@@ -4,7 +4,10 @@
  * `kubectl set image` does) and deleted; ConfigMaps edited (patch and update), deleted and
  * recreated under the same name; Secrets created, edited and deleted (the audit policy logs them
  * at Metadata level: no body); pods deleted; a node cordoned and uncordoned. The controllers,
- * the scheduler and kwok turn each action into many more changes.
+ * the scheduler and kwok turn each action into many more changes. With `kinds`
+ * (workload-kinds.ts), every other way a cluster changes too: custom resources and their
+ * subresources, server-side apply, StatefulSets, Jobs, EndpointSlices, volumes, RBAC, HPAs,
+ * `kubectl replace` and `delete --all`, a namespace deleted whole.
  *
  * Actions fail now and then (the apiserver restarts mid-run, an object is already gone); a
  * failure is counted and the run goes on.
@@ -12,6 +15,7 @@
 import { sleep } from './clock.ts';
 import type { KubeClient } from './kube.ts';
 import { RESOURCES, apiPath } from './resources.ts';
+import type { KindsWorkload } from './workload-kinds.ts';
 
 export interface WorkloadOptions {
   kube: KubeClient;
@@ -21,6 +25,8 @@ export interface WorkloadOptions {
   /** Pause between actions, ms: drawn uniformly from [min, max]. */
   pauseMs: readonly [number, number];
   random?: () => number;
+  /** The broadened workload's actions, drawn among these. */
+  kinds?: KindsWorkload;
 }
 
 export interface WorkloadStats {
@@ -65,6 +71,7 @@ export class Workload {
     await this.#createDeployment(2);
     await this.#createDeployment(1);
     for (let i = 0; i < 3; i++) await this.#createConfigMap();
+    await this.#o.kinds?.setUp('web-0');
     this.#running = true;
     this.#loop = this.#run();
   }
@@ -150,6 +157,7 @@ export class Workload {
       ['deletePod', 2],
       ['evictPod', 1],
       ['toggleCordon', 1],
+      ...(this.#o.kinds?.weights() ?? []),
     ];
     const total = weights.reduce((s, [, w]) => s + w, 0);
     let x = this.#rnd() * total;
@@ -180,7 +188,9 @@ export class Workload {
       case 'deletePod': return this.#deletePod();
       case 'evictPod': return this.#deletePod(true);
       case 'toggleCordon': return this.#setCordon(!this.#cordoned);
-      default: throw new Error(`unknown action ${name}`);
+      default:
+        if (this.#o.kinds) return this.#o.kinds.act(name);
+        throw new Error(`unknown action ${name}`);
     }
   }
 
