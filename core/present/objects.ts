@@ -24,7 +24,7 @@ export function showObject(obj: KubeObject, o: ShowOptions): KubeObject | Summar
  * A list: manifests or projections under `items`; for `summary`, `columns` once and each item
  * a row of cells in that order (kubectl get, compact). `withNamespace` when the list spans namespaces.
  */
-export function showList(objects: readonly KubeObject[], o: ShowOptions, withNamespace: boolean): { columns?: string[]; items: unknown[] } {
+export function showList(objects: readonly KubeObject[], o: ShowOptions, withNamespace: boolean): { columns?: string[]; items: (Record<string, unknown> | (string | number)[])[] } {
   if (o.fields?.length) return { items: objects.map((x) => project(x, o.fields!)) };
   if (o.view === 'summary') {
     const t = summaryTable(objects, o, withNamespace);
