@@ -150,6 +150,7 @@ export function createServer(app: App): HistoryServer {
     clock: app.clock,
     logger: app.logger,
     metrics: app.metrics,
+    mcp: { budgetTokens: app.config.mcpBudget },
     auditToken: app.config.auditToken,
     ...(app.config.tlsCertFile && app.config.tlsKeyFile
       ? { https: { cert: readFileSync(app.config.tlsCertFile), key: readFileSync(app.config.tlsKeyFile) } }

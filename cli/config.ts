@@ -64,6 +64,8 @@ export const configSchema = z.object({
   context: z.string().optional(),
   kubeconfig: z.string().optional(),
   server: z.string().url().default('http://127.0.0.1:8080'),
+  /** Largest MCP tool answer, in tokens (bytes / 4): past it a tool answers a smaller page. */
+  mcpBudget: z.coerce.number().int().min(500).max(1_000_000).default(16_000),
 });
 
 /** The parsed configuration; `snapshots` always has its default by then. */
@@ -108,6 +110,7 @@ function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
     context: env.KUBETIME_CONTEXT,
     kubeconfig: env.KUBECONFIG,
     server: env.KUBETIME_SERVER,
+    mcpBudget: env.KUBETIME_MCP_BUDGET,
   };
 }
 
@@ -116,6 +119,7 @@ const FLAG_KEYS: Record<string, string> = {
   store: 'store', snapshots: 'snapshots', 'audit-token': 'auditToken', context: 'context',
   kubeconfig: 'kubeconfig', server: 'server', 'snapshot-interval': 'snapshotInterval',
   'tls-cert-file': 'tlsCertFile', 'tls-key-file': 'tlsKeyFile', retention: 'retention', 'disk-budget': 'diskBudget',
+  'mcp-budget': 'mcpBudget',
 };
 
 const FILTER_FLAGS: Record<string, string> = {

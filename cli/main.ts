@@ -53,6 +53,7 @@ Usage:
   kubetime changes --from T --to T [-n NS] [--kind K] [--name N] [--actor U]
   kubetime events --from T --to T [-n NS] [--kind K] [--name N]
   kubetime clusters
+  kubetime mcp [--server URL | --data-dir DIR] [--mcp-budget TOKENS]   (MCP tools over stdio)
   kubetime migrate | snapshot | restore --from URL | verify
 
 Times: RFC 3339, now, or now-<n><s|m|h|d>. Query commands talk to --server
@@ -147,6 +148,17 @@ async function runDemo(argv: string[], io: Io): Promise<number> {
   return runUntilSignal(app, io);
 }
 
+async function runMcp(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, { ...COMMON, server: { type: 'string' }, 'mcp-budget': { type: 'string' } });
+  const { MCP_USAGE, runMcpStdio } = await import('./mcp.ts');
+  if (values.help) {
+    io.out(MCP_USAGE);
+    return 0;
+  }
+  const remote = values.server !== undefined || !!process.env.KUBETIME_SERVER;
+  return runMcpStdio(loadConfig(process.env, values as Flags), remote);
+}
+
 async function runOps(command: string, argv: string[], io: Io): Promise<number> {
   const { runOpsCommand } = await import('./ops.ts');
   return runOpsCommand(command, argv, io);
@@ -169,6 +181,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'serve': return await runServe(rest, io);
       case 'demo': return await runDemo(rest, io);
       case 'import': return await runImport(rest, io);
+      case 'mcp': return await runMcp(rest, io);
       case 'migrate':
       case 'snapshot':
       case 'restore':

@@ -12,3 +12,4 @@ export * from './paging.ts';
 export * from './pod-status.ts';
 export * from './summary.ts';
 export * from './view.ts';
+export * from './describe.ts';

@@ -1,0 +1,69 @@
+/**
+ * The `describe` tool: what `kubectl describe` shows, as of a time, in one call — the describe
+ * sheet (core/present/describe.ts), the owner chain up to the top controller, the object's
+ * Events folded, and its last changes with who made them. Every part is read at the one `asOf`
+ * the first read resolved.
+ */
+import { controllerOf, describeObject, summaryRow } from '../../core/present/index.ts';
+import type { KubeObject } from '../../core/record.ts';
+import { formatTime, parseRfc3339 } from '../../core/time.ts';
+import * as a from './args.ts';
+import { call, defineTool, link, refText, ToolError, type ToolContext } from './tool-kit.ts';
+
+type Body = Record<string, unknown>;
+const HOUR = 3600e6;
+const MAX_OWNERS = 4;
+
+async function ownerChain(ctx: ToolContext, obj: KubeObject, at: string, base: { namespace?: string; cluster?: string }, atMicros: number) {
+  const chain: Body[] = [];
+  let cur = obj;
+  for (let i = 0; i < MAX_OWNERS; i++) {
+    const owner = controllerOf(cur);
+    if (!owner) break;
+    try {
+      const b = await call(ctx, '/v1/object', { kind: owner.kind, name: owner.name, namespace: base.namespace, at, cluster: base.cluster });
+      cur = b['object'] as KubeObject;
+      chain.push({ ref: refText({ ...owner, namespace: base.namespace }), summary: summaryRow(cur, { at: atMicros }) });
+    } catch (e) {
+      chain.push({ ref: refText({ ...owner, namespace: base.namespace }), missing: e instanceof ToolError ? e.message : String(e) });
+      break;
+    }
+  }
+  return chain;
+}
+
+export const describeTool = defineTool({
+  name: 'describe',
+  title: 'Describe one object as of a time',
+  description: 'What kubectl describe shows, as of a moment (default now), in one call: summary row, conditions, a Pod\'s containers (image, state, last state with reason and exit code, restarts) and node, a workload\'s replicas and images, the owner chain (Pod → ReplicaSet → Deployment), the object\'s Events of the hour before, and its last changes with who made them. Start here to ask why something is failing.',
+  input: { kind: a.kind, name: a.name, namespace: a.namespace, at: a.at, cluster: a.cluster },
+  async run(x, ctx) {
+    const q = { kind: x.kind, name: x.name, namespace: x.namespace, cluster: x.cluster };
+    const first = await call(ctx, '/v1/object', { ...q, at: x.at });
+    const asOf = first['asOf'] as string;
+    const at = parseRfc3339(asOf)!;
+    const obj = first['object'] as KubeObject;
+    const created = parseRfc3339(String((obj.metadata as Body | undefined)?.['creationTimestamp'] ?? '')) ?? at - 24 * HOUR;
+    const kind = String(obj.kind ?? x.kind);
+    const about = { kind, name: x.name, namespace: x.namespace, cluster: x.cluster };
+    const eventsFrom = formatTime(Math.max(created, at - HOUR));
+    const changesFrom = formatTime(Math.max(created - 1, at - 24 * HOUR));
+    const [owners, evs, changes] = await Promise.all([
+      ownerChain(ctx, obj, asOf, q, at),
+      call(ctx, '/v1/events', { ...about, from: eventsFrom, to: asOf, view: 'summary', limit: 20 }).catch((e: Error) => ({ error: e.message })),
+      call(ctx, '/v1/changes', { ...about, from: changesFrom, to: asOf, limit: 8 }).catch((e: Error) => ({ error: e.message })),
+    ]);
+    const rev = first['revision'] as Body;
+    return {
+      asOf,
+      ...describeObject(obj, { at }),
+      lastRevision: { ts: rev['ts'], op: rev['op'], ...(rev['actor'] ? { actor: (rev['actor'] as Body)['username'] } : {}), ...(rev['verb'] ? { verb: rev['verb'] } : {}) },
+      ...(owners.length ? { owners } : {}),
+      events: 'error' in evs ? evs : { from: eventsFrom, items: evs['items'], ...(evs['continue'] ? { more: true } : {}) },
+      lastChanges: 'error' in changes ? changes : ((changes['items'] as Body[]) ?? []).map((c) => ({
+        ts: c['ts'], op: c['op'], ...(c['verb'] ? { verb: c['verb'] } : {}), ...(c['actor'] ? { actor: (c['actor'] as Body)['username'] } : {}),
+      })),
+      link: link(ctx, '/v1/object', { ...q, at: asOf }),
+    };
+  },
+});
