@@ -74,7 +74,11 @@ export function presentDiffObject(r: DiffObjectResult, view: View = 'raw') {
   return {
     cluster: r.cluster, from: formatTime(r.from), to: formatTime(r.to), asOf: formatTime(r.to),
     before: shownAt(r.before, view, r.from), after: shownAt(r.after, view, r.to),
-    patch: r.patch, paths: r.paths, changes: valueChanges(r.before, r.patch),
+    patch: r.patch, paths: r.paths,
+    // Created or deleted within the window: before/after show its content; no per-path list of everything.
+    changes: r.before && r.after ? valueChanges(r.before, r.patch) : [],
+    ...(!r.before ? { created: true as const } : {}),
+    ...(!r.after ? { deleted: true as const } : {}),
   };
 }
 

@@ -175,7 +175,9 @@ export const diffObjectResponse = z.object({
   after: shown.nullable(),
   patch: z.array(patchOp),
   paths: z.array(z.string()),
-  changes: z.array(valueChange).meta({ description: 'Each changed path with its old and new value' }),
+  changes: z.array(valueChange).meta({ description: 'Each changed path with its old and new value (empty when the object was created or deleted within the window)' }),
+  created: z.literal(true).optional().meta({ description: 'The object did not exist at `from`: `after` shows it' }),
+  deleted: z.literal(true).optional().meta({ description: 'The object no longer existed at `to`: `before` shows it' }),
 });
 const scopeEntry = ref.extend({
   summary: z.record(z.string(), z.unknown()).optional().meta({ description: 'view=summary (default): the object as a summary row' }),

@@ -86,7 +86,11 @@ export const diffTool = defineTool({
     const linkOf = (b: Body) => link(ctx, '/v1/diff', { ...q, from: b['from'] as string, to: b['to'] as string });
     if (x.name !== undefined) {
       const b = await call(ctx, '/v1/diff', { ...q, view: x.view });
-      return { asOf: b['asOf'], from: b['from'], to: b['to'], before: b['before'], after: b['after'], changes: b['changes'], link: linkOf(b) };
+      return {
+        asOf: b['asOf'], from: b['from'], to: b['to'], before: b['before'], after: b['after'],
+        ...(b['created'] ? { created: true } : {}), ...(b['deleted'] ? { deleted: true } : {}),
+        changes: b['changes'], link: linkOf(b),
+      };
     }
     const count = (b: Body) => [...arr(b['added']), ...arr(b['removed']), ...arr(b['changed'])];
     return pagedWithin(ctx, {
@@ -122,20 +126,32 @@ export const related = defineTool({
 export const whoChanged = defineTool({
   name: 'who_changed',
   title: 'Who changed what in a window',
-  description: 'The change feed, newest first: every create, update and delete in a window with who made it (actor: user or service account, from the audit log) and the verb. Filter by namespace, kind, name and actor (exact username). Use it to find what changed shortly before a failure.',
-  input: { from: a.from('now-1h'), to: a.to, namespace: a.namespace, kind: a.kind.optional(), name: a.name.optional(), actor: z.string().min(1).optional().describe('Only changes by this username (alice@example.com, system:serviceaccount:ns:sa)'), limit: a.limit, continue: a.cont, cluster: a.cluster },
+  description: 'The change feed, newest first: every create, update and delete in a window with who made it (actor: user or service account, from the audit log) and the verb. Filter by namespace, kind, name and actor (exact username). By default only changes made by people and non-system service accounts are listed (the answer counts the hidden ones by controllers, kubelets and the scheduler, actors named system:…); include_system=true lists every change. Use it to find what changed shortly before a failure.',
+  input: {
+    from: a.from('now-1h'), to: a.to, namespace: a.namespace, kind: a.kind.optional(), name: a.name.optional(),
+    actor: z.string().min(1).optional().describe('Only changes by this username (alice@example.com, system:serviceaccount:ns:sa)'),
+    include_system: z.boolean().default(false).describe('Also list changes by system: actors (controllers, kubelets, scheduler); default false'),
+    limit: a.limit, continue: a.cont, cluster: a.cluster,
+  },
   async run(x, ctx) {
     const q = { from: x.from, to: x.to, namespace: x.namespace, kind: x.kind, name: x.name, actor: x.actor, cluster: x.cluster };
+    // A named actor is shown even when it is a system one.
+    const hides = (i: Body) => !x.include_system && !x.actor && String((i['actor'] as Body | undefined)?.['username'] ?? '').startsWith('system:');
     return pagedWithin(ctx, {
-      tool: 'who_changed', path: '/v1/changes', limit: x.limit ?? 200, query: { ...q, continue: x.continue }, items: (b) => arr(b['items']),
-      shape: (b) => ({
-        asOf: b['asOf'], from: b['from'], to: b['to'],
-        items: arr(b['items']).map((i) => ({
-          ts: i['ts'], op: i['op'], object: refText(i), ...(i['verb'] ? { verb: i['verb'] } : {}),
-          ...(i['actor'] ? { actor: (i['actor'] as Body)['username'] } : {}),
-        })),
-        link: link(ctx, '/v1/changes', { ...q, from: b['from'] as string, to: b['to'] as string }),
-      }),
+      tool: 'who_changed', path: '/v1/changes', limit: x.limit ?? 500, query: { ...q, continue: x.continue }, items: (b) => arr(b['items']),
+      shape: (b) => {
+        const all = arr(b['items']);
+        const shown = all.filter((i) => !hides(i));
+        return {
+          asOf: b['asOf'], from: b['from'], to: b['to'],
+          items: shown.map((i) => ({
+            ts: i['ts'], op: i['op'], object: refText(i), ...(i['verb'] ? { verb: i['verb'] } : {}),
+            ...(i['actor'] ? { actor: (i['actor'] as Body)['username'] } : {}),
+          })),
+          ...(shown.length < all.length ? { hiddenSystemChanges: all.length - shown.length } : {}),
+          link: link(ctx, '/v1/changes', { ...q, from: b['from'] as string, to: b['to'] as string }),
+        };
+      },
     });
   },
 });
