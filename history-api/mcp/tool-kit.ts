@@ -65,18 +65,16 @@ export async function pagedWithin(
   let limit = opts.limit;
   for (let attempt = 0; ; attempt++) {
     const body = await call(ctx, opts.path, { ...opts.query, limit });
-    const answer = opts.shape(body);
     const n = opts.items(body).length;
+    const token = body['continue'];
+    const answer = typeof token !== 'string' ? opts.shape(body) : {
+      ...opts.shape(body),
+      continue: token,
+      next: `more items remain: call ${opts.tool} again with the same arguments and continue="${token}"${limit !== opts.limit ? ` (this page holds ${n} items to stay within ${ctx.budgetTokens} tokens)` : ''}`,
+    };
     const size = tokens(answer);
-    if (size <= ctx.budgetTokens || n <= 1 || attempt === 3) {
-      const token = body['continue'];
-      if (typeof token !== 'string') return answer;
-      return {
-        ...answer,
-        continue: token,
-        next: `more items remain: call ${opts.tool} again with the same arguments and continue="${token}"${limit !== opts.limit ? ` (this page holds ${n} items to stay within ${ctx.budgetTokens} tokens)` : ''}`,
-      };
-    }
+    if (size <= ctx.budgetTokens || attempt === 3) return answer;
+    if (n <= 1) return { ...answer, note: `one item alone is ${size} tokens, over the ${ctx.budgetTokens}-token budget: ask for view=summary or fields=[…]` };
     limit = limitWithin(n, size, ctx.budgetTokens);
   }
 }
