@@ -38,7 +38,7 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
       const cluster = await scope.cluster(r.cluster);
       const kind = r.kind ? await scope.kind(cluster, r.kind) : undefined;
       const namespace = kind ? scope.namespaceFor(kind, r.namespace, false) : r.namespace || undefined;
-      const filters = { cluster, gk: kind?.gk, namespace, name: r.name, actor: r.actor };
+      const filters = { cluster, gk: kind?.gk, namespace, name: r.name, actor: r.actor, xs: r.excludeSystem };
       const page = r.continue ? decodeToken(r.continue, 'changes', filters) : undefined;
       const [from, to] = page ? (page.times as [number, number]) : [r.from, r.to];
       checkWindow(from, to);
@@ -50,6 +50,7 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
       let more = false;
       for await (const e of scope.store.feed({ cluster, from, to: top, order: 'desc', gk: kind?.gk, namespace, name: r.name || undefined })) {
         if (r.actor && !actorMatches(e, r.actor)) continue;
+        if (r.excludeSystem && e.actor?.username.startsWith('system:')) continue;
         if (e.ts === top && skipped < skip) {
           skipped++;
           continue;

@@ -119,6 +119,8 @@ export interface ChangesRequest {
   name?: string;
   /** Matches actor.username exactly (or impersonated user). */
   actor?: string;
+  /** Leave out changes whose actor is a `system:` user (controllers, kubelets, the scheduler). */
+  excludeSystem?: boolean;
   limit?: number;
   continue?: string;
 }

@@ -99,6 +99,7 @@ export const changesQuery = z.object({
   kind: kindParam.optional(),
   name: nameParam.optional(),
   actor: actorParam.optional(),
+  excludeSystem: boolParam('Leave out changes by system: users (controllers, kubelets, the scheduler); default false').optional(),
   limit: limitParam.optional(),
   continue: continueParam.optional(),
   cluster: clusterParam.optional(),

@@ -32,7 +32,7 @@ const ENDPOINTS: Record<string, { schema: z.ZodObject; valid: Record<string, str
   },
   '/v1/changes': {
     schema: s.changesQuery,
-    valid: { from: 'now-1h', to: 'now', namespace: 'default', kind: 'deploy', name: 'web', actor: 'alice', limit: '10', continue: 'tok', cluster: 'c1' },
+    valid: { from: 'now-1h', to: 'now', namespace: 'default', kind: 'deploy', name: 'web', actor: 'alice', excludeSystem: 'true', limit: '10', continue: 'tok', cluster: 'c1' },
     required: ['from', 'to'],
   },
   '/v1/events': {
@@ -56,6 +56,7 @@ const BAD: Record<string, string[]> = {
   hops: ['', '-1', '6', 'two', '1.5'],
   raw: ['', 'yes', '1', 'TRUE'],
   objects: ['', 'no', '0', 'False'],
+  excludeSystem: ['', 'yes', '1'],
   cluster: ['', 'a\u0001b', 'c'.repeat(254)],
   continue: ['', 't'.repeat(4097)],
   actor: ['', 'a'.repeat(1025)],

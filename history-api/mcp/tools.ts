@@ -126,7 +126,7 @@ export const related = defineTool({
 export const whoChanged = defineTool({
   name: 'who_changed',
   title: 'Who changed what in a window',
-  description: 'The change feed, newest first: every create, update and delete in a window with who made it (actor: user or service account, from the audit log) and the verb. Filter by namespace, kind, name and actor (exact username). By default only changes made by people and non-system service accounts are listed (the answer counts the hidden ones by controllers, kubelets and the scheduler, actors named system:…); include_system=true lists every change. Use it to find what changed shortly before a failure.',
+  description: 'The change feed, newest first: every create, update and delete in a window with who made it (actor: user or service account, from the audit log) and the verb. Filter by namespace, kind, name and actor (exact username). By default only changes made by people and non-system service accounts are listed (changes by controllers, kubelets and the scheduler, actors named system:…, are left out); include_system=true lists every change. Use it to find what changed shortly before a failure.',
   input: {
     from: a.from('now-1h'), to: a.to, namespace: a.namespace, kind: a.kind.optional(), name: a.name.optional(),
     actor: z.string().min(1).optional().describe('Only changes by this username (alice@example.com, system:serviceaccount:ns:sa)'),
@@ -134,24 +134,20 @@ export const whoChanged = defineTool({
     limit: a.limit, continue: a.cont, cluster: a.cluster,
   },
   async run(x, ctx) {
-    const q = { from: x.from, to: x.to, namespace: x.namespace, kind: x.kind, name: x.name, actor: x.actor, cluster: x.cluster };
     // A named actor is shown even when it is a system one.
-    const hides = (i: Body) => !x.include_system && !x.actor && String((i['actor'] as Body | undefined)?.['username'] ?? '').startsWith('system:');
+    const excludeSystem = !x.include_system && !x.actor ? 'true' : undefined;
+    const q = { from: x.from, to: x.to, namespace: x.namespace, kind: x.kind, name: x.name, actor: x.actor, excludeSystem, cluster: x.cluster };
     return pagedWithin(ctx, {
-      tool: 'who_changed', path: '/v1/changes', limit: x.limit ?? 500, query: { ...q, continue: x.continue }, items: (b) => arr(b['items']),
-      shape: (b) => {
-        const all = arr(b['items']);
-        const shown = all.filter((i) => !hides(i));
-        return {
-          asOf: b['asOf'], from: b['from'], to: b['to'],
-          items: shown.map((i) => ({
-            ts: i['ts'], op: i['op'], object: refText(i), ...(i['verb'] ? { verb: i['verb'] } : {}),
-            ...(i['actor'] ? { actor: (i['actor'] as Body)['username'] } : {}),
-          })),
-          ...(shown.length < all.length ? { hiddenSystemChanges: all.length - shown.length } : {}),
-          link: link(ctx, '/v1/changes', { ...q, from: b['from'] as string, to: b['to'] as string }),
-        };
-      },
+      tool: 'who_changed', path: '/v1/changes', limit: x.limit ?? 200, query: { ...q, continue: x.continue }, items: (b) => arr(b['items']),
+      shape: (b) => ({
+        asOf: b['asOf'], from: b['from'], to: b['to'],
+        items: arr(b['items']).map((i) => ({
+          ts: i['ts'], op: i['op'], object: refText(i), ...(i['verb'] ? { verb: i['verb'] } : {}),
+          ...(i['actor'] ? { actor: (i['actor'] as Body)['username'] } : {}),
+        })),
+        ...(excludeSystem ? { systemChanges: 'left out (include_system=true lists them)' } : {}),
+        link: link(ctx, '/v1/changes', { ...q, from: b['from'] as string, to: b['to'] as string }),
+      }),
     });
   },
 });
