@@ -96,7 +96,9 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
         found.push({ ev, t: eventTimes(ev).last ?? e.ts });
       }
       const sign = order === 'asc' ? 1 : -1;
-      found.sort((a, b) => sign * (a.t - b.t) || String((a.ev.metadata as { name?: string })?.name).localeCompare(String((b.ev.metadata as { name?: string })?.name)));
+      // Ties by name, reversed with the order, so asc is exactly desc backwards.
+      const nameOf = (e: KubeObject) => String((e.metadata as { name?: string } | undefined)?.name);
+      found.sort((a, b) => sign * (a.t - b.t || nameOf(a.ev).localeCompare(nameOf(b.ev))));
       const events = found.map((f) => f.ev);
       const list: KubeObject[] | ReturnType<typeof aggregateEvents> = r.aggregate ? aggregateEvents(events, order) : events;
       const { items, next } = pageAt<unknown>(list, (page?.cursor as number | undefined) ?? 0, pageSize('events', r.limit));

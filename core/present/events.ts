@@ -88,6 +88,6 @@ export function aggregateEvents(events: readonly KubeObject[], order: 'asc' | 'd
   }
   const sign = order === 'asc' ? 1 : -1;
   return [...groups.values()]
-    .sort((a, b) => sign * (a.last - b.last) || a.g.object.localeCompare(b.g.object))
+    .sort((a, b) => sign * (a.last - b.last || a.g.object.localeCompare(b.g.object) || a.g.reason.localeCompare(b.g.reason)))
     .map(({ g, first, last }) => ({ ...g, first: formatTime(first), last: formatTime(last) }));
 }
