@@ -8,7 +8,7 @@ import { controllerOf, describeObject, summaryRow } from '../../core/present/ind
 import type { KubeObject } from '../../core/record.ts';
 import { formatTime, parseRfc3339 } from '../../core/time.ts';
 import * as a from './args.ts';
-import { call, defineTool, link, refText, ToolError, type ToolContext } from './tool-kit.ts';
+import { call, defineTool, fits, link, refText, revisionLine, ToolError, type ToolContext } from './tool-kit.ts';
 
 type Body = Record<string, unknown>;
 const HOUR = 3600e6;
@@ -54,16 +54,24 @@ export const describeTool = defineTool({
       call(ctx, '/v1/changes', { ...about, from: changesFrom, to: asOf, limit: 8 }).catch((e: Error) => ({ error: e.message })),
     ]);
     const rev = first['revision'] as Body;
-    return {
+    const sheet: Body = {
       asOf,
       ...describeObject(obj, { at }),
-      lastRevision: { ts: rev['ts'], op: rev['op'], ...(rev['actor'] ? { actor: (rev['actor'] as Body)['username'] } : {}), ...(rev['verb'] ? { verb: rev['verb'] } : {}) },
+      lastRevision: revisionLine(rev),
       ...(owners.length ? { owners } : {}),
       events: 'error' in evs ? evs : { from: eventsFrom, items: evs['items'], ...(evs['continue'] ? { more: true } : {}) },
-      lastChanges: 'error' in changes ? changes : ((changes['items'] as Body[]) ?? []).map((c) => ({
-        ts: c['ts'], op: c['op'], ...(c['verb'] ? { verb: c['verb'] } : {}), ...(c['actor'] ? { actor: (c['actor'] as Body)['username'] } : {}),
-      })),
+      lastChanges: 'error' in changes ? changes : ((changes['items'] as Body[]) ?? []).map(revisionLine),
       link: link(ctx, '/v1/object', { ...q, at: asOf }),
     };
+    return withinBudget(ctx, sheet);
   },
 });
+
+/** A sheet past the budget keeps its head and says what it left out (never a cut document). */
+function withinBudget(ctx: ToolContext, sheet: Body): Body {
+  if (fits(ctx, sheet)) return sheet;
+  const events = sheet['events'] as { items?: unknown[] } | undefined;
+  const lean: Body = { ...sheet, labels: undefined, events: events?.items ? { ...events, items: events.items.slice(0, 5) } : events, lastChanges: (sheet['lastChanges'] as unknown[] | undefined)?.slice?.(0, 3) };
+  if (fits(ctx, lean)) return { ...lean, note: 'labels, older Events and older changes left out to stay within the token budget; use events, who_changed or link for them' };
+  return { asOf: sheet['asOf'], kind: sheet['kind'], name: sheet['name'], namespace: sheet['namespace'], summary: sheet['summary'], conditions: sheet['conditions'], link: sheet['link'], note: `the describe sheet is over the ${ctx.budgetTokens}-token budget: only its summary and conditions are here; use get_resource with fields, events and who_changed for the rest` };
+}

@@ -88,3 +88,9 @@ export function fits(ctx: ToolContext, answer: unknown): boolean {
 export function refText(r: { kind?: unknown; namespace?: unknown; name?: unknown }): string {
   return `${String(r.kind)} ${r.namespace ? `${String(r.namespace)}/` : ''}${String(r.name)}`;
 }
+
+/** A revision or change as a model reads it: when, what, the verb and who (the username). */
+export function revisionLine(r: Record<string, unknown>): Record<string, unknown> {
+  const actor = (r['actor'] as { username?: unknown } | undefined)?.username;
+  return { ts: r['ts'], op: r['op'], ...(r['verb'] ? { verb: r['verb'] } : {}), ...(actor ? { actor } : {}) };
+}

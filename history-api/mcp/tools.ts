@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import * as a from './args.ts';
 import { describeTool } from './describe.ts';
-import { call, defineTool, fits, link, pagedWithin, refText, type ToolDef } from './tool-kit.ts';
+import { call, defineTool, fits, link, pagedWithin, refText, revisionLine, type ToolDef } from './tool-kit.ts';
 
 type Body = Record<string, unknown>;
 const arr = (v: unknown) => (Array.isArray(v) ? (v as Body[]) : []);
@@ -24,7 +24,7 @@ export const getResource = defineTool({
     const rev = body['revision'] as Body;
     const answer = {
       asOf: body['asOf'], object: body['object'],
-      revision: { ts: rev['ts'], op: rev['op'], ...(rev['actor'] ? { actor: (rev['actor'] as Body)['username'] } : {}), ...(rev['verb'] ? { verb: rev['verb'] } : {}) },
+      revision: revisionLine(rev),
       link: link(ctx, '/v1/object', { ...q, at: body['asOf'] as string }),
     };
     if (fits(ctx, answer)) return answer;
@@ -65,11 +65,7 @@ export const getHistory = defineTool({
       items: (b) => arr(b['items']),
       shape: (b) => ({
         asOf: b['asOf'], ...(b['from'] ? { from: b['from'] } : {}), to: b['to'],
-        items: arr(b['items']).map((i) => ({
-          ts: i['ts'], op: i['op'], ...(i['verb'] ? { verb: i['verb'] } : {}),
-          ...(i['actor'] ? { actor: (i['actor'] as Body)['username'] } : {}),
-          patch: i['patch'], ...(i['object'] ? { object: i['object'] } : {}),
-        })),
+        items: arr(b['items']).map((i) => ({ ...revisionLine(i), patch: i['patch'], ...(i['object'] ? { object: i['object'] } : {}) })),
         link: link(ctx, '/v1/history', { ...q, to: b['to'] as string }),
       }),
     });
@@ -141,10 +137,7 @@ export const whoChanged = defineTool({
       tool: 'who_changed', path: '/v1/changes', limit: x.limit ?? 200, query: { ...q, continue: x.continue }, items: (b) => arr(b['items']),
       shape: (b) => ({
         asOf: b['asOf'], from: b['from'], to: b['to'],
-        items: arr(b['items']).map((i) => ({
-          ts: i['ts'], op: i['op'], object: refText(i), ...(i['verb'] ? { verb: i['verb'] } : {}),
-          ...(i['actor'] ? { actor: (i['actor'] as Body)['username'] } : {}),
-        })),
+        items: arr(b['items']).map((i) => ({ ...revisionLine(i), object: refText(i) })),
         ...(excludeSystem ? { systemChanges: 'left out (include_system=true lists them)' } : {}),
         link: link(ctx, '/v1/changes', { ...q, from: b['from'] as string, to: b['to'] as string }),
       }),
