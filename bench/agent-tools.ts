@@ -129,6 +129,16 @@ const report = [
   'Tokens are the bytes of what the model reads (the tool answer\'s text; the REST body) / 4. Target: each flow in ≤ 3 tool calls and ≤ 6,000 tokens.', '',
   section('(a) What did Deployment X look like 10 minutes ago, and which Pods on which nodes served it then?', a),
   section('(b) Why is Pod Y crash-looping, and what changed before it?', b),
+  '## Reading the figures', '',
+  `- Both flows answer in ${a.mcp.length} and ${b.mcp.length} MCP calls and ${fmt(tok(a.mcp))} and ${fmt(tok(b.mcp))} tokens (target ≤ 3 calls, ≤ 6,000 tokens);`,
+  `  the same questions over the raw REST API read ${(tok(a.rest) / tok(a.mcp)).toFixed(0)}× and ${(tok(b.rest) / tok(b.mcp)).toFixed(0)}× the tokens, in ${a.rest.length} and ${b.rest.length} calls.`,
+  '- A REST step marked "first page only" holds the first page of its list and more remain (the change feed of a busy namespace is',
+  '  mostly controllers\' and kubelets\' status updates); the MCP `who_changed` leaves out `system:` actors by default',
+  '  (`excludeSystem=true` on `/v1/changes`), so what is left are people\'s changes.',
+  `- MCP answers complete (no \`continue\`): ${[...a.mcp, ...b.mcp].every((s) => !s.more) ? 'all' : 'not all'}; each fits the default 16k-token budget.`,
+  '- `describe` makes its reads (the Pod, its owners, its Events, its changes) in process through the same HTTP routes; they are',
+  '  not tool calls the model makes.',
+  '',
 ].join('\n');
 
 process.stdout.write(report + '\n');
