@@ -23,7 +23,7 @@ import { createMcpServer, serveMcp } from '../history-api/mcp/server.ts';
 import { seedStore } from '../history-api/testing/seeded-store.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 
-type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Body = Record<string, any>; // manifests are untyped JSON
 interface Step { call: string; bytes: number; more?: boolean }
 
 const { values } = parseArgs({ options: { seed: { type: 'string' }, seconds: { type: 'string' }, write: { type: 'boolean' } } });

@@ -3,7 +3,7 @@ import { invalidArgument } from './errors.ts';
 import type { FeedEntry } from './ports.ts';
 import type * as Q from './query-types.ts';
 import type { KubeObject } from './record.ts';
-import { all, type Scope } from './scope.ts';
+import { LIST_CONCURRENCY, mapConcurrently, type Scope } from './scope.ts';
 import { aggregateEvents, eventMatches, eventSubject, eventTimes } from './present/events.ts';
 import { decodeToken, encodeToken, pageAt, pageSize, PAGE_LIMITS } from './present/paging.ts';
 
@@ -85,9 +85,11 @@ export function feedQueries(scope: Scope): Pick<Q.HistoryQueries, 'changes' | 'e
         latest.set(e.uid, e); // the Event's last revision within the window
       }
       const found: { ev: KubeObject; t: number }[] = [];
-      for (const e of latest.values()) {
-        const [rev] = await all(scope.store.revisions({ key: { cluster, gk: e.gk, namespace: e.namespace, name: e.name }, to: e.ts, order: 'desc', limit: 1 }));
-        const ev = rev?.object;
+      const entries = [...latest.values()];
+      // The Event as of its last revision in the window (the store's fast path, many at once).
+      const revs = await mapConcurrently(entries, LIST_CONCURRENCY, (e) => scope.revisionAt({ cluster, gk: e.gk, namespace: e.namespace, name: e.name }, e.ts));
+      for (const [i, e] of entries.entries()) {
+        const ev = revs[i]?.object;
         if (!ev) continue;
         const subject = eventSubject(ev);
         if (about && subject.kind !== about.kind) continue;

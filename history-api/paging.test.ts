@@ -16,7 +16,7 @@ import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { buildServer, type HistoryServer } from './server.ts';
 import { seedStore, type SeededHistory } from './testing/seeded-store.ts';
 
-type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Body = Record<string, any>; // manifests are untyped JSON
 
 const dir = mkdtempSync(join(tmpdir(), 'kubetime-paging-'));
 let seeded: SeededHistory;

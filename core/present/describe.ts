@@ -7,7 +7,7 @@
 import type { KubeObject } from '../record.ts';
 import { summaryRow, type SummaryContext } from './summary.ts';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>; // manifests are untyped JSON
 
 function state(s: Obj | undefined): Record<string, unknown> | undefined {
   if (!s) return undefined;

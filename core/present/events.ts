@@ -6,7 +6,7 @@
 import type { KubeObject } from '../record.ts';
 import { formatTime, parseRfc3339, type Micros } from '../time.ts';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>; // manifests are untyped JSON
 
 const time = (...texts: unknown[]): Micros | undefined => {
   for (const t of texts) {

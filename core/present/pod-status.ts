@@ -8,7 +8,7 @@
 import { humanDuration } from './age.ts';
 import { parseRfc3339, type Micros } from '../time.ts';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>; // manifests are untyped JSON
 
 export interface PodStatus {
   ready: string;

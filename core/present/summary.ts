@@ -10,7 +10,7 @@ import { podStatus } from './pod-status.ts';
 import { evalJsonPath } from './fields.ts';
 import { parseRfc3339 } from '../time.ts';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>; // manifests are untyped JSON
 
 /** One row: column name → cell, in kubectl's column order. */
 export type SummaryRow = Record<string, string | number>;

@@ -63,7 +63,7 @@ async function connectWithBudget(budgetTokens: number): Promise<Client> {
   return client;
 }
 
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function call(client: Client, name: string, args: Record<string, unknown>): Promise<Record<string, any>> { // manifests are untyped JSON
   const r = (await client.callTool({ name, arguments: args })) as Answer;
   expect(r.isError, r.content[0]?.text).toBeFalsy();
   return JSON.parse(r.content[0]!.text);
@@ -154,7 +154,7 @@ describe('MCP tools (over HTTP)', () => {
     expect(first.next).toMatch(/call list_resources again .*continue=/);
     const second = await call(client, 'list_resources', { kind: 'pods', at: 'now-1m', limit: 4, continue: first.continue });
     expect(second.asOf).toBe(first.asOf);
-    const names = (a: Record<string, any>) => a.items.map((r: string[]) => `${r[0]}/${r[1]}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const names = (a: Record<string, any>) => a.items.map((r: string[]) => `${r[0]}/${r[1]}`); // manifests are untyped JSON
     expect(names(second).filter((n: string) => names(first).includes(n))).toEqual([]);
   });
 
