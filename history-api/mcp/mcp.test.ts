@@ -41,16 +41,17 @@ async function connectHttp(): Promise<Client> {
   return client;
 }
 
-async function connectStdio(): Promise<Client> {
+async function spawnMcp(args: string[]): Promise<Client> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'KUBETIME_SERVER') env[k] = v;
   const client = new Client({ name: 'mcp-test-stdio', version: '1' });
-  await client.connect(new StdioClientTransport({
-    command: process.execPath, args: ['bin/kubetime.js', 'mcp', '--data-dir', dir, '--log-level', 'warn'], env, stderr: 'ignore',
-  }));
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: ['bin/kubetime.js', 'mcp', ...args, '--log-level', 'warn'], env, stderr: 'ignore' }));
   clients.push(client);
   return client;
 }
+
+const connectStdio = () => spawnMcp(['--data-dir', dir]);
+const connectStdioRemote = () => spawnMcp(['--server', base]);
 
 /** A client of an in-process server with its own budget (the budget tests). */
 async function connectWithBudget(budgetTokens: number): Promise<Client> {
@@ -94,7 +95,11 @@ afterAll(async () => {
 const END = () => formatTime(seeded.end);
 const TEN_MIN_BEFORE = () => formatTime(seeded.end - 600e6 + 60e6); // inside the seeded history
 
-describe.each([['HTTP /mcp', connectHttp], ['stdio (kubetime mcp --data-dir)', connectStdio]])('MCP over %s', (_name, connect) => {
+describe.each([
+  ['HTTP /mcp', connectHttp],
+  ['stdio (kubetime mcp --data-dir)', connectStdio],
+  ['stdio (kubetime mcp --server)', connectStdioRemote],
+])('MCP over %s', (_name, connect) => {
   let client: Client;
   beforeAll(async () => {
     client = await connect();
