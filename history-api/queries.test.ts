@@ -228,3 +228,23 @@ describe('views and projections', () => {
     expect(() => s.diffScopeResponse.parse(body)).not.toThrow();
   });
 });
+
+describe('summary rows of a custom resource', () => {
+  it('use its CRD\'s printer columns as of the time asked', async () => {
+    const { app, queries } = testServer();
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' },
+      spec: { group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, versions: [{ name: 'v1', storage: true, additionalPrinterColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size' }] }] },
+    };
+    const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'default', creationTimestamp: '2026-01-10T09:00:00Z' }, spec: { size: 7 } };
+    const seen: { kind: string; at: number }[] = [];
+    queries.listAt = async (r) => {
+      seen.push({ kind: r.kind, at: r.at });
+      return { cluster: 'c1', at: r.at, items: [r.kind.startsWith('customresourcedefinitions') ? crd : widget] };
+    };
+    const body = (await app.inject({ url: '/v1/objects?kind=widgets&namespace=default&at=2026-01-10T11:00:00Z&view=summary' })).json();
+    expect(body.columns).toEqual(['NAME', 'SIZE']);
+    expect(body.items).toEqual([['w1', 7]]);
+    expect(seen[1]).toEqual({ kind: 'customresourcedefinitions.apiextensions.k8s.io', at: us('2026-01-10T11:00:00Z') });
+  });
+});
