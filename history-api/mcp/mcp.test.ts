@@ -113,8 +113,13 @@ describe.each([
       expect(t.description!.length).toBeGreaterThan(80);
       expect(t.inputSchema.type).toBe('object');
     }
+    const required = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema.required ?? []]));
+    expect(required).toEqual({
+      get_resource: ['kind', 'name'], list_resources: ['kind'], get_history: ['kind', 'name'], diff: ['kind', 'from'],
+      related: ['kind', 'name'], who_changed: [], events: [], describe: ['kind', 'name'],
+    });
     const get = tools.find((t) => t.name === 'get_resource')!;
-    expect(get.inputSchema.required).toEqual(['kind', 'name']);
+    expect((get.inputSchema.properties as Record<string, { enum?: string[]; default?: string }>)['view']).toMatchObject({ enum: ['summary', 'full', 'raw'], default: 'full' });
     expect(Object.keys(get.inputSchema.properties ?? {})).toEqual(['kind', 'name', 'namespace', 'at', 'view', 'fields', 'cluster']);
   });
 
