@@ -35,8 +35,17 @@ export function registerMcpRoute(app: FastifyInstance, deps: McpRouteDeps): void
       void transport.close();
       void server.close();
     });
-    await serveMcp(server, transport, { logger: req.log, caller: { ip: req.ip, ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}) } });
-    await transport.handleRequest(req.raw, reply.raw, req.body);
+    try {
+      await serveMcp(server, transport, { logger: req.log, caller: { ip: req.ip, ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}) } });
+      await transport.handleRequest(req.raw, reply.raw, req.body);
+    } catch (err) {
+      // The reply is hijacked: fastify's error handler cannot answer for us.
+      req.log.error({ err }, 'MCP request failed');
+      if (!reply.raw.headersSent) {
+        reply.raw.writeHead(500, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'internal error; see the server log' }, id: null }));
+      }
+    }
   });
   app.get('/mcp', { schema: { tags: ['mcp'], operationId: 'mcpGet', summary: 'Not served: the MCP endpoint is stateless (POST only)' } }, async (_req, reply) => methodNotAllowed(reply));
   app.delete('/mcp', { schema: { tags: ['mcp'], operationId: 'mcpDelete', summary: 'Not served: the MCP endpoint is stateless (POST only)' } }, async (_req, reply) => methodNotAllowed(reply));
