@@ -237,6 +237,16 @@ describe('MCP tools (over HTTP)', () => {
     expect(h.continue).toBeTypeOf('string');
   });
 
+  it('/mcp refuses what is not MCP without falling over: a bad JSON-RPC body, a GET', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const bad = await fetch(`${base}/mcp`, { method: 'POST', headers, body: JSON.stringify({ hello: 'world' }) });
+    expect(bad.status).toBe(400);
+    const notJson = await fetch(`${base}/mcp`, { method: 'POST', headers, body: '{"jsonrpc":' });
+    expect(notJson.status).toBe(400);
+    expect((await fetch(`${base}/mcp`)).status).toBe(405);
+    expect((await call(client, 'list_resources', { kind: 'nodes', at: END() })).items.length).toBeGreaterThan(0);
+  });
+
   it('logs every tool call and HTTP query in one line shape', async () => {
     await refusal(client, 'get_resource', { kind: 'deploy' });
     const calls = logLines.filter((l) => l['msg'] === 'call');
