@@ -164,6 +164,7 @@ export function createServer(app: App, kubeconfig?: KubeConfig): HistoryServer {
     clock: app.clock,
     logger: app.logger,
     metrics: app.metrics,
+    mcp: { budgetTokens: app.config.mcpBudget },
     auditToken: app.config.auditToken,
     ...(app.config.tlsCertFile && app.config.tlsKeyFile
       ? { https: { cert: readFileSync(app.config.tlsCertFile), key: readFileSync(app.config.tlsKeyFile) } }

@@ -74,6 +74,8 @@ export const configSchema = z.object({
   opsOpen: bool.prefault(true),
   /** The bearer token the query commands send (e.g. `kubectl create token …`). */
   token: z.string().min(1).optional(),
+  /** Largest MCP tool answer, in tokens (bytes / 4): past it a tool answers a smaller page. */
+  mcpBudget: z.coerce.number().int().min(500).max(1_000_000).default(16_000),
 });
 
 /** The parsed configuration; `snapshots` always has its default by then. */
@@ -124,6 +126,7 @@ function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
     policyFile: env.KUBETIME_POLICY_FILE,
     opsOpen: env.KUBETIME_OPS_OPEN,
     token: env.KUBETIME_TOKEN,
+    mcpBudget: env.KUBETIME_MCP_BUDGET,
   };
 }
 
@@ -133,6 +136,7 @@ const FLAG_KEYS: Record<string, string> = {
   kubeconfig: 'kubeconfig', server: 'server', 'snapshot-interval': 'snapshotInterval',
   'tls-cert-file': 'tlsCertFile', 'tls-key-file': 'tlsKeyFile', retention: 'retention', 'disk-budget': 'diskBudget',
   authn: 'authn', 'token-file': 'tokenFile', authz: 'authz', 'policy-file': 'policyFile', 'ops-open': 'opsOpen',
+  'mcp-budget': 'mcpBudget',
 };
 
 const FILTER_FLAGS: Record<string, string> = {

@@ -27,7 +27,7 @@ export function exampleQueries(base: string, p: { ns: string; deploy: string }):
     q(`/v1/object?kind=deploy&namespace=${p.ns}&name=${p.deploy}&at=now-30s`),
     `  ${cli} get deploy/${p.deploy} -n ${p.ns} --at now-30s -o yaml`,
     `Which pods were in namespace ${p.ns} then?`,
-    q(`/v1/objects?kind=pods&namespace=${p.ns}&at=now-30s`),
+    q(`/v1/objects?kind=pods&namespace=${p.ns}&at=now-30s&view=summary`),
     `  ${cli} get pods -n ${p.ns} --at now-30s`,
     `How did the Deployment change, and who changed it?`,
     q(`/v1/history?kind=deploy&namespace=${p.ns}&name=${p.deploy}&from=now-10m`),
@@ -41,6 +41,7 @@ export function exampleQueries(base: string, p: { ns: string; deploy: string }):
     `  ${cli} changes --from now-2m --to now`,
     `Kubernetes Events in ${p.ns}:`,
     q(`/v1/events?from=now-10m&to=now&namespace=${p.ns}`),
+    `For AI agents: MCP tools at ${base}/mcp (streamable HTTP), or over stdio with: kubetime mcp --server ${base}`,
     `API reference: ${base}/docs  (OpenAPI: ${base}/openapi.json)`,
   ].join('\n');
 }

@@ -53,6 +53,7 @@ Usage:
                  [--authn none|tokenreview|token-file] [--authz allow-all|rbac|policy]
   kubetime demo [--port N] [--data-dir DIR]
   kubetime import --audit-log FILE… [--data-dir DIR] [--cluster NAME]
+  kubetime mcp [--server URL | --data-dir DIR] [--mcp-budget TOKENS]   (MCP tools over stdio)
   kubetime migrate | snapshot | restore --from URL | verify
 
 Query commands (each also takes ${QUERY_FLAGS}):
@@ -116,6 +117,17 @@ async function runDemo(argv: string[], io: Io): Promise<number> {
   return runUntilSignal(app, io);
 }
 
+async function runMcp(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, { ...COMMON, server: { type: 'string' }, 'mcp-budget': { type: 'string' } });
+  const { MCP_USAGE, runMcpStdio } = await import('./mcp.ts');
+  if (values.help) {
+    io.out(MCP_USAGE);
+    return 0;
+  }
+  const remote = values.server !== undefined || !!process.env.KUBETIME_SERVER;
+  return runMcpStdio(loadConfig(process.env, values as Flags), remote);
+}
+
 async function runOps(command: string, argv: string[], io: Io): Promise<number> {
   const { runOpsCommand } = await import('./ops.ts');
   return runOpsCommand(command, argv, io);
@@ -144,6 +156,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'serve': return await runServe(rest, io);
       case 'demo': return await runDemo(rest, io);
       case 'import': return await runImport(rest, io);
+      case 'mcp': return await runMcp(rest, io);
       case 'migrate':
       case 'snapshot':
       case 'restore':

@@ -16,6 +16,8 @@ import { formatTime } from './time.ts';
 import { feedQueries } from './feed-queries.ts';
 import type { Viewer } from './access.ts';
 import { listFilter, ListVisibility, requireRead } from './visibility.ts';
+import { valueChanges } from './present/diff.ts';
+import { decodeToken, encodeToken, pageAt, pageSize } from './present/paging.ts';
 
 const CRD_GK = 'CustomResourceDefinition.apiextensions.k8s.io';
 
@@ -34,24 +36,6 @@ export function revisionInfo(r: Pick<Revision, 'ts' | 'op' | 'resourceVersion' |
 
 function patchBetween(a: KubeObject | null, b: KubeObject | null, raw: boolean | undefined): JsonPatchOp[] {
   return raw ? diff(a, b) : diff(withoutNoise(a), withoutNoise(b));
-}
-
-function encodeContinue(at: number, ns: string, name: string): string {
-  return Buffer.from(JSON.stringify([at, ns, name])).toString('base64url');
-}
-
-/**
- * A continue token carries the `at` of its first page (as a Kubernetes continue token carries its
- * snapshot), so `at=now` pages stay one consistent list; the request's own `at` is then ignored.
- */
-function decodeContinue(token: string): { at: number; after: [string, string] } {
-  try {
-    const [t, ns, name] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [number, string, string];
-    if (!Number.isSafeInteger(t) || typeof ns !== 'string' || typeof name !== 'string') throw new Error('malformed');
-    return { at: t, after: [ns, name] };
-  } catch {
-    throw invalidArgument('continue', 'not a token from a previous page of this list');
-  }
 }
 
 export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
@@ -86,23 +70,26 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     const kind = await scope.kind(cluster, r.kind);
     const namespace = scope.namespaceFor(kind, r.namespace, false);
     const visible = await listFilter(r.viewer, cluster, kind, namespace);
-    const page = r.continue ? decodeContinue(r.continue) : undefined;
-    const at = page?.at ?? r.at;
+    // A continue token carries the `at` of its first page, so `at=now` pages stay one list.
+    const filters = { cluster, gk: kind.gk, namespace, l: r.labelSelector, f: r.fieldSelector };
+    const page = r.continue ? decodeToken(r.continue, 'objects', filters) : undefined;
+    const at = page?.times[0] ?? r.at;
     await scope.checkHorizon(cluster, at, 'at', { gk: kind.gk, namespace });
     const labels = labelSelector(r.labelSelector ?? '');
     // A custom resource's selectable fields are those its CRD declared as of `at`.
     const crd = kind.group && r.fieldSelector ? await scope.stateAt({ cluster, gk: CRD_GK, namespace: '', name: `${kind.resource}.${kind.group}` }, at) : undefined;
     const fields = fieldSelector(r.fieldSelector ?? '', 'fieldSelector', { ...kind, selectableFields: selectableFieldsOf(crd?.object ?? undefined, kind.version) });
+    const size = pageSize('objects', r.limit);
     const revs = await scope.objectsAt({
-      cluster, gk: kind.gk, namespace, at, after: page?.after, visible,
+      cluster, gk: kind.gk, namespace, at, after: page?.cursor as [string, string] | undefined, visible,
       keep: (rev) => labels(rev.object!) && fields(rev.object!),
-      ...(r.limit !== undefined ? { enough: r.limit + 1 } : {}), // one more tells whether a page follows
+      enough: size + 1, // one more tells whether a page follows
     });
-    const items = revs.slice(0, r.limit ?? revs.length).map((rev) => rev.object!);
+    const items = revs.slice(0, size).map((rev) => rev.object!);
     let token: string | undefined;
-    if (r.limit !== undefined && revs.length > r.limit) {
+    if (revs.length > size) {
       const last = items.at(-1)!.metadata as { namespace?: string; name: string };
-      token = encodeContinue(at, last.namespace ?? '', last.name);
+      token = encodeToken({ query: 'objects', times: [at], cursor: [last.namespace ?? '', last.name] }, filters);
     }
     return { cluster, at, items, ...(token ? { continue: token } : {}) };
   }
@@ -120,15 +107,21 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
 
     async history(r) {
       const { cluster, key } = await objectKey(r);
-      if (r.from !== undefined) await scope.checkHorizon(cluster, r.from, 'from', key);
-      const limit = r.limit ?? DEFAULT_LIMIT;
-      const revs = inCommitOrder(await all(scope.store.revisions({ key, from: r.from, to: r.to, order: 'asc', limit })));
+      // Pages are offsets into the window the first page resolved (an absent `from` is -1).
+      const filters = { key, objects: r.objects, raw: r.raw };
+      const page = r.continue ? decodeToken(r.continue, 'history', filters) : undefined;
+      const from = page ? (page.times[0]! < 0 ? undefined : page.times[0]) : r.from;
+      const to = page ? (page.times[1]! < 0 ? undefined : page.times[1]) : r.to;
+      const offset = (page?.cursor as number | undefined) ?? 0;
+      if (from !== undefined) await scope.checkHorizon(cluster, from, 'from', key);
+      const size = pageSize('history', r.limit);
+      const read = inCommitOrder(await all(scope.store.revisions({ key, from, to, order: 'asc', limit: offset + size + 1 })));
       const prevByUid = new Map<string, Revision>();
-      if (revs[0] && r.from !== undefined) {
-        const before = await all(scope.store.revisions({ key, to: r.from - 1, order: 'desc', limit: 1 }));
+      if (read[0] && from !== undefined) {
+        const before = await all(scope.store.revisions({ key, to: from - 1, order: 'desc', limit: 1 }));
         if (before[0]) prevByUid.set(before[0].uid, before[0]);
       }
-      const items: Q.HistoryItem[] = revs.map((rev) => {
+      const all_: Q.HistoryItem[] = read.map((rev) => {
         const prev = prevByUid.get(rev.uid);
         prevByUid.set(rev.uid, rev);
         const first = !prev;
@@ -136,7 +129,9 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
         const withObject = r.objects || first;
         return { ...revisionInfo(rev), uid: rev.uid, patch, ...(withObject && rev.object ? { object: rev.object } : {}) };
       });
-      return { cluster, items };
+      const { items, next } = pageAt(all_, offset, size);
+      const token = next === undefined ? undefined : encodeToken({ query: 'history', times: [from ?? -1, to ?? -1], cursor: next }, filters);
+      return { cluster, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), items, ...(token ? { continue: token } : {}) };
     },
 
     async diffObject(r) {
@@ -151,45 +146,85 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
 
     async diffScope(r) {
       if (r.from > r.to) throw invalidArgument('from', 'must not be after to');
-      const base = { viewer: r.viewer, cluster: r.cluster, kind: r.kind, namespace: r.namespace, labelSelector: r.labelSelector };
-      const [a, b] = await Promise.all([listAt({ ...base, at: r.from }), listAt({ ...base, at: r.to })]);
+      const cluster = await scope.cluster(r.cluster, r.viewer);
+      const kind = await scope.kind(cluster, r.kind);
+      const namespace = scope.namespaceFor(kind, r.namespace, false);
+      const visible = await listFilter(r.viewer, cluster, kind, namespace);
+      const filters = { cluster, gk: kind.gk, namespace, l: r.labelSelector, raw: r.raw };
+      const page = r.continue ? decodeToken(r.continue, 'diff', filters) : undefined;
+      const [from, to] = page ? (page.times as [number, number]) : [r.from, r.to];
+      await scope.checkHorizon(cluster, from, 'from', { gk: kind.gk, namespace });
+      const labels = labelSelector(r.labelSelector ?? '');
+      const at = (t: number) => scope.objectsAt({ cluster, gk: kind.gk, namespace, at: t, visible, keep: (rev) => labels(rev.object!) });
+      const [a, b] = await Promise.all([at(from), at(to)]);
       const id = (o: KubeObject) => {
         const m = o.metadata as { namespace?: string; name: string; uid?: string };
-        return { id: `${m.namespace ?? ''}/${m.name}`, uid: m.uid, ref: { kind: String(o.kind ?? r.kind), ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name } };
+        return { id: `${m.namespace ?? ''}/${m.name}`, uid: m.uid, ref: { kind: String(o.kind ?? kind.kind), ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name } };
       };
-      const before = new Map(a.items.map((o) => [id(o).id, o]));
-      const after = new Map(b.items.map((o) => [id(o).id, o]));
-      const added: Q.Ref[] = [];
-      const removed: Q.Ref[] = [];
-      const changed: { ref: Q.Ref; patch: JsonPatchOp[] }[] = [];
+      const before = new Map(a.map((rev) => [id(rev.object!).id, rev.object!]));
+      const after = new Map(b.map((rev) => [id(rev.object!).id, rev.object!]));
+      // One sequence (added, removed, changed) so that one offset pages all three.
+      type Entry = { k: 'added' | 'removed'; e: Q.ScopeEntry } | { k: 'changed'; e: Q.DiffScopeResult['changed'][number] };
+      const added: Entry[] = [];
+      const removed: Entry[] = [];
+      const changed: Entry[] = [];
       for (const [k, o] of after) {
         const old = before.get(k);
         if (!old || id(old).uid !== id(o).uid) {
-          if (old) removed.push(id(old).ref);
-          added.push(id(o).ref);
+          if (old) removed.push({ k: 'removed', e: { ref: id(old).ref, object: old } });
+          added.push({ k: 'added', e: { ref: id(o).ref, object: o } });
           continue;
         }
         const patch = patchBetween(old, o, r.raw);
-        if (patch.length) changed.push({ ref: id(o).ref, patch });
+        if (patch.length) changed.push({ k: 'changed', e: { ref: id(o).ref, patch, changes: valueChanges(old, patch) } });
       }
-      for (const [k, o] of before) if (!after.has(k)) removed.push(id(o).ref);
-      return { cluster: a.cluster, from: r.from, to: r.to, added, removed, changed };
+      for (const [k, o] of before) if (!after.has(k)) removed.push({ k: 'removed', e: { ref: id(o).ref, object: o } });
+      const offset = (page?.cursor as number | undefined) ?? 0;
+      const { items, next } = pageAt([...added, ...removed, ...changed], offset, pageSize('diff', r.limit));
+      const out: Q.DiffScopeResult = { cluster, from, to, added: [], removed: [], changed: [] };
+      for (const x of items) {
+        if (x.k === 'changed') out.changed.push(x.e);
+        else out[x.k].push(x.e);
+      }
+      if (next !== undefined) out.continue = encodeToken({ query: 'diff', times: [from, to], cursor: next }, filters);
+      return out;
     },
 
     async graph(r) {
       const hops = r.hops ?? 2;
       if (!Number.isInteger(hops) || hops < 0 || hops > MAX_HOPS) throw invalidArgument('hops', `must be an integer from 0 to ${MAX_HOPS}`);
       const { cluster, kind, key } = await objectKey(r);
-      await scope.checkHorizon(cluster, r.at, 'at', key);
-      const start = await scope.stateAt(key, r.at);
-      if (!start) throw await notFound(key, kind.kind, r.at);
-      const objects = await graphObjectsAt(scope, new ListVisibility(r.viewer, cluster), key.namespace, r.at, start);
+      const filters = { key, hops };
+      const page = r.continue ? decodeToken(r.continue, 'graph', filters) : undefined;
+      const at = page?.times[0] ?? r.at;
+      await scope.checkHorizon(cluster, at, 'at', key);
+      const start = await scope.stateAt(key, at);
+      if (!start) throw await notFound(key, kind.kind, at);
+      const objects = await graphObjectsAt(scope, new ListVisibility(r.viewer, cluster), key.namespace, at, start);
       const startObj = objects.find((o) => o.uid === start.uid)!;
-      return buildGraph(startObj, objects, hops, r.at, cluster);
+      const graph = buildGraph(startObj, objects, hops, at, cluster);
+      const offset = (page?.cursor as number | undefined) ?? 0;
+      return pageGraph(graph, offset, pageSize('graph', r.limit), (next) => encodeToken({ query: 'graph', times: [at], cursor: next }, filters));
     },
 
     ...feedQueries(scope),
   };
+}
+
+/**
+ * One page of a graph: its nodes in traversal order from `offset`, and each edge in the page of
+ * the later of its two ends (so every edge comes exactly once, once both ends have been shown).
+ */
+function pageGraph(g: Q.GraphResult, offset: number, size: number, token: (next: number) => string): Q.GraphResult {
+  const refId = (r: Q.Ref) => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+  const index = new Map(g.nodes.map((n, i) => [refId(n), i]));
+  const { items, next } = pageAt(g.nodes, offset, size);
+  const end = offset + items.length;
+  const edges = g.edges.filter((e) => {
+    const last = Math.max(index.get(refId(e.from)) ?? 0, index.get(refId(e.to)) ?? 0);
+    return last >= offset && last < end;
+  });
+  return { cluster: g.cluster, at: g.at, nodes: items, edges, ...(next !== undefined ? { continue: token(next) } : {}) };
 }
 
 /**

@@ -5,6 +5,8 @@
  */
 import type { Viewer } from './access.ts';
 import type { JsonPatchOp } from './json-patch.ts';
+import type { EventGroup } from './present/events.ts';
+import type { ValueChange } from './present/diff.ts';
 import type { Actor, KubeObject, Op } from './record.ts';
 import type { Micros } from './time.ts';
 
@@ -49,9 +51,11 @@ export interface HistoryRequest extends Viewed {
   objects?: boolean;
   /** Keep metadata.managedFields, resourceVersion and generation in the patches. */
   raw?: boolean;
+  /** A token from a previous page (core/present/paging.ts); its window wins over from/to. */
+  continue?: string;
 }
 export interface HistoryItem extends RevisionInfo { uid: string; patch: JsonPatchOp[]; object?: KubeObject }
-export interface HistoryResult { cluster: string; items: HistoryItem[] }
+export interface HistoryResult { cluster: string; from?: Micros; to?: Micros; items: HistoryItem[]; continue?: string }
 
 export interface DiffObjectRequest extends Viewed {
   cluster?: string;
@@ -83,25 +87,31 @@ export interface DiffScopeRequest extends Viewed {
   from: Micros;
   to: Micros;
   raw?: boolean;
+  limit?: number;
+  continue?: string;
 }
+/** An object created or deleted within the window, with its state at `to` (added) or `from` (removed). */
+export interface ScopeEntry { ref: Ref; object: KubeObject }
 export interface DiffScopeResult {
   cluster: string;
   from: Micros;
   to: Micros;
-  added: Ref[];
-  removed: Ref[];
-  changed: { ref: Ref; patch: JsonPatchOp[] }[];
+  added: ScopeEntry[];
+  removed: ScopeEntry[];
+  changed: { ref: Ref; patch: JsonPatchOp[]; changes: ValueChange[] }[];
+  continue?: string;
 }
 
 export const EDGE_TYPES = ['owns', 'selects', 'scheduled-on', 'routes-to', 'mounts', 'binds'] as const;
 export type EdgeType = (typeof EDGE_TYPES)[number];
 
-export interface GraphRequest extends Viewed { cluster?: string; kind: string; namespace?: string; name: string; at: Micros; hops?: number }
+export interface GraphRequest extends Viewed { cluster?: string; kind: string; namespace?: string; name: string; at: Micros; hops?: number; limit?: number; continue?: string }
 export interface GraphResult {
   cluster: string;
   at: Micros;
   nodes: (Ref & { uid: string })[];
   edges: { from: Ref; to: Ref; type: EdgeType }[];
+  continue?: string;
 }
 
 export interface ChangesRequest extends Viewed {
@@ -113,10 +123,13 @@ export interface ChangesRequest extends Viewed {
   name?: string;
   /** Matches actor.username exactly (or impersonated user). */
   actor?: string;
+  /** Leave out changes whose actor is a `system:` user (controllers, kubelets, the scheduler). */
+  excludeSystem?: boolean;
   limit?: number;
+  continue?: string;
 }
 export interface ChangeItem extends RevisionInfo { kind: string; namespace: string; name: string; uid: string }
-export interface ChangesResult { cluster: string; items: ChangeItem[] }
+export interface ChangesResult { cluster: string; from: Micros; to: Micros; items: ChangeItem[]; continue?: string }
 
 export interface EventsRequest extends Viewed {
   cluster?: string;
@@ -126,8 +139,16 @@ export interface EventsRequest extends Viewed {
   kind?: string;
   name?: string;
   limit?: number;
+  continue?: string;
+  /** By the Event's last time: newest first (default, like the change feed) or oldest first. */
+  order?: 'asc' | 'desc';
+  /** `Normal` or `Warning`. */
+  type?: string;
+  reason?: string;
+  /** Fold Events by (object, reason, message) before paging (core/present/events.ts). */
+  aggregate?: boolean;
 }
-export interface EventsResult { cluster: string; items: KubeObject[] }
+export interface EventsResult { cluster: string; from: Micros; to: Micros; items: KubeObject[] | EventGroup[]; continue?: string }
 
 export type ClustersRequest = Viewed;
 export interface ClustersResult { items: { name: string; firstSeen: Micros; lastSeen: Micros }[] }

@@ -10,6 +10,7 @@ import { TRUSTED_VIEWER, viewerFor, type Access, type ReadAttributes, type Viewe
 import { createHistoryQueries } from './queries.ts';
 import { visibleOnly } from './visibility.ts';
 import type { HistoryQueries } from './query-types.ts';
+import type { KubeObject } from './record.ts';
 
 /** Grants `get`/`list` of every resource in the listed namespaces, plus the cluster-wide reads listed. */
 function namespaceAccess(namespaces: string[], clusterWide: string[] = []): Access & { asked: ReadAttributes[] } {
@@ -72,7 +73,7 @@ describe('queries filtered by the viewer', () => {
 
   it('diffs a scope across namespaces without the refused ones', async () => {
     const d = await q.diffScope({ viewer, kind: 'cm', from: at(2), to: at(7) });
-    expect(d.removed).toEqual([{ kind: 'ConfigMap', namespace: 'a', name: 'gone' }]);
+    expect(d.removed.map((e) => e.ref)).toEqual([{ kind: 'ConfigMap', namespace: 'a', name: 'gone' }]);
     const trusted = await q.diffScope({ viewer: TRUSTED_VIEWER, kind: 'cm', from: at(2), to: at(7) });
     expect(trusted.removed).toHaveLength(2);
   });
@@ -84,7 +85,7 @@ describe('queries filtered by the viewer', () => {
     const trusted = await q.changes({ viewer: TRUSTED_VIEWER, from: at(0), to: at(10) });
     expect(new Set(trusted.items.map((c) => c.namespace))).toEqual(new Set(['', 'a', 'b']));
     const events = await q.events({ viewer, from: at(0), to: at(10) });
-    expect(events.items.map((e) => e.metadata!.namespace)).toEqual(['a']);
+    expect((events.items as KubeObject[]).map((e) => e.metadata!.namespace)).toEqual(['a']);
     expect((await q.events({ viewer, from: at(0), to: at(10), namespace: 'b' })).items).toEqual([]);
   });
 

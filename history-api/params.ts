@@ -55,6 +55,22 @@ export function resolveTime(text: string, param: string, now: Micros): Micros {
   return t;
 }
 
+/** How far past the server's now an `at` may lie (clocks of caller and server drift apart). */
+export const AT_CLOCK_SKEW_SECONDS = 5;
+
+/**
+ * Resolves an `at`: like resolveTime, and refused when later than now (beyond the clock-skew
+ * allowance), since the state at a future time is not known yet.
+ * @throws INVALID_ARGUMENT naming `param`.
+ */
+export function resolveAt(text: string, now: Micros, param = 'at'): Micros {
+  const t = resolveTime(text, param, now);
+  if (t > now + AT_CLOCK_SKEW_SECONDS * 1e6) {
+    throw invalidArgument(param, `"${text}" is later than now; the state at a future time is not known yet (allowed clock skew ${AT_CLOCK_SKEW_SECONDS}s)`);
+  }
+  return t;
+}
+
 /**
  * Resolves a `from`/`to` window against one `now`; absent ends stay absent.
  * @throws INVALID_ARGUMENT naming `from` when the window is reversed.
@@ -123,3 +139,26 @@ export const boolParam = (description: string) =>
     .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? 'is required' : 'must be true or false') })
     .transform((v) => v === 'true')
     .meta({ description });
+
+export const viewParam = (defaultView: string, description: string) =>
+  z
+    .enum(['raw', 'full', 'summary'], { error: (iss) => (iss.input === undefined ? 'is required' : 'must be raw, full or summary') })
+    .meta({ description: `${description} (default ${defaultView})` });
+
+export const fieldsParam = str()
+  .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4096 characters')
+  .meta({ description: 'Comma-separated JSON paths to project each object to (spec.replicas,spec.template.spec.containers[*].image); wins over view', example: 'spec.template.spec.containers[*].image' });
+
+export const orderParam = z
+  .enum(['asc', 'desc'], { error: (iss) => (iss.input === undefined ? 'is required' : 'must be asc or desc') })
+  .meta({ description: 'By time: desc = newest first (default), asc = oldest first' });
+
+export const eventTypeParam = str()
+  .regex(/^(?:[Nn]ormal|[Ww]arning)$/, 'must be Normal or Warning')
+  .meta({ description: 'Only Events of this type (Normal, Warning)' });
+
+export const reasonParam = str()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .meta({ description: 'Only Events with this reason (BackOff, OOMKilling, FailedScheduling…)' });

@@ -23,6 +23,7 @@ describe('GET /v1/object', () => {
     expect(body).toEqual({
       cluster: 'c1',
       at: '2026-01-10T10:05:00.5Z',
+      asOf: '2026-01-10T10:05:00.5Z',
       object: canned.object,
       revision: { ts: '2026-01-10T10:00:00.123456Z', op: 'MODIFIED', resourceVersion: '42', source: 'watch+audit', actor: { username: 'alice' }, verb: 'patch' },
     });
@@ -87,21 +88,22 @@ describe('the other read endpoints', () => {
     expect(queries.calls[0]!.request).toEqual({
       kind: 'deploy', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', at: us('2026-01-10T10:00:00Z'), limit: 5, continue: 'abc',
     });
-    expect(body).toEqual({ cluster: 'c1', at: '2026-01-10T10:00:00Z', items: [canned.object], continue: 'next-page' });
+    expect(body).toEqual({ cluster: 'c1', at: '2026-01-10T10:00:00Z', asOf: '2026-01-10T10:00:00Z', items: [canned.object], continue: 'next-page' });
     expect(() => s.objectsResponse.parse(body)).not.toThrow();
   });
 
   it('/v1/history formats each revision time and passes objects=true', async () => {
     const { body, queries } = await get('/v1/history?kind=deploy&name=web&namespace=default&from=2026-01-10T09:00:00Z&objects=true&limit=2');
-    expect(queries.calls[0]!.request).toEqual({ kind: 'deploy', name: 'web', namespace: 'default', from: us('2026-01-10T09:00:00Z'), to: undefined, objects: true, limit: 2 });
+    expect(queries.calls[0]!.request).toEqual({ kind: 'deploy', name: 'web', namespace: 'default', from: us('2026-01-10T09:00:00Z'), to: NOW, objects: true, limit: 2 });
     expect(body.items.map((i: { ts: string }) => i.ts)).toEqual(['2026-01-10T09:00:00Z', '2026-01-10T10:00:00.123456Z']);
     expect(body.items[1].patch).toEqual([{ op: 'replace', path: '/spec/replicas', value: 3 }]);
     expect(() => s.historyResponse.parse(body)).not.toThrow();
   });
 
-  it('/v1/history leaves an absent window open', async () => {
-    const { queries } = await get('/v1/history?kind=deploy&name=web&namespace=default');
-    expect(queries.calls[0]!.request).toMatchObject({ from: undefined, to: undefined });
+  it('/v1/history leaves an absent from open and resolves an absent to once, to now (so its pages agree)', async () => {
+    const { body, queries } = await get('/v1/history?kind=deploy&name=web&namespace=default');
+    expect(queries.calls[0]!.request).toMatchObject({ from: undefined, to: NOW });
+    expect(body.asOf).toBe('2026-01-10T12:00:00Z');
   });
 
   it('/v1/diff with a name diffs one object, raw=false by default', async () => {
@@ -138,7 +140,7 @@ describe('the other read endpoints', () => {
 
   it('/v1/events passes the window and returns Event objects untouched', async () => {
     const { body, queries } = await get('/v1/events?from=now-1h&to=now&namespace=default&kind=pod&name=web-1');
-    expect(queries.calls[0]!.request).toEqual({ from: NOW - 3600e6, to: NOW, namespace: 'default', kind: 'pod', name: 'web-1' });
+    expect(queries.calls[0]!.request).toEqual({ from: NOW - 3600e6, to: NOW, namespace: 'default', kind: 'pod', name: 'web-1', aggregate: false });
     expect(body.items[0]).toMatchObject({ kind: 'Event', reason: 'ScalingReplicaSet' });
     expect(() => s.eventsResponse.parse(body)).not.toThrow();
   });
@@ -186,3 +188,63 @@ function collectTimes(v: unknown, out: unknown[], key = ''): void {
     else collectTimes(x, out, k);
   }
 }
+
+describe('views and projections', () => {
+  it('/v1/object view=full drops managedFields and the last-applied annotation; raw (default) keeps them', async () => {
+    const noisy = { ...canned.object, metadata: { ...canned.object.metadata, managedFields: [{ manager: 'kubectl' }], annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } } };
+    const { app, queries } = testServer();
+    const objectAt = queries.objectAt.bind(queries);
+    queries.objectAt = async (r) => ({ ...(await objectAt(r)), object: noisy });
+    const raw = (await app.inject({ url: '/v1/object?kind=deploy&name=web&namespace=default&at=now' })).json();
+    expect(raw.object.metadata.managedFields).toHaveLength(1);
+    const full = (await app.inject({ url: '/v1/object?kind=deploy&name=web&namespace=default&at=now&view=full' })).json();
+    expect(full.object.metadata).not.toHaveProperty('managedFields');
+    expect(full.object.metadata).not.toHaveProperty('annotations');
+  });
+
+  it('/v1/object fields= projects JSON paths; view=summary gives a kubectl row aged as of at', async () => {
+    const f = await get('/v1/object?kind=deploy&name=web&namespace=default&at=now&fields=spec.replicas');
+    expect(f.body.object).toEqual({ 'metadata.namespace': 'default', 'metadata.name': 'web', 'spec.replicas': 3 });
+    const sum = await get('/v1/object?kind=deploy&name=web&namespace=default&at=2026-01-10T11:00:00Z&view=summary');
+    expect(sum.body.object).toEqual({ NAMESPACE: 'default', NAME: 'web', READY: '0/3', 'UP-TO-DATE': 0, AVAILABLE: 0, AGE: '120m' });
+  });
+
+  it('/v1/objects view=summary answers columns once and rows of cells', async () => {
+    const { body } = await get('/v1/objects?kind=deploy&namespace=default&at=2026-01-10T11:00:00Z&view=summary');
+    expect(body.columns).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+    expect(body.items).toEqual([['web', '0/3', 0, 0, '120m']]);
+    expect(() => s.objectsResponse.parse(body)).not.toThrow();
+  });
+
+  it('/v1/events view=summary asks for folded Events; type, reason and order pass through', async () => {
+    const { queries } = await get('/v1/events?from=now-1h&to=now&type=Warning&reason=BackOff&order=asc&view=summary');
+    expect(queries.calls[0]!.request).toMatchObject({ type: 'Warning', reason: 'BackOff', order: 'asc', aggregate: true });
+  });
+
+  it('/v1/diff on a scope shows created objects as summary rows and changes with old and new values', async () => {
+    const { body } = await get('/v1/diff?kind=deploy&namespace=default&from=now-1h&to=now');
+    expect(body.added).toEqual([{ kind: 'Deployment', namespace: 'default', name: 'api', summary: { NAME: 'api', READY: '0/3', 'UP-TO-DATE': 0, AVAILABLE: 0, AGE: '3h' } }]);
+    expect(body.changed[0].changes).toEqual([{ op: 'replace', path: '/spec/replicas', old: 3, new: 5 }]);
+    expect(() => s.diffScopeResponse.parse(body)).not.toThrow();
+  });
+});
+
+describe('summary rows of a custom resource', () => {
+  it('use its CRD\'s printer columns as of the time asked', async () => {
+    const { app, queries } = testServer();
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' },
+      spec: { group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, versions: [{ name: 'v1', storage: true, additionalPrinterColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size' }] }] },
+    };
+    const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'default', creationTimestamp: '2026-01-10T09:00:00Z' }, spec: { size: 7 } };
+    const seen: { kind: string; at: number }[] = [];
+    queries.listAt = async (r) => {
+      seen.push({ kind: r.kind, at: r.at });
+      return { cluster: 'c1', at: r.at, items: [r.kind.startsWith('customresourcedefinitions') ? crd : widget] };
+    };
+    const body = (await app.inject({ url: '/v1/objects?kind=widgets&namespace=default&at=2026-01-10T11:00:00Z&view=summary' })).json();
+    expect(body.columns).toEqual(['NAME', 'SIZE']);
+    expect(body.items).toEqual([['w1', 7]]);
+    expect(seen[1]).toEqual({ kind: 'customresourcedefinitions.apiextensions.k8s.io', at: us('2026-01-10T11:00:00Z') });
+  });
+});

@@ -12,14 +12,21 @@ import {
   boolParam,
   clusterParam,
   continueParam,
+  eventTypeParam,
+  fieldsParam,
   hopsParam,
   kindParam,
   limitParam,
   nameParam,
   namespaceParam,
+  orderParam,
+  reasonParam,
   selectorParam,
   timeParam,
+  viewParam,
 } from './params.ts';
+
+const manifestView = viewParam('raw', 'raw: the manifest as returned; full: without managedFields and the last-applied annotation; summary: a kubectl-get-like row');
 
 const labelSelector = selectorParam('Label selector, as kubectl -l takes it (app=web,tier in (a,b))');
 const fieldSelector = selectorParam('Field selector (metadata.name=web,status.phase!=Running)');
@@ -28,7 +35,9 @@ export const objectQuery = z.object({
   kind: kindParam,
   name: nameParam,
   namespace: namespaceParam.optional(),
-  at: timeParam('The time to look at'),
+  at: timeParam('The time to look at (not later than now)'),
+  view: manifestView.optional(),
+  fields: fieldsParam.optional(),
   cluster: clusterParam.optional(),
 });
 
@@ -37,7 +46,9 @@ export const objectsQuery = z.object({
   namespace: namespaceParam.optional(),
   labelSelector: labelSelector.optional(),
   fieldSelector: fieldSelector.optional(),
-  at: timeParam('The time to look at'),
+  at: timeParam('The time to look at (not later than now)'),
+  view: manifestView.optional(),
+  fields: fieldsParam.optional(),
   limit: limitParam.optional(),
   continue: continueParam.optional(),
   cluster: clusterParam.optional(),
@@ -50,7 +61,9 @@ export const historyQuery = z.object({
   from: timeParam('Start of the window (inclusive); default: the beginning').optional(),
   to: timeParam('End of the window (inclusive); default: now').optional(),
   limit: limitParam.optional(),
+  continue: continueParam.optional(),
   objects: boolParam('Include every revision\'s full object (default false: only the first)').optional(),
+  view: viewParam('raw', 'How the revisions\' objects are shown: raw, full (without managedFields and last-applied) or summary rows').optional(),
   cluster: clusterParam.optional(),
 });
 
@@ -62,6 +75,9 @@ export const diffQuery = z.object({
   to: timeParam('The later time'),
   labelSelector: labelSelector.optional(),
   raw: boolParam('Keep metadata.managedFields, resourceVersion and generation in patches').optional(),
+  view: viewParam('raw for one object, summary for a scope', 'How before/after (one object) or created and deleted objects (a scope) are shown').optional(),
+  limit: limitParam.optional(),
+  continue: continueParam.optional(),
   cluster: clusterParam.optional(),
 });
 
@@ -69,8 +85,10 @@ export const graphQuery = z.object({
   kind: kindParam,
   name: nameParam,
   namespace: namespaceParam.optional(),
-  at: timeParam('The time to look at'),
+  at: timeParam('The time to look at (not later than now)'),
   hops: hopsParam.optional(),
+  limit: limitParam.optional(),
+  continue: continueParam.optional(),
   cluster: clusterParam.optional(),
 });
 
@@ -81,7 +99,9 @@ export const changesQuery = z.object({
   kind: kindParam.optional(),
   name: nameParam.optional(),
   actor: actorParam.optional(),
+  excludeSystem: boolParam('Leave out changes by system: users (controllers, kubelets, the scheduler); default false').optional(),
   limit: limitParam.optional(),
+  continue: continueParam.optional(),
   cluster: clusterParam.optional(),
 });
 
@@ -91,7 +111,12 @@ export const eventsQuery = z.object({
   namespace: namespaceParam.optional(),
   kind: kindParam.optional(),
   name: nameParam.optional(),
+  type: eventTypeParam.optional(),
+  reason: reasonParam.optional(),
+  order: orderParam.optional(),
+  view: viewParam('raw', 'raw/full: Event objects; summary: Events folded by (object, reason, message) with count, first and last').optional(),
   limit: limitParam.optional(),
+  continue: continueParam.optional(),
   cluster: clusterParam.optional(),
 });
 
@@ -121,40 +146,79 @@ export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
 });
 
-export const objectResponse = z.object({ cluster: z.string(), at: time, object: kubeObject, revision: z.object(revisionFields) });
-export const objectsResponse = z.object({ cluster: z.string(), at: time, items: z.array(kubeObject), continue: z.string().optional() });
+const asOf = time.meta({ description: 'The moment the answer is about: `at`, or the end of the window (resolved once per request)' });
+const cont = z.string().optional().meta({ description: 'Present when more items remain: pass it as `continue` for the next page' });
+const summaryCells = z.array(z.union([z.string(), z.number()]));
+const shown = z.union([kubeObject, z.record(z.string(), z.unknown())]).meta({ description: 'A manifest (view raw/full), a summary row (view=summary) or a projection (fields)' });
+const valueChange = z.object({ path: z.string(), op: z.enum(['add', 'remove', 'replace']), old: z.unknown().optional(), new: z.unknown().optional() });
+
+export const objectResponse = z.object({ cluster: z.string(), at: time, asOf, object: shown, revision: z.object(revisionFields) });
+export const objectsResponse = z.object({
+  cluster: z.string(), at: time, asOf,
+  columns: z.array(z.string()).optional().meta({ description: 'view=summary: the column names; each item is then a row of cells' }),
+  items: z.array(z.union([shown, summaryCells])),
+  continue: cont,
+});
 export const historyResponse = z.object({
   cluster: z.string(),
-  items: z.array(z.object({ ...revisionFields, uid: z.string(), patch: z.array(patchOp), object: kubeObject.optional() })),
+  from: time.optional(),
+  to: time.optional(),
+  asOf,
+  items: z.array(z.object({ ...revisionFields, uid: z.string(), patch: z.array(patchOp), object: shown.optional() })),
+  continue: cont,
 });
 export const diffObjectResponse = z.object({
   cluster: z.string(),
   from: time,
   to: time,
-  before: kubeObject.nullable(),
-  after: kubeObject.nullable(),
+  asOf,
+  before: shown.nullable(),
+  after: shown.nullable(),
   patch: z.array(patchOp),
   paths: z.array(z.string()),
+  changes: z.array(valueChange).meta({ description: 'Each changed path with its old and new value (empty when the object was created or deleted within the window)' }),
+  created: z.literal(true).optional().meta({ description: 'The object did not exist at `from`: `after` shows it' }),
+  deleted: z.literal(true).optional().meta({ description: 'The object no longer existed at `to`: `before` shows it' }),
+});
+const scopeEntry = ref.extend({
+  summary: z.record(z.string(), z.unknown()).optional().meta({ description: 'view=summary (default): the object as a summary row' }),
+  object: kubeObject.optional().meta({ description: 'view=full or raw: the object (at `to` when added, at `from` when removed)' }),
 });
 export const diffScopeResponse = z.object({
   cluster: z.string(),
   from: time,
   to: time,
-  added: z.array(ref),
-  removed: z.array(ref),
-  changed: z.array(z.object({ ref, patch: z.array(patchOp) })),
+  asOf,
+  added: z.array(scopeEntry),
+  removed: z.array(scopeEntry),
+  changed: z.array(z.object({ ref, patch: z.array(patchOp), changes: z.array(valueChange) })),
+  continue: cont,
 });
 export const graphResponse = z.object({
   cluster: z.string(),
   at: time,
   nodes: z.array(ref.extend({ uid: z.string() })),
   edges: z.array(z.object({ from: ref, to: ref, type: z.enum(EDGE_TYPES) })),
+  asOf,
+  continue: cont,
 });
 export const changesResponse = z.object({
   cluster: z.string(),
+  from: time,
+  to: time,
+  asOf,
   items: z.array(z.object({ ...revisionFields, kind: z.string(), namespace: z.string(), name: z.string(), uid: z.string() })),
+  continue: cont,
 });
-export const eventsResponse = z.object({ cluster: z.string(), items: z.array(kubeObject) });
+const eventGroup = z.object({
+  type: z.string(), reason: z.string(), object: z.string(), namespace: z.string().optional(), message: z.string(),
+  count: z.number(), first: time, last: time,
+});
+export const eventsResponse = z.object({
+  cluster: z.string(), from: time, to: time, asOf,
+  items: z.array(z.union([kubeObject, eventGroup])).meta({ description: 'Event objects, or with view=summary Events folded by (object, reason, message)' }),
+  continue: cont,
+});
 export const clustersResponse = z.object({
   items: z.array(z.object({ name: z.string(), firstSeen: time, lastSeen: time })),
 });

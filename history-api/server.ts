@@ -11,13 +11,15 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import { KubetimeError } from '../core/errors.ts';
 import type { HistoryQueries } from '../core/query-types.ts';
 import type { Clock } from '../core/time.ts';
+import { logCall, VIA_HEADER } from './call-log.ts';
 import { errorResponse, toKubetimeError } from './errors.ts';
 import { MetricsRegistry } from './metrics.ts';
 import { DEFAULT_AUDIT_BODY_LIMIT, registerAuditRoute } from './routes/audit.ts';
 import type { AuditIngest } from './routes/audit.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerQueryRoutes } from './routes/queries.ts';
-import { redactUrl, registerReadAuth, TRUSTED_READS, type ReadAuth } from './auth/read-auth.ts';
+import { queryFacts, redactUrl, registerReadAuth, TRUSTED_READS, type ReadAuth } from './auth/read-auth.ts';
+import { registerMcpRoute } from './mcp/http.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -39,6 +41,8 @@ export interface ServerDeps {
   metrics?: MetricsRegistry;
   /** Who may read (auth/read-auth.ts); default: every read trusted (tests, loopback). */
   readAuth?: ReadAuth;
+  /** Serve MCP (streamable HTTP) at /mcp: the tools' answer budget in tokens, and the deep links' base URL. */
+  mcp?: { budgetTokens?: number; linkBase?: string };
 }
 
 /** The server as buildServer returns it. */
@@ -81,6 +85,7 @@ export function buildServer(deps: ServerDeps): HistoryServer {
   app.register(async (scope) => {
     registerQueryRoutes(scope, deps);
     registerOpsRoutes(scope, { metrics, ready: deps.ready });
+    if (deps.mcp) registerMcpRoute(scope, { app, ...deps.mcp });
     if (deps.auditIngest) {
       registerAuditRoute(scope, {
         auditIngest: deps.auditIngest,
@@ -114,12 +119,25 @@ function instrument(app: FastifyInstance, metrics: MetricsRegistry): void {
     help: 'Time to serve an HTTP request of the history API, in seconds.',
     labelNames: ['method', 'route'],
   });
+  const sizes = new WeakMap<FastifyRequest, number>();
+  app.addHook('onSend', async (req, _reply, payload) => {
+    if (typeof payload === 'string' || Buffer.isBuffer(payload)) sizes.set(req, Buffer.byteLength(payload));
+    return payload;
+  });
   app.addHook('onResponse', async (req, reply) => {
     // Unmatched paths share one label value so that scanners cannot explode the series count.
     const route = req.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     duration.observe({ method: req.method, route }, seconds);
+    if (route.startsWith('/v1/') && req.method === 'GET') {
+      // The tool-call log (call-log.ts); a query made for an MCP tool call is logged there, so here at debug.
+      const via = req.headers[VIA_HEADER];
+      const { args, user, groups, asOf, items } = queryFacts(req);
+      const caller = { user, ...(groups ? { groups } : {}), ip: req.ip, ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}), ...(via ? { via } : {}) };
+      logCall(req.log, { surface: 'http', call: route, args, caller, ...(asOf !== undefined ? { asOf } : {}), ...(items !== undefined ? { items } : {}), status: reply.statusCode, bytes: sizes.get(req) ?? 0, ms: reply.elapsedTime }, via ? 'debug' : 'info');
+      return;
+    }
     const level = OPS_ROUTES.has(route) ? 'debug' : 'info';
     req.log[level]({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });

@@ -7,37 +7,37 @@ import { testServer } from './testing/fakes.ts';
 const ENDPOINTS: Record<string, { schema: z.ZodObject; valid: Record<string, string>; required: string[] }> = {
   '/v1/object': {
     schema: s.objectQuery,
-    valid: { kind: 'deploy', name: 'web', namespace: 'default', at: 'now', cluster: 'c1' },
+    valid: { kind: 'deploy', name: 'web', namespace: 'default', at: 'now', view: 'full', fields: 'spec.replicas', cluster: 'c1' },
     required: ['kind', 'name', 'at'],
   },
   '/v1/objects': {
     schema: s.objectsQuery,
-    valid: { kind: 'deploy', namespace: 'default', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', at: 'now', limit: '10', continue: 'tok', cluster: 'c1' },
+    valid: { kind: 'deploy', namespace: 'default', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', at: 'now', view: 'summary', fields: 'spec.replicas,status.phase', limit: '10', continue: 'tok', cluster: 'c1' },
     required: ['kind', 'at'],
   },
   '/v1/history': {
     schema: s.historyQuery,
-    valid: { kind: 'deploy', name: 'web', namespace: 'default', from: 'now-1h', to: 'now', limit: '10', objects: 'true', cluster: 'c1' },
+    valid: { kind: 'deploy', name: 'web', namespace: 'default', from: 'now-1h', to: 'now', limit: '10', continue: 'tok', objects: 'true', view: 'full', cluster: 'c1' },
     required: ['kind', 'name'],
   },
   '/v1/diff': {
     schema: s.diffQuery,
-    valid: { kind: 'deploy', name: 'web', namespace: 'default', from: 'now-1h', to: 'now', labelSelector: 'app=web', raw: 'true', cluster: 'c1' },
+    valid: { kind: 'deploy', name: 'web', namespace: 'default', from: 'now-1h', to: 'now', labelSelector: 'app=web', raw: 'true', view: 'full', limit: '10', continue: 'tok', cluster: 'c1' },
     required: ['kind', 'from', 'to'],
   },
   '/v1/graph': {
     schema: s.graphQuery,
-    valid: { kind: 'deploy', name: 'web', namespace: 'default', at: 'now', hops: '3', cluster: 'c1' },
+    valid: { kind: 'deploy', name: 'web', namespace: 'default', at: 'now', hops: '3', limit: '10', continue: 'tok', cluster: 'c1' },
     required: ['kind', 'name', 'at'],
   },
   '/v1/changes': {
     schema: s.changesQuery,
-    valid: { from: 'now-1h', to: 'now', namespace: 'default', kind: 'deploy', name: 'web', actor: 'alice', limit: '10', cluster: 'c1' },
+    valid: { from: 'now-1h', to: 'now', namespace: 'default', kind: 'deploy', name: 'web', actor: 'alice', excludeSystem: 'true', limit: '10', continue: 'tok', cluster: 'c1' },
     required: ['from', 'to'],
   },
   '/v1/events': {
     schema: s.eventsQuery,
-    valid: { from: 'now-1h', to: 'now', namespace: 'default', kind: 'pod', name: 'web-1', limit: '10', cluster: 'c1' },
+    valid: { from: 'now-1h', to: 'now', namespace: 'default', kind: 'pod', name: 'web-1', type: 'Warning', reason: 'BackOff', order: 'asc', view: 'summary', limit: '10', continue: 'tok', cluster: 'c1' },
     required: ['from', 'to'],
   },
 };
@@ -56,11 +56,17 @@ const BAD: Record<string, string[]> = {
   hops: ['', '-1', '6', 'two', '1.5'],
   raw: ['', 'yes', '1', 'TRUE'],
   objects: ['', 'no', '0', 'False'],
+  excludeSystem: ['', 'yes', '1'],
   cluster: ['', 'a\u0001b', 'c'.repeat(254)],
   continue: ['', 't'.repeat(4097)],
   actor: ['', 'a'.repeat(1025)],
   labelSelector: ['l'.repeat(4097)],
   fieldSelector: ['f'.repeat(4097)],
+  view: ['', 'yaml', 'Summary'],
+  fields: ['', 'spec..x', 'a,[', 'f'.repeat(4097)],
+  type: ['', 'Error', 'warnings'],
+  reason: ['', 'r'.repeat(257)],
+  order: ['', 'newest', 'ASC'],
 };
 
 function url(path: string, query: Record<string, string | string[]>): string {
@@ -114,10 +120,11 @@ describe('query parameter validation', () => {
         });
       }
 
-      it('ignores unknown extra parameters', async () => {
+      it('rejects unknown parameters, naming them', async () => {
+        await expect400(path, { ...ep.valid, lables: 'app=web' }, 'lables');
         const { app } = testServer();
         const res = await app.inject({ url: url(path, { ...ep.valid, pretty: 'true', watch: '1' }) });
-        expect(res.statusCode).toBe(200);
+        expect(res.json().error.message).toMatch(/^pretty: unknown query parameters \(pretty, watch\); /);
       });
 
       if ('from' in ep.valid && 'to' in ep.valid) {
@@ -135,6 +142,13 @@ describe('query parameter validation', () => {
       const res = await app.inject({ url: url('/v1/object', { kind: 'deploy', name: 'web', namespace: 'default', at }) });
       expect(res.statusCode, at).toBe(200);
     }
+  });
+
+  it('refuses an at later than now beyond the clock-skew allowance, naming at', async () => {
+    await expect400('/v1/object', { kind: 'deploy', name: 'web', namespace: 'default', at: '2026-01-10T12:00:06Z' }, 'at');
+    await expect400('/v1/objects', { kind: 'deploy', at: '2027-01-01T00:00:00Z' }, 'at');
+    const { app } = testServer(); // the fake clock's now is 12:00:00; 5 s of skew are allowed
+    expect((await app.inject({ url: url('/v1/graph', { kind: 'deploy', name: 'web', namespace: 'default', at: '2026-01-10T12:00:04Z' }) })).statusCode).toBe(200);
   });
 
   it('accepts a window whose ends are equal (inclusive bounds)', async () => {

@@ -52,7 +52,7 @@ export const FLAGS = '[--server URL] [--cluster NAME] [-o table|json|yaml]';
 
 /** Usage of every query command. */
 export const USAGE: Record<string, string> = {
-  get: `kubetime get KIND[/NAME] | KIND NAME [-n NS | -A] [-l SELECTOR] [--field-selector SELECTOR] [--at T] [--limit N] [--continue TOKEN] [--show-managed-fields] ${FLAGS}`,
+  get: `kubetime get KIND[/NAME] | KIND NAME [-n NS | -A] [-l SELECTOR] [--field-selector SELECTOR] [--at T] [--view full|raw|summary] [--fields PATHS] [--limit N] [--continue TOKEN] [--show-managed-fields] ${FLAGS}`,
   history: `kubetime history KIND/NAME [-n NS] [--from T] [--to T] [--limit N] [--objects] [--show-managed-fields] ${FLAGS}`,
   diff: `kubetime diff KIND[/NAME] [-n NS | -A] [-l SELECTOR] --from T [--to T] [--raw] [--show-managed-fields] ${FLAGS}`,
   graph: `kubetime graph KIND/NAME [-n NS] [--at T] [--hops N] ${FLAGS}`,
@@ -158,10 +158,11 @@ interface Builder {
 
 const BUILDERS: Record<string, Builder> = {
   get: {
-    options: { ...NS, ...ALL_NS, selector: { type: 'string', short: 'l' }, 'field-selector': str, at: str, limit: str, continue: str, ...MANAGED },
+    options: { ...NS, ...ALL_NS, selector: { type: 'string', short: 'l' }, 'field-selector': str, at: str, view: str, fields: str, limit: str, continue: str, ...MANAGED },
     invocation: (v, pos, output) => {
       const t = target(pos, 'optional-name')!;
-      const base = { kind: t.kind, at: s(v['at']) ?? 'now', cluster: s(v['cluster']) };
+      // The server shows the objects (core/present): full (no managedFields, no last-applied) unless asked.
+      const base = { kind: t.kind, at: s(v['at']) ?? 'now', view: s(v['view']) ?? 'full', fields: s(v['fields']), cluster: s(v['cluster']) };
       if (t.name !== undefined) {
         if (v['all-namespaces']) throw new UsageError('-A: an object cannot be retrieved by name across all namespaces');
         if (v['selector'] !== undefined || v['field-selector'] !== undefined) throw new UsageError('-l/--field-selector: cannot be combined with a name');

@@ -3,7 +3,6 @@ import { parse as parseYaml } from 'yaml';
 import { KubetimeError } from '../../core/errors.ts';
 import { testServer, us } from '../../history-api/testing/fakes.ts';
 import { runClientCommand } from './index.ts';
-import { humanDuration } from '../../core/time.ts';
 import { runWithFakeFetch, type Run } from './testing.ts';
 
 const run = runWithFakeFetch;
@@ -29,7 +28,7 @@ describe('request building', () => {
   it('get KIND/NAME asks /v1/object with kubectl defaults (namespace default, at now)', async () => {
     const r = await run(['get', 'deploy/web', '--at', '2026-01-10T10:00:00Z'], () => ({ body: { at: '2026-01-10T10:00:00Z', object: {} } }));
     expect(r.urls[0]!.origin + r.urls[0]!.pathname).toBe('http://kt.example:8080/v1/object');
-    expect(q(r)).toEqual({ kind: 'deploy', name: 'web', namespace: 'default', at: '2026-01-10T10:00:00Z' });
+    expect(q(r)).toEqual({ kind: 'deploy', name: 'web', namespace: 'default', at: '2026-01-10T10:00:00Z', view: 'full' });
     expect((await run(['get', 'po', 'p1'])).urls[0]!.searchParams.get('at')).toBe('now');
   });
 
@@ -47,7 +46,7 @@ describe('request building', () => {
   it('get KIND lists in the default namespace, or every namespace with -A', async () => {
     const r = await run(['get', 'deploy', '-l', 'app=web', '--field-selector', 'metadata.name=web', '--limit', '5', '--at', 'now-1h']);
     expect(r.urls[0]!.pathname).toBe('/v1/objects');
-    expect(q(r)).toEqual({ kind: 'deploy', namespace: 'default', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', limit: '5', at: 'now-1h' });
+    expect(q(r)).toEqual({ kind: 'deploy', namespace: 'default', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', limit: '5', at: 'now-1h', view: 'full' });
     expect(q(await run(['get', 'deploy', '-A', '-n', 'x']))).not.toHaveProperty('namespace');
   });
 
@@ -199,5 +198,29 @@ describe('output', () => {
     expect(e.stdout).toContain('ScalingReplicaSet');
     const c = await runAgainstServer(['clusters', '-o', 'json']);
     expect(JSON.parse(c.stdout).items[0]).toEqual({ name: 'c1', firstSeen: '2026-01-01T00:00:00Z', lastSeen: '2026-01-10T11:59:59.5Z' });
+  });
+});
+
+
+describe('get --view / --fields (the server presents the objects)', () => {
+  it('passes view and fields through, full by default; prints summary rows and projections as tables', async () => {
+    const calls: URL[] = [];
+    const answers: Record<string, unknown>[] = [
+      { at: 't', columns: ['NAME', 'READY', 'STATUS'], items: [['web-1', '1/1', 'CrashLoopBackOff']] },
+      { at: 't', items: [{ 'metadata.name': 'web-1', 'spec.nodeName': 'node-2' }] },
+    ];
+    const fetchFake = (async (url: URL) => {
+      calls.push(url);
+      return new Response(JSON.stringify(answers.shift()), { status: 200 });
+    }) as unknown as typeof fetch;
+    let out = '';
+    const io = { stdout: (t: string) => void (out += t), stderr: () => undefined, fetch: fetchFake };
+    await runClientCommand(['get', 'pods', '--view', 'summary'], io);
+    await runClientCommand(['get', 'pods', '--fields', 'spec.nodeName'], io);
+    expect(calls[0]!.searchParams.get('view')).toBe('summary');
+    expect(calls[1]!.searchParams.get('view')).toBe('full');
+    expect(calls[1]!.searchParams.get('fields')).toBe('spec.nodeName');
+    expect(out).toMatch(/NAME\s+READY\s+STATUS\nweb-1\s+1\/1\s+CrashLoopBackOff/);
+    expect(out).toMatch(/metadata\.name\s+spec\.nodeName\nweb-1\s+node-2/);
   });
 });

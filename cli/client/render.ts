@@ -15,6 +15,11 @@ interface PatchOp { op: string; path: string; value?: unknown }
 interface Ref { kind: string; namespace?: string; name: string }
 interface Actor { username?: string; impersonatedUser?: string }
 
+/** One table cell: text as is, anything else as compact JSON. */
+function cell(v: unknown): string {
+  return typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
+}
+
 /** Prints `value` as JSON or YAML. */
 export function serialize(value: unknown, output: 'json' | 'yaml'): string {
   return output === 'json' ? JSON.stringify(value, null, 2) + '\n' : toYaml(value, { lineWidth: 0 });
@@ -24,18 +29,32 @@ export function serialize(value: unknown, output: 'json' | 'yaml'): string {
 export function renderObject(body: Obj, output: Output): string {
   const object = rec(body['object']);
   if (output !== 'table') return serialize(object, output);
+  // A summary row (--view summary) or a projection (--fields): its own columns.
+  if (!('metadata' in object)) return formatTable(Object.keys(object), [Object.values(object).map(cell)]);
   const m = meta(object);
   return formatTable(['NAME', 'STATUS', 'AGE'], [[str(m['name']) ?? '', statusOf(object), ageAt(object, String(body['at']))]]);
 }
 
 /** `get KIND`: a kubectl-style List, or a table (NAMESPACE shown when listing across namespaces). */
 export function renderList(body: Obj, output: Output, opts: { showNamespace: boolean }): string {
+  const columns = body['columns'];
+  if (Array.isArray(columns)) {
+    // --view summary: the server's kubectl-like rows.
+    const rows = arr<unknown[]>(body['items']);
+    if (output !== 'table') return serialize({ columns, items: rows, ...(body['continue'] ? { continue: body['continue'] } : {}) }, output);
+    return rows.length ? formatTable(columns.map(String), rows.map((r) => r.map(cell))) : '';
+  }
   const items = arr<unknown>(body['items']).map(rec);
   if (output !== 'table') {
     const metadata = body['continue'] ? { continue: body['continue'] } : {};
     return serialize({ apiVersion: 'v1', kind: 'List', metadata, items }, output);
   }
   if (items.length === 0) return '';
+  if (!('metadata' in (items[0] ?? {}))) {
+    // --fields: one column per projected path.
+    const keys = [...new Set(items.flatMap((o) => Object.keys(o)))];
+    return formatTable(keys, items.map((o) => keys.map((k) => cell(o[k]))));
+  }
   const at = String(body['at']);
   const headers = opts.showNamespace ? ['NAMESPACE', 'NAME', 'STATUS', 'AGE'] : ['NAME', 'STATUS', 'AGE'];
   const rows = items.map((o) => {

@@ -84,14 +84,15 @@ describe('read authentication', () => {
     await app.inject({ url: '/v1/objects?kind=deploy', headers: { authorization: 'Bearer wrong-2' } });
     // A token in the query string (answered 200 or, with strict parameters, 400) is not logged either.
     await app.inject({ url: '/v1/objects?kind=deploy&token=leaked-1', headers: { authorization: 'Bearer secret-a' } });
-    const queries = lines.filter((l) => l.msg === 'query');
+    // One line per query, in the tool-call log's shape (history-api/call-log.ts).
+    const queries = lines.filter((l) => l.msg === 'call');
     expect(queries).toHaveLength(3);
     expect(queries[0]).toMatchObject({
-      surface: 'http', user: 'team-a', route: '/v1/objects', args: { kind: 'deploy', namespace: 'a', at: '2026-01-10T11:00:00Z' },
+      surface: 'http', caller: { user: 'team-a' }, call: '/v1/objects', args: { kind: 'deploy', namespace: 'a', at: '2026-01-10T11:00:00Z' },
       asOf: '2026-01-10T11:00:00Z', status: 200, items: 1, ms: expect.any(Number),
     });
     expect(queries[2]!.args).not.toHaveProperty('token');
-    expect(queries[1]).toMatchObject({ user: null, status: 401 });
+    expect(queries[1]).toMatchObject({ caller: { user: null }, status: 401 });
     for (const secret of ['secret-a', 'leaked-1', 'wrong-2']) expect(raw.join('\n')).not.toContain(secret);
   });
 });

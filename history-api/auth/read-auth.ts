@@ -97,20 +97,24 @@ function registerQueryLog(app: FastifyInstance): void {
   app.addHook('preSerialization', async (req, _reply, payload) => {
     if (isQuery(req) && payload && typeof payload === 'object') {
       const p = payload as Record<string, unknown>;
-      answers.set(req, { items: sizeOf(p), asOf: p.at ?? (p.from !== undefined || p.to !== undefined ? { from: p.from, to: p.to } : undefined) });
+      answers.set(req, { items: sizeOf(p), asOf: p.asOf ?? p.at ?? (p.from !== undefined || p.to !== undefined ? { from: p.from, to: p.to } : undefined) });
     }
     return payload;
   });
-  app.addHook('onResponse', async (req, reply) => {
-    if (!isQuery(req)) return;
-    const args = Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).filter(([k]) => !SECRET_PARAMS.test(k)));
-    const answer = answers.get(req);
-    const bytes = Number(reply.getHeader('content-length')) || undefined;
-    req.log.info({
-      surface: 'http', user: req.viewer?.subject?.user ?? null, groups: req.viewer?.subject?.groups,
-      route: req.routeOptions.url, args, ...(answer?.asOf !== undefined ? { asOf: answer.asOf } : {}),
-      status: reply.statusCode, ...(answer?.items !== undefined ? { items: answer.items } : {}), ...(bytes ? { bytes } : {}),
-      ms: Math.round(reply.elapsedTime),
-    }, 'query');
-  });
+}
+
+/**
+ * What the query log (call-log.ts, one line per query) says of a query besides its route and
+ * timing: who asked, the arguments without token-like parameters, the as-of time or window, and
+ * how many things the answer held.
+ */
+export function queryFacts(req: FastifyRequest): { args: Record<string, unknown>; user: string | null; groups?: readonly string[]; asOf?: unknown; items?: number } {
+  const args = Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).filter(([k]) => !SECRET_PARAMS.test(k)));
+  const answer = answers.get(req);
+  return {
+    args, user: req.viewer?.subject?.user ?? null,
+    ...(req.viewer?.subject ? { groups: req.viewer.subject.groups } : {}),
+    ...(answer?.asOf !== undefined ? { asOf: answer.asOf } : {}),
+    ...(answer?.items !== undefined ? { items: answer.items } : {}),
+  };
 }

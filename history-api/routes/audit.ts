@@ -63,6 +63,7 @@ export function registerAuditRoute(app: FastifyInstance, deps: AuditRouteDeps): 
     bodyLimit: deps.bodyLimit,
     schema: {
       tags: ['audit'],
+      operationId: 'postAudit',
       summary: 'Kubernetes audit webhook sink',
       body: eventListSchema,
       response: {

@@ -22,10 +22,10 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['operations'];
 
-  r.get('/healthz', { schema: { tags, summary: 'Liveness: the process serves requests', response: { 200: status } } }, async () => ({ status: 'ok' }));
+  r.get('/healthz', { schema: { tags, operationId: 'healthz', summary: 'Liveness: the process serves requests', response: { 200: status } } }, async () => ({ status: 'ok' }));
 
   r.get('/readyz', {
-    schema: { tags, summary: 'Readiness: the store answers', response: { 200: status, 503: status } },
+    schema: { tags, operationId: 'readyz', summary: 'Readiness: the store answers', response: { 200: status, 503: status } },
   }, async (req, reply) => {
     let ok = true;
     try {
@@ -38,8 +38,8 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
   });
 
   r.get('/metrics', {
-    schema: { tags, summary: 'Prometheus metrics (text format 0.0.4)', response: { 200: z.string().meta({ description: 'Prometheus text' }) } },
+    schema: { tags, operationId: 'metrics', summary: 'Prometheus metrics (text format 0.0.4)', response: { 200: z.string().meta({ description: 'Prometheus text' }) } },
   }, async (_req, reply) => reply.type(METRICS_CONTENT_TYPE).send(deps.metrics.render()));
 
-  r.get('/openapi.json', { schema: { tags, summary: 'This API as an OpenAPI 3 document' } }, async () => app.swagger());
+  r.get('/openapi.json', { schema: { tags, operationId: 'openapi', summary: 'This API as an OpenAPI 3 document' } }, async () => app.swagger());
 }

@@ -75,9 +75,12 @@ export function fakeQueries(): FakeQueries {
     async diffScope(r) {
       return answer('diffScope', r, {
         cluster: 'c1', from: r.from, to: r.to,
-        added: [{ kind: 'Deployment', namespace: 'default', name: 'api' }],
+        added: [{ ref: { kind: 'Deployment', namespace: 'default', name: 'api' }, object: { ...deployment, metadata: { ...deployment.metadata, name: 'api' } } }],
         removed: [],
-        changed: [{ ref: { kind: 'Deployment', namespace: 'default', name: 'web' }, patch: [{ op: 'replace', path: '/spec/replicas', value: 5 }] }],
+        changed: [{
+          ref: { kind: 'Deployment', namespace: 'default', name: 'web' }, patch: [{ op: 'replace', path: '/spec/replicas', value: 5 }],
+          changes: [{ op: 'replace', path: '/spec/replicas', old: 3, new: 5 }],
+        }],
       });
     },
     async graph(r) {
@@ -86,10 +89,10 @@ export function fakeQueries(): FakeQueries {
       return answer('graph', r, { cluster: 'c1', at: r.at, nodes: [{ ...web, uid: 'u1' }, { ...rs, uid: 'u2' }], edges: [{ from: web, to: rs, type: 'owns' }] });
     },
     async changes(r) {
-      return answer('changes', r, { cluster: 'c1', items: [{ ...revision, kind: 'Deployment', namespace: 'default', name: 'web', uid: 'u1' }] });
+      return answer('changes', r, { cluster: 'c1', from: r.from, to: r.to, items: [{ ...revision, kind: 'Deployment', namespace: 'default', name: 'web', uid: 'u1' }] });
     },
     async events(r) {
-      return answer('events', r, { cluster: 'c1', items: [{ apiVersion: 'v1', kind: 'Event', reason: 'ScalingReplicaSet', metadata: { name: 'web.1' } }] });
+      return answer('events', r, { cluster: 'c1', from: r.from, to: r.to, items: [{ apiVersion: 'v1', kind: 'Event', reason: 'ScalingReplicaSet', metadata: { name: 'web.1' } }] });
     },
     async clusters(r) {
       return answer('clusters', r, { items: [{ name: 'c1', firstSeen: us('2026-01-01T00:00:00Z'), lastSeen: us('2026-01-10T11:59:59.5Z') }] });

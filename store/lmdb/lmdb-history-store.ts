@@ -27,6 +27,8 @@ export interface LmdbHistoryStoreOptions {
   latestCache?: number;
   /** How many objects' latest state the writer keeps packed in memory (default 65536; about 2 KB for a Pod). */
   latestPackedCache?: number;
+  /** Open an existing store for reading only (another process may be writing it): `kubetime mcp` on a data dir. */
+  readOnly?: boolean;
 }
 
 export type { LmdbDbs };
@@ -79,7 +81,7 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   static open(opts: LmdbHistoryStoreOptions): LmdbHistoryStore {
-    const root = open({ path: opts.path, compression: { threshold: 256, dictionary: DICTIONARY }, mapSize: opts.mapSize ?? 64 * 2 ** 30, maxDbs: 16 });
+    const root = open({ path: opts.path, compression: { threshold: 256, dictionary: DICTIONARY }, mapSize: opts.mapSize ?? 64 * 2 ** 30, maxDbs: 16, ...(opts.readOnly ? { readOnly: true } : {}) });
     const db = <V>(name: string) => root.openDB<V, Key>({ name });
     checkFormat(root.openDB<unknown, Key>({ name: 'meta' }), opts.path);
     return new LmdbHistoryStore(

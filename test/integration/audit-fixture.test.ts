@@ -106,8 +106,10 @@ describe('audit fixture: the orders story', () => {
 
   it('diffs a namespace scope: added, removed, changed', async () => {
     const d = await q.diffScope({ kind: 'pods', namespace: 'shop', from: t('10:04:00'), to: t('10:09:30') });
-    expect(d.removed).toEqual([{ kind: 'Pod', namespace: 'shop', name: 'orders-7d9f-b' }]);
-    expect(d.added).toEqual([{ kind: 'Pod', namespace: 'shop', name: 'orders-7d9f-b' }]);
+    // Each created or deleted object comes with its state (at `to` when added, at `from` when removed).
+    expect(d.removed.map((e) => e.ref)).toEqual([{ kind: 'Pod', namespace: 'shop', name: 'orders-7d9f-b' }]);
+    expect(d.added.map((e) => e.ref)).toEqual([{ kind: 'Pod', namespace: 'shop', name: 'orders-7d9f-b' }]);
+    expect((d.added[0]!.object.metadata as { uid: string }).uid).not.toBe((d.removed[0]!.object.metadata as { uid: string }).uid);
     expect(d.changed).toEqual([]);
   });
 

@@ -1,0 +1,33 @@
+/**
+ * Views of a manifest: `raw` is the object as the API server returned it; `full` leaves out what
+ * only machines read (metadata.managedFields and kubectl's last-applied annotation); `summary` is
+ * a kubectl-get-like row (summary.ts).
+ */
+import type { KubeObject } from '../record.ts';
+
+export const VIEWS = ['raw', 'full', 'summary'] as const;
+export type View = (typeof VIEWS)[number];
+
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** The object without managedFields and the last-applied annotation (a copy; the input is untouched). */
+export function fullView(obj: KubeObject): KubeObject {
+  const meta = obj.metadata as Record<string, unknown> | undefined;
+  if (!meta || typeof meta !== 'object') return obj;
+  const annotations = meta['annotations'] as Record<string, string> | undefined;
+  const hasNoise = 'managedFields' in meta || (annotations !== undefined && LAST_APPLIED in annotations);
+  if (!hasNoise) return obj;
+  const { managedFields: _m, ...rest } = meta;
+  const metadata: Record<string, unknown> = rest;
+  if (annotations && LAST_APPLIED in annotations) {
+    const { [LAST_APPLIED]: _l, ...kept } = annotations;
+    if (Object.keys(kept).length) metadata['annotations'] = kept;
+    else delete metadata['annotations'];
+  }
+  return { ...obj, metadata };
+}
+
+/** The object as `view` shows manifests (`summary` is handled by the caller). */
+export function manifestView(obj: KubeObject, view: View): KubeObject {
+  return view === 'raw' ? obj : fullView(obj);
+}
