@@ -16,6 +16,7 @@ import { AttributingWriter } from '../ingester/attributing-writer.ts';
 import { AttributionJournal } from '../ingester/attribution-journal.ts';
 import { Attributor, type Attribution } from '../ingester/attributor.ts';
 import { IngestMetrics, SpoolingWriter, toPrometheusText, WritePipeline } from '../ingester/index.ts';
+import { Quarantine } from '../ingester/quarantine.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { Compactor, directorySize, parseRetentionSpec, snapshotStoreFromUrl, DEFAULT_RETENTION } from '../compactor/index.ts';
 import { horizonFor, type SnapshotStore } from '../core/snapshot.ts';
@@ -90,7 +91,8 @@ function kindLookup(store: HistoryStore, cluster: string): (group: string, resou
  * unavailable), so a write resolves only when durable and a store outage loses nothing.
  */
 async function createWriter(config: Config, store: HistoryStore, logger: Logger, metrics: IngestMetrics) {
-  const spool = await SpoolingWriter.open({ store, dir: join(config.dataDir, 'spool'), logger: logger.child({ component: 'spool' }), metrics });
+  const quarantine = new Quarantine({ dir: join(config.dataDir, 'quarantine'), logger: logger.child({ component: 'quarantine' }), metrics });
+  const spool = await SpoolingWriter.open({ store, dir: join(config.dataDir, 'spool'), logger: logger.child({ component: 'spool' }), metrics, quarantine });
   const pipeline = new WritePipeline({ sink: spool, metrics, logger: logger.child({ component: 'pipeline' }) });
   return { pipeline, close: async () => { await pipeline.close(); await spool.close(); } };
 }
