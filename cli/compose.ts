@@ -17,6 +17,8 @@ import { AttributionJournal } from '../ingester/attribution-journal.ts';
 import { Attributor, type Attribution } from '../ingester/attributor.ts';
 import { IngestMetrics, SpoolingWriter, toPrometheusText, WritePipeline } from '../ingester/index.ts';
 import { Quarantine } from '../ingester/quarantine.ts';
+import { AuditPlausibility } from '../ingester/plausibility.ts';
+import { builtinKind } from '../core/kinds.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { Compactor, directorySize, parseRetentionSpec, snapshotStoreFromUrl, DEFAULT_RETENTION } from '../compactor/index.ts';
 import { horizonFor, type SnapshotStore } from '../core/snapshot.ts';
@@ -142,7 +144,11 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
     closers: [() => store.close(), close, () => journaled.journal.close(), () => writer.settled(), () => compactor.stop()],
   };
   // CRD kinds for audit events: what the watched cluster serves, else what the store has seen.
-  app.sink = new AuditSink({ writer, clock, cluster, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });
+  const plausibility = new AuditPlausibility({
+    store, maxSkewMs: config.auditMaxSkew, metrics: ingestMetrics, logger: logger.child({ component: 'audit' }),
+    namespaced: (g, k) => builtinKind(g, k)?.namespaced,
+  });
+  app.sink = new AuditSink({ writer, clock, cluster, plausibility, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });
   return app;
 }
 
@@ -153,10 +159,13 @@ export function createServer(app: App): HistoryServer {
     logger: app.logger,
     metrics: app.metrics,
     auditToken: app.config.auditToken,
+    requestTimeoutMs: app.config.requestTimeout,
+    auditMaxInflightBytes: app.config.auditMaxInflight,
     ...(app.config.tlsCertFile && app.config.tlsKeyFile
       ? { https: { cert: readFileSync(app.config.tlsCertFile), key: readFileSync(app.config.tlsKeyFile) } }
       : {}),
-    auditIngest: (body) => app.sink.ingestList(body),
+    ...(app.config.auditSink ? { auditIngest: (body: unknown, receivedAt: number) => app.sink.ingestList(body, undefined, receivedAt) } : {}),
+    ...(app.config.auditClientCaFile ? { auditClientCa: readFileSync(app.config.auditClientCaFile) } : {}),
     ready: async () => {
       try {
         await app.store.clusters();

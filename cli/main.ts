@@ -10,6 +10,7 @@ import { importAuditLogs } from '../ingester/audit-import.ts';
 import { recallRecentRevisions } from '../ingester/attributor-recall.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { clusterNameOf, loadKubeConfig, startWatching } from './watch.ts';
+import { checkSinkExposure } from './exposure.ts';
 
 const COMMON: NonNullable<ParseArgsConfig['options']> = {
   'data-dir': { type: 'string' },
@@ -27,6 +28,11 @@ const SERVE: NonNullable<ParseArgsConfig['options']> = {
   context: { type: 'string' },
   kubeconfig: { type: 'string' },
   'audit-token': { type: 'string' },
+  'audit-max-skew': { type: 'string' },
+  'audit-client-ca-file': { type: 'string' },
+  'no-audit-sink': { type: 'boolean' },
+  'audit-max-inflight': { type: 'string' },
+  'request-timeout': { type: 'string' },
   snapshots: { type: 'string' },
   'snapshot-interval': { type: 'string' },
   'tls-cert-file': { type: 'string' },
@@ -82,6 +88,7 @@ async function runUntilSignal(app: App, io: Io): Promise<number> {
 /** Starts store, pipeline, API (and the watch when `kubeconfig` is given) in one process. */
 export async function serve(config: Config, io: Io, kubeconfig?: KubeConfig): Promise<App> {
   if (kubeconfig && !config.cluster) config = Object.freeze({ ...config, cluster: clusterNameOf(kubeconfig) });
+  checkSinkExposure(config);
   const app = await createApp(config);
   const server = createServer(app);
   app.closers.push(() => server.close());
