@@ -98,6 +98,8 @@ export interface GraphResult {
   at: Micros;
   nodes: (Ref & { uid: string })[];
   edges: { from: Ref; to: Ref; type: EdgeType }[];
+  /** Set when the graph reached MAX_GRAPH_NODES / MAX_GRAPH_EDGES and was cut (core/graph.ts). */
+  truncated?: boolean;
 }
 
 export interface ChangesRequest {

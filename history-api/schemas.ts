@@ -149,6 +149,7 @@ export const graphResponse = z.object({
   at: time,
   nodes: z.array(ref.extend({ uid: z.string() })),
   edges: z.array(z.object({ from: ref, to: ref, type: z.enum(EDGE_TYPES) })),
+  truncated: z.boolean().optional().meta({ description: 'Set when the graph reached its node or edge bound and was cut (docs/hardening.md)' }),
 });
 export const changesResponse = z.object({
   cluster: z.string(),
