@@ -23,6 +23,8 @@ import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { Compactor, directorySize, parseRetentionSpec, snapshotStoreFromUrl, DEFAULT_RETENTION } from '../compactor/index.ts';
 import { horizonFor, type SnapshotStore } from '../core/snapshot.ts';
 import { toMillis } from './config.ts';
+import { loadSecretDigestKey, restrictDataDir } from './data-dir.ts';
+import { useSecretDigestKey } from '../core/redact.ts';
 import type { Config } from './config.ts';
 
 export interface App {
@@ -107,6 +109,8 @@ export function openSnapshots(config: Config, url: string): Promise<SnapshotStor
 export async function createApp(config: Config, opts: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
+  restrictDataDir(config.dataDir);
+  useSecretDigestKey(loadSecretDigestKey(config.dataDir, config.secretDigestKey));
   const store = await openStore(config, logger);
   const cluster = config.cluster ?? 'default';
   const ingestMetrics = new IngestMetrics();

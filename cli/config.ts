@@ -48,6 +48,8 @@ export const configSchema = z.object({
   /** Disk budget of the data dir, e.g. `50Gi`: a warning from 80%, an error past it. */
   diskBudget: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)?$/, 'bytes, optionally with Ki, Mi, Gi or Ti').transform(toBytes).optional(),
   auditToken: z.string().min(1).optional(),
+  /** Key of Secret digests (HMAC); default: `<data-dir>/secret-digest.key`, created on first start. */
+  secretDigestKey: z.string().min(32, 'at least 32 characters').optional(),
   /** An audit time further than this from the batch's receipt is refused (ingester/plausibility.ts). */
   auditMaxSkew: duration.prefault('10m'),
   /** Serve POST /v1/audit (false: a read-only API). Beyond loopback it needs a token or client certificates. */
@@ -104,6 +106,7 @@ function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
     diskBudget: env.KUBETIME_DISK_BUDGET,
     s3Region: env.AWS_REGION,
     auditToken: env.KUBETIME_AUDIT_TOKEN,
+    secretDigestKey: env.KUBETIME_SECRET_DIGEST_KEY,
     auditMaxSkew: env.KUBETIME_AUDIT_MAX_SKEW,
     auditSink: env.KUBETIME_AUDIT_SINK,
     auditClientCaFile: env.KUBETIME_AUDIT_CLIENT_CA_FILE,
