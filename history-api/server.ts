@@ -18,6 +18,7 @@ import type { AuditIngest } from './routes/audit.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerQueryRoutes } from './routes/queries.ts';
 import { DEFAULT_AUDIT_MAX_INFLIGHT_BYTES, timeoutOptions } from './limits.ts';
+import { loggableUrl } from './log-url.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -134,6 +135,6 @@ function instrument(app: FastifyInstance, metrics: MetricsRegistry): void {
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     duration.observe({ method: req.method, route }, seconds);
     const level = OPS_ROUTES.has(route) ? 'debug' : 'info';
-    req.log[level]({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    req.log[level]({ method: req.method, url: loggableUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 }
