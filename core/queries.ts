@@ -14,7 +14,7 @@ import { all, Scope, type ScopeOptions } from './scope.ts';
 import { fieldSelector, labelSelector } from './selectors.ts';
 import { formatTime } from './time.ts';
 import { feedQueries } from './feed-queries.ts';
-import { YIELD_EVERY, yieldToEventLoop } from './yield.ts';
+import { pace } from './yield.ts';
 
 export const DEFAULT_LIMIT = 500;
 export const MAX_HOPS = 5;
@@ -153,9 +153,8 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
       const added: Q.Ref[] = [];
       const removed: Q.Ref[] = [];
       const changed: { ref: Q.Ref; patch: JsonPatchOp[] }[] = [];
-      let n = 0;
       for (const [k, o] of after) {
-        if (++n % YIELD_EVERY === 0) await yieldToEventLoop();
+        await pace();
         const old = before.get(k);
         if (!old || id(old).uid !== id(o).uid) {
           if (old) removed.push(id(old).ref);

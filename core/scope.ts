@@ -7,7 +7,7 @@ import { resolveKind, type ResolvedKind } from './kinds.ts';
 import type { HistoryStore, Lifetime, Revision, RevisionRef } from './ports.ts';
 import { compareResourceVersions, type ObjectKey } from './record.ts';
 import { formatTime, type Micros } from './time.ts';
-import { YIELD_EVERY, yieldToEventLoop } from './yield.ts';
+import { pace } from './yield.ts';
 
 export interface ScopeOptions {
   store: HistoryStore;
@@ -62,8 +62,9 @@ const isRef = (r: Revision, ref: RevisionRef) => r.uid === ref.uid && r.resource
 export async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) {
+    out.push(x);
     // An embedded store's iterators answer synchronously: let the event loop turn now and then.
-    if (out.push(x) % YIELD_EVERY === 0) await yieldToEventLoop();
+    if ((out.length & 63) === 0) await pace();
   }
   return out;
 }
@@ -171,8 +172,11 @@ export class Scope {
     // chunks let a limited list stop early.
     const out: Revision[] = [];
     for (let i = 0; i < keys.length && (opts.enough === undefined || out.length < opts.enough); i += LIST_CHUNK) {
-      if (i) await yieldToEventLoop();
-      const states = await mapConcurrently(keys.slice(i, i + LIST_CHUNK), LIST_CONCURRENCY, (key) => this.stateAt(key, opts.at));
+      const states = await mapConcurrently(keys.slice(i, i + LIST_CHUNK), LIST_CONCURRENCY, async (key) => {
+        const state = await this.stateAt(key, opts.at);
+        await pace();
+        return state;
+      });
       for (const r of states) if (r && (!opts.keep || opts.keep(r))) out.push(r);
     }
     return opts.enough === undefined ? out : out.slice(0, opts.enough);
