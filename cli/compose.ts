@@ -47,6 +47,8 @@ export interface App {
   compactor: Compactor;
   /** The kind of a (group, resource), from the watched cluster's discovery when there is one. */
   kindForResource?: (group: string, resource: string) => string | undefined;
+  /** Whether a (group, kind) is namespaced, from the watched cluster's discovery when there is one. */
+  kindNamespaced?: (group: string, kind: string) => boolean | undefined;
   /** The history API's URL once listening. */
   address?: string;
   /** Everything to stop on shutdown, last started first. */
@@ -150,7 +152,8 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   // CRD kinds for audit events: what the watched cluster serves, else what the store has seen.
   const plausibility = new AuditPlausibility({
     store, maxSkewMs: config.auditMaxSkew, metrics: ingestMetrics, logger: logger.child({ component: 'audit' }),
-    namespaced: (g, k) => builtinKind(g, k)?.namespaced,
+    // A kind's scope from discovery, else the built-in table (the store keeps the first record's).
+    namespaced: (g, k) => app.kindNamespaced?.(g, k) ?? builtinKind(g, k)?.namespaced,
   });
   app.sink = new AuditSink({ writer, clock, cluster, plausibility, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });
   return app;

@@ -49,5 +49,6 @@ export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester>
     await checkpoints.close();
   });
   app.kindForResource = (group, resource) => ingester.kindForResource(group, resource);
+  app.kindNamespaced = (group, kind) => ingester.kindNamespaced(group, kind);
   return ingester;
 }

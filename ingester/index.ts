@@ -64,6 +64,8 @@ export interface Ingester {
   status(): IngesterStatus;
   /** The kind of a (group, plural resource) the cluster serves, e.g. for audit events of CRDs. */
   kindForResource(group: string, resource: string): string | undefined;
+  /** Whether a (group, kind) the cluster serves is namespaced; undefined when discovery has not seen it. */
+  kindNamespaced(group: string, kind: string): boolean | undefined;
   /** Runs discovery now (also done periodically). */
   rediscover(): Promise<void>;
 }
@@ -83,6 +85,7 @@ class IngesterImpl implements Ingester {
   readonly #limiter: Semaphore;
   #wake = new AbortController();
   #kinds = new Map<string, string>();
+  #scopes = new Map<string, boolean>();
   #state: IngesterStatus['state'] = 'starting';
   #discoveredAt: number | undefined;
   #failed: string[] = [];
@@ -133,6 +136,7 @@ class IngesterImpl implements Ingester {
     const { resources, failed } = await discoverResources(this.#o.api, this.#stop.signal);
     if (this.#stop.signal.aborted) return;
     this.#kinds = new Map(resources.map((r) => [`${r.group}/${r.resource}`, r.kind]));
+    this.#scopes = new Map(resources.map((r) => [`${r.group}/${r.kind}`, r.namespaced]));
     this.#failed = failed;
     const failedGvs = new Set(failed);
     const wanted = new Map<string, { resource: ResourceInfo; namespace?: string }>();
@@ -198,6 +202,10 @@ class IngesterImpl implements Ingester {
 
   kindForResource(group: string, resource: string): string | undefined {
     return this.#kinds.get(`${group}/${resource}`);
+  }
+
+  kindNamespaced(group: string, kind: string): boolean | undefined {
+    return this.#scopes.get(`${group}/${kind}`);
   }
 
   status(): IngesterStatus {
