@@ -8,9 +8,10 @@
  *   received (webhook only: an imported log is old by nature);
  * - `before-creation`: before the object's own `metadata.creationTimestamp` (second precision,
  *   truncated, so a true time is never before it);
- * - `before-previous`: before a stored, audit-timed revision of the same uid with a lower
- *   resourceVersion (etcd orders an object's revisions; a watch time is only an upper bound of
- *   when its change happened, so only audit-timed revisions are compared);
+ * - `before-previous`: more than PREVIOUS_TOLERANCE_MS before a stored, audit-timed revision of
+ *   the same uid with a lower resourceVersion (etcd orders an object's revisions; an audit time is
+ *   when the response completed, so two concurrent requests may finish in the other order by a
+ *   few milliseconds; a watch time is only an upper bound, so only audit-timed revisions count);
  * - `scope`: the record's namespace contradicts its kind's scope as discovery tells it (a Pod
  *   without a namespace, a Node with one). The store also keeps each kind's scope from its first
  *   record (core/record-limits.ts); this catches a forged first record of a known kind.
@@ -26,6 +27,8 @@ import type { IngestMetrics } from './metrics.ts';
 export type Implausible = 'skew' | 'before-creation' | 'before-previous' | 'scope';
 
 export const DEFAULT_MAX_SKEW_MS = 10 * 60 * 1000;
+/** How much earlier than an audit-timed previous revision a record may be (concurrent requests). */
+export const PREVIOUS_TOLERANCE_MS = 5000;
 /** Later revisions of an object read to find one that contradicts a record's time. */
 const LATER_REVISIONS = 16;
 
@@ -85,7 +88,8 @@ export class AuditPlausibility {
 
   async #beforePrevious(r: ChangeRecord): Promise<Implausible | undefined> {
     if (!this.#o.store || !r.resourceVersion) return undefined;
-    const later = this.#o.store.revisions({ key: objectKeyOf(r), from: r.ts + 1, order: 'asc', limit: LATER_REVISIONS, objects: false });
+    const from = r.ts + PREVIOUS_TOLERANCE_MS * 1000 + 1;
+    const later = this.#o.store.revisions({ key: objectKeyOf(r), from, order: 'asc', limit: LATER_REVISIONS, objects: false });
     for await (const rev of later) {
       if (rev.uid === r.uid && rev.resourceVersion && rev.source.includes('audit') && compareResourceVersions(rev.resourceVersion, r.resourceVersion) < 0) return 'before-previous';
     }
