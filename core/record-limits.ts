@@ -25,23 +25,38 @@ export type Unstorable = { reason: 'invalid' | 'depth' | 'size'; message: string
  * (so a huge or deep object costs no more than the limits).
  */
 export function measure(value: unknown, limits = { depth: MAX_OBJECT_DEPTH, bytes: MAX_OBJECT_BYTES }): { depth: number; bytes: number; over?: 'depth' | 'size' } {
+  const leaf = (v: unknown): number => (typeof v === 'string' ? v.length + 2 : 8);
+  if (typeof value !== 'object' || value === null) return { depth: 0, bytes: leaf(value) };
   let bytes = 0;
   let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v === 'string') bytes += v.length + 2;
-    else if (typeof v !== 'object' || v === null) bytes += 8;
-    else {
-      if (depth + 1 > deepest) deepest = depth + 1;
+  // Objects still to visit and their depths (parallel stacks: no allocation per value); leaves
+  // are counted where they are met, never pushed.
+  const objects: object[] = [value];
+  const depths: number[] = [1];
+  while (objects.length) {
+    const v = objects.pop()!;
+    const depth = depths.pop()!;
+    if (depth > deepest) {
+      deepest = depth;
       if (deepest > limits.depth) return { depth: deepest, bytes, over: 'depth' };
-      bytes += 2;
-      if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
-      else {
-        for (const k of Object.keys(v)) {
-          bytes += k.length + 4;
-          stack.push([(v as Record<string, unknown>)[k], depth + 1]);
-        }
+    }
+    bytes += 2;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'object' && x !== null) {
+          objects.push(x);
+          depths.push(depth + 1);
+        } else bytes += leaf(x);
+      }
+    } else {
+      for (const k in v) {
+        const x: unknown = (v as Record<string, unknown>)[k];
+        bytes += k.length + 4;
+        if (typeof x === 'object' && x !== null) {
+          objects.push(x);
+          depths.push(depth + 1);
+        } else bytes += leaf(x);
       }
     }
     if (bytes > limits.bytes) return { depth: deepest, bytes, over: 'size' };
