@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import type { HistoryStore } from '../core/ports.ts';
 import { compareResourceVersions, objectKeyOf, type ChangeRecord } from '../core/record.ts';
 import { parseRfc3339, type Micros } from '../core/time.ts';
+import { pace } from '../core/yield.ts';
 import type { IngestMetrics } from './metrics.ts';
 
 /** Why an audit record was refused (module comment). */
@@ -61,6 +62,7 @@ export class AuditPlausibility {
     const keep: ChangeRecord[] = [];
     let refused = 0;
     for (const r of records) {
+      await pace(); // a 100k-event batch must not hold the event loop
       const why = this.#skewed(r.ts, receivedAt) ?? this.#wrongScope(r) ?? beforeCreation(r) ?? await this.#beforePrevious(r);
       if (why) {
         refused++;
