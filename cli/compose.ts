@@ -16,6 +16,9 @@ import { AttributingWriter } from '../ingester/attributing-writer.ts';
 import { AttributionJournal } from '../ingester/attribution-journal.ts';
 import { Attributor, type Attribution } from '../ingester/attributor.ts';
 import { IngestMetrics, SpoolingWriter, toPrometheusText, WritePipeline } from '../ingester/index.ts';
+import { Quarantine } from '../ingester/quarantine.ts';
+import { AuditPlausibility } from '../ingester/plausibility.ts';
+import { builtinKind } from '../core/kinds.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { Compactor, directorySize, parseRetentionSpec, DEFAULT_RETENTION } from '../compactor/index.ts';
 import { snapshotStoreFromUrl } from './snapshot-store-url.ts';
@@ -24,6 +27,8 @@ import type { KindInfo } from '../core/kinds.ts';
 import { toMillis } from './config.ts';
 import { kindLookup } from './kind-lookup.ts';
 import { rootLogger } from './logger.ts';
+import { loadSecretDigestKey, restrictDataDir } from './data-dir.ts';
+import { useSecretDigestKey } from '../core/redact.ts';
 import type { Config } from './config.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createReadAuth } from './read-access.ts';
@@ -50,6 +55,8 @@ export interface App {
   kindForResource?: (group: string, resource: string) => string | undefined;
   /** The kinds the watched cluster serves (discovery, established CRDs), for resolving kind names before any object is stored. */
   servedKinds?: (cluster: string) => readonly KindInfo[];
+  /** Whether a (group, kind) is namespaced, from the watched cluster's discovery when there is one. */
+  kindNamespaced?: (group: string, kind: string) => boolean | undefined;
   /** The history API's URL once listening. */
   address?: string;
   /** What `shutdown` stops, by phase (see SHUTDOWN_PHASES); register with `onShutdown`. */
@@ -97,7 +104,8 @@ export async function openStore(config: Config, logger: Logger): Promise<History
  * unavailable), so a write resolves only when durable and a store outage loses nothing.
  */
 async function createWriter(config: Config, store: HistoryStore, logger: Logger, metrics: IngestMetrics) {
-  const spool = await SpoolingWriter.open({ store, dir: join(config.dataDir, 'spool'), logger: logger.child({ component: 'spool' }), metrics });
+  const quarantine = new Quarantine({ dir: join(config.dataDir, 'quarantine'), logger: logger.child({ component: 'quarantine' }), metrics });
+  const spool = await SpoolingWriter.open({ store, dir: join(config.dataDir, 'spool'), logger: logger.child({ component: 'spool' }), metrics, quarantine });
   const pipeline = new WritePipeline({ sink: spool, metrics, logger: logger.child({ component: 'pipeline' }) });
   return { pipeline, close: async () => { await pipeline.close(); await spool.close(); } };
 }
@@ -110,6 +118,8 @@ export function openSnapshots(config: Config, url: string): Promise<SnapshotStor
 export async function createApp(config: Config, opts: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
+  restrictDataDir(config.dataDir);
+  useSecretDigestKey(loadSecretDigestKey(config.dataDir, config.secretDigestKey));
   const store = await openStore(config, logger);
   const cluster = config.cluster ?? 'default';
   const ingestMetrics = new IngestMetrics();
@@ -152,7 +162,12 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
     },
   };
   // CRD kinds for audit events: what the watched cluster serves, else what the store has seen.
-  app.sink = new AuditSink({ writer, clock, cluster, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });
+  const plausibility = new AuditPlausibility({
+    store, maxSkewMs: config.auditMaxSkew, metrics: ingestMetrics, logger: logger.child({ component: 'audit' }),
+    // A kind's scope from discovery, else the built-in table (the store keeps the first record's).
+    namespaced: (g, k) => app.kindNamespaced?.(g, k) ?? builtinKind(g, k)?.namespaced,
+  });
+  app.sink = new AuditSink({ writer, clock, cluster, plausibility, kindForResource: (g, r) => app.kindForResource?.(g, r) ?? fromStore(g, r) });
   return app;
 }
 
@@ -166,10 +181,13 @@ export function createServer(app: App, kubeconfig?: KubeConfig): HistoryServer {
     metrics: app.metrics,
     mcp: { budgetTokens: app.config.mcpBudget },
     auditToken: app.config.auditToken,
+    requestTimeoutMs: app.config.requestTimeout,
+    auditMaxInflightBytes: app.config.auditMaxInflight,
     ...(app.config.tlsCertFile && app.config.tlsKeyFile
       ? { https: { cert: readFileSync(app.config.tlsCertFile), key: readFileSync(app.config.tlsKeyFile) } }
       : {}),
-    auditIngest: (body) => app.sink.ingestList(body),
+    ...(app.config.auditSink ? { auditIngest: (body: unknown, receivedAt: number) => app.sink.ingestList(body, undefined, receivedAt) } : {}),
+    ...(app.config.auditClientCaFile ? { auditClientCa: readFileSync(app.config.auditClientCaFile) } : {}),
     ready: async () => {
       try {
         await app.store.clusters();

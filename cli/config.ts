@@ -48,6 +48,18 @@ export const configSchema = z.object({
   /** Disk budget of the data dir, e.g. `50Gi`: a warning from 80%, an error past it. */
   diskBudget: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)?$/, 'bytes, optionally with Ki, Mi, Gi or Ti').transform(toBytes).optional(),
   auditToken: z.string().min(1).optional(),
+  /** Key of Secret digests (HMAC); default: `<data-dir>/secret-digest.key`, created on first start. */
+  secretDigestKey: z.string().min(32, 'at least 32 characters').optional(),
+  /** An audit time further than this from the batch's receipt is refused (ingester/plausibility.ts). */
+  auditMaxSkew: duration.prefault('10m'),
+  /** Serve POST /v1/audit (false: a read-only API). Beyond loopback it needs a token or client certificates. */
+  auditSink: bool.prefault(true),
+  /** PEM CA bundle: POST /v1/audit accepts clients presenting a certificate it signed (needs TLS). */
+  auditClientCaFile: z.string().min(1).optional(),
+  /** Bytes of audit bodies in flight at once; past it the sink answers 429 with Retry-After. */
+  auditMaxInflight: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)?$/, 'bytes, optionally with Ki, Mi, Gi or Ti').prefault('256Mi').transform(toBytes),
+  /** A request's headers and body must arrive within this (a body sent slowly is cut). */
+  requestTimeout: duration.prefault('30s'),
   /** PEM files: serve https (kube-apiserver sends the audit token only over https). */
   tlsCertFile: z.string().min(1).optional(),
   tlsKeyFile: z.string().min(1).optional(),
@@ -106,6 +118,12 @@ function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
     diskBudget: env.KUBETIME_DISK_BUDGET,
     s3Region: env.AWS_REGION,
     auditToken: env.KUBETIME_AUDIT_TOKEN,
+    secretDigestKey: env.KUBETIME_SECRET_DIGEST_KEY,
+    auditMaxSkew: env.KUBETIME_AUDIT_MAX_SKEW,
+    auditSink: env.KUBETIME_AUDIT_SINK,
+    auditClientCaFile: env.KUBETIME_AUDIT_CLIENT_CA_FILE,
+    auditMaxInflight: env.KUBETIME_AUDIT_MAX_INFLIGHT,
+    requestTimeout: env.KUBETIME_REQUEST_TIMEOUT,
     tlsCertFile: env.KUBETIME_TLS_CERT_FILE,
     tlsKeyFile: env.KUBETIME_TLS_KEY_FILE,
     watch: env.KUBETIME_WATCH,
@@ -137,6 +155,7 @@ const FLAG_KEYS: Record<string, string> = {
   'tls-cert-file': 'tlsCertFile', 'tls-key-file': 'tlsKeyFile', retention: 'retention', 'disk-budget': 'diskBudget',
   authn: 'authn', 'token-file': 'tokenFile', authz: 'authz', 'policy-file': 'policyFile', 'ops-open': 'opsOpen',
   'mcp-budget': 'mcpBudget',
+  'audit-max-skew': 'auditMaxSkew', 'audit-client-ca-file': 'auditClientCaFile', 'audit-max-inflight': 'auditMaxInflight', 'request-timeout': 'requestTimeout',
 };
 
 const FILTER_FLAGS: Record<string, string> = {
@@ -162,10 +181,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     if (flags[flag] !== undefined) merged[key] = flags[flag];
   }
   if (flags['no-watch'] === true) merged.watch = false;
+  if (flags['no-audit-sink'] === true) merged.auditSink = false;
   const parsed = configSchema
     .refine((c) => !c.tlsCertFile === !c.tlsKeyFile, { message: 'set both or neither of the TLS certificate and key files', path: ['tlsCertFile'] })
     .refine((c) => c.authn !== 'token-file' || c.tokenFile, { message: 'required with --authn=token-file', path: ['tokenFile'] })
     .refine((c) => c.authz !== 'policy' || c.policyFile, { message: 'required with --authz=policy', path: ['policyFile'] })
+    .refine((c) => !c.auditClientCaFile || c.tlsCertFile, { message: 'client certificates need TLS: set the TLS certificate and key files too', path: ['auditClientCaFile'] })
     .safeParse(merged);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);

@@ -28,6 +28,11 @@ const SERVE: NonNullable<ParseArgsConfig['options']> = {
   context: { type: 'string' },
   kubeconfig: { type: 'string' },
   'audit-token': { type: 'string' },
+  'audit-max-skew': { type: 'string' },
+  'audit-client-ca-file': { type: 'string' },
+  'no-audit-sink': { type: 'boolean' },
+  'audit-max-inflight': { type: 'string' },
+  'request-timeout': { type: 'string' },
   snapshots: { type: 'string' },
   'snapshot-interval': { type: 'string' },
   'tls-cert-file': { type: 'string' },
@@ -95,8 +100,12 @@ async function runImport(argv: string[], io: Io): Promise<number> {
   const app = await createApp(config);
   try {
     const report = await importAuditLogs({ sink: app.sink, files, cluster: config.cluster });
-    io.out(`imported ${report.lines} events from ${report.files} file(s): ${report.accepted} changes recorded, ${report.ignored} not changes (reads, failures, requests that changed nothing, metadata-only)${report.badLines ? `, ${report.badLines} lines not JSON` : ''}\n`);
-    return 0;
+    for (const f of report.failures) {
+      io.err(`kubetime import: ${f.file}: ${f.reason}; stored from it before the error: ${f.acceptedBefore} changes from ${f.eventsBefore} events\n`);
+    }
+    io.out(`imported ${report.lines} lines from ${report.files} file(s): ${report.accepted} changes recorded, ${report.ignored} not changes (reads, failures, requests that changed nothing, metadata-only)${report.badLines ? `, ${report.badLines} lines not audit events` : ''}${report.refused ? `, ${report.refused} refused as implausible` : ''}${report.failures.length ? `, ${report.failures.length} file(s) failed` : ''}\n`);
+    // Non-zero whenever something was refused or could not be read (docs/hardening.md).
+    return report.failures.length || report.badLines || report.refused ? 1 : 0;
   } finally {
     await shutdown(app);
   }

@@ -64,13 +64,18 @@ async function restoreCommand(config: Config, from: string | undefined, force: b
       throw new KubetimeError('INVALID_ARGUMENT', `data-dir: the store already holds ${existing.map((c) => c.name).join(', ')}; restore builds a fresh store (use another --data-dir, or --force to merge)`, { param: 'data-dir' });
     }
     const results = await restore({ from: source, into: app.store, clock: app.clock, logger: app.logger.child({ component: 'restore' }) });
+    // A restore that skipped a damaged snapshot, or restored nothing, is not a success: it says which.
+    let incomplete = false;
     for (const r of results) {
       io.out(`restored cluster ${r.cluster}: ${r.used.length} snapshots, ${r.revisions} revisions, ${r.deletions} deletions inferred${r.skipped.length ? `; skipped ${r.skipped.length} damaged snapshots` : ''}\n`);
+      for (const d of r.skipped) io.err(`kubetime restore: skipped damaged snapshot ${d.id} of cluster ${r.cluster} (at ${formatTime(d.at)}): ${d.problems.join('; ')}\n`);
+      if (!r.used.length) io.err(`kubetime restore: restored nothing of cluster ${r.cluster}: every snapshot of it is damaged\n`);
+      incomplete ||= r.skipped.length > 0 || r.used.length === 0;
     }
     if (!results.length) io.out(`no snapshots found at ${from}\n`);
     // The restored store is behind the watches' checkpoints: the next `serve` must list, not resume.
     if (results.length) await rm(join(config.dataDir, CHECKPOINTS_FILE), { force: true });
-    return results.length ? 0 : 1;
+    return results.length && !incomplete ? 0 : 1;
   });
 }
 

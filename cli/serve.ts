@@ -7,6 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { recallRecentRevisions } from '../ingester/attributor-recall.ts';
 import type { Config } from './config.ts';
 import { createApp, createServer, onShutdown, shutdown, type App } from './compose.ts';
+import { checkSinkExposure } from './exposure.ts';
 import { clusterNameOf, startWatching } from './watch.ts';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -21,6 +22,7 @@ export type WatchTarget = KubeConfig | ((app: App) => Promise<KubeConfig>);
 /** Starts store, pipeline, API (and the watch when `watch` is given) in one process. */
 export async function serve(config: Config, io: Io, watch?: WatchTarget): Promise<App> {
   if (watch && typeof watch !== 'function' && !config.cluster) config = Object.freeze({ ...config, cluster: clusterNameOf(watch) });
+  checkSinkExposure(config);
   const app = await createApp(config);
   try {
     // The watched cluster reviews tokens and access (TokenReview, SubjectAccessReview); the demo's

@@ -40,5 +40,6 @@ export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester>
   });
   app.kindForResource = (group, resource) => ingester.kindForResource(group, resource);
   app.servedKinds = (c) => (c === cluster ? ingester.servedKinds() : []);
+  app.kindNamespaced = (group, kind) => ingester.kindNamespaced(group, kind);
   return ingester;
 }

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'STORE_UNAVAILABLE',
   'SNAPSHOT_INVALID',
   'PAYLOAD_TOO_LARGE',
+  'TOO_MANY_REQUESTS',
   'INTERNAL',
 ] as const;
 

@@ -121,14 +121,42 @@ export function refOf(g: Pick<GraphObject, 'kind' | 'namespace' | 'name'>): Ref 
 
 interface Edge { from: GraphObject; to: GraphObject; type: EdgeType }
 
+/** Most nodes and edges one graph answers; past them it is cut and says `truncated`. */
+export const MAX_GRAPH_NODES = 20_000;
+export const MAX_GRAPH_EDGES = 50_000;
+
+const labelsOf = (o: GraphObject) => (asObj(o.object.metadata).labels ?? {}) as Record<string, string>;
+
+/**
+ * Pods by namespace and by `namespace/key=value` label, so a selector is matched against the pods
+ * carrying one of its equality labels, not every pod of the namespace (linear in the objects for
+ * the usual selectors; built with push, never copied per edge).
+ */
+function podIndex(objects: readonly GraphObject[]) {
+  const byNs = new Map<string, GraphObject[]>();
+  const byLabel = new Map<string, GraphObject[]>();
+  const add = (m: Map<string, GraphObject[]>, k: string, o: GraphObject) => {
+    const list = m.get(k);
+    if (list) list.push(o);
+    else m.set(k, [o]);
+  };
+  for (const o of objects) {
+    if (o.kind !== 'Pod' || o.group !== '') continue;
+    add(byNs, o.namespace, o);
+    for (const [k, v] of Object.entries(labelsOf(o))) add(byLabel, `${o.namespace}\u0000${k}\u0000${v}`, o);
+  }
+  return (t: Extract<Target, { by: 'labels' }>): GraphObject[] => {
+    const eq = t.reqs.find((r) => r.op === 'eq');
+    const candidates = eq && 'value' in eq ? byLabel.get(`${t.namespace}\u0000${eq.key}\u0000${eq.value}`) ?? [] : byNs.get(t.namespace) ?? [];
+    return candidates.filter((p) => matchLabels(t.reqs, labelsOf(p)));
+  };
+}
+
 /** Every edge among `objects` (all of which existed at the same time). */
 export function allEdges(objects: readonly GraphObject[]): Edge[] {
   const byUid = new Map(objects.map((o) => [o.uid, o]));
   const byName = new Map(objects.map((o) => [`${o.kind}/${o.namespace}/${o.name}`, o]));
-  const podsByNs = new Map<string, GraphObject[]>();
-  for (const o of objects) {
-    if (o.kind === 'Pod' && o.group === '') podsByNs.set(o.namespace, [...(podsByNs.get(o.namespace) ?? []), o]);
-  }
+  const podsSelected = podIndex(objects);
   const edges: Edge[] = [];
   for (const o of objects) {
     for (const e of edgesFrom(o)) {
@@ -140,37 +168,48 @@ export function allEdges(objects: readonly GraphObject[]): Edge[] {
         const target = byName.get(`${t.kind}/${t.namespace}/${t.name}`);
         if (target) edges.push({ from: o, to: target, type: e.type });
       } else {
-        for (const p of podsByNs.get(t.namespace) ?? []) {
-          if (matchLabels(t.reqs, (asObj(p.object.metadata).labels ?? {}) as Record<string, string>)) edges.push({ from: o, to: p, type: 'selects' });
-        }
+        for (const p of podsSelected(t)) edges.push({ from: o, to: p, type: 'selects' });
       }
     }
   }
   return edges;
 }
 
-/** Breadth-first from `start` over edges in both directions, at most `hops` steps. */
-export function buildGraph(start: GraphObject, objects: readonly GraphObject[], hops: number, at: number, cluster: string): GraphResult {
-  const edges = allEdges(objects);
+/**
+ * Breadth-first from `start` over edges in both directions, at most `hops` steps and
+ * MAX_GRAPH_NODES nodes / MAX_GRAPH_EDGES edges (then `truncated`). Linear in the edges.
+ */
+export function buildGraph(start: GraphObject, objects: readonly GraphObject[], hops: number, at: number, cluster: string, limits = { nodes: MAX_GRAPH_NODES, edges: MAX_GRAPH_EDGES }): GraphResult {
   const adjacent = new Map<string, Edge[]>();
-  for (const e of edges) {
-    adjacent.set(e.from.uid, [...(adjacent.get(e.from.uid) ?? []), e]);
-    adjacent.set(e.to.uid, [...(adjacent.get(e.to.uid) ?? []), e]);
+  const link = (uid: string, e: Edge) => {
+    const list = adjacent.get(uid);
+    if (list) list.push(e);
+    else adjacent.set(uid, [e]);
+  };
+  for (const e of allEdges(objects)) {
+    link(e.from.uid, e);
+    link(e.to.uid, e);
   }
   const seen = new Map<string, GraphObject>([[start.uid, start]]);
   const used = new Set<Edge>();
+  let truncated = false;
   let frontier = [start];
-  for (let h = 0; h < hops && frontier.length; h++) {
+  for (let h = 0; h < hops && frontier.length && !truncated; h++) {
     const next: GraphObject[] = [];
     for (const node of frontier) {
       for (const e of adjacent.get(node.uid) ?? []) {
-        used.add(e);
         const other = e.from.uid === node.uid ? e.to : e.from;
         if (!seen.has(other.uid)) {
+          if (seen.size >= limits.nodes || used.size >= limits.edges) {
+            truncated = true;
+            break;
+          }
           seen.set(other.uid, other);
           next.push(other);
         }
+        used.add(e);
       }
+      if (truncated) break;
     }
     frontier = next;
   }
@@ -178,5 +217,5 @@ export function buildGraph(start: GraphObject, objects: readonly GraphObject[], 
   const outEdges = [...used]
     .filter((e) => seen.has(e.from.uid) && seen.has(e.to.uid))
     .map((e) => ({ from: refOf(e.from), to: refOf(e.to), type: e.type }));
-  return { cluster, at, nodes, edges: outEdges };
+  return { cluster, at, nodes, edges: outEdges, ...(truncated ? { truncated: true } : {}) };
 }

@@ -126,6 +126,10 @@ export interface PruneRequest {
  * - A DELETED record with `object: null` is stored with the object's previous state.
  * - Reads return objects in full, exactly as appended (after redaction, which happens before).
  * - Failures of the backing system reject with KubetimeError STORE_UNAVAILABLE.
+ * - A batch holding a record the store cannot take (core/record-limits.ts: schema, object depth
+ *   or size, a namespace contradicting its kind's scope as its first record fixed it) rejects
+ *   with INVALID_ARGUMENT (`details.reason`, `details.index`) before anything of it is written;
+ *   never with STORE_UNAVAILABLE, which would make writers retry it forever.
  */
 export interface HistoryStore {
   append(records: readonly ChangeRecord[]): Promise<AppendResult>;

@@ -20,6 +20,7 @@ import { valueChanges } from './present/diff.ts';
 import { decodeToken, encodeToken, pageAt, pageSize } from './present/paging.ts';
 
 const CRD_GK = 'CustomResourceDefinition.apiextensions.k8s.io';
+import { pace } from './yield.ts';
 
 export const DEFAULT_LIMIT = 500;
 /** The most edges a graph query follows (the HTTP `hops` parameter is bounded by it too). */
@@ -169,6 +170,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
       const removed: Entry[] = [];
       const changed: Entry[] = [];
       for (const [k, o] of after) {
+        await pace();
         const old = before.get(k);
         if (!old || id(old).uid !== id(o).uid) {
           if (old) removed.push({ k: 'removed', e: { ref: id(old).ref, object: old } });

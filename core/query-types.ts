@@ -112,6 +112,8 @@ export interface GraphResult {
   nodes: (Ref & { uid: string })[];
   edges: { from: Ref; to: Ref; type: EdgeType }[];
   continue?: string;
+  /** Set when the graph reached MAX_GRAPH_NODES / MAX_GRAPH_EDGES and was cut (core/graph.ts). */
+  truncated?: boolean;
 }
 
 export interface ChangesRequest extends Viewed {

@@ -10,6 +10,7 @@ import { compareResourceVersions, type ObjectKey } from './record.ts';
 import { formatTime, type Micros } from './time.ts';
 import type { Viewer } from './access.ts';
 import { clustersVisibleTo } from './visible-clusters.ts';
+import { pace } from './yield.ts';
 
 export interface ScopeOptions {
   store: HistoryStore;
@@ -184,7 +185,11 @@ export class Scope {
     // chunks let a limited list stop early.
     const out: Revision[] = [];
     for (let i = 0; i < keys.length && (opts.enough === undefined || out.length < opts.enough); i += LIST_CHUNK) {
-      const states = await mapLimit(keys.slice(i, i + LIST_CHUNK), LIST_CONCURRENCY, (key) => this.stateAt(key, opts.at));
+      const states = await mapLimit(keys.slice(i, i + LIST_CHUNK), LIST_CONCURRENCY, async (key) => {
+        const state = await this.stateAt(key, opts.at);
+        await pace();
+        return state;
+      });
       for (const r of states) if (r && (!opts.keep || opts.keep(r))) out.push(r);
     }
     return opts.enough === undefined ? out : out.slice(0, opts.enough);

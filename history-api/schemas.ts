@@ -201,6 +201,7 @@ export const graphResponse = z.object({
   edges: z.array(z.object({ from: ref, to: ref, type: z.enum(EDGE_TYPES) })),
   asOf,
   continue: cont,
+  truncated: z.boolean().optional().meta({ description: 'Set when the graph reached its node or edge bound and was cut (docs/hardening.md)' }),
 });
 export const changesResponse = z.object({
   cluster: z.string(),

@@ -18,8 +18,10 @@ import { DEFAULT_AUDIT_BODY_LIMIT, registerAuditRoute } from './routes/audit.ts'
 import type { AuditIngest } from './routes/audit.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerQueryRoutes } from './routes/queries.ts';
-import { queryFacts, redactUrl, registerReadAuth, TRUSTED_READS, type ReadAuth } from './auth/read-auth.ts';
+import { queryFacts, registerReadAuth, TRUSTED_READS, type ReadAuth } from './auth/read-auth.ts';
 import { registerMcpRoute } from './mcp/http.ts';
+import { DEFAULT_AUDIT_MAX_INFLIGHT_BYTES, timeoutOptions } from './limits.ts';
+import { loggableUrl } from './log-url.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -31,6 +33,8 @@ export interface ServerDeps {
   auditIngest?: AuditIngest;
   /** When set, POST /v1/audit requires `Authorization: Bearer <auditToken>`. */
   auditToken?: string;
+  /** PEM CA (with `https`): POST /v1/audit accepts a client certificate it signed (or the token). */
+  auditClientCa?: string | Buffer;
   /** Largest audit body accepted, in bytes (default 64 MiB). */
   auditBodyLimit?: number;
   /** Readiness check for /readyz (e.g. the store answers); absent = always ready. */
@@ -43,6 +47,10 @@ export interface ServerDeps {
   readAuth?: ReadAuth;
   /** Serve MCP (streamable HTTP) at /mcp: the tools' answer budget in tokens, and the deep links' base URL. */
   mcp?: { budgetTokens?: number; linkBase?: string };
+  /** A request's headers and body must arrive within this, ms (default 30 s; history-api/limits.ts). */
+  requestTimeoutMs?: number;
+  /** Bytes of audit bodies in flight at once before 429 (default 256 MiB; history-api/limits.ts). */
+  auditMaxInflightBytes?: number;
 }
 
 /** The server as buildServer returns it. */
@@ -53,14 +61,17 @@ const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 /** Builds the history API on a new fastify instance (not listening). */
 export function buildServer(deps: ServerDeps): HistoryServer {
   const metrics = deps.metrics ?? new MetricsRegistry();
+  const timeouts = timeoutOptions(deps.requestTimeoutMs);
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'history-api' }),
     // One line per request is logged by instrument(); fastify's own pair of lines is off.
     logController: new LogController({ disableRequestLogging: true }),
     // Keep the contract's error shape for errors raised before routing (e.g. a malformed URL).
     frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    // A body sent slowly is cut (history-api/limits.ts).
+    ...timeouts,
     // kube-apiserver sends the audit webhook's bearer token only over https.
-    ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.https ? { https: { ...deps.https, ...timeouts.http, ...clientCertOptions(deps.auditClientCa) } } : {}),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   // Responses are plain JSON; the zod response schemas document the API (see schemas.ts).
@@ -92,11 +103,18 @@ export function buildServer(deps: ServerDeps): HistoryServer {
         clock: deps.clock,
         metrics,
         auditToken: deps.auditToken,
+        clientCertificates: !!(deps.https && deps.auditClientCa),
         bodyLimit: deps.auditBodyLimit ?? DEFAULT_AUDIT_BODY_LIMIT,
+        maxInflightBytes: deps.auditMaxInflightBytes ?? DEFAULT_AUDIT_MAX_INFLIGHT_BYTES,
       });
     }
   });
   return app;
+}
+
+/** TLS options asking clients for a certificate signed by `ca`; the audit route decides (others ignore it). */
+function clientCertOptions(ca: string | Buffer | undefined): { ca?: string | Buffer; requestCert?: boolean; rejectUnauthorized?: boolean } {
+  return ca ? { ca, requestCert: true, rejectUnauthorized: false } : {};
 }
 
 function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -139,6 +157,6 @@ function instrument(app: FastifyInstance, metrics: MetricsRegistry): void {
       return;
     }
     const level = OPS_ROUTES.has(route) ? 'debug' : 'info';
-    req.log[level]({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    req.log[level]({ method: req.method, url: loggableUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 }

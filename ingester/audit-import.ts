@@ -1,14 +1,23 @@
 /**
  * `kubetime import --audit-log FILE…`: kube-apiserver audit log files (one JSON Event per line,
  * as --audit-log-path writes them; gzip recognised by its magic bytes, whatever the name).
- * A line that is not JSON is counted and reported, never fatal.
+ *
+ * What goes wrong is reported per file and never crashes the import (docs/hardening.md):
+ * - a file that is missing or unreadable, or breaks off (a truncated .gz), is a failure naming
+ *   the file and its cause. The events read from it before the break are complete lines and
+ *   are stored: the failure says how many (`eventsBefore`, `acceptedBefore`). Later files are
+ *   still imported.
+ * - a file none of whose lines is an audit event (random bytes, another JSON log) is a failure
+ *   too ("not an audit log"), with nothing stored from it;
+ * - lines that are not JSON or not audit events are counted (`badLines`), and audit events
+ *   refused as implausible (ingester/plausibility.ts) are counted in `refused`.
+ * The command exits non-zero whenever a file failed or anything was refused.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { pipeline, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
-import { KubetimeError } from '../core/errors.ts';
 import type { AuditSink } from './audit-sink.ts';
 
 export interface ImportOptions {
@@ -19,12 +28,26 @@ export interface ImportOptions {
   batchSize?: number;
 }
 
+/** A file that could not be read to its end. */
+export interface ImportFailure {
+  file: string;
+  /** One line: why (e.g. `no such file`, `unexpected end of file (truncated gzip?)`, `not an audit log`). */
+  reason: string;
+  /** Audit events of this file read (and stored as changes, `acceptedBefore`) before the failure. */
+  eventsBefore: number;
+  acceptedBefore: number;
+}
+
 export interface ImportReport {
   files: number;
   lines: number;
+  /** Lines that are not JSON, or JSON that is not an audit event. */
   badLines: number;
   accepted: number;
   ignored: number;
+  /** Audit records refused as implausible for their revision. */
+  refused: number;
+  failures: ImportFailure[];
 }
 
 async function isGzip(path: string): Promise<boolean> {
@@ -38,42 +61,84 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-async function lines(path: string): Promise<AsyncIterable<string>> {
-  let stream: Readable;
-  try {
-    stream = createReadStream(path);
-    if (await isGzip(path)) stream = stream.pipe(createGunzip());
-  } catch (e) {
-    throw new KubetimeError('INVALID_ARGUMENT', `--audit-log: cannot read ${path}`, { param: 'audit-log' }, { cause: e });
+/** The file's lines; a read or gunzip error ends the iteration by throwing it. */
+async function* lines(path: string): AsyncIterable<string> {
+  const gzip = await isGzip(path); // a missing or unreadable file throws here, before any stream
+  const source = createReadStream(path);
+  const stream: Readable = gzip ? pipeline(source, createGunzip(), () => {}) : source;
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of stream) {
+    const text = rest + decoder.write(chunk as Buffer);
+    const parts = text.split('\n');
+    rest = parts.pop()!;
+    yield* parts;
   }
-  return createInterface({ input: stream, crlfDelay: Infinity });
+  rest += decoder.end();
+  if (rest) yield rest;
+}
+
+/** Whether a parsed line is an audit.k8s.io Event. */
+function isAuditEvent(v: unknown): boolean {
+  const o = v as { kind?: unknown; apiVersion?: unknown } | null;
+  return typeof o === 'object' && o !== null && o.kind === 'Event' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('audit.k8s.io/');
+}
+
+function reasonOf(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  if (err.code === 'ENOENT') return 'no such file';
+  if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied';
+  if (err.code === 'EISDIR') return 'is a directory';
+  if (err.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message ?? '')) return 'unexpected end of file (truncated gzip?)';
+  if (err.code?.startsWith('Z_')) return `not a valid gzip stream (${err.message ?? err.code})`;
+  return (err.message ?? String(e)).split('\n')[0]!;
 }
 
 export async function importAuditLogs(opts: ImportOptions): Promise<ImportReport> {
-  const report: ImportReport = { files: 0, lines: 0, badLines: 0, accepted: 0, ignored: 0 };
+  const report: ImportReport = { files: 0, lines: 0, badLines: 0, accepted: 0, ignored: 0, refused: 0, failures: [] };
   const batchSize = opts.batchSize ?? 2000;
-  let batch: unknown[] = [];
-  const flush = async () => {
-    if (!batch.length) return;
-    const r = await opts.sink.ingestEvents(batch, opts.cluster);
-    report.accepted += r.accepted;
-    report.ignored += r.ignored;
-    batch = [];
-  };
   for (const file of opts.files) {
     report.files++;
-    for await (const line of await lines(file)) {
-      if (!line.trim()) continue;
-      report.lines++;
-      try {
-        batch.push(JSON.parse(line));
-      } catch {
-        report.badLines++;
-        continue;
+    let batch: unknown[] = [];
+    let events = 0;
+    let accepted = 0;
+    let nonEmpty = 0;
+    const flush = async () => {
+      if (!batch.length) return;
+      const r = await opts.sink.ingestEvents(batch, opts.cluster);
+      accepted += r.accepted;
+      report.accepted += r.accepted;
+      report.ignored += r.ignored;
+      report.refused += r.refused ?? 0;
+      batch = [];
+    };
+    try {
+      for await (const line of lines(file)) {
+        if (!line.trim()) continue;
+        report.lines++;
+        nonEmpty++;
+        let event: unknown;
+        try {
+          event = JSON.parse(line);
+        } catch {
+          report.badLines++;
+          continue;
+        }
+        if (!isAuditEvent(event)) {
+          report.badLines++;
+          continue;
+        }
+        events++;
+        batch.push(event);
+        if (batch.length >= batchSize) await flush();
       }
-      if (batch.length >= batchSize) await flush();
+      await flush();
+      if (nonEmpty > 0 && events === 0) report.failures.push({ file, reason: 'not an audit log (no line is an audit.k8s.io Event)', eventsBefore: 0, acceptedBefore: 0 });
+    } catch (e) {
+      // The complete lines read before the break are stored; the failure says how many.
+      await flush();
+      report.failures.push({ file, reason: reasonOf(e), eventsBefore: events, acceptedBefore: accepted });
     }
   }
-  await flush();
   return report;
 }

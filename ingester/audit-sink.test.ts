@@ -25,4 +25,26 @@ describe('AuditSink', () => {
     expect(await sink.ingestEvents([scale])).toEqual({ accepted: 0, ignored: 1, skipped: { subresource: 1 } });
     expect(written).toEqual([]);
   });
+
+  it('converts a 100k-event batch in chunks, letting the event loop turn (a /healthz is answered meanwhile)', async () => {
+    const written: ChangeRecord[] = [];
+    const sink = new AuditSink({ writer: { write: async (r) => void written.push(...r) }, clock, cluster: 'c' });
+    const event = (i: number) => ({
+      ...scale, auditID: `e${i}`, verb: 'update', objectRef: { resource: 'configmaps', namespace: 'ns', name: `cm${i}` },
+      responseObject: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: `cm${i}`, namespace: 'ns', uid: `u${i}`, resourceVersion: String(i + 1) } },
+    });
+    const events = Array.from({ length: 100_000 }, (_, i) => event(i));
+    let turns = 0;
+    let ingesting = true;
+    const tick = () => {
+      turns++;
+      if (ingesting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const result = await sink.ingestEvents(events);
+    ingesting = false;
+    expect(result.accepted).toBe(100_000);
+    expect(written).toHaveLength(100_000);
+    expect(turns).toBeGreaterThan(10);
+  });
 });

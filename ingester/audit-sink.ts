@@ -6,9 +6,14 @@
  */
 import type { ChangeWriter } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
-import type { Clock } from '../core/time.ts';
+import type { Clock, Micros } from '../core/time.ts';
 import { convertAuditEvent, eventsOfList, type SkipReason } from './audit.ts';
 import type { Attribution } from './attributor.ts';
+import type { AuditPlausibility } from './plausibility.ts';
+
+/** Events converted between two turns of the event loop (a 100k-event batch must not freeze it). */
+const CONVERT_CHUNK = 1000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface AuditSinkOptions {
   /**
@@ -20,12 +25,16 @@ export interface AuditSinkOptions {
   /** The cluster name records get unless a request names one. */
   cluster: string;
   kindForResource?: (group: string, resource: string) => string | undefined;
+  /** Refuses audit times and scopes implausible for their revision (ingester/plausibility.ts). */
+  plausibility?: AuditPlausibility;
 }
 
 export interface AuditIngestResult {
   accepted: number;
   ignored: number;
   skipped: Partial<Record<SkipReason, number>>;
+  /** Records and attributions refused as implausible (counted in `ignored` too). */
+  refused?: number;
 }
 
 export class AuditSink {
@@ -57,16 +66,46 @@ export class AuditSink {
     return { records, attributions, result };
   }
 
-  /** Ingests an EventList body; resolves when durable. Throws INVALID_ARGUMENT for a malformed body. */
-  async ingestList(body: unknown, cluster?: string): Promise<AuditIngestResult> {
-    return this.ingestEvents(eventsOfList(body), cluster);
+  /**
+   * Ingests an EventList body; resolves when durable. Throws INVALID_ARGUMENT for a malformed body.
+   * `receivedAt` (the webhook's receipt, µs) makes audit times far from it implausible.
+   */
+  async ingestList(body: unknown, cluster?: string, receivedAt?: Micros): Promise<AuditIngestResult> {
+    return this.ingestEvents(eventsOfList(body), cluster, receivedAt);
   }
 
-  async ingestEvents(events: readonly unknown[], cluster?: string): Promise<AuditIngestResult> {
-    const { records, attributions, result } = this.convert(events, cluster || this.#opts.cluster);
+  async ingestEvents(events: readonly unknown[], cluster?: string, receivedAt?: Micros): Promise<AuditIngestResult> {
+    const converted = await this.#convertInTurns(events, cluster || this.#opts.cluster);
+    const { result } = converted;
+    let { records, attributions } = converted;
+    if (this.#opts.plausibility) {
+      const kept = await this.#opts.plausibility.filter(records, attributions, receivedAt);
+      ({ records, attributions } = kept);
+      if (kept.refused) {
+        result.refused = kept.refused;
+        result.accepted = Math.max(0, result.accepted - kept.refused);
+        result.ignored += kept.refused;
+      }
+    }
     const w = this.#opts.writer;
     if (w.writeAudited) await w.writeAudited(records, attributions);
     else if (records.length) await w.write(records);
     return result;
+  }
+
+  /** `convert` in chunks, letting the event loop turn between them. */
+  async #convertInTurns(events: readonly unknown[], cluster: string): Promise<ReturnType<AuditSink['convert']>> {
+    if (events.length <= CONVERT_CHUNK) return this.convert(events, cluster);
+    const all: ReturnType<AuditSink['convert']> = { records: [], attributions: [], result: { accepted: 0, ignored: 0, skipped: {} } };
+    for (let i = 0; i < events.length; i += CONVERT_CHUNK) {
+      if (i) await nextTurn();
+      const part = this.convert(events.slice(i, i + CONVERT_CHUNK), cluster);
+      for (const r of part.records) all.records.push(r);
+      for (const a of part.attributions) all.attributions.push(a);
+      all.result.accepted += part.result.accepted;
+      all.result.ignored += part.result.ignored;
+      for (const [k, n] of Object.entries(part.result.skipped) as [SkipReason, number][]) all.result.skipped[k] = (all.result.skipped[k] ?? 0) + n;
+    }
+    return all;
   }
 }

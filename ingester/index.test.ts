@@ -43,6 +43,8 @@ describe('startIngester', () => {
     await timing.advance(1_000); // settle delay after a CRD change, then discovery
     await watchingAll(3);
     expect(ing.kindForResource('example.com', 'widgets')).toBe('Widget');
+    // Discovery tells each kind's scope (the audit sink refuses records contradicting it).
+    expect([ing.kindNamespaced('', 'Pod'), ing.kindNamespaced('example.com', 'Widget'), ing.kindNamespaced('example.com', 'Gadget')]).toEqual([true, true, undefined]);
     const w = fake.create('example.com', 'widgets', { name: 'w1' }, { spec: { size: 3 } });
     await waitFor(() => store.all().some((r) => r.uid === w.metadata.uid), 'custom resource recorded');
     expect(store.all().find((r) => r.uid === w.metadata.uid)).toMatchObject({ kind: 'Widget', group: 'example.com', apiVersion: 'example.com/v1', resource: 'widgets', source: 'watch' });

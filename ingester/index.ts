@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { ChangeWriter } from '../core/ports.ts';
-import type { ChangeRecord } from '../core/record.ts';
+import { groupKind, type ChangeRecord } from '../core/record.ts';
 import { discoverResources, namespaceFilter, selectResources, servedKindOfCrd, type IngestFilters } from './discovery.ts';
 import type { InformerSourceOptions } from './informer-options.ts';
 import { InformerSource, type SourceStatus } from './informer-source.ts';
@@ -70,6 +70,8 @@ export interface Ingester {
    * deleted CRD's kind still answers for its past.
    */
   servedKinds(): ResourceInfo[];
+  /** Whether a (group, kind) the cluster serves is namespaced; undefined when discovery has not seen it. */
+  kindNamespaced(group: string, kind: string): boolean | undefined;
   /** Runs discovery now (also done periodically). */
   rediscover(): Promise<void>;
 }
@@ -214,6 +216,10 @@ class IngesterImpl implements Ingester {
 
   kindForResource(group: string, resource: string): string | undefined {
     return this.#kinds.get(`${group}/${resource}`);
+  }
+
+  kindNamespaced(group: string, kind: string): boolean | undefined {
+    return this.#served.get(groupKind(group, kind))?.namespaced;
   }
 
   servedKinds(): ResourceInfo[] {

@@ -81,6 +81,10 @@ export class IngestMetrics {
   readonly batchesTotal = new Family('kubetime_write_batches_total', 'Batches written by the pipeline, by outcome (stored, spooled).', 'counter');
   readonly spoolRecords = new Family('kubetime_spool_records', 'Records spooled on local disk, not yet in the store.', 'gauge');
   readonly spoolBytes = new Family('kubetime_spool_bytes', 'Bytes of spooled batches not yet in the store.', 'gauge');
+  /** Records set aside in the quarantine file (ingester/quarantine.ts), by reason: invalid, depth, size, scope. */
+  readonly quarantinedTotal = new Family('kubetime_ingest_quarantined_records_total', 'Records the store cannot take, set aside in the quarantine file, by reason.', 'counter');
+  /** Audit records and attributions refused as implausible (ingester/plausibility.ts), by reason. */
+  readonly auditRefusedTotal = new Family('kubetime_audit_refused_total', 'Audit events refused because their time or scope is implausible for the revision they name, by reason.', 'counter');
   readonly rejectedTotal = new Family('kubetime_store_rejected_records_total', 'Records the store refused as invalid (dropped after isolation).', 'counter');
   /** Audit attributions (Scale, Binding, grace-0 delete, Eviction; ingester/attributor.ts) by outcome: merged, expired, overflow. */
   readonly attributionsTotal = new Family('kubetime_audit_attributions_total', 'Audit events naming a watched revision they do not carry, by outcome.', 'counter');

@@ -19,6 +19,22 @@ function manualSink() {
 }
 
 describe('WritePipeline', () => {
+  it('writes one huge write as batches of at most maxBatchRecords, in order, resolving with the last', async () => {
+    const sink = manualSink();
+    const p = new WritePipeline({ sink, maxBatchRecords: 4, maxQueuedRecords: 8, lingerMs: 0 });
+    let resolved = false;
+    void p.write(recs(0, 10)).then(() => (resolved = true));
+    for (let i = 0; i < 3; i++) {
+      await settle();
+      expect(resolved).toBe(false);
+      sink.batches[i]!.done();
+    }
+    await settle();
+    expect(sink.batches.map((b) => b.records.length)).toEqual([4, 4, 2]);
+    expect(sink.batches.flatMap((b) => b.records.map((r) => r.uid))).toEqual(recs(0, 10).map((r) => r.uid));
+    expect(resolved).toBe(true);
+  });
+
   it('groups concurrent writes into batches in arrival order, one batch in flight', async () => {
     const sink = manualSink();
     const p = new WritePipeline({ sink, maxBatchRecords: 5, lingerMs: 0 });

@@ -73,6 +73,13 @@ export class WritePipeline implements ChangeWriter {
   write(records: readonly ChangeRecord[]): Promise<void> {
     if (this.#closed) return Promise.reject(new KubetimeError('STORE_UNAVAILABLE', 'write pipeline is closed'));
     if (records.length === 0) return Promise.resolve();
+    if (records.length > this.#maxBatch) {
+      // A huge write (a 100k-event audit batch) goes as several batches, so no single store
+      // append holds the event loop for long; they stay in order, and it resolves with the last.
+      const parts: Promise<void>[] = [];
+      for (let i = 0; i < records.length; i += this.#maxBatch) parts.push(this.write(records.slice(i, i + this.#maxBatch)));
+      return Promise.all(parts).then(() => undefined);
+    }
     const done = new Promise<void>((resolve, reject) => {
       const entry: Entry = { records, resolve, reject };
       if (this.#waiting.length === 0 && (this.#queued + records.length <= this.#maxQueued || this.#queued === 0)) {

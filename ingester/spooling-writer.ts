@@ -8,7 +8,9 @@
  * between store and cursor) is stored once.
  *
  * A store that refuses records with any other KubetimeError code is not having an outage: the
- * batch is split to isolate the offending records, which are logged (identity only) and dropped.
+ * batch is split to isolate the offending records, which go to the quarantine (ingester/
+ * quarantine.ts: a file, a metric, a log line) and are never retried. Before a batch is spooled,
+ * records the store would refuse are quarantined too, so none can break the spool or its drain.
  * Errors that are not KubetimeErrors count as an outage (the port promises STORE_UNAVAILABLE).
  */
 import type { Logger } from 'pino';
@@ -16,6 +18,7 @@ import { KubetimeError, isKubetimeError } from '../core/errors.ts';
 import type { ChangeWriter, HistoryStore } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import type { IngestMetrics } from './metrics.ts';
+import { partitionStorable, type RecordQuarantine } from './quarantine.ts';
 import { SpoolFile } from './spool-file.ts';
 import { backoffDelay, DEFAULT_BACKOFF, realTiming, type BackoffPolicy, type Timing } from './timing.ts';
 
@@ -32,6 +35,8 @@ export interface SpoolingWriterOptions {
   /** A store append that takes longer counts as unavailable. Default 30 s. */
   appendTimeoutMs?: number;
   segmentBytes?: number;
+  /** Where records the store refuses go (default: logged and dropped). */
+  quarantine?: RecordQuarantine;
 }
 
 /** Whether batches go to the store or the spool, and how much is spooled. */
@@ -91,7 +96,10 @@ export class SpoolingWriter implements ChangeWriter {
         }
       }
     }
-    await this.#spool.append(records);
+    const { storable, refused } = partitionStorable(records);
+    await this.#opts.quarantine?.put(refused);
+    if (!storable.length) return;
+    await this.#spool.append(storable);
     this.#opts.metrics?.batchesTotal.inc({ outcome: 'spooled' });
     this.#updateGauges();
     this.#startDrain();
@@ -141,6 +149,8 @@ export class SpoolingWriter implements ChangeWriter {
       if (records.length === 1) {
         const r = records[0]!;
         this.#opts.metrics?.rejectedTotal.inc({ code: e.code });
+        const reason = typeof e.details.reason === 'string' ? e.details.reason : e.code;
+        if (this.#opts.quarantine) return this.#opts.quarantine.put([{ record: r, reason, message: e.message }]);
         this.#opts.logger?.error({ code: e.code, err: e.message, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, uid: r.uid, resourceVersion: r.resourceVersion }, 'store refused a record; dropped');
         return;
       }

@@ -12,6 +12,7 @@ import type {
   AppendResult, ClusterInfo, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery, PruneRequest,
   Revision, RevisionQuery, SeenKind,
 } from '../../core/ports.ts';
+import { checkScopes, checkStorable } from '../../core/record-limits.ts';
 import { compareRevisions, groupKind, mergeRecords, revisionId } from '../../core/record.ts';
 import type { ChangeRecord } from '../../core/record.ts';
 
@@ -30,6 +31,8 @@ export class MemoryHistoryStore implements HistoryStore {
   private readonly byUid = new Map<string, ChangeRecord[]>();
   private readonly names: Names = new Map();
   private readonly feeds = new Map<string, { list: ChangeRecord[]; dirty: boolean }>();
+  /** Each kind's scope, by `${cluster}\0${gk}`, from its first record (core/record-limits.ts). */
+  private readonly scopes = new Map<string, boolean>();
   /** Set to make every call reject with STORE_UNAVAILABLE (fault tests). */
   unavailable = false;
 
@@ -39,6 +42,9 @@ export class MemoryHistoryStore implements HistoryStore {
 
   async append(records: readonly ChangeRecord[]): Promise<AppendResult> {
     this.check();
+    checkStorable(records);
+    const fresh = checkScopes(records, { namespaced: (cluster, gk) => this.scopes.get(`${cluster}\u0000${gk}`) });
+    for (const [k, namespaced] of fresh) this.scopes.set(k, namespaced);
     const result: AppendResult = { inserted: 0, merged: 0, duplicates: 0 };
     for (const incoming of records) {
       const id = revisionId(incoming);

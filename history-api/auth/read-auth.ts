@@ -5,6 +5,7 @@
  * queries. And the query access log: one line per query naming who asked what, as of when, and
  * how much was answered (never a token).
  */
+import { isSensitiveParam } from '../log-url.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TRUSTED_VIEWER, viewerFor, type Access, type Viewer } from '../../core/access.ts';
 import { KubetimeError } from '../../core/errors.ts';
@@ -36,17 +37,6 @@ export const TRUSTED_READS: ReadAuth = Object.freeze({ access: { allowed: async 
 
 const OPS = new Set(['/healthz', '/readyz', '/metrics']);
 const ALWAYS_OPEN = new Set(['/v1/audit', '/openapi.json']);
-/** Query parameters never written to the log, whatever a client sends. */
-const SECRET_PARAMS = /token|authorization|password|secret|key/i;
-
-/** `url` with the values of secret-looking query parameters replaced, for logs. */
-export function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const params = new URLSearchParams(url.slice(q + 1));
-  for (const k of [...params.keys()]) if (SECRET_PARAMS.test(k)) params.set(k, 'REDACTED');
-  return `${url.slice(0, q)}?${params.toString()}`;
-}
 
 function isOpen(route: string | undefined, openOps: boolean): boolean {
   if (route === undefined) return false;
@@ -109,7 +99,7 @@ function registerQueryLog(app: FastifyInstance): void {
  * how many things the answer held.
  */
 export function queryFacts(req: FastifyRequest): { args: Record<string, unknown>; user: string | null; groups?: readonly string[]; asOf?: unknown; items?: number } {
-  const args = Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).filter(([k]) => !SECRET_PARAMS.test(k)));
+  const args = Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).filter(([k]) => !isSensitiveParam(k)));
   const answer = answers.get(req);
   return {
     args, user: req.viewer?.subject?.user ?? null,

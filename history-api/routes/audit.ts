@@ -13,6 +13,7 @@ import type { Clock, Micros } from '../../core/time.ts';
 import { errorResponse } from '../errors.ts';
 import type { MetricsRegistry } from '../metrics.ts';
 import { errorSchema } from '../schemas.ts';
+import { InflightBytes } from '../limits.ts';
 
 /**
  * Ingests one audit EventList as received. Resolves only once the accepted changes are durable;
@@ -27,8 +28,12 @@ export interface AuditRouteDeps {
   metrics: MetricsRegistry;
   /** When set, requests must carry `Authorization: Bearer <token>`. */
   auditToken?: string;
+  /** Accept a TLS client certificate the server's CA verified (instead of, or besides, the token). */
+  clientCertificates?: boolean;
   /** Largest body accepted, in bytes. */
   bodyLimit: number;
+  /** Bytes of audit bodies received or ingested at once; past it, 429 (history-api/limits.ts). */
+  maxInflightBytes?: number;
 }
 
 /** Default audit body limit: a 400-event batch at level RequestResponse can be several MB. */
@@ -49,7 +54,7 @@ const ingestResponse = z.object({ accepted: z.number().int(), ignored: z.number(
 export function registerAuditRoute(app: FastifyInstance, deps: AuditRouteDeps): void {
   const batches = deps.metrics.counter({
     name: 'kubetime_audit_batches_total',
-    help: 'Audit webhook requests by result (ok, invalid, unauthenticated, too_large, unavailable, error).',
+    help: 'Audit webhook requests by result (ok, invalid, unauthenticated, too_large, throttled, unavailable, error).',
     labelNames: ['result'],
   });
   const events = deps.metrics.counter({
@@ -58,6 +63,7 @@ export function registerAuditRoute(app: FastifyInstance, deps: AuditRouteDeps): 
     labelNames: ['result'],
   });
   const expected = deps.auditToken ? digest(`Bearer ${deps.auditToken}`) : undefined;
+  const inflight = deps.maxInflightBytes ? new InflightBytes(deps.maxInflightBytes, deps.bodyLimit) : undefined;
 
   app.withTypeProvider<ZodTypeProvider>().post('/v1/audit', {
     bodyLimit: deps.bodyLimit,
@@ -68,14 +74,18 @@ export function registerAuditRoute(app: FastifyInstance, deps: AuditRouteDeps): 
       body: eventListSchema,
       response: {
         200: ingestResponse,
-        400: errorSchema, 401: errorSchema, 413: errorSchema, 503: errorSchema,
+        400: errorSchema, 401: errorSchema, 413: errorSchema, 429: errorSchema, 503: errorSchema,
       },
     },
     // Authenticate before the (possibly large) body is read or parsed.
     onRequest: async (req, reply) => {
-      if (expected && !authorized(req, expected)) return rejectUnauthenticated(reply);
+      const required = !!expected || !!deps.clientCertificates;
+      if (required && !(expected && authorized(req, expected)) && !(deps.clientCertificates && certified(req))) return rejectUnauthenticated(reply);
+      if (inflight && !inflight.admit(req, reply)) return reply;
     },
-    onResponse: async (_req, reply) => {
+    onRequestAbort: async (req) => inflight?.release(req),
+    onResponse: async (req, reply) => {
+      inflight?.release(req);
       batches.inc({ result: resultOf(reply.statusCode) });
     },
   }, async (req) => {
@@ -99,6 +109,12 @@ function authorized(req: FastifyRequest, expected: Buffer): boolean {
   return m !== null && timingSafeEqual(digest(`Bearer ${m[1]}`), expected);
 }
 
+/** Whether the request came over TLS with a client certificate the server's CA verified. */
+function certified(req: FastifyRequest): boolean {
+  const socket = req.raw.socket as { authorized?: boolean; encrypted?: boolean };
+  return socket.encrypted === true && socket.authorized === true;
+}
+
 function rejectUnauthenticated(reply: FastifyReply): FastifyReply {
   const { status, body } = errorResponse(new KubetimeError('UNAUTHENTICATED', 'Authorization: a valid bearer token is required', { param: 'Authorization' }));
   return reply.code(status).header('www-authenticate', 'Bearer realm="kubetime"').send(body);
@@ -108,6 +124,7 @@ function resultOf(status: number): string {
   if (status < 300) return 'ok';
   if (status === 401) return 'unauthenticated';
   if (status === 413) return 'too_large';
+  if (status === 429) return 'throttled';
   if (status === 503) return 'unavailable';
   if (status < 500) return 'invalid';
   return 'error';

@@ -16,9 +16,9 @@
  * The cluster's first/last-seen times are written once per append, after its records.
  */
 import type { Logger } from 'pino';
-import { invalidArgument } from '../../core/errors.ts';
 import type { AppendResult, Lifetime } from '../../core/ports.ts';
-import { changeRecordSchema, groupKind, mergeRecords, objectKeyOf, type ChangeRecord, type KubeObject } from '../../core/record.ts';
+import { checkScopes, checkStorable } from '../../core/record-limits.ts';
+import { groupKind, mergeRecords, objectKeyOf, type ChangeRecord, type KubeObject } from '../../core/record.ts';
 import { splitApiVersion } from '../../core/kinds.ts';
 import { num, type CassandraDb, type Statement } from './client.ts';
 import { BaseCache } from './base-cache.ts';
@@ -57,6 +57,8 @@ export class RevisionWriter {
   readonly #clusterSpan = new Map<string, { first: number; last: number }>();
   /** Lifetimes this process wrote last, by `${cluster}\0${uid}` (saves a read per revision). */
   readonly #lives = new LRUCache<string, Lifetime>({ max: 100_000 });
+  /** Each kind's scope per cluster, from the kinds table (read once per cluster) and this process's writes. */
+  readonly #scopes = new Map<string, Promise<Map<string, boolean>>>();
 
   constructor(opts: RevisionWriterOptions) {
     this.#o = opts;
@@ -69,11 +71,35 @@ export class RevisionWriter {
     this.#seen.clear();
     this.#clusterSpan.clear();
     this.#lives.clear();
+    this.#scopes.clear();
     this.#o.lifetimes.forget();
   }
 
+  /** Refuses (INVALID_ARGUMENT) a record contradicting its kind's scope (core/record-limits.ts). */
+  async #checkScopes(records: readonly ChangeRecord[]): Promise<void> {
+    const known = new Map<string, Map<string, boolean>>();
+    for (const cluster of new Set(records.map((r) => r.cluster))) known.set(cluster, await this.#scopesOf(cluster));
+    const fresh = checkScopes(records, { namespaced: (cluster, gk) => known.get(cluster)?.get(gk) });
+    for (const [k, namespaced] of fresh) {
+      const [cluster, gk] = k.split('\u0000') as [string, string];
+      known.get(cluster)?.set(gk, namespaced);
+    }
+  }
+
+  #scopesOf(cluster: string): Promise<Map<string, boolean>> {
+    let p = this.#scopes.get(cluster);
+    if (!p) {
+      p = this.#o.db.execute(CQL.selectKinds, [cluster], 'read kinds')
+        .then((rs) => new Map(rs.rows.map((r) => [groupKind(r.get('grp'), r.get('kind')), r.get('namespaced') === true] as [string, boolean])));
+      p.catch(() => this.#scopes.delete(cluster));
+      this.#scopes.set(cluster, p);
+    }
+    return p;
+  }
+
   async appendAll(records: readonly ChangeRecord[]): Promise<AppendResult> {
-    records.forEach(validate);
+    checkStorable(records);
+    await this.#checkScopes(records);
     const groups = new Map<string, ChangeRecord[]>();
     for (const r of records) {
       const k = `${r.cluster}\u0000${r.uid}`;
@@ -265,13 +291,4 @@ export class RevisionWriter {
     }
     return rec.ts;
   }
-}
-
-function validate(r: ChangeRecord, i: number): void {
-  const parsed = changeRecordSchema.safeParse(r);
-  if (!parsed.success) {
-    throw invalidArgument(`records[${i}]`, parsed.error.issues.map((x) => `${x.path.join('.') || '(record)'}: ${x.message}`).join('; '));
-  }
-  if (!Number.isSafeInteger(r.ts) || !Number.isSafeInteger(r.observedAt)) throw invalidArgument(`records[${i}].ts`, 'must be a safe integer of microseconds');
-  if (groupKind(r.group, r.kind).includes('\u0000')) throw invalidArgument(`records[${i}].kind`, 'must not contain NUL');
 }

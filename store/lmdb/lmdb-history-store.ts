@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { open } from 'lmdb';
-import { KubetimeError } from '../../core/errors.ts';
+import { KubetimeError, isKubetimeError } from '../../core/errors.ts';
+import { checkScopes, checkStorable } from '../../core/record-limits.ts';
 import type {
   AppendResult, ClusterInfo, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery,
   PruneRequest, Revision, RevisionQuery, RevisionRef, SeenKind,
@@ -97,7 +98,10 @@ export class LmdbHistoryStore implements HistoryStore {
 
   async append(records: readonly ChangeRecord[]): Promise<AppendResult> {
     if (records.length === 0) return { inserted: 0, merged: 0, duplicates: 0 };
+    checkStorable(records);
     return this.#write('append', async () => {
+      // After the appends before it are committed, so a kind's first record is known by then.
+      checkScopes(records, { namespaced: (cluster, gk) => (this.#dbs.meta.get(['kind', cluster, gk]) as SeenKind | undefined)?.namespaced });
       // Plain appends go as asynchronous puts; from the first record that needs to read what this
       // batch wrote, the rest runs in a transaction queued behind them (RevisionWriter).
       const result: AppendResult = { inserted: 0, merged: 0, duplicates: 0 };
@@ -124,7 +128,8 @@ export class LmdbHistoryStore implements HistoryStore {
       return result;
     } catch (e) {
       this.#writer.forgetCache();
-      throw unavailable(what, e);
+      // A record the store refuses is not an outage: retrying it cannot help (core/record-limits.ts).
+      throw isKubetimeError(e) && e.code === 'INVALID_ARGUMENT' ? e : unavailable(what, e);
     } finally {
       done();
     }

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryStore, Revision } from '../../core/ports.ts';
 import { Scope } from '../../core/scope.ts';
 import type { ChangeRecord, KubeObject } from '../../core/record.ts';
+import { invalidRecordsContract } from './invalid-records.contract.ts';
 
 export interface ContractSubject {
   store: HistoryStore;
@@ -349,6 +350,8 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect(back.map((r) => r.resourceVersion)).toEqual(rs.map((r) => r.resourceVersion));
       expect(back.at(-1)!.object).toEqual(rs.at(-1)!.object);
     });
+
+    invalidRecordsContract(() => store, rec, pod);
   });
 }
 
