@@ -14,6 +14,7 @@ import { all, Scope, type ScopeOptions } from './scope.ts';
 import { fieldSelector, labelSelector } from './selectors.ts';
 import { formatTime } from './time.ts';
 import { feedQueries } from './feed-queries.ts';
+import { failureQueries } from './failures/query.ts';
 
 export const DEFAULT_LIMIT = 500;
 export const MAX_HOPS = 5;
@@ -179,6 +180,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     },
 
     ...feedQueries(scope),
+    ...failureQueries(scope),
   };
 }
 

@@ -3,6 +3,7 @@
  * history-api formats them as RFC 3339 UTC. Kinds are the user's strings, resolved by the queries
  * (core/kinds.ts). Every request's `cluster` is optional while the store holds one cluster.
  */
+import type { FailureQueries } from './failures/types.ts';
 import type { JsonPatchOp } from './json-patch.ts';
 import type { Actor, KubeObject, Op } from './record.ts';
 import type { Micros } from './time.ts';
@@ -128,7 +129,7 @@ export interface EventsResult { cluster: string; items: KubeObject[] }
 export interface ClustersResult { items: { name: string; firstSeen: Micros; lastSeen: Micros }[] }
 
 /** The query surface history-api serves; implemented by core/queries.ts over a HistoryStore. */
-export interface HistoryQueries {
+export interface HistoryQueries extends FailureQueries {
   objectAt(r: ObjectAtRequest): Promise<ObjectAtResult>;
   listAt(r: ListAtRequest): Promise<ListAtResult>;
   history(r: HistoryRequest): Promise<HistoryResult>;

@@ -83,6 +83,7 @@ export function schedulePod(sim: Sim, podKey: string): void {
   if (!node) {
     const msg = `0/${sim.world.nodes.length} nodes are available: ${sim.world.nodes.filter((n) => n.cordoned).length} node(s) were unschedulable. preemption: 0/${sim.world.nodes.length} nodes are available.`;
     const obj = sim.tryWrite(() => sim.cluster.update('Pod', p.namespace, p.name, (o) => unschedulable(o, time, msg), sim.ctx(ACTORS.scheduler, 'patch', 'status')));
+    if (obj) sim.world.injected.open({ kind: 'Pod', namespace: p.namespace, name: p.name, reason: 'Unschedulable', start: sim.now() });
     if (obj) sim.ctl.recordEvent(obj, { type: 'Warning', reason: 'FailedScheduling', message: msg, component: 'default-scheduler', actor: ACTORS.scheduler });
     sim.after(sim.jitter(5, 10), () => schedulePod(sim, podKey));
     return;
@@ -91,6 +92,7 @@ export function schedulePod(sim: Sim, podKey: string): void {
   if (!obj) return;
   p.node = node.name;
   node.pods.add(p.key);
+  sim.world.injected.close('Pod', p.namespace, p.name, sim.now(), 'Unschedulable');
   sim.ctl.recordEvent(obj, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${p.namespace}/${p.name} to ${node.name}`, component: 'default-scheduler', actor: ACTORS.scheduler });
   sim.after(sim.jitter(0.2, 1), () => kubeletStart(sim, podKey));
 }
@@ -124,6 +126,7 @@ function kubeletRunning(sim: Sim, podKey: string): void {
   const updated = sim.tryWrite(() => sim.cluster.update('Pod', p.namespace, p.name, (o) => running(o, p.ip!, time, ids, images(o).map(imageID), !bad), sim.ctx(kubelet(node.name), 'patch', 'status')));
   if (!updated) return;
   if (bad) {
+    p.trigger = sim.world.apps.get(p.app)?.badReleases?.get(mainImageTag(obj));
     startCrashLoop(sim, podKey, { cycles: Infinity, reason: 'Error', delaySeconds: sim.jitter(1, 3) });
     return;
   }
@@ -137,6 +140,7 @@ export function deletePod(sim: Sim, podKey: string, actor: Actor, subresource?: 
   if (!p || p.terminating) return;
   const ctx = sim.ctx(actor, subresource ? 'create' : 'delete', subresource);
   const obj = sim.tryWrite(() => sim.cluster.delete('Pod', p.namespace, p.name, ctx, { gracePeriodSeconds: p.node ? 30 : 0 }));
+  sim.world.injected.close('Pod', p.namespace, p.name, sim.now());
   p.terminating = true;
   p.ready = false;
   sim.world.crashing.delete(podKey);

@@ -3,8 +3,10 @@
  * and is rolled back a minute or two later), and `kubectl rollout restart`.
  */
 import { ACTORS, type Actor } from '../actors.ts';
+import { triggerOf } from '../injected.ts';
 import type { Sim } from '../sim.ts';
 import type { AppState } from '../world.ts';
+import type { KubeObject } from '../../core/record.ts';
 
 type Obj = Record<string, any>;
 
@@ -15,13 +17,14 @@ function bump(tag: string, rng: Sim['rng']): string {
   return rng.chance(0.7) ? `v${maj}.${min}.${patch + 1}` : `v${maj}.${min + 1}.0`;
 }
 
-function setImage(sim: Sim, app: AppState, tag: string, actor: Actor): void {
+function setImage(sim: Sim, app: AppState, tag: string, actor: Actor): KubeObject {
   app.tag = tag;
-  sim.cluster.update('Deployment.apps', app.namespace, app.name, (o) => {
+  const obj = sim.cluster.update('Deployment.apps', app.namespace, app.name, (o) => {
     const c = ((o.spec as Obj).template.spec.containers as Obj[])[0]!;
     c.image = `${app.image}:${tag}`;
   }, sim.ctx(actor, 'patch'));
   sim.ctl.syncDeployment(app.key);
+  return obj;
 }
 
 /** An app not in the middle of a rollout, or undefined. */
@@ -36,7 +39,9 @@ export function imageRollout(sim: Sim, bad: boolean): boolean {
   if (!app) return false;
   const tag = bump(app.tag, sim.rng);
   if (bad) app.badTags.add(tag);
-  setImage(sim, app, tag, sim.rng.chance(0.6) ? ACTORS.ci : ACTORS.alice);
+  const obj = setImage(sim, app, tag, sim.rng.chance(0.6) ? ACTORS.ci : ACTORS.alice);
+  // A release of a tag known to be bad (a good rollout can bump to it again) triggers its crashes.
+  if (app.badTags.has(tag)) (app.badReleases ??= new Map()).set(tag, triggerOf(obj, sim.now()));
   if (!bad) {
     app.goodTag = tag;
     return true;
