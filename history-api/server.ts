@@ -17,6 +17,7 @@ import { DEFAULT_AUDIT_BODY_LIMIT, registerAuditRoute } from './routes/audit.ts'
 import type { AuditIngest } from './routes/audit.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerQueryRoutes } from './routes/queries.ts';
+import { registerFailuresRoute } from './routes/failures.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -76,6 +77,7 @@ export function buildServer(deps: ServerDeps): HistoryServer {
   // Routes go in a plugin so that they are added after swagger's onRoute hook is in place.
   app.register(async (scope) => {
     registerQueryRoutes(scope, deps);
+    registerFailuresRoute(scope, deps);
     registerOpsRoutes(scope, { metrics, ready: deps.ready });
     if (deps.auditIngest) {
       registerAuditRoute(scope, {
