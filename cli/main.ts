@@ -53,6 +53,7 @@ Usage:
   kubetime changes --from T --to T [-n NS] [--kind K] [--name N] [--actor U]
   kubetime events --from T --to T [-n NS] [--kind K] [--name N]
   kubetime clusters
+  kubetime failures --from T --to T [-n NS] [--kind K] [--name N] [--suspect-window 15m]
   kubetime migrate | snapshot | restore --from URL | verify
 
 Times: RFC 3339, now, or now-<n><s|m|h|d>. Query commands talk to --server

@@ -8,6 +8,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { resolveKind } from '../../core/kinds.ts';
 import { OUTPUTS, renderChanges, renderClusters, renderDiff, renderEvents, renderGraph, renderHistory, renderList, renderObject } from './render.ts';
 import type { Output } from './render.ts';
+import { renderFailures } from './failures.ts';
 
 /** A mistake in how the command was called (exit code 2). */
 export class UsageError extends Error {
@@ -50,6 +51,7 @@ export const USAGE: Record<string, string> = {
   changes: `kubetime changes --from T [--to T] [-n NS] [--kind K] [--name N] [--actor USER] [--limit N] ${FLAGS}`,
   events: `kubetime events [KIND[/NAME]] --from T [--to T] [-n NS] [--kind K] [--name N] [--limit N] ${FLAGS}`,
   clusters: `kubetime clusters ${FLAGS}`,
+  failures: `kubetime failures --from T [--to T] [-n NS] [--kind K] [--name N] [--suspect-window 15m] [--limit N] [--continue TOKEN] ${FLAGS}`,
 };
 
 const TIME_HELP = 'Times: RFC 3339 (2026-01-10T10:05:00Z), now, or now-<n><s|m|h|d>; --at and --to default to now.';
@@ -217,6 +219,21 @@ const BUILDERS: Record<string, Builder> = {
       const namespace = name !== undefined ? namespaceFor(kind, v) : v['all-namespaces'] ? undefined : s(v['namespace']);
       const query = { from: required(v, 'from'), to: s(v['to']) ?? 'now', namespace, kind, name, limit: s(v['limit']), cluster: s(v['cluster']) };
       return { path: '/v1/events', query, render: (body) => renderEvents(body, output) };
+    },
+  },
+  failures: {
+    options: { ...NS, ...ALL_NS, from: str, to: str, kind: str, name: str, 'suspect-window': str, limit: str, continue: str },
+    invocation: (v, pos, output) => {
+      target(pos, 'none');
+      const namespace = v['all-namespaces'] ? undefined : s(v['namespace']);
+      const query = {
+        from: required(v, 'from'), to: s(v['to']) ?? 'now', namespace, kind: s(v['kind']), name: s(v['name']),
+        suspectWindow: s(v['suspect-window']), limit: s(v['limit']), continue: s(v['continue']), cluster: s(v['cluster']),
+      };
+      return {
+        path: '/v1/failures', query, render: (body) => renderFailures(body, output),
+        note: (body) => (body['continue'] ? `more failures: add --continue ${String(body['continue'])}` : undefined),
+      };
     },
   },
   clusters: {
