@@ -14,7 +14,7 @@ import { all, Scope, type ScopeOptions } from './scope.ts';
 import { fieldSelector, labelSelector } from './selectors.ts';
 import { formatTime } from './time.ts';
 import { feedQueries } from './feed-queries.ts';
-import { failureQueries } from './failures/query.ts';
+import { failureQueries, type FailureOptions } from './failures/query.ts';
 
 export const DEFAULT_LIMIT = 500;
 export const MAX_HOPS = 5;
@@ -50,7 +50,7 @@ function decodeContinue(token: string): { at: number; after: [string, string] } 
   }
 }
 
-export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
+export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOptions }): Q.HistoryQueries {
   const scope = new Scope(opts);
 
   async function objectKey(r: { cluster?: string; kind: string; namespace?: string; name: string }) {
@@ -180,7 +180,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     },
 
     ...feedQueries(scope),
-    ...failureQueries(scope),
+    ...failureQueries(scope, opts.failures),
   };
 }
 

@@ -14,8 +14,9 @@ import { all, mapConcurrently, LIST_CONCURRENCY, type Scope } from '../scope.ts'
 import type { Micros } from '../time.ts';
 import { DEFAULT_THRESHOLDS, DETECTORS, type Thresholds } from './conditions.ts';
 import { dependenciesOf, ownersOf, type RelatedKey } from './related.ts';
-import { byUid, keysLiving, RelatedReader, revisionsAround, warningEvents, type WarningEvent } from './scan.ts';
-import { spansOf, type RawSpan } from './spans.ts';
+import { byUid, feedByKey, keysLiving, RelatedReader, revisionsAround, warningEvents, type WarningEvent } from './scan.ts';
+import { longEnough, spansOf, type RawSpan } from './spans.ts';
+import type { FailureIndex, IndexedSpan } from './failure-index.ts';
 import { rankSuspects, templateChange, type Candidate } from './suspects.ts';
 import { DEFAULT_SUSPECT_WINDOW, type FailureQueries, type FailureSpan, type FailuresRequest } from './types.ts';
 
@@ -25,15 +26,8 @@ const OWNER_DEPTH = 4;
 /** Revisions of a Pod's top owner read back from the Pod's creation to find its template's change. */
 const TEMPLATE_LOOKBACK = 64;
 
-/** A detected span with where its object lives. */
-interface Found {
-  raw: RawSpan;
-  key: ObjectKey;
-  group: string;
-  resource: string;
-  kind: string;
-  uid: string;
-}
+/** A detected span with where its object lives (as the index keeps them). */
+type Found = IndexedSpan;
 
 function refOf(kind: string, namespace: string, name: string): Ref {
   return { kind, ...(namespace ? { namespace } : {}), name };
@@ -57,10 +51,16 @@ function decodePage(token: string): { from: Micros; to: Micros; offset: number }
   }
 }
 
+interface ScanQuery { cluster: string; gk: string; namespace?: string; name?: string; from: Micros; to: Micros; thresholds: Thresholds }
+
 /** Spans of every object of one kind in scope that overlap [from, to]. */
-async function detectKind(store: HistoryStore, q: { cluster: string; gk: string; namespace?: string; name?: string; from: Micros; to: Micros; thresholds: Thresholds }): Promise<Found[]> {
+async function detectKind(store: HistoryStore, q: ScanQuery): Promise<Found[]> {
+  return detectKeys(store, await keysLiving(store, q), q);
+}
+
+/** Spans of these objects (of one kind) that overlap [from, to], from their stored revisions. */
+async function detectKeys(store: HistoryStore, keys: readonly ObjectKey[], q: ScanQuery): Promise<Found[]> {
   const detect = DETECTORS.get(q.gk)!;
-  const keys = await keysLiving(store, q);
   const perKey = await mapConcurrently(keys, LIST_CONCURRENCY, async (key) => {
     const found: Found[] = [];
     for (const revs of byUid(await revisionsAround(store, key, q.from, q.to, detect))) {
@@ -78,7 +78,7 @@ async function detectKind(store: HistoryStore, q: { cluster: string; gk: string;
 /** The failing object itself, its owner chain (as of the span's start), its Node and config. */
 type Related = Candidate & { group: string; resource: string; namespace: string };
 
-async function candidatesOf(store: HistoryStore, f: Found, reader: RelatedReader): Promise<Related[]> {
+async function candidatesOf(store: HistoryStore, f: Found, reader: RelatedReader, window: Micros, to: Micros): Promise<Related[]> {
   const start = f.raw.start;
   const obj = f.raw.opened.object!;
   const keys: RelatedKey[] = [{ gk: f.key.gk, kind: f.kind, namespace: f.key.namespace, name: f.key.name, relation: 'self' }];
@@ -94,7 +94,7 @@ async function candidatesOf(store: HistoryStore, f: Found, reader: RelatedReader
   }
   keys.push(...dependenciesOf(obj, f.key.namespace));
   const out = await Promise.all(keys.map(async (k): Promise<Related> => {
-    const revisions = await reader.revisions({ cluster: f.key.cluster, gk: k.gk, namespace: k.namespace, name: k.name });
+    const revisions = await reader.revisions({ cluster: f.key.cluster, gk: k.gk, namespace: k.namespace, name: k.name }, start - window, f.raw.end ?? to);
     return { ref: refOf(k.kind, k.namespace, k.name), relation: k.relation, revisions, group: revisions[0]?.group ?? '', resource: revisions[0]?.resource ?? '', namespace: k.namespace };
   }));
   const top = keys.filter((k) => k.relation === 'owner').at(-1);
@@ -136,8 +136,31 @@ async function podEndings(store: HistoryStore, cluster: string, namespace: strin
   return out.sort((a, b) => a.at - b.at);
 }
 
-export function failureQueries(scope: Scope, thresholds: Thresholds = DEFAULT_THRESHOLDS): FailureQueries {
+/** Spans from the index where it covers the window: its own, and a scan of the objects it is unsure of. */
+async function fromIndex(store: HistoryStore, index: FailureIndex, q: Omit<ScanQuery, 'gk'> & { gks: string[] }): Promise<Found[]> {
+  const { spans, scan } = index.spans(q);
+  const found: Found[] = spans.filter((s) => longEnough(s.raw, q.to, q.thresholds)).map((s) => {
+    // As the scan answers: a span that ended after the window is ongoing at its end.
+    if (s.raw.end === null || s.raw.end <= q.to) return s;
+    const { ended: _, ...raw } = s.raw;
+    return { ...s, raw: { ...raw, end: null } };
+  });
+  for (const gk of q.gks) {
+    const keys = scan.filter((k) => k.gk === gk);
+    if (keys.length) found.push(...await detectKeys(store, keys, { ...q, gk, namespace: gk === 'Node' ? '' : q.namespace }));
+  }
+  return found;
+}
+
+/** Options of the failures query: detection thresholds, and the index kept as records arrive (absent: every query scans). */
+export interface FailureOptions {
+  thresholds?: Thresholds;
+  index?: FailureIndex;
+}
+
+export function failureQueries(scope: Scope, opts: FailureOptions = {}): FailureQueries {
   const store = scope.store;
+  const thresholds = opts.thresholds ?? DEFAULT_THRESHOLDS;
 
   async function scopeOf(r: FailuresRequest, cluster: string) {
     if (!r.kind) return { gks: [...DETECTORS.keys()].filter((gk) => !(r.namespace && gk === 'Node')), namespace: r.namespace || undefined };
@@ -148,9 +171,9 @@ export function failureQueries(scope: Scope, thresholds: Thresholds = DEFAULT_TH
     return { gks: [kind.gk], namespace: scope.namespaceFor(kind, r.namespace, false) };
   }
 
-  async function suspectsOf(f: Found, reader: RelatedReader, viewer: Viewer, window: Micros) {
+  async function suspectsOf(f: Found, reader: RelatedReader, viewer: Viewer, window: Micros, to: Micros) {
     const visible: Candidate[] = [];
-    for (const c of await candidatesOf(store, f, reader)) if (c.revisions.length && await mayList(viewer, f.key.cluster, c)) visible.push(c);
+    for (const c of await candidatesOf(store, f, reader, window, to)) if (c.revisions.length && await mayList(viewer, f.key.cluster, c)) visible.push(c);
     return rankSuspects(f.raw, visible, window);
   }
 
@@ -177,9 +200,12 @@ export function failureQueries(scope: Scope, thresholds: Thresholds = DEFAULT_TH
       const cluster = await scope.cluster(r.cluster);
       const { gks, namespace } = await scopeOf(r, cluster);
       await scope.checkHorizon(cluster, from, 'from', { namespace });
-      const perKind = await Promise.all(gks.map((gk) => detectKind(store, { cluster, gk, namespace: gk === 'Node' ? '' : namespace, name: r.name || undefined, from, to, thresholds })));
+      const since = opts.index?.since(cluster);
+      const detected = opts.index && since !== undefined && from >= since
+        ? await fromIndex(store, opts.index, { cluster, gks, namespace, name: r.name || undefined, from, to, thresholds })
+        : (await Promise.all(gks.map((gk) => detectKind(store, { cluster, gk, namespace: gk === 'Node' ? '' : namespace, name: r.name || undefined, from, to, thresholds })))).flat();
       const found: Found[] = [];
-      for (const f of perKind.flat()) if (await mayList(r.viewer, cluster, { ...f, namespace: f.key.namespace })) found.push(f);
+      for (const f of detected) if (await mayList(r.viewer, cluster, { ...f, namespace: f.key.namespace })) found.push(f);
       const items = await present(found, r, cluster, from, to, window);
       items.sort((a, b) => a.start - b.start || a.object.kind.localeCompare(b.object.kind) || (a.object.namespace ?? '').localeCompare(b.object.namespace ?? '') || a.object.name.localeCompare(b.object.name) || a.reason.localeCompare(b.reason));
       const offset = page?.offset ?? 0;
@@ -193,11 +219,12 @@ export function failureQueries(scope: Scope, thresholds: Thresholds = DEFAULT_TH
   async function present(found: Found[], r: FailuresRequest, cluster: string, from: Micros, to: Micros, window: Micros): Promise<FailureSpan[]> {
     if (!found.length) return [];
     const earliest = Math.min(...found.map((f) => f.raw.start));
-    const reader = new RelatedReader(store, earliest - window, to);
+    const feed = await feedByKey(store, { cluster, namespace: r.namespace || undefined, from: earliest - window, to });
+    const reader = new RelatedReader(store, feed);
     const namespaced = found.some((f) => f.key.namespace);
     const events = namespaced ? await warningEvents(store, { cluster, namespace: r.namespace || undefined, from: Math.min(earliest, from), to }) : new Map<string, WarningEvent[]>();
     const spans = await mapConcurrently(found, LIST_CONCURRENCY, async (f): Promise<FailureSpan> => {
-      const { suspects, recoveredAfter } = await suspectsOf(f, reader, r.viewer, window);
+      const { suspects, recoveredAfter } = await suspectsOf(f, reader, r.viewer, window, to);
       const evs = eventsEvidence(events.get(f.uid), f.raw.start, f.raw.end ?? to);
       return {
         object: { ...refOf(f.kind, f.key.namespace, f.key.name), uid: f.uid },

@@ -4,7 +4,7 @@
  * when the window opened, enough revisions before it to find when that began), the revisions of
  * related objects around each span, and the Warning Events about the objects.
  */
-import type { HistoryStore, Revision } from '../ports.ts';
+import type { FeedEntry, HistoryStore, Revision } from '../ports.ts';
 import type { KubeObject, ObjectKey } from '../record.ts';
 import { all, mapConcurrently, LIST_CONCURRENCY } from '../scope.ts';
 import type { Micros } from '../time.ts';
@@ -51,39 +51,83 @@ export function byUid(revs: readonly Revision[]): Revision[][] {
   return [...groups.values()];
 }
 
-/** Revisions of related objects, read once per name for a query: [lo, hi] plus the one before. */
+/** The change feed of [from, to] in a namespace (and of the cluster-scoped Nodes), by object. */
+export async function feedByKey(store: HistoryStore, q: { cluster: string; namespace?: string; from: Micros; to: Micros }): Promise<Map<string, FeedEntry[]>> {
+  const out = new Map<string, FeedEntry[]>();
+  const add = (e: FeedEntry) => {
+    if (e.gk === 'Event' || e.gk === 'Event.events.k8s.io') return;
+    const id = keyId({ cluster: q.cluster, gk: e.gk, namespace: e.namespace, name: e.name });
+    const list = out.get(id);
+    if (list) list.push(e);
+    else out.set(id, [e]);
+  };
+  for await (const e of store.feed({ cluster: q.cluster, from: q.from, to: q.to, order: 'asc', namespace: q.namespace })) add(e);
+  if (q.namespace !== undefined) for await (const e of store.feed({ cluster: q.cluster, from: q.from, to: q.to, order: 'asc', gk: 'Node', namespace: '' })) add(e);
+  return out;
+}
+
+/** Kubernetes' own components (kubelets, the scheduler, kube-controller-manager). */
+function byComponent(e: FeedEntry): boolean {
+  const u = e.actor?.username ?? '';
+  return u.startsWith('system:node:') || u.startsWith('system:kube-') || u.startsWith('system:serviceaccount:kube-system:');
+}
+
+/**
+ * Revisions of related objects in [lo, hi], read once per object for a query and only where the
+ * change feed says a suspect may be: a controller's (or an unattributed) update of an object a
+ * controller owns — a Pod's status, a ReplicaSet's scale — is a consequence, never read. Each
+ * change read comes with the revision before it (for its diff).
+ */
 export class RelatedReader {
   readonly #store: HistoryStore;
-  readonly #lo: Micros;
-  readonly #hi: Micros;
-  readonly #memo = new Map<string, Promise<Revision[]>>();
+  readonly #feed: Map<string, FeedEntry[]>;
+  readonly #owned = new Map<string, Promise<boolean>>();
+  readonly #changes = new Map<string, Promise<Revision[]>>();
 
-  constructor(store: HistoryStore, lo: Micros, hi: Micros) {
+  constructor(store: HistoryStore, feed: Map<string, FeedEntry[]>) {
     this.#store = store;
-    this.#lo = lo;
-    this.#hi = hi;
+    this.#feed = feed;
   }
 
-  revisions(key: ObjectKey): Promise<Revision[]> {
+  /** The object's changes in [from, to] that may be suspects, each after the revision before it. */
+  async revisions(key: ObjectKey, from: Micros, to: Micros): Promise<Revision[]> {
     const id = keyId(key);
-    let p = this.#memo.get(id);
+    const entries = (this.#feed.get(id) ?? []).filter((e) => e.ts >= from && e.ts <= to);
+    if (!entries.length) return [];
+    let owned = this.#owned.get(id);
+    if (!owned) this.#owned.set(id, (owned = this.#isOwned(key, entries.at(-1)!.ts)));
+    const ownedNow = await owned;
+    const wanted = entries.filter((e) => e.op !== 'MODIFIED' || !ownedNow || (e.actor && !byComponent(e)));
+    const out = new Map<string, Revision>();
+    for (const pair of await Promise.all(wanted.map((e) => this.#change(key, e)))) {
+      for (const r of pair) out.set(`${r.uid}\u0000${r.resourceVersion}\u0000${r.op}`, r);
+    }
+    return [...out.values()].sort((x, y) => x.ts - y.ts);
+  }
+
+  async #isOwned(key: ObjectKey, at: Micros): Promise<boolean> {
+    const [latest] = await all(this.#store.revisions({ key, to: at, order: 'desc', limit: 1 }));
+    return ((latest?.object?.metadata as { ownerReferences?: { controller?: boolean }[] } | undefined)?.ownerReferences ?? []).some((r) => r.controller);
+  }
+
+  /** One change and the revision before it, read once per query. */
+  #change(key: ObjectKey, e: FeedEntry): Promise<Revision[]> {
+    const id = `${keyId(key)}\u0000${e.uid}\u0000${e.resourceVersion}\u0000${e.op}`;
+    let p = this.#changes.get(id);
     if (!p) {
       p = Promise.all([
-        all(this.#store.revisions({ key, to: this.#lo - 1, order: 'desc', limit: 1 })),
-        all(this.#store.revisions({ key, from: this.#lo, to: this.#hi, order: 'asc' })),
-      ]).then(([b, w]) => [...b, ...w]);
-      this.#memo.set(id, p);
+        all(this.#store.revisions({ key, from: e.ts, to: e.ts, order: 'asc' })),
+        all(this.#store.revisions({ key, to: e.ts - 1, order: 'desc', limit: 1 })),
+      ]).then(([at, before]) => [...before, ...at.filter((r) => r.uid === e.uid && r.resourceVersion === e.resourceVersion && r.op === e.op)]);
+      this.#changes.set(id, p);
     }
     return p;
   }
 
-  /** The object's state at `at` among what was read (the last revision at or before it, else the first). */
+  /** The object's state at `at` (the last revision stored at or before it). */
   async stateAt(key: ObjectKey, at: Micros): Promise<KubeObject | null> {
-    const revs = await this.revisions(key);
-    let found: Revision | undefined;
-    for (const r of revs) if (r.ts <= at) found = r;
-    found ??= revs[0];
-    return found && found.op !== 'DELETED' ? found.object : (found?.object ?? null);
+    const [r] = await all(this.#store.revisions({ key, to: at, order: 'desc', limit: 1 }));
+    return r && r.op !== 'DELETED' ? r.object : null;
   }
 }
 

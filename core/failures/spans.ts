@@ -37,44 +37,78 @@ function deletionRequested(rev: Revision, prev: Revision | null): boolean {
 }
 
 /**
- * Spans of one uid's revisions (ascending). Spans still open after the last revision are ongoing
- * (`end: null`). Spans shorter than their reason's threshold (see `minDuration`) are dropped;
- * an ongoing one is measured up to `until`.
+ * Follows one uid's revisions, oldest first, one at a time: what `spansOf` does over a list and
+ * the failure index (failure-index.ts) does as records arrive. Only `prev`'s restart counts and
+ * deletion mark are read, so a caller may keep a trimmed copy of it (`skeleton`).
  */
-export function spansOf(revs: readonly Revision[], detect: Detector, opts: { until: Micros; thresholds: Thresholds }): RawSpan[] {
-  const open = new Map<string, OpenSpan>();
-  const out: RawSpan[] = [];
-  let prev: Revision | null = null;
-  for (const rev of revs) {
+export class SpanTracker {
+  readonly #detect: Detector;
+  readonly #open = new Map<string, OpenSpan>();
+  #prev: Revision | null = null;
+
+  constructor(detect: Detector) {
+    this.#detect = detect;
+  }
+
+  /** Takes the next revision; returns the spans it closed. */
+  step(rev: Revision, keepPrev: (r: Revision) => Revision = (r) => r): RawSpan[] {
+    const out: RawSpan[] = [];
     if (rev.op === 'DELETED' || !rev.object) {
-      for (const s of open.values()) out.push(close(s, rev.ts, 'deleted'));
-      open.clear();
-      prev = null;
-      continue;
+      for (const s of this.#open.values()) out.push(close(s, rev.ts, 'deleted'));
+      this.#open.clear();
+      this.#prev = null;
+      return out;
     }
-    const reasons = new Map([...open].map(([k, s]) => [k, s.reason]));
-    const found = detect(rev.object, prev?.object ?? null, reasons);
+    const reasons = new Map([...this.#open].map(([k, s]) => [k, s.reason]));
     const seen = new Set<string>();
-    for (const f of found) {
+    for (const f of this.#detect(rev.object, this.#prev?.object ?? null, reasons)) {
       seen.add(f.key);
-      const s = open.get(f.key);
+      const s = this.#open.get(f.key);
       if (s) {
         s.reason = f.reason;
         s.evidence = { ...s.evidence, ...f.evidence };
         if (f.counter !== undefined) s.lastCounter = f.counter;
       } else {
-        open.set(f.key, { key: f.key, reason: f.reason, start: rev.ts, end: null, evidence: f.evidence, opened: rev, firstCounter: f.counter, lastCounter: f.counter });
+        this.#open.set(f.key, { key: f.key, reason: f.reason, start: rev.ts, end: null, evidence: f.evidence, opened: rev, firstCounter: f.counter, lastCounter: f.counter });
       }
     }
     // A condition that stops as the object's deletion is requested ended by deletion, not recovery.
-    const how = deletionRequested(rev, prev) ? 'deleted' : 'recovered';
-    for (const [k, s] of open) {
+    const how = deletionRequested(rev, this.#prev) ? 'deleted' : 'recovered';
+    for (const [k, s] of this.#open) {
       if (seen.has(k)) continue;
       out.push(close(s, rev.ts, how));
-      open.delete(k);
+      this.#open.delete(k);
     }
-    prev = rev;
+    this.#prev = keepPrev(rev);
+    return out;
   }
-  for (const s of open.values()) out.push(close(s, Infinity, 'recovered'));
-  return out.filter((s) => (s.end ?? Math.max(opts.until, s.start)) - s.start >= minDuration(s.reason, opts.thresholds));
+
+  /** The spans still open (ongoing). */
+  ongoing(): RawSpan[] {
+    return [...this.#open.values()].map((s) => close(s, Infinity, 'recovered'));
+  }
+}
+
+/** Whether a span lasted long enough for its reason (an ongoing one measured up to `until`). */
+export function longEnough(s: RawSpan, until: Micros, thresholds: Thresholds): boolean {
+  return (s.end ?? Math.max(until, s.start)) - s.start >= minDuration(s.reason, thresholds);
+}
+
+/** What SpanTracker reads of a previous revision: restart counts and the deletion mark. */
+export function skeleton(rev: Revision): Revision {
+  const o = rev.object as { metadata?: { deletionTimestamp?: string }; status?: { containerStatuses?: { name: string; restartCount?: number }[] } } | null;
+  const statuses = o?.status?.containerStatuses?.map((c) => ({ name: c.name, restartCount: c.restartCount }));
+  return { ...rev, object: { metadata: { deletionTimestamp: o?.metadata?.deletionTimestamp }, status: { containerStatuses: statuses } } };
+}
+
+/**
+ * Spans of one uid's revisions (ascending). Spans still open after the last revision are ongoing
+ * (`end: null`). Spans shorter than their reason's threshold (see `minDuration`) are dropped;
+ * an ongoing one is measured up to `until`.
+ */
+export function spansOf(revs: readonly Revision[], detect: Detector, opts: { until: Micros; thresholds: Thresholds }): RawSpan[] {
+  const tracker = new SpanTracker(detect);
+  const out = revs.flatMap((r) => tracker.step(r));
+  out.push(...tracker.ongoing());
+  return out.filter((s) => longEnough(s, opts.until, opts.thresholds));
 }

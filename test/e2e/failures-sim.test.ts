@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRUSTED_VIEWER } from '../../core/access.ts';
+import { FailureIndex } from '../../core/failures/failure-index.ts';
 import type { FailureSpan } from '../../core/failures/types.ts';
 import { createHistoryQueries } from '../../core/queries.ts';
 import type { ChangeRecord } from '../../core/record.ts';
@@ -32,6 +33,8 @@ const MINUTES = 45;
 interface Run {
   injected: readonly InjectedFailure[];
   spans: FailureSpan[];
+  /** The same question answered from the index kept as the records arrived. */
+  indexed: FailureSpan[];
   start: number;
   end: number;
 }
@@ -44,6 +47,11 @@ async function simulate(): Promise<Run> {
   const clock = new ManualClock();
   const cluster = new Cluster({ clock, seed: 14 });
   const records: ChangeRecord[] = [];
+  const index = new FailureIndex();
+  const append = async (batch: ChangeRecord[]) => {
+    await store.append(batch);
+    index.observe(batch);
+  };
   cluster.onMutation((m) => records.push(storedRecord(m, 'sim')));
   const engine = new ScenarioEngine(cluster, {
     seed: 14, deployments: 10, replicas: 3, churnPerSecond: 4, widgets: false,
@@ -55,13 +63,14 @@ async function simulate(): Promise<Run> {
   for (let t = 0; t < MINUTES * 60_000; t += 100) {
     clock.advanceMs(100);
     engine.step();
-    if (records.length > 2000) await store.append(records.splice(0));
+    if (records.length > 2000) await append(records.splice(0));
   }
-  await store.append(records.splice(0));
+  await append(records.splice(0));
   const end = clock.now();
   const q = createHistoryQueries({ store });
   const { items } = await q.failures({ viewer: TRUSTED_VIEWER, from: start, to: end });
-  return { injected: engine.world.injected.all().filter((f) => f.start >= start), spans: items, start, end };
+  const indexed = await createHistoryQueries({ store, failures: { index } }).failures({ viewer: TRUSTED_VIEWER, from: start, to: end });
+  return { injected: engine.world.injected.all().filter((f) => f.start >= start), spans: items, indexed: indexed.items, start, end };
 }
 
 beforeAll(async () => {
@@ -116,6 +125,11 @@ describe('failure timeline vs the simulator ground truth', () => {
     });
     const healthy = run.spans.filter((s) => !broken(s.object.kind, s.object.namespace ?? '', s.object.name, s));
     expect(healthy.map((s) => show({ ...s, ...s.object, namespace: s.object.namespace ?? '' }))).toEqual([]);
+  });
+
+  it('answers the same from the index kept as records arrived as from a scan of the store', () => {
+    expect(run.indexed.length).toBe(run.spans.length);
+    expect(run.indexed).toEqual(run.spans);
   });
 
   it('gives the evidence: container, exit code, restarts, memory limit, the Pods a drain affected', () => {
