@@ -23,8 +23,8 @@ import { DEFAULT_SUSPECT_WINDOW, type FailureQueries, type FailureSpan, type Fai
 /** Largest suspect window accepted: a day. */
 export const MAX_SUSPECT_WINDOW: Micros = 86_400e6;
 const OWNER_DEPTH = 4;
-/** Revisions of a Pod's top owner read back from the Pod's creation to find its template's change. */
-const TEMPLATE_LOOKBACK = 64;
+/** Revisions of a Pod's top owner read (newest first, once per query) to find the change that made its template. */
+const TEMPLATE_LOOKBACK = 512;
 
 /** A detected span with where its object lives (as the index keeps them). */
 type Found = IndexedSpan;
@@ -94,22 +94,22 @@ async function candidatesOf(store: HistoryStore, f: Found, reader: RelatedReader
   }
   keys.push(...dependenciesOf(obj, f.key.namespace));
   const out = await Promise.all(keys.map(async (k): Promise<Related> => {
-    const revisions = await reader.revisions({ cluster: f.key.cluster, gk: k.gk, namespace: k.namespace, name: k.name }, start - window, f.raw.end ?? to);
+    const revisions = await reader.revisions({ cluster: f.key.cluster, gk: k.gk, namespace: k.namespace, name: k.name }, start - window, f.raw.end ?? to, k.relation === 'self' ? obj : undefined);
     return { ref: refOf(k.kind, k.namespace, k.name), relation: k.relation, revisions, group: revisions[0]?.group ?? '', resource: revisions[0]?.resource ?? '', namespace: k.namespace };
   }));
   const top = keys.filter((k) => k.relation === 'owner').at(-1);
   if (top && f.kind === 'Pod') {
-    const template = await templateCandidate(store, { cluster: f.key.cluster, gk: top.gk, namespace: top.namespace, name: top.name }, obj);
+    const template = await templateCandidate(reader, { cluster: f.key.cluster, gk: top.gk, namespace: top.namespace, name: top.name }, obj, to);
     if (template) out.push({ ...template, ref: refOf(top.kind, top.namespace, top.name), relation: 'template', anyTime: true, namespace: top.namespace });
   }
   return out;
 }
 
 /** The change of the Pod's top owner that introduced the Pod's template, read up to the Pod's creation. */
-async function templateCandidate(store: HistoryStore, key: ObjectKey, pod: KubeObject) {
+async function templateCandidate(reader: RelatedReader, key: ObjectKey, pod: KubeObject, to: Micros) {
   const created = Date.parse(String((pod.metadata as { creationTimestamp?: string } | undefined)?.creationTimestamp ?? '')) * 1000;
   if (Number.isNaN(created)) return undefined;
-  const revs = await all(store.revisions({ key, to: created + 1e6, order: 'desc', limit: TEMPLATE_LOOKBACK }));
+  const revs = (await reader.history(key, to, TEMPLATE_LOOKBACK)).filter((r) => r.ts <= created + 1e6);
   const change = templateChange(revs);
   return change && { revisions: change, group: change[0]!.group, resource: change[0]!.resource };
 }

@@ -66,6 +66,10 @@ export async function feedByKey(store: HistoryStore, q: { cluster: string; names
   return out;
 }
 
+function controlled(obj: KubeObject | null): boolean {
+  return ((obj?.metadata as { ownerReferences?: { controller?: boolean }[] } | undefined)?.ownerReferences ?? []).some((r) => r.controller);
+}
+
 /** Kubernetes' own components (kubelets, the scheduler, kube-controller-manager). */
 function byComponent(e: FeedEntry): boolean {
   const u = e.actor?.username ?? '';
@@ -83,19 +87,24 @@ export class RelatedReader {
   readonly #feed: Map<string, FeedEntry[]>;
   readonly #owned = new Map<string, Promise<boolean>>();
   readonly #changes = new Map<string, Promise<Revision[]>>();
+  readonly #states = new Map<string, Promise<KubeObject | null>>();
+  readonly #histories = new Map<string, Promise<Revision[]>>();
 
   constructor(store: HistoryStore, feed: Map<string, FeedEntry[]>) {
     this.#store = store;
     this.#feed = feed;
   }
 
-  /** The object's changes in [from, to] that may be suspects, each after the revision before it. */
-  async revisions(key: ObjectKey, from: Micros, to: Micros): Promise<Revision[]> {
+  /**
+   * The object's changes in [from, to] that may be suspects, each after the revision before it.
+   * `object`: the object itself when the caller has it (saves reading whether a controller owns it).
+   */
+  async revisions(key: ObjectKey, from: Micros, to: Micros, object?: KubeObject): Promise<Revision[]> {
     const id = keyId(key);
     const entries = (this.#feed.get(id) ?? []).filter((e) => e.ts >= from && e.ts <= to);
     if (!entries.length) return [];
     let owned = this.#owned.get(id);
-    if (!owned) this.#owned.set(id, (owned = this.#isOwned(key, entries.at(-1)!.ts)));
+    if (!owned) this.#owned.set(id, (owned = object ? Promise.resolve(controlled(object)) : this.#isOwned(key, entries.at(-1)!.ts)));
     const ownedNow = await owned;
     const wanted = entries.filter((e) => e.op !== 'MODIFIED' || !ownedNow || (e.actor && !byComponent(e)));
     const out = new Map<string, Revision>();
@@ -107,7 +116,7 @@ export class RelatedReader {
 
   async #isOwned(key: ObjectKey, at: Micros): Promise<boolean> {
     const [latest] = await all(this.#store.revisions({ key, to: at, order: 'desc', limit: 1 }));
-    return ((latest?.object?.metadata as { ownerReferences?: { controller?: boolean }[] } | undefined)?.ownerReferences ?? []).some((r) => r.controller);
+    return controlled(latest?.object ?? null);
   }
 
   /** One change and the revision before it, read once per query. */
@@ -124,10 +133,29 @@ export class RelatedReader {
     return p;
   }
 
-  /** The object's state at `at` (the last revision stored at or before it). */
-  async stateAt(key: ObjectKey, at: Micros): Promise<KubeObject | null> {
-    const [r] = await all(this.#store.revisions({ key, to: at, order: 'desc', limit: 1 }));
-    return r && r.op !== 'DELETED' ? r.object : null;
+  /**
+   * The object's state at `at` (the last revision stored at or before it), read once per object
+   * and query: owners are asked about for their own owners, which a name keeps for its life.
+   */
+  stateAt(key: ObjectKey, at: Micros): Promise<KubeObject | null> {
+    const id = keyId(key);
+    let p = this.#states.get(id);
+    if (!p) {
+      p = all(this.#store.revisions({ key, to: at, order: 'desc', limit: 1 })).then(([r]) => (r && r.op !== 'DELETED' ? r.object : null));
+      this.#states.set(id, p);
+    }
+    return p;
+  }
+
+  /**
+   * The revisions of a workload up to `to`, newest first (at most `limit`), read once per query:
+   * the Pods of one workload all look in them for the change that made their template.
+   */
+  history(key: ObjectKey, to: Micros, limit: number): Promise<Revision[]> {
+    const id = keyId(key);
+    let p = this.#histories.get(id);
+    if (!p) this.#histories.set(id, (p = all(this.#store.revisions({ key, to, order: 'desc', limit }))));
+    return p;
   }
 }
 
