@@ -14,7 +14,7 @@ import { all, mapConcurrently, LIST_CONCURRENCY, type Scope } from '../scope.ts'
 import type { Micros } from '../time.ts';
 import { DEFAULT_THRESHOLDS, DETECTORS, type Thresholds } from './conditions.ts';
 import { dependenciesOf, ownersOf, type RelatedKey } from './related.ts';
-import { byUid, feedByKey, keysLiving, RelatedReader, revisionsAround, warningEvents, type WarningEvent } from './scan.ts';
+import { byUid, keysLiving, RelatedReader, revisionsAround, warningEvents, type WarningEvent } from './scan.ts';
 import { longEnough, spansOf, type RawSpan } from './spans.ts';
 import type { FailureIndex, IndexedSpan } from './failure-index.ts';
 import { rankSuspects, templateChange, type Candidate } from './suspects.ts';
@@ -219,10 +219,10 @@ export function failureQueries(scope: Scope, opts: FailureOptions = {}): Failure
   async function present(found: Found[], r: FailuresRequest, cluster: string, from: Micros, to: Micros, window: Micros): Promise<FailureSpan[]> {
     if (!found.length) return [];
     const earliest = Math.min(...found.map((f) => f.raw.start));
-    const feed = await feedByKey(store, { cluster, namespace: r.namespace || undefined, from: earliest - window, to });
-    const reader = new RelatedReader(store, feed);
-    const namespaced = found.some((f) => f.key.namespace);
-    const events = namespaced ? await warningEvents(store, { cluster, namespace: r.namespace || undefined, from: Math.min(earliest, from), to }) : new Map<string, WarningEvent[]>();
+    const reader = new RelatedReader(store, earliest - window, to);
+    const about = new Map<string, Set<string>>();
+    for (const f of found) if (f.key.namespace) about.set(f.key.namespace, (about.get(f.key.namespace) ?? new Set()).add(f.key.name));
+    const events = await warningEvents(store, { cluster, about, from: Math.min(earliest, from), to });
     const spans = await mapConcurrently(found, LIST_CONCURRENCY, async (f): Promise<FailureSpan> => {
       const { suspects, recoveredAfter } = await suspectsOf(f, reader, r.viewer, window, to);
       const evs = eventsEvidence(events.get(f.uid), f.raw.start, f.raw.end ?? to);

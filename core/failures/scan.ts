@@ -4,7 +4,7 @@
  * when the window opened, enough revisions before it to find when that began), the revisions of
  * related objects around each span, and the Warning Events about the objects.
  */
-import type { FeedEntry, HistoryStore, Revision } from '../ports.ts';
+import type { HistoryStore, Revision } from '../ports.ts';
 import type { KubeObject, ObjectKey } from '../record.ts';
 import { all, mapConcurrently, LIST_CONCURRENCY } from '../scope.ts';
 import type { Micros } from '../time.ts';
@@ -51,48 +51,43 @@ export function byUid(revs: readonly Revision[]): Revision[][] {
   return [...groups.values()];
 }
 
-/** The change feed of [from, to] in a namespace (and of the cluster-scoped Nodes), by object. */
-export async function feedByKey(store: HistoryStore, q: { cluster: string; namespace?: string; from: Micros; to: Micros }): Promise<Map<string, FeedEntry[]>> {
-  const out = new Map<string, FeedEntry[]>();
-  const add = (e: FeedEntry) => {
-    if (e.gk === 'Event' || e.gk === 'Event.events.k8s.io') return;
-    const id = keyId({ cluster: q.cluster, gk: e.gk, namespace: e.namespace, name: e.name });
-    const list = out.get(id);
-    if (list) list.push(e);
-    else out.set(id, [e]);
-  };
-  for await (const e of store.feed({ cluster: q.cluster, from: q.from, to: q.to, order: 'asc', namespace: q.namespace })) add(e);
-  if (q.namespace !== undefined) for await (const e of store.feed({ cluster: q.cluster, from: q.from, to: q.to, order: 'asc', gk: 'Node', namespace: '' })) add(e);
-  return out;
-}
-
 function controlled(obj: KubeObject | null): boolean {
   return ((obj?.metadata as { ownerReferences?: { controller?: boolean }[] } | undefined)?.ownerReferences ?? []).some((r) => r.controller);
 }
 
 /** Kubernetes' own components (kubelets, the scheduler, kube-controller-manager). */
-function byComponent(e: FeedEntry): boolean {
+function byComponent(e: Revision): boolean {
   const u = e.actor?.username ?? '';
   return u.startsWith('system:node:') || u.startsWith('system:kube-') || u.startsWith('system:serviceaccount:kube-system:');
 }
 
 /**
- * Revisions of related objects in [lo, hi], read once per object for a query and only where the
- * change feed says a suspect may be: a controller's (or an unattributed) update of an object a
- * controller owns — a Pod's status, a ReplicaSet's scale — is a consequence, never read. Each
- * change read comes with the revision before it (for its diff).
+ * Revisions of related objects in [lo, hi], read once per object for a query, with their content
+ * only where a suspect may be: a controller's (or an unattributed) update of an object a
+ * controller owns — a Pod's status, a ReplicaSet's scale — is a consequence, never read. Which
+ * revisions there are, and who made them, comes from a read without content. Each change read
+ * comes with the revision before it (for its diff).
  */
 export class RelatedReader {
   readonly #store: HistoryStore;
-  readonly #feed: Map<string, FeedEntry[]>;
+  readonly #lo: Micros;
+  readonly #hi: Micros;
+  readonly #entries = new Map<string, Promise<Revision[]>>();
   readonly #owned = new Map<string, Promise<boolean>>();
   readonly #changes = new Map<string, Promise<Revision[]>>();
   readonly #states = new Map<string, Promise<KubeObject | null>>();
   readonly #histories = new Map<string, Promise<Revision[]>>();
 
-  constructor(store: HistoryStore, feed: Map<string, FeedEntry[]>) {
+  constructor(store: HistoryStore, lo: Micros, hi: Micros) {
     this.#store = store;
-    this.#feed = feed;
+    this.#lo = lo;
+    this.#hi = hi;
+  }
+
+  #entriesOf(key: ObjectKey, id: string): Promise<Revision[]> {
+    let p = this.#entries.get(id);
+    if (!p) this.#entries.set(id, (p = all(this.#store.revisions({ key, from: this.#lo, to: this.#hi, order: 'asc', objects: false }))));
+    return p;
   }
 
   /**
@@ -101,7 +96,7 @@ export class RelatedReader {
    */
   async revisions(key: ObjectKey, from: Micros, to: Micros, object?: KubeObject): Promise<Revision[]> {
     const id = keyId(key);
-    const entries = (this.#feed.get(id) ?? []).filter((e) => e.ts >= from && e.ts <= to);
+    const entries = (await this.#entriesOf(key, id)).filter((e) => e.ts >= from && e.ts <= to);
     if (!entries.length) return [];
     let owned = this.#owned.get(id);
     if (!owned) this.#owned.set(id, (owned = object ? Promise.resolve(controlled(object)) : this.#isOwned(key, entries.at(-1)!.ts)));
@@ -120,7 +115,7 @@ export class RelatedReader {
   }
 
   /** One change and the revision before it, read once per query. */
-  #change(key: ObjectKey, e: FeedEntry): Promise<Revision[]> {
+  #change(key: ObjectKey, e: Revision): Promise<Revision[]> {
     const id = `${keyId(key)}\u0000${e.uid}\u0000${e.resourceVersion}\u0000${e.op}`;
     let p = this.#changes.get(id);
     if (!p) {
@@ -176,14 +171,23 @@ function eventTimes(ev: KubeObject, ts: Micros): { first: Micros; last: Micros }
   return { first: Number.isNaN(first) ? ts : first, last: Number.isNaN(last) ? ts : last };
 }
 
-/** Warning Events in [from, to] (their last revision in it) of a namespace, by the uid they are about. */
-export async function warningEvents(store: HistoryStore, q: { cluster: string; namespace?: string; from: Micros; to: Micros }): Promise<Map<string, WarningEvent[]>> {
-  const latest = new Map<string, ObjectKey & { ts: Micros }>();
-  for await (const e of store.feed({ cluster: q.cluster, from: q.from, to: q.to, order: 'asc', gk: 'Event', namespace: q.namespace })) {
-    latest.set(e.uid, { cluster: q.cluster, gk: e.gk, namespace: e.namespace, name: e.name, ts: e.ts });
+/**
+ * Warning Events about some objects (`about`: namespace → names) that lived in [from, to], by the
+ * uid they are about. Events are named after their object (`<name>.<suffix>`, as kubelets and
+ * controllers name them), so only those are read: the namespace's Events are found from their
+ * lifetimes, not from the change feed of the whole cluster.
+ */
+export async function warningEvents(store: HistoryStore, q: { cluster: string; about: Map<string, Set<string>>; from: Micros; to: Micros }): Promise<Map<string, WarningEvent[]>> {
+  const latest: (ObjectKey & { ts: Micros })[] = [];
+  for (const [namespace, names] of q.about) {
+    for await (const l of store.lifetimes({ cluster: q.cluster, gk: 'Event', namespace })) {
+      const dot = l.key.name.lastIndexOf('.');
+      if (dot < 0 || !names.has(l.key.name.slice(0, dot)) || l.from > q.to || (l.to !== null && l.to < q.from)) continue;
+      latest.push({ ...l.key, ts: Math.min(q.to, l.to ?? q.to) });
+    }
   }
   const out = new Map<string, WarningEvent[]>();
-  await mapConcurrently([...latest.values()], LIST_CONCURRENCY, async (k) => {
+  await mapConcurrently(latest, LIST_CONCURRENCY, async (k) => {
     const [rev] = await all(store.revisions({ key: k, to: k.ts, order: 'desc', limit: 1 }));
     const ev = rev?.object;
     if (!ev || ev.type !== 'Warning') return;

@@ -140,6 +140,7 @@ describe('failure timeline vs the simulator ground truth', () => {
     const loop = run.spans.find((s) => s.reason === 'CrashLoopBackOff' && s.end !== null)!;
     expect(loop.evidence.exitCode).toBe(1);
     expect(loop.evidence.restarts).toBeGreaterThanOrEqual(1);
+    expect(loop.evidence.events?.find((e) => e.reason === 'BackOff')?.message).toContain('Back-off restarting failed container');
     const cordon = run.spans.find((s) => s.reason === 'Cordoned' && s.end !== null)!;
     expect(cordon.affected?.length).toBeGreaterThan(0);
     expect(cordon.recoveredAfter?.diff).toContain('unschedulable: true → (none)');
