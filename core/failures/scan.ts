@@ -92,11 +92,14 @@ export class RelatedReader {
 
   /**
    * The object's changes in [from, to] that may be suspects, each after the revision before it.
-   * `object`: the object itself when the caller has it (saves reading whether a controller owns it).
+   * `object`: given for the failing object itself (its own span's range is read, and whether a
+   * controller owns it is known).
    */
   async revisions(key: ObjectKey, from: Micros, to: Micros, object?: KubeObject): Promise<Revision[]> {
     const id = keyId(key);
-    const entries = (await this.#entriesOf(key, id)).filter((e) => e.ts >= from && e.ts <= to);
+    // The failing object itself is asked about once, for its own span: read just that range.
+    const read = object ? all(this.#store.revisions({ key, from, to, order: 'asc', objects: false })) : this.#entriesOf(key, id);
+    const entries = (await read).filter((e) => e.ts >= from && e.ts <= to);
     if (!entries.length) return [];
     let owned = this.#owned.get(id);
     if (!owned) this.#owned.set(id, (owned = object ? Promise.resolve(controlled(object)) : this.#isOwned(key, entries.at(-1)!.ts)));
