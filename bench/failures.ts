@@ -8,7 +8,7 @@
  * start on 200 Nodes, then `--records` Pod status changes spread over 24 h, of which `--crash-share`
  * are crashes (a container crash-looping, recovering at its Pod's next change); 3 image
  * releases per Deployment and 20 ConfigMap edits a day; a Node cordoned and uncordoned every 2 h.
- * Run: node bench/failures.ts [--records 60000] [--crash-share 0.05] [--out bench/results/failures.md]
+ * Run: node bench/failures.ts [--records 60000] [--crash-share 0.05] [--scans 2] [--out bench/results/failures.md]
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
