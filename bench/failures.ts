@@ -198,7 +198,7 @@ const perRecordUs = (detect.ms * 1000) / revisions;
 const lines = [
   `# Failure timeline benchmark (embedded store)`,
   ``,
-  `Command: \`node bench/failures.ts --records ${RECORDS} --crash-share ${CRASH_SHARE}\` (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, 2-core shared machine).`,
+  `Command: \`node bench/failures.ts --records ${RECORDS} --crash-share ${CRASH_SHARE} --scans ${SCANS}\` (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, 2-core shared machine).`,
   `Input: one namespace of ${PODS.toLocaleString()} Pods (5 KB each) on ${NODES} Nodes, ${APPS} Deployments with their ReplicaSets, a ConfigMap; ${RECORDS.toLocaleString()} Pod status changes over 24 h (${fmt(CRASH_SHARE * 100, 0)}% of them crashes), ${APPS * 3} image releases, 20 ConfigMap edits, 12 cordons; ${built.value.toLocaleString()} revisions stored in ${fmt(built.ms / 1000, 0)} s.`,
   ``,
   `| measure | result | target |`,
