@@ -8,7 +8,7 @@ const FORBIDDEN = ['fastify', 'cassandra-driver', '@aws-sdk', 'lmdb', '@kubernet
 describe('core/ boundaries', () => {
   it('imports no I/O library from any non-test module', () => {
     const offenders: string[] = [];
-    for (const f of readdirSync('core').filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))) {
+    for (const f of readdirSync('core', { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))) {
       const text = readFileSync(join('core', f), 'utf8');
       for (const m of text.matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)) {
         if (FORBIDDEN.some((x) => m[1] === x || m[1]!.startsWith(`${x}/`))) offenders.push(`${f}: ${m[1]}`);

@@ -134,15 +134,14 @@ const byRank = (x: Change, y: Change) =>
 /** Ranks the candidates' changes in [start - window, start]; `recoveredAfter` is the best change in (start, end]. */
 export function rankSuspects(span: { start: Micros; end: Micros | null }, candidates: readonly Candidate[], window: Micros): { suspects: Suspect[]; recoveredAfter?: Suspect } {
   const before = candidates.flatMap((c) => changesOf(c, c.anyTime ? -Infinity : span.start - window, span.start));
-  // A template change inside the window is already there as an owner change.
+  // A template change inside the window is already there as an owner change (candidates list owners first).
   const seen = new Set<string>();
-  for (let i = before.length - 1; i >= 0; i--) {
-    const id = `${before[i]!.ref.kind}/${before[i]!.ref.name}/${before[i]!.resourceVersion}`;
-    if (seen.has(id)) before.splice(i, 1);
-    else seen.add(id);
-  }
-  before.sort(byRank);
-  const result: { suspects: Suspect[]; recoveredAfter?: Suspect } = { suspects: before.slice(0, MAX_SUSPECTS).map(strip) };
+  const unique = before.filter((c) => {
+    const id = `${c.ref.kind}/${c.ref.name}/${c.resourceVersion}`;
+    return !seen.has(id) && !!seen.add(id);
+  });
+  unique.sort(byRank);
+  const result: { suspects: Suspect[]; recoveredAfter?: Suspect } = { suspects: unique.slice(0, MAX_SUSPECTS).map(strip) };
   if (span.end !== null) {
     const end = span.end;
     const during = candidates.filter((c) => !c.anyTime).flatMap((c) => changesOf(c, span.start + 1, end)).filter((c) => c.tier < 2);
