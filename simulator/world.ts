@@ -25,6 +25,8 @@ export interface AppState extends AppSpec {
   revision: number;
   /** When the current rollout began (for the progress deadline). */
   rolloutStartedAt?: Micros;
+  /** Image tags the registry does not have (a release whose Pods cannot pull their image). */
+  missingTags?: Set<string>;
   /** The Deployment revision that released each bad tag (the trigger of its pods' crash loops). */
   badReleases?: Map<string, TriggerRef>;
   /** Set once the app is being deleted: controllers leave it alone. */

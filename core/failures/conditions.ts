@@ -75,7 +75,10 @@ function containerFindings(pod: KubeObject, prev: KubeObject | null, open: Open)
     const c = specs.get(name);
     const waiting = cs.state?.waiting as Obj | undefined;
     if (waiting && PULL_REASONS.has(waiting.reason)) {
-      out.push({ key: `pull/${name}`, reason: 'ImagePullBackOff', evidence: { container: name, image: String(c?.image ?? cs.image ?? ''), message: waiting.message ?? waiting.reason } });
+      // The pull error says why; the back-off message only repeats the image, so it keeps the error's.
+      const evidence: Evidence = { container: name, image: String(c?.image ?? cs.image ?? '') };
+      if (waiting.reason !== 'ImagePullBackOff') evidence.message = waiting.message ?? waiting.reason;
+      out.push({ key: `pull/${name}`, reason: 'ImagePullBackOff', evidence });
     }
     const rc = Number(cs.restartCount ?? 0);
     const prevRc = prevStatuses.get(name)?.restartCount;

@@ -10,6 +10,7 @@ import { fnv1a } from '../prng.ts';
 import type { Sim } from '../sim.ts';
 import { keyOf, type NodeState, type PodState, type ReplicaSetState } from '../world.ts';
 import { startCrashLoop } from './crashes.ts';
+import { failPull, missingImage } from './pulls.ts';
 
 type Obj = Record<string, any>;
 
@@ -105,6 +106,11 @@ function kubeletStart(sim: Sim, podKey: string): void {
   const time = sim.time();
   const obj = sim.tryWrite(() => sim.cluster.update('Pod', p.namespace, p.name, (o) => containerCreating(o, node.ip, time), sim.ctx(actor, 'patch', 'status')));
   if (!obj) return;
+  if (missingImage(sim, p.app, obj)) {
+    p.trigger = sim.world.apps.get(p.app)?.badReleases?.get(mainImageTag(obj));
+    failPull(sim, podKey);
+    return;
+  }
   const image = images(obj)[0]!;
   const ev = (reason: string, message: string) => sim.ctl.recordEvent(obj, { type: 'Normal', reason, message, component: 'kubelet', host: node.name, actor });
   ev('Pulled', `Successfully pulled image "${image}" in ${sim.rng.int(300, 4000)}ms (${sim.rng.int(300, 4000)}ms including waiting). Image size: ${sim.rng.int(20, 400) * 1048576} bytes.`);

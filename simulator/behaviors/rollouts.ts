@@ -29,19 +29,23 @@ function setImage(sim: Sim, app: AppState, tag: string, actor: Actor): KubeObjec
 
 /** An app not in the middle of a rollout, or undefined. */
 export function idleApp(sim: Sim): AppState | undefined {
-  const apps = sim.world.liveApps().filter((a) => a.rolloutStartedAt === undefined && !a.badTags.has(a.tag));
+  const apps = sim.world.liveApps().filter((a) => a.rolloutStartedAt === undefined && !a.badTags.has(a.tag) && !a.missingTags?.has(a.tag));
   return apps.length ? sim.rng.pick(apps) : undefined;
 }
 
-/** Releases a new image. A bad one is rolled back (`kubectl rollout undo`) after a while. */
-export function imageRollout(sim: Sim, bad: boolean): boolean {
+/**
+ * Releases a new image. A bad one (crashing, or `missing` from the registry) is rolled back
+ * (`kubectl rollout undo`) after a while.
+ */
+export function imageRollout(sim: Sim, bad: boolean, missing = false): boolean {
   const app = idleApp(sim);
   if (!app) return false;
-  const tag = bump(app.tag, sim.rng);
-  if (bad) app.badTags.add(tag);
+  const tag = missing ? `${bump(app.tag, sim.rng)}-rc0` : bump(app.tag, sim.rng);
+  if (missing) (app.missingTags ??= new Set()).add(tag);
+  else if (bad) app.badTags.add(tag);
   const obj = setImage(sim, app, tag, sim.rng.chance(0.6) ? ACTORS.ci : ACTORS.alice);
   // A release of a tag known to be bad (a good rollout can bump to it again) triggers its crashes.
-  if (app.badTags.has(tag)) (app.badReleases ??= new Map()).set(tag, triggerOf(obj, sim.now()));
+  if (app.badTags.has(tag) || app.missingTags?.has(tag)) (app.badReleases ??= new Map()).set(tag, triggerOf(obj, sim.now()));
   if (!bad) {
     app.goodTag = tag;
     return true;

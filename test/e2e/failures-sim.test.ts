@@ -1,7 +1,7 @@
 /**
  * The failure timeline against the simulator's ground truth: the scenario engine records every
- * crash loop, OOM kill, drain (cordon) and unschedulable Pod it causes, with its span and the
- * change that triggered it (a bad release, a cordon). Its whole history is stored as kubetime
+ * crash loop, OOM kill, image pull failure, drain (cordon) and unschedulable Pod it causes, with
+ * its span and the change that triggered it (a bad release, a cordon). Its whole history is stored as kubetime
  * stores a watched and audited cluster, then GET /v1/failures is asked about the run.
  *
  * Asserted: every injected failure is found on the right object with its start and end within
@@ -56,7 +56,7 @@ async function simulate(): Promise<Run> {
   const engine = new ScenarioEngine(cluster, {
     seed: 14, deployments: 10, replicas: 3, churnPerSecond: 4, widgets: false,
     // HPAs reaching their maximum and PVC resizes are states, not injected failures: left out.
-    weights: { ...NO_BEHAVIOURS, rollout: 2, 'bad-rollout': 1, crashloop: 1.5, oomkill: 1.5, 'node-drain': 0.6, 'config-edit': 2, 'secret-rotate': 1, 'pod-delete': 1, 'network-edit': 1 },
+    weights: { ...NO_BEHAVIOURS, rollout: 2, 'bad-rollout': 1, 'image-pull-failure': 0.6, crashloop: 1.5, oomkill: 1.5, 'node-drain': 0.6, 'config-edit': 2, 'secret-rotate': 1, 'pod-delete': 1, 'network-edit': 1 },
   });
   engine.bootstrap();
   const start = clock.now();
@@ -96,9 +96,11 @@ function matchOf(f: InjectedFailure, spans: readonly FailureSpan[]): FailureSpan
 describe('failure timeline vs the simulator ground truth', () => {
   it('caused enough failures of each kind to judge', () => {
     const count = (reason: string) => run.injected.filter((f) => f.reason === reason).length;
+    console.info(`failures: injected ${run.injected.length} (${['CrashLoopBackOff', 'OOMKilled', 'ImagePullBackOff', 'Cordoned', 'Unschedulable'].map((r) => `${r} ${count(r)}`).join(', ')}), ${run.spans.length} spans reported`);
     expect(count('CrashLoopBackOff')).toBeGreaterThanOrEqual(10);
     expect(count('OOMKilled')).toBeGreaterThanOrEqual(5);
     expect(count('Cordoned')).toBeGreaterThanOrEqual(2);
+    expect(count('ImagePullBackOff')).toBeGreaterThanOrEqual(3);
     expect(run.injected.filter((f) => f.trigger).length).toBeGreaterThanOrEqual(10);
   });
 
@@ -144,9 +146,12 @@ describe('failure timeline vs the simulator ground truth', () => {
     const cordon = run.spans.find((s) => s.reason === 'Cordoned' && s.end !== null)!;
     expect(cordon.affected?.length).toBeGreaterThan(0);
     expect(cordon.recoveredAfter?.diff).toContain('unschedulable: true → (none)');
+    const pull = run.spans.find((s) => s.reason === 'ImagePullBackOff')!;
+    expect(pull.evidence.image).toMatch(/:v[\d.]+-rc0$/);
+    expect(pull.evidence.message).toContain('not found');
     const release = run.injected.find((f) => f.trigger?.kind === 'Deployment')!;
     const bad = matchOf(release, run.spans)!;
-    expect(bad.suspects[0]!.diff).toMatch(/^image: .+:v[\d.]+ → .+:v[\d.]+$/);
+    expect(bad.suspects[0]!.diff).toMatch(/^image: .+:v[\d.]+ → .+:v[\d.]+(-rc0)?$/);
     expect(bad.suspects[0]!.actor?.username).toBeTruthy();
   });
 });
