@@ -4,6 +4,7 @@ import { TRUSTED_VIEWER, type Viewer } from '../access.ts';
 import { createHistoryQueries } from '../queries.ts';
 import type { ChangeRecord, KubeObject } from '../record.ts';
 import { detectHpa, detectJob, detectNode, detectPod, detectPvc, detectDeployment } from './conditions.ts';
+import { FailureIndex } from './failure-index.ts';
 import { summarize } from './suspects.ts';
 
 const T0 = Date.UTC(2026, 0, 10, 10) * 1000;
@@ -79,6 +80,28 @@ describe('failures query', () => {
     const q = createHistoryQueries({ store: new MemoryHistoryStore() });
     await expect(q.failures({ viewer: TRUSTED_VIEWER, from: T0, to: T0 + SEC, kind: 'cm' })).rejects.toThrow(/^kind: /);
     await expect(q.failures({ viewer: TRUSTED_VIEWER, from: T0, to: T0 + SEC, suspectWindow: -1 })).rejects.toThrow(/^suspectWindow: /);
+  });
+});
+
+describe('failure index', () => {
+  it('answers like the scan, and scans an object it first saw already broken (its span began before)', async () => {
+    const store = new MemoryHistoryStore();
+    const crashing = (restarts: number) => {
+      const p = pod();
+      p.status.containerStatuses[0] = { name: 'api', ready: false, restartCount: restarts, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } };
+      return p;
+    };
+    const early = [rec(deploy('api:1'), 0, { op: 'ADDED' }), rec(pod(), 5, { op: 'ADDED' }), rec(crashing(1), 10), rec(crashing(2), 20)];
+    const late = [rec(crashing(3), 40), rec(pod(), 70)];
+    await store.append([...early, ...late]);
+    const index = new FailureIndex();
+    index.observe(late); // the process started after the crash loop began
+    const q = { viewer: TRUSTED_VIEWER, from: T0 + 45 * SEC, to: T0 + 100 * SEC };
+    const fromIndex = await createHistoryQueries({ store, failures: { index } }).failures(q);
+    const scanned = await createHistoryQueries({ store }).failures(q);
+    expect(fromIndex.items.map((s) => [s.reason, s.start, s.end])).toEqual([['CrashLoopBackOff', T0 + 10 * SEC, T0 + 70 * SEC]]);
+    expect(fromIndex).toEqual(scanned);
+    expect(fromIndex.items[0]!.evidence.restarts).toBe(3);
   });
 });
 
