@@ -9,6 +9,8 @@
  * (query.ts). Records of an object older than the newest one observed (a late audit record of
  * a revision already seen, a relist) change nothing. Closed spans are kept up to `maxSpans` per
  * cluster, oldest dropped first (and `since` moves past them). In memory: a restart starts afresh.
+ * Times are the first record's of each revision (with the watch first, its observation time: the
+ * audit's exact time, merged into the store later, is not taken back here).
  */
 import type { HistoryStore } from '../ports.ts';
 import { compareResourceVersions, groupKind, objectKeyOf, type ChangeRecord, type ObjectKey } from '../record.ts';
