@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ChangeWriter, HistoryStore } from '../core/ports.ts';
 import { createHistoryQueries } from '../core/queries.ts';
+import { FailureIndex, observedStore } from '../core/failures/failure-index.ts';
 import type { HistoryQueries } from '../core/query-types.ts';
 import { systemClock, type Clock } from '../core/time.ts';
 import { buildServer, MetricsRegistry, type HistoryServer } from '../history-api/index.ts';
@@ -123,7 +124,9 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   const store = await openStore(config, logger);
   const cluster = config.cluster ?? 'default';
   const ingestMetrics = new IngestMetrics();
-  const { pipeline, close } = await createWriter(config, store, logger, ingestMetrics);
+  // The failure timeline's index sees every record once it is stored (core/failures/failure-index.ts).
+  const failureIndex = new FailureIndex();
+  const { pipeline, close } = await createWriter(config, observedStore(store, failureIndex), logger, ingestMetrics);
   const attributor = new Attributor({ now: () => clock.now(), onOutcome: (outcome) => ingestMetrics.attributionsTotal.inc({ outcome }) });
   mkdirSync(config.dataDir, { recursive: true });
   const journaled = await AttributionJournal.open({ path: join(config.dataDir, 'attributions.ndjson'), waiting: () => attributor.waiting() });
@@ -139,7 +142,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
     ...(config.diskBudget ? { diskBudget: { bytes: config.diskBudget, usage: () => directorySize(config.dataDir) } } : {}),
   });
   const queries = createHistoryQueries({
-    store, defaultCluster: cluster,
+    store, defaultCluster: cluster, failures: { index: failureIndex },
     servedKinds: (c) => app.servedKinds?.(c) ?? [],
     horizon: async (c, scope) => {
       const state = await compactor.catalog.retention(c);

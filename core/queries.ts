@@ -21,6 +21,7 @@ import { decodeToken, encodeToken, pageAt, pageSize } from './present/paging.ts'
 
 const CRD_GK = 'CustomResourceDefinition.apiextensions.k8s.io';
 import { pace } from './yield.ts';
+import { failureQueries, type FailureOptions } from './failures/query.ts';
 
 export const DEFAULT_LIMIT = 500;
 /** The most edges a graph query follows (the HTTP `hops` parameter is bounded by it too). */
@@ -39,7 +40,7 @@ function patchBetween(a: KubeObject | null, b: KubeObject | null, raw: boolean |
   return raw ? diff(a, b) : diff(withoutNoise(a), withoutNoise(b));
 }
 
-export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
+export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOptions }): Q.HistoryQueries {
   const scope = new Scope(opts);
 
   /** Resolves one object's key; FORBIDDEN unless the viewer may `get` it (so a 404 only reaches those who may). */
@@ -210,6 +211,7 @@ export function createHistoryQueries(opts: ScopeOptions): Q.HistoryQueries {
     },
 
     ...feedQueries(scope),
+    ...failureQueries(scope, opts.failures),
   };
 }
 

@@ -4,6 +4,7 @@
  * (core/kinds.ts). Every request's `cluster` is optional while the store holds one cluster.
  */
 import type { Viewer } from './access.ts';
+import type { FailureQueries } from './failures/types.ts';
 import type { JsonPatchOp } from './json-patch.ts';
 import type { EventGroup } from './present/events.ts';
 import type { ValueChange } from './present/diff.ts';
@@ -156,7 +157,7 @@ export type ClustersRequest = Viewed;
 export interface ClustersResult { items: { name: string; firstSeen: Micros; lastSeen: Micros }[] }
 
 /** The query surface history-api serves; implemented by core/queries.ts over a HistoryStore. */
-export interface HistoryQueries {
+export interface HistoryQueries extends FailureQueries {
   objectAt(r: ObjectAtRequest): Promise<ObjectAtResult>;
   listAt(r: ListAtRequest): Promise<ListAtResult>;
   history(r: HistoryRequest): Promise<HistoryResult>;

@@ -122,16 +122,16 @@ export const eventsQuery = z.object({
 
 // ---- responses ----
 
-const time = z.string().meta({ description: 'RFC 3339 UTC', format: 'date-time' });
+export const time = z.string().meta({ description: 'RFC 3339 UTC', format: 'date-time' });
 const kubeObject = z.record(z.string(), z.unknown()).meta({ description: 'A Kubernetes manifest as the API server returned it' });
-const actor = z.object({
+export const actor = z.object({
   username: z.string(),
   groups: z.array(z.string()).optional(),
   userAgent: z.string().optional(),
   impersonatedUser: z.string().optional(),
 });
 const patchOp = z.object({ op: z.enum(['add', 'remove', 'replace']), path: z.string(), value: z.unknown().optional() });
-const ref = z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() });
+export const ref = z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() });
 const revisionFields = {
   ts: time,
   op: z.enum(OPS),

@@ -22,6 +22,7 @@ import { queryFacts, registerReadAuth, TRUSTED_READS, type ReadAuth } from './au
 import { registerMcpRoute } from './mcp/http.ts';
 import { DEFAULT_AUDIT_MAX_INFLIGHT_BYTES, timeoutOptions } from './limits.ts';
 import { loggableUrl } from './log-url.ts';
+import { registerFailuresRoute } from './routes/failures.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -95,6 +96,7 @@ export function buildServer(deps: ServerDeps): HistoryServer {
   // Routes go in a plugin so that they are added after swagger's onRoute hook is in place.
   app.register(async (scope) => {
     registerQueryRoutes(scope, deps);
+    registerFailuresRoute(scope, deps);
     registerOpsRoutes(scope, { metrics, ready: deps.ready });
     if (deps.mcp) registerMcpRoute(scope, { app, ...deps.mcp });
     if (deps.auditIngest) {

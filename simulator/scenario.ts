@@ -41,6 +41,8 @@ export const DEFAULT_WEIGHTS = {
   'network-edit': 1,
   'widget-edit': 1,
   'pod-delete': 1,
+  // Last and off by default, so that existing seeds pick the same behaviours as before.
+  'image-pull-failure': 0,
 } as const;
 
 export type BehaviourName = keyof typeof DEFAULT_WEIGHTS;
@@ -107,6 +109,7 @@ const RUNNERS: Record<BehaviourName, (sim: Sim) => boolean> = {
   'network-edit': networkEdit,
   'widget-edit': widgetEdit,
   'pod-delete': podDelete,
+  'image-pull-failure': (s) => imageRollout(s, true, true),
 };
 
 /** Most time credited to one step (a long pause does not turn into a burst). */

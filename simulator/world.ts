@@ -5,6 +5,7 @@
  * both goes through the controllers in behaviors/.
  */
 import type { Micros } from '../core/time.ts';
+import { InjectedFailures, type TriggerRef } from './injected.ts';
 import type { AppSpec } from './manifests/app-spec.ts';
 
 export interface AppState extends AppSpec {
@@ -24,6 +25,10 @@ export interface AppState extends AppSpec {
   revision: number;
   /** When the current rollout began (for the progress deadline). */
   rolloutStartedAt?: Micros;
+  /** Image tags the registry does not have (a release whose Pods cannot pull their image). */
+  missingTags?: Set<string>;
+  /** The Deployment revision that released each bad tag (the trigger of its pods' crash loops). */
+  badReleases?: Map<string, TriggerRef>;
   /** Set once the app is being deleted: controllers leave it alone. */
   deleted?: boolean;
 }
@@ -52,6 +57,8 @@ export interface PodState {
   restarts: number;
   /** Crash cycles still to come (Infinity for a bad image); 0 when healthy. */
   crashesLeft: number;
+  /** The change that made this pod fail (a bad release), if any. */
+  trigger?: TriggerRef;
   /** Creation order, for "newest first" choices. */
   seq: number;
 }
@@ -79,6 +86,8 @@ export class World {
   readonly crashing = new Set<string>();
   /** Names handed out per namespace for new apps, so they never repeat. */
   readonly usedNames = new Set<string>();
+  /** Every failure the engine caused, with its span and trigger (the failure timeline's ground truth). */
+  readonly injected = new InjectedFailures();
   /** Node being drained, if any (one at a time). */
   draining: string | undefined;
   private podSeq = 0;

@@ -10,6 +10,7 @@ import { commandHelp } from './help.ts';
 import { withoutManagedFields } from './managed-fields.ts';
 import { OUTPUTS, renderChanges, renderClusters, renderDiff, renderEvents, renderGraph, renderHistory, renderList, renderObject } from './render.ts';
 import type { Output } from './render.ts';
+import { renderFailures } from './failures.ts';
 
 /** A mistake in how the command was called (exit code 2). */
 export class UsageError extends Error {
@@ -59,6 +60,7 @@ export const USAGE: Record<string, string> = {
   changes: `kubetime changes --from T [--to T] [-n NS] [--kind K] [--name N] [--actor USER] [--limit N] ${FLAGS}`,
   events: `kubetime events [KIND[/NAME]] --from T [--to T] [-n NS | -A] [--kind K] [--name N] [--type TYPE] [--limit N] [--show-managed-fields] ${FLAGS}`,
   clusters: `kubetime clusters ${FLAGS}`,
+  failures: `kubetime failures --from T [--to T] [-n NS] [--kind K] [--name N] [--suspect-window 15m] [--limit N] [--continue TOKEN] ${FLAGS}`,
 };
 
 const TIME_HELP = 'Times: RFC 3339 (2026-01-10T10:05:00Z), now, or now-<n><s|m|h|d>; --at and --to default to now.';
@@ -243,6 +245,21 @@ const BUILDERS: Record<string, Builder> = {
         query,
         render: (body) => renderEvents(body, output, { type, showNamespace: namespace === undefined }),
         note: (body) => (output === 'table' ? noResources(eventsOfType(body, type), namespace) : undefined),
+      };
+    },
+  },
+  failures: {
+    options: { ...NS, ...ALL_NS, from: str, to: str, kind: str, name: str, 'suspect-window': str, limit: str, continue: str },
+    invocation: (v, pos, output) => {
+      target(pos, 'none');
+      const namespace = v['all-namespaces'] ? undefined : s(v['namespace']);
+      const query = {
+        from: required(v, 'from'), to: s(v['to']) ?? 'now', namespace, kind: s(v['kind']), name: s(v['name']),
+        suspectWindow: s(v['suspect-window']), limit: s(v['limit']), continue: s(v['continue']), cluster: s(v['cluster']),
+      };
+      return {
+        path: '/v1/failures', query, render: (body) => renderFailures(body, output),
+        note: (body) => (body['continue'] ? `more failures: add --continue ${String(body['continue'])}` : undefined),
       };
     },
   },

@@ -224,3 +224,35 @@ describe('get --view / --fields (the server presents the objects)', () => {
     expect(out).toMatch(/metadata\.name\s+spec\.nodeName\nweb-1\s+node-2/);
   });
 });
+
+describe('kubetime failures', () => {
+  it('asks /v1/failures and prints OBJECT, REASON, START, END, TOP SUSPECT', async () => {
+    const r = await runAgainstServer(['failures', '--from', 'now-1h', '-n', 'default', '--suspect-window', '30m']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.queries.calls[0]).toMatchObject({ method: 'failures', request: { namespace: 'default', suspectWindow: 30 * 60e6 } });
+    const [header, row] = r.stdout.trimEnd().split('\n');
+    expect(header!.split(/\s{3,}/)).toEqual(['OBJECT', 'REASON', 'START', 'END', 'TOP SUSPECT']);
+    expect(row!.split(/\s{3,}/)).toEqual([
+      'Pod/default/web-7d4b9-x2k4p', 'CrashLoopBackOff', '2026-01-10T10:00:05Z', '2026-01-10T10:03:00Z (deleted)',
+      'Deployment/default/web image: web:1.0 → web:1.1 (alice, 5s before)',
+    ]);
+  });
+
+  it('prints the answer as JSON with -o json', async () => {
+    const r = await runAgainstServer(['failures', '--from', 'now-1h', '-o', 'json']);
+    expect(JSON.parse(r.stdout).items[0].suspects[0].diff).toBe('image: web:1.0 → web:1.1');
+  });
+
+  it('passes a bad value to the server, which names it', async () => {
+    const r = await runAgainstServer(['failures', '--from', 'now-1h', '--suspect-window', 'soon']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: suspectWindow: /);
+  });
+
+  it('requires --from', async () => {
+    const r = await runAgainstServer(['failures']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--from is required');
+  });
+});

@@ -32,7 +32,7 @@ let base: string;
 const logLines: Record<string, unknown>[] = [];
 const clients: Client[] = [];
 
-const TOOL_NAMES = ['get_resource', 'list_resources', 'get_history', 'diff', 'related', 'who_changed', 'events', 'describe'];
+const TOOL_NAMES = ['get_resource', 'list_resources', 'get_history', 'diff', 'related', 'who_changed', 'events', 'describe', 'failures'];
 
 async function connectHttp(): Promise<Client> {
   const client = new Client({ name: 'mcp-test', version: '1' });
@@ -116,7 +116,7 @@ describe.each([
     const required = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema.required ?? []]));
     expect(required).toEqual({
       get_resource: ['kind', 'name'], list_resources: ['kind'], get_history: ['kind', 'name'], diff: ['kind', 'from'],
-      related: ['kind', 'name'], who_changed: [], events: [], describe: ['kind', 'name'],
+      related: ['kind', 'name'], who_changed: [], events: [], describe: ['kind', 'name'], failures: [],
     });
     const get = tools.find((t) => t.name === 'get_resource')!;
     expect((get.inputSchema.properties as Record<string, { enum?: string[]; default?: string }>)['view']).toMatchObject({ enum: ['summary', 'full', 'raw'], default: 'full' });
@@ -201,6 +201,18 @@ describe('MCP tools (over HTTP)', () => {
     expect(d.owners.map((o: { ref: string }) => o.ref.split(' ')[0])).toEqual(['ReplicaSet', 'Deployment']);
     expect(d.events.items.some((e: { reason: string }) => e.reason === 'BackOff')).toBe(true);
     expect(d.lastChanges.length).toBeGreaterThan(0);
+  });
+
+  it('failures: the crash-looping Pod as a span with its evidence and ranked suspects', async () => {
+    const f = await call(client, 'failures', { from: 'now-10m', to: END(), kind: 'pod' });
+    expect(f.asOf).toBe(END());
+    const crash = f.items.find((i: { reason: string }) => i.reason === 'CrashLoopBackOff');
+    expect(crash, JSON.stringify(f.items.map((i: { reason: string }) => i.reason))).toBeDefined();
+    expect(crash.object.kind).toBe('Pod');
+    expect(crash.evidence).toHaveProperty('container');
+    expect(Array.isArray(crash.suspects)).toBe(true);
+    expect(f.link).toMatch(/\/v1\/failures\?/);
+    expect(await refusal(client, 'failures', { from: 'now-10m', suspect_window: 'soon' })).toMatch(/suspect_window/);
   });
 
   it('who_changed: people\'s changes newest first, system actors counted unless asked for', async () => {

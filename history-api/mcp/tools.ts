@@ -165,5 +165,23 @@ export const events = defineTool({
   },
 });
 
+export const failures = defineTool({
+  name: 'failures',
+  title: 'What was broken, since when, and what changed just before',
+  description: 'Spans of broken state in a window: Pods crash-looping, OOM-killed (container, memory limit), failing to pull an image, unschedulable (the scheduler\'s reason), evicted, failing probes, stuck Pending/Terminating; Nodes NotReady, under pressure or cordoned (with the Pods they affected); Deployments/StatefulSets/DaemonSets with unavailable replicas or a stalled rollout; failed Jobs; HPAs at max; Pending PVCs. Each span has start, end (null = ongoing), evidence, and suspects: the changes shortly before it in the owner chain, on its node and in the ConfigMaps/Secrets it uses, ranked (first = most likely cause), each with actor and a one-line diff; recoveredAfter names the change after which it ended. Start an incident here.',
+  input: {
+    from: a.from('now-1h'), to: a.to, namespace: a.namespace, kind: a.kind.optional(), name: a.name.optional(),
+    suspect_window: z.string().regex(/^\d+[smhd]$/).optional().describe('How far before a span\'s start to look for suspects (default 15m)'),
+    limit: a.limit, continue: a.cont, cluster: a.cluster,
+  },
+  async run(x, ctx) {
+    const q = { from: x.from, to: x.to, namespace: x.namespace, kind: x.kind, name: x.name, suspectWindow: x.suspect_window, cluster: x.cluster };
+    return pagedWithin(ctx, {
+      tool: 'failures', path: '/v1/failures', limit: x.limit ?? 50, query: { ...q, continue: x.continue }, items: (b) => arr(b['items']),
+      shape: (b) => ({ asOf: b['asOf'], from: b['from'], to: b['to'], items: b['items'], link: link(ctx, '/v1/failures', { ...q, from: b['from'] as string, to: b['to'] as string }) }),
+    });
+  },
+});
+
 /** Every tool the MCP server serves, in the order it lists them. */
-export const TOOLS: readonly ToolDef[] = [getResource, listResources, getHistory, diffTool, related, whoChanged, events, describeTool];
+export const TOOLS: readonly ToolDef[] = [getResource, listResources, getHistory, diffTool, related, whoChanged, events, describeTool, failures];

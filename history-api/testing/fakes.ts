@@ -5,6 +5,7 @@
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Viewer } from '../../core/access.ts';
+import type { FailureSpan } from '../../core/failures/types.ts';
 import type { HistoryQueries } from '../../core/query-types.ts';
 import { parseRfc3339 } from '../../core/time.ts';
 import type { Clock, Micros } from '../../core/time.ts';
@@ -31,10 +32,29 @@ const deployment = {
 
 const revision = { ts: us('2026-01-10T10:00:00.123456Z'), op: 'MODIFIED' as const, resourceVersion: '42', source: 'watch+audit', actor: { username: 'alice' }, verb: 'patch' };
 
+/** A crash loop after a rollout, as the failures query answers it. */
+const failure: FailureSpan = {
+  object: { kind: 'Pod', namespace: 'default', name: 'web-7d4b9-x2k4p', uid: 'p1' },
+  reason: 'CrashLoopBackOff',
+  start: us('2026-01-10T10:00:05Z'),
+  end: us('2026-01-10T10:03:00Z'),
+  ended: 'deleted',
+  evidence: { container: 'web', exitCode: 1, terminationReason: 'Error', restarts: 4, node: 'node-1' },
+  suspects: [{
+    ref: { kind: 'Deployment', namespace: 'default', name: 'web' }, relation: 'owner', ts: us('2026-01-10T10:00:00Z'), op: 'MODIFIED',
+    resourceVersion: '42', verb: 'patch', actor: { username: 'alice' }, diff: 'image: web:1.0 → web:1.1',
+  }],
+  recoveredAfter: {
+    ref: { kind: 'Deployment', namespace: 'default', name: 'web' }, relation: 'owner', ts: us('2026-01-10T10:02:50Z'), op: 'MODIFIED',
+    resourceVersion: '57', verb: 'patch', actor: { username: 'alice' }, diff: 'image: web:1.1 → web:1.0',
+  },
+};
+
 /** Fixed answers of the fake queries; times are Micros as the real queries return them. */
 export const canned = {
   object: deployment,
   revision,
+  failure,
   history: [
     { ...revision, ts: us('2026-01-10T09:00:00Z'), op: 'ADDED' as const, resourceVersion: '40', uid: 'u1', patch: [], object: deployment },
     { ...revision, uid: 'u1', patch: [{ op: 'replace' as const, path: '/spec/replicas', value: 3 }] },
@@ -93,6 +113,9 @@ export function fakeQueries(): FakeQueries {
     },
     async events(r) {
       return answer('events', r, { cluster: 'c1', from: r.from, to: r.to, items: [{ apiVersion: 'v1', kind: 'Event', reason: 'ScalingReplicaSet', metadata: { name: 'web.1' } }] });
+    },
+    async failures(r) {
+      return answer('failures', r, { cluster: 'c1', from: r.from, to: r.to, items: [canned.failure] });
     },
     async clusters(r) {
       return answer('clusters', r, { items: [{ name: 'c1', firstSeen: us('2026-01-01T00:00:00Z'), lastSeen: us('2026-01-10T11:59:59.5Z') }] });

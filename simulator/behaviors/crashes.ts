@@ -53,6 +53,7 @@ function crash(sim: Sim, podKey: string, reason: 'Error' | 'OOMKilled'): void {
   const obj = sim.tryWrite(() => sim.cluster.update('Pod', p.namespace, p.name, (o) => crashed(o, init), sim.ctx(kubelet(node), 'patch', 'status')));
   if (!obj) return;
   p.ready = false;
+  sim.world.injected.open({ kind: 'Pod', namespace: p.namespace, name: p.name, reason: 'CrashLoopBackOff', start: sim.now(), ...(p.trigger ? { trigger: p.trigger } : {}) });
   sim.ctl.syncReplicaSet(p.rs);
   const meta = obj.metadata as Obj;
   sim.ctl.recordEvent(obj, {
@@ -75,6 +76,7 @@ function restart(sim: Sim, podKey: string, reason: 'Error' | 'OOMKilled'): void 
   if (healthy) {
     p.ready = true;
     sim.world.crashing.delete(podKey);
+    sim.world.injected.close('Pod', p.namespace, p.name, sim.now());
     sim.ctl.syncReplicaSet(p.rs);
   } else {
     sim.after(sim.jitter(2, 6), () => crash(sim, podKey, reason));
@@ -93,6 +95,7 @@ export function oomKill(sim: Sim, podKey: string): boolean {
   if (!obj) return false;
   p.ready = false;
   sim.world.crashing.add(podKey);
+  sim.world.injected.open({ kind: 'Pod', namespace: p.namespace, name: p.name, reason: 'OOMKilled', start: sim.now() });
   sim.ctl.syncReplicaSet(p.rs);
   const nodeObj = sim.cluster.get('Node', '', node);
   if (nodeObj) {
@@ -109,6 +112,7 @@ export function oomKill(sim: Sim, podKey: string): boolean {
     if (!ok) return;
     q.ready = true;
     sim.world.crashing.delete(podKey);
+    sim.world.injected.close('Pod', q.namespace, q.name, sim.now());
     sim.ctl.syncReplicaSet(q.rs);
   });
   return true;

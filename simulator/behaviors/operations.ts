@@ -4,6 +4,7 @@
  */
 import { ACTORS } from '../actors.ts';
 import { hpaStatus } from '../manifests/workloads.ts';
+import { triggerOf } from '../injected.ts';
 import type { Sim } from '../sim.ts';
 import type { NodeState, PodState } from '../world.ts';
 import { createApp, deleteApp } from './apps.ts';
@@ -52,6 +53,8 @@ function setCordon(sim: Sim, node: NodeState, on: boolean): void {
     if (taints.length) spec.taints = taints;
     else delete spec.taints;
   }, sim.ctx(ACTORS.bob, 'patch'));
+  if (on) sim.world.injected.open({ kind: 'Node', namespace: '', name: node.name, reason: 'Cordoned', start: sim.now(), trigger: triggerOf(obj, sim.now()) });
+  else sim.world.injected.close('Node', '', node.name, sim.now(), 'Cordoned');
   sim.ctl.recordEvent(obj, {
     type: 'Normal', reason: on ? 'NodeNotSchedulable' : 'NodeSchedulable', component: 'kubelet', host: node.name, actor: ACTORS.nodeLifecycle,
     message: `Node ${node.name} status is now: ${on ? 'NodeNotSchedulable' : 'NodeSchedulable'}`,

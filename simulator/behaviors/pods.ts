@@ -10,6 +10,7 @@ import { fnv1a } from '../prng.ts';
 import type { Sim } from '../sim.ts';
 import { keyOf, type NodeState, type PodState, type ReplicaSetState } from '../world.ts';
 import { startCrashLoop } from './crashes.ts';
+import { failPull, missingImage } from './pulls.ts';
 
 type Obj = Record<string, any>;
 
@@ -83,6 +84,7 @@ export function schedulePod(sim: Sim, podKey: string): void {
   if (!node) {
     const msg = `0/${sim.world.nodes.length} nodes are available: ${sim.world.nodes.filter((n) => n.cordoned).length} node(s) were unschedulable. preemption: 0/${sim.world.nodes.length} nodes are available.`;
     const obj = sim.tryWrite(() => sim.cluster.update('Pod', p.namespace, p.name, (o) => unschedulable(o, time, msg), sim.ctx(ACTORS.scheduler, 'patch', 'status')));
+    if (obj) sim.world.injected.open({ kind: 'Pod', namespace: p.namespace, name: p.name, reason: 'Unschedulable', start: sim.now() });
     if (obj) sim.ctl.recordEvent(obj, { type: 'Warning', reason: 'FailedScheduling', message: msg, component: 'default-scheduler', actor: ACTORS.scheduler });
     sim.after(sim.jitter(5, 10), () => schedulePod(sim, podKey));
     return;
@@ -91,6 +93,7 @@ export function schedulePod(sim: Sim, podKey: string): void {
   if (!obj) return;
   p.node = node.name;
   node.pods.add(p.key);
+  sim.world.injected.close('Pod', p.namespace, p.name, sim.now(), 'Unschedulable');
   sim.ctl.recordEvent(obj, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${p.namespace}/${p.name} to ${node.name}`, component: 'default-scheduler', actor: ACTORS.scheduler });
   sim.after(sim.jitter(0.2, 1), () => kubeletStart(sim, podKey));
 }
@@ -103,6 +106,11 @@ function kubeletStart(sim: Sim, podKey: string): void {
   const time = sim.time();
   const obj = sim.tryWrite(() => sim.cluster.update('Pod', p.namespace, p.name, (o) => containerCreating(o, node.ip, time), sim.ctx(actor, 'patch', 'status')));
   if (!obj) return;
+  if (missingImage(sim, p.app, obj)) {
+    p.trigger = sim.world.apps.get(p.app)?.badReleases?.get(mainImageTag(obj));
+    failPull(sim, podKey);
+    return;
+  }
   const image = images(obj)[0]!;
   const ev = (reason: string, message: string) => sim.ctl.recordEvent(obj, { type: 'Normal', reason, message, component: 'kubelet', host: node.name, actor });
   ev('Pulled', `Successfully pulled image "${image}" in ${sim.rng.int(300, 4000)}ms (${sim.rng.int(300, 4000)}ms including waiting). Image size: ${sim.rng.int(20, 400) * 1048576} bytes.`);
@@ -124,6 +132,7 @@ function kubeletRunning(sim: Sim, podKey: string): void {
   const updated = sim.tryWrite(() => sim.cluster.update('Pod', p.namespace, p.name, (o) => running(o, p.ip!, time, ids, images(o).map(imageID), !bad), sim.ctx(kubelet(node.name), 'patch', 'status')));
   if (!updated) return;
   if (bad) {
+    p.trigger = sim.world.apps.get(p.app)?.badReleases?.get(mainImageTag(obj));
     startCrashLoop(sim, podKey, { cycles: Infinity, reason: 'Error', delaySeconds: sim.jitter(1, 3) });
     return;
   }
@@ -137,6 +146,7 @@ export function deletePod(sim: Sim, podKey: string, actor: Actor, subresource?: 
   if (!p || p.terminating) return;
   const ctx = sim.ctx(actor, subresource ? 'create' : 'delete', subresource);
   const obj = sim.tryWrite(() => sim.cluster.delete('Pod', p.namespace, p.name, ctx, { gracePeriodSeconds: p.node ? 30 : 0 }));
+  sim.world.injected.close('Pod', p.namespace, p.name, sim.now());
   p.terminating = true;
   p.ready = false;
   sim.world.crashing.delete(podKey);
