@@ -21,6 +21,7 @@ const FLAG_TEXT: Record<string, [value: string, text: string]> = {
   to: ['T', 'end of the window (default now)'],
   limit: ['N', 'at most N items'],
   continue: ['TOKEN', 'the next page, from the previous answer'],
+  'suspect-window': ['DURATION', 'how far before a failure\'s start to look for the changes that may have caused it (default 15m)'],
   view: ['full|raw|summary', 'full (default): without managedFields and last-applied; raw: as the apiserver returned it; summary: kubectl-get-like rows'],
   fields: ['PATHS', 'only these JSON paths of each object, comma-separated (spec.nodeName,spec.template.spec.containers[*].image)'],
   objects: ['', 'include each revision\'s whole object'],
