@@ -15,12 +15,14 @@ import { AuditSink } from '../ingester/audit-sink.ts';
 import { AttributingWriter } from '../ingester/attributing-writer.ts';
 import { AttributionJournal } from '../ingester/attribution-journal.ts';
 import { Attributor, type Attribution } from '../ingester/attributor.ts';
-import { IngestMetrics, SpoolingWriter, toPrometheusText, WritePipeline } from '../ingester/index.ts';
+import { IngestMetrics, SpoolingWriter, WritePipeline } from '../ingester/index.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { Compactor, directorySize, parseRetentionSpec, snapshotStoreFromUrl, DEFAULT_RETENTION } from '../compactor/index.ts';
 import { horizonFor, type SnapshotStore } from '../core/snapshot.ts';
 import { toMillis } from './config.ts';
 import type { Config } from './config.ts';
+import { instrumentStore, instrumentWriter, registerCompactorGauges } from './instrument.ts';
+import { traceFields } from './telemetry.ts';
 
 export interface App {
   config: Config;
@@ -49,7 +51,8 @@ export interface App {
 }
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, base: { service: 'kubetime' } }, pino.destination(2));
+  // Lines logged inside a span carry its trace_id and span_id (cli/telemetry.ts).
+  return pino({ level: config.logLevel, base: { service: 'kubetime' }, mixin: traceFields }, pino.destination(2));
 }
 
 export async function openStore(config: Config, logger: Logger): Promise<HistoryStore> {
@@ -103,10 +106,13 @@ export function openSnapshots(config: Config, url: string): Promise<SnapshotStor
 export async function createApp(config: Config, opts: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
-  const store = await openStore(config, logger);
+  // One metrics registry for every component (history-api serves it at /metrics).
+  const metrics = new MetricsRegistry().collectDefaults();
+  const store = instrumentStore(await openStore(config, logger), metrics, config.store === 'cassandra' ? 'cassandra' : 'lmdb');
   const cluster = config.cluster ?? 'default';
-  const ingestMetrics = new IngestMetrics();
-  const { pipeline, close } = await createWriter(config, store, logger, ingestMetrics);
+  const ingestMetrics = new IngestMetrics(metrics.registry);
+  const { pipeline: untraced, close } = await createWriter(config, store, logger, ingestMetrics);
+  const pipeline = instrumentWriter(untraced, { span: 'kubetime.write', lag: { metrics, clock } });
   const attributor = new Attributor({ now: () => clock.now(), onOutcome: (outcome) => ingestMetrics.attributionsTotal.inc({ outcome }) });
   mkdirSync(config.dataDir, { recursive: true });
   const journaled = await AttributionJournal.open({ path: join(config.dataDir, 'attributions.ndjson'), waiting: () => attributor.waiting() });
@@ -131,8 +137,10 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
     },
   });
   const fromStore = kindLookup(store, cluster);
-  const metrics = new MetricsRegistry();
-  metrics.addSource(() => toPrometheusText(ingestMetrics.collect()));
+  registerCompactorGauges(metrics, {
+    compactor, clock, intervalSeconds: config.snapshotInterval / 1000,
+    ...(config.diskBudget ? { disk: { budget: config.diskBudget, usage: () => directorySize(config.dataDir) } } : {}),
+  });
   const app: App = {
     config, logger, clock, store, writer, attributing: writer, journal: journaled.journal, journaled: journaled.restored,
     ingestMetrics, queries, metrics, snapshots, compactor,

@@ -9,6 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { KubetimeError } from '../core/errors.ts';
 import { Checkpoints, CHECKPOINTS_FILE, ClientNodeKubeApi, startIngester, type Ingester } from '../ingester/index.ts';
 import type { App } from './compose.ts';
+import { instrumentWriter } from './instrument.ts';
 
 export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): KubeConfig {
   const kc = new KubeConfig();
@@ -36,7 +37,7 @@ export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester>
   const ingester = startIngester({
     api: new ClientNodeKubeApi({ kubeConfig: kc }),
     cluster: app.config.cluster ?? clusterNameOf(kc),
-    writer: app.writer,
+    writer: instrumentWriter(app.writer, { span: 'kubetime.watch.write' }),
     store: app.store,
     logger: app.logger.child({ component: 'ingester' }),
     metrics: app.ingestMetrics,

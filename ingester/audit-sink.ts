@@ -9,6 +9,7 @@ import type { ChangeRecord } from '../core/record.ts';
 import type { Clock } from '../core/time.ts';
 import { convertAuditEvent, eventsOfList, type SkipReason } from './audit.ts';
 import type { Attribution } from './attributor.ts';
+import { inSpan } from './tracing.ts';
 
 export interface AuditSinkOptions {
   /**
@@ -62,11 +63,17 @@ export class AuditSink {
     return this.ingestEvents(eventsOfList(body), cluster);
   }
 
+  /** Spans: kubetime.audit.batch > kubetime.audit.convert, kubetime.audit.attribute (> the durable write). */
   async ingestEvents(events: readonly unknown[], cluster?: string): Promise<AuditIngestResult> {
-    const { records, attributions, result } = this.convert(events, cluster || this.#opts.cluster);
-    const w = this.#opts.writer;
-    if (w.writeAudited) await w.writeAudited(records, attributions);
-    else if (records.length) await w.write(records);
-    return result;
+    return inSpan('kubetime.audit.batch', { 'kubetime.events': events.length }, async (batch) => {
+      const { records, attributions, result } = await inSpan('kubetime.audit.convert', {}, async () => this.convert(events, cluster || this.#opts.cluster));
+      batch.setAttributes({ 'kubetime.accepted': result.accepted, 'kubetime.ignored': result.ignored, 'kubetime.records': records.length });
+      const w = this.#opts.writer;
+      await inSpan('kubetime.audit.attribute', { 'kubetime.attributions': attributions.length }, async () => {
+        if (w.writeAudited) await w.writeAudited(records, attributions);
+        else if (records.length) await w.write(records);
+      });
+      return result;
+    });
   }
 }

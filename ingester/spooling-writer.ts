@@ -17,6 +17,7 @@ import type { ChangeWriter, HistoryStore } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { SpoolFile } from './spool-file.ts';
+import { inSpan } from './tracing.ts';
 import { backoffDelay, DEFAULT_BACKOFF, realTiming, type BackoffPolicy, type Timing } from './timing.ts';
 
 /** Options of SpoolingWriter.open. */
@@ -113,6 +114,7 @@ export class SpoolingWriter implements ChangeWriter {
   #updateGauges(): void {
     this.#opts.metrics?.spoolRecords.set({}, this.#spool.pendingRecords);
     this.#opts.metrics?.spoolBytes.set({}, this.#spool.pendingBytes);
+    this.#opts.metrics?.spoolPending(!this.#spool.isEmpty);
   }
 
   /** store.append with a deadline; every failure but "invalid records" means unavailable. */
@@ -178,7 +180,7 @@ export class SpoolingWriter implements ChangeWriter {
       }
       try {
         if (batch.corrupt) this.#opts.logger?.error({ seq: batch.seq, end: batch.end, records: batch.count }, 'spooled batch is corrupt; skipped');
-        else await this.#appendIsolating(batch.records);
+        else await inSpan('kubetime.spool.replay', { 'kubetime.records': batch.count, 'kubetime.attempt': attempt + 1 }, () => this.#appendIsolating(batch.records));
         await this.#spool.commit(batch);
         attempt = 0;
         this.#updateGauges();
