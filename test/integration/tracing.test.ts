@@ -81,7 +81,7 @@ describeWithService('otelcol', 'tracing: kubetime spans in a real OpenTelemetry 
       }
       const audit = await fetch(`${base}/v1/audit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: auditBatch() });
       expect(audit.status).toBe(200);
-      expect((await audit.json()).accepted).toBeGreaterThan(0);
+      expect(((await audit.json()) as { accepted: number }).accepted).toBeGreaterThan(0);
       // The query continues the caller's trace (W3C traceparent).
       const callerTrace = randomBytes(16).toString('hex');
       const callerSpan = randomBytes(8).toString('hex');
