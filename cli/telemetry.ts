@@ -10,6 +10,7 @@
  * the ingester's audit sink and spool, the compactor) and by cli/instrument.ts around the store
  * and the write pipeline; with the SDK off they are no-ops. docs/observability.md lists them.
  */
+import { createRequire } from 'node:module';
 import { context, isSpanContextValid, trace, type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api';
 
 /** What `startTelemetry` started; `shutdown` flushes the spans still buffered. */
@@ -44,9 +45,12 @@ export async function startTelemetry(env: Env): Promise<Telemetry> {
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/instrumentation-cassandra-driver'),
   ]);
-  // The Cassandra driver is loaded later (store/cassandra, imported on demand), after this hook.
   const sdk = new NodeSDK({ instrumentations: [new CassandraDriverInstrumentation({ enhancedDatabaseReporting: false })] });
   sdk.start();
+  // The instrumentation patches the driver when it is require()d; store/cassandra import()s it
+  // (ESM), which would bypass that hook. Requiring it once here patches the one shared module
+  // (an ESM import of a CommonJS module already loaded reuses it), so statements get spans.
+  createRequire(import.meta.url)('cassandra-driver');
   running = {
     enabled: true,
     shutdown: async () => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '../e2e/lib/kubetime.ts';
 import { describeWithService } from '../infra/services.ts';
+import { describeCassandra, dropKeyspace, freshKeyspace } from './cassandra-helpers.ts';
 
 interface SpanRow { traceId: string; spanId: string; parentSpanId: string; name: string; attributes: Record<string, unknown> }
 
@@ -43,6 +44,78 @@ function auditBatch(): string {
   return JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items });
 }
 
+interface Run {
+  spans: SpanRow[];
+  named: (name: string, traceId?: string) => SpanRow;
+  parentOf: (s: SpanRow) => SpanRow | undefined;
+  callerTrace: string;
+  callerSpan: string;
+  /** The query's response body. */
+  body: string;
+  logFile: string;
+}
+
+/**
+ * Starts `kubetime serve` exporting to the collector, sends the audit batch and a query (in a
+ * caller's trace), stops it (shutdown flushes the spans) and reads its spans back.
+ */
+async function serveAndAsk(o: { protocol: string; endpoint: string; tracesFile: string; dirs: string[]; env?: Record<string, string> }): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubetime-tracing-'));
+  o.dirs.push(dir);
+  const service = `kubetime-tracing-${randomBytes(4).toString('hex')}`;
+  const port = await freePort();
+  const logFile = join(dir, 'kubetime.log');
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['bin/kubetime.js', 'serve', '--no-watch', '--port', String(port), '--data-dir', join(dir, 'data')], {
+    env: {
+      ...process.env, KUBETIME_LOG_LEVEL: 'info', ...o.env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: o.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: o.protocol,
+      OTEL_SERVICE_NAME: service, OTEL_BSP_SCHEDULE_DELAY: '100',
+    },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      if (child.exitCode !== null) throw new Error(`kubetime exited: ${readFileSync(logFile, 'utf8')}`);
+      if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+      if (i > 600) throw new Error(`kubetime not ready in 60 s: ${readFileSync(logFile, 'utf8')}`);
+      await sleep(100);
+    }
+    const audit = await fetch(`${base}/v1/audit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: auditBatch() });
+    expect(audit.status).toBe(200);
+    expect(((await audit.json()) as { accepted: number }).accepted).toBeGreaterThan(0);
+    // The query continues the caller's trace (W3C traceparent).
+    const callerTrace = randomBytes(16).toString('hex');
+    const callerSpan = randomBytes(8).toString('hex');
+    const query = await fetch(`${base}/v1/object?kind=deploy&name=orders&namespace=shop&at=2026-01-10T12:00:00Z`, {
+      headers: { traceparent: `00-${callerTrace}-${callerSpan}-01` },
+    });
+    expect(query.status).toBe(200);
+    const body = await query.text();
+    child.kill('SIGTERM'); // shutdown flushes the spans still buffered
+    expect(await exited).toBe(0);
+
+    let spans: SpanRow[] = [];
+    for (let i = 0; i < 100; i++) {
+      spans = spansOf(o.tracesFile, service);
+      if (spans.some((s) => s.name === 'GET /v1/object') && spans.some((s) => s.name === 'kubetime.store.append')) break;
+      await sleep(200);
+    }
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const named = (name: string, traceId?: string) => {
+      const found = spans.filter((s) => s.name === name && (!traceId || s.traceId === traceId));
+      expect(found.map((s) => s.name), `span ${name}`).toEqual([name]);
+      return found[0]!;
+    };
+    return { spans, named, parentOf: (s) => byId.get(s.parentSpanId), callerTrace, callerSpan, body, logFile };
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
 describeWithService('otelcol', 'tracing: kubetime spans in a real OpenTelemetry Collector', (env) => {
   const dirs: string[] = [];
   afterAll(() => {
@@ -55,92 +128,61 @@ describeWithService('otelcol', 'tracing: kubetime spans in a real OpenTelemetry 
   ] as const;
 
   it.each(protocols)('over OTLP %s: the audit batch and the query, from the HTTP span down to the store', async (protocol, endpoint) => {
-    const dir = mkdtempSync(join(tmpdir(), 'kubetime-tracing-'));
-    dirs.push(dir);
-    const service = `kubetime-tracing-${randomBytes(4).toString('hex')}`;
-    const port = await freePort();
-    const logFile = join(dir, 'kubetime.log');
-    const log = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['bin/kubetime.js', 'serve', '--no-watch', '--port', String(port), '--data-dir', join(dir, 'data')], {
-      env: {
-        ...process.env, KUBETIME_LOG_LEVEL: 'info',
-        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-        OTEL_SERVICE_NAME: service, OTEL_BSP_SCHEDULE_DELAY: '100',
-      },
-      stdio: ['ignore', log, log],
+    const run = await serveAndAsk({ protocol, endpoint: endpoint!, tracesFile: env.KUBETIME_OTELCOL_TRACES_FILE!, dirs });
+    const { spans, named, parentOf, callerTrace, callerSpan, body, logFile } = run;
+
+    // The audit batch: POST /v1/audit > audit.batch > convert, attribute > write (durable) > store.append.
+    const post = named('POST /v1/audit');
+    expect(post.parentSpanId).toBe('');
+    expect(post.attributes['http.response.status_code']).toBe('200');
+    const batch = named('kubetime.audit.batch', post.traceId);
+    expect(parentOf(batch)).toBe(post);
+    expect(batch.attributes['kubetime.events']).toBe('24');
+    expect(parentOf(named('kubetime.audit.convert', post.traceId))).toBe(batch);
+    const attribute = named('kubetime.audit.attribute', post.traceId);
+    expect(parentOf(attribute)).toBe(batch);
+    const write = named('kubetime.write', post.traceId);
+    expect(parentOf(write)).toBe(attribute);
+    const append = named('kubetime.store.append', post.traceId);
+    expect(parentOf(append)).toBe(write);
+    expect(append.attributes['db.system.name']).toBe('lmdb');
+
+    // The query: the caller's trace > GET /v1/object (kind, namespace, at, result size) > store reads.
+    const get = named('GET /v1/object', callerTrace);
+    expect(get.parentSpanId).toBe(callerSpan);
+    expect(get.attributes).toMatchObject({
+      'http.route': '/v1/object', 'kubetime.kind': 'deploy', 'kubetime.namespace': 'shop', 'kubetime.name': 'orders',
+      'kubetime.at': '2026-01-10T12:00:00Z', 'kubetime.result.bytes': String(Buffer.byteLength(body)),
     });
-    closeSync(log);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const base = `http://127.0.0.1:${port}`;
-    try {
-      for (let i = 0; ; i++) {
-        if (child.exitCode !== null) throw new Error(`kubetime exited: ${readFileSync(logFile, 'utf8')}`);
-        if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
-        if (i > 600) throw new Error(`kubetime not ready in 60 s: ${readFileSync(logFile, 'utf8')}`);
-        await sleep(100);
-      }
-      const audit = await fetch(`${base}/v1/audit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: auditBatch() });
-      expect(audit.status).toBe(200);
-      expect(((await audit.json()) as { accepted: number }).accepted).toBeGreaterThan(0);
-      // The query continues the caller's trace (W3C traceparent).
-      const callerTrace = randomBytes(16).toString('hex');
-      const callerSpan = randomBytes(8).toString('hex');
-      const query = await fetch(`${base}/v1/object?kind=deploy&name=orders&namespace=shop&at=2026-01-10T12:00:00Z`, {
-        headers: { traceparent: `00-${callerTrace}-${callerSpan}-01` },
-      });
-      expect(query.status).toBe(200);
-      const body = await query.text();
-      child.kill('SIGTERM'); // shutdown flushes the spans still buffered
-      expect(await exited).toBe(0);
+    const reads = spans.filter((s) => s.traceId === callerTrace && s.name.startsWith('kubetime.store.'));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const r of reads) expect(parentOf(r), r.name).toBe(get);
+    expect(reads.some((r) => r.attributes['kubetime.name'] === 'orders' && r.attributes['kubetime.gk'] === 'Deployment.apps')).toBe(true);
 
-      let spans: SpanRow[] = [];
-      for (let i = 0; i < 100; i++) {
-        spans = spansOf(env.KUBETIME_OTELCOL_TRACES_FILE!, service);
-        if (spans.some((s) => s.name === 'GET /v1/object') && spans.some((s) => s.name === 'kubetime.store.append')) break;
-        await sleep(200);
-      }
-      const byId = new Map(spans.map((s) => [s.spanId, s]));
-      const parentOf = (s: SpanRow) => byId.get(s.parentSpanId);
-      const named = (name: string, traceId?: string) => {
-        const found = spans.filter((s) => s.name === name && (!traceId || s.traceId === traceId));
-        expect(found.map((s) => s.name), `span ${name}`).toEqual([name]);
-        return found[0]!;
-      };
-
-      // The audit batch: POST /v1/audit > audit.batch > convert, attribute > write (durable) > store.append.
-      const post = named('POST /v1/audit');
-      expect(post.parentSpanId).toBe('');
-      expect(post.attributes['http.response.status_code']).toBe('200');
-      const batch = named('kubetime.audit.batch', post.traceId);
-      expect(parentOf(batch)).toBe(post);
-      expect(batch.attributes['kubetime.events']).toBe('24');
-      expect(parentOf(named('kubetime.audit.convert', post.traceId))).toBe(batch);
-      const attribute = named('kubetime.audit.attribute', post.traceId);
-      expect(parentOf(attribute)).toBe(batch);
-      const write = named('kubetime.write', post.traceId);
-      expect(parentOf(write)).toBe(attribute);
-      const append = named('kubetime.store.append', post.traceId);
-      expect(parentOf(append)).toBe(write);
-      expect(append.attributes['db.system.name']).toBe('lmdb');
-
-      // The query: the caller's trace > GET /v1/object (kind, namespace, at, result size) > store reads.
-      const get = named('GET /v1/object', callerTrace);
-      expect(get.parentSpanId).toBe(callerSpan);
-      expect(get.attributes).toMatchObject({
-        'http.route': '/v1/object', 'kubetime.kind': 'deploy', 'kubetime.namespace': 'shop', 'kubetime.name': 'orders',
-        'kubetime.at': '2026-01-10T12:00:00Z', 'kubetime.result.bytes': String(Buffer.byteLength(body)),
-      });
-      const reads = spans.filter((s) => s.traceId === callerTrace && s.name.startsWith('kubetime.store.'));
-      expect(reads.length).toBeGreaterThan(0);
-      for (const r of reads) expect(parentOf(r), r.name).toBe(get);
-      expect(reads.some((r) => r.attributes['kubetime.name'] === 'orders' && r.attributes['kubetime.gk'] === 'Deployment.apps')).toBe(true);
-
-      // Log lines logged inside a span name it.
-      const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-      const requestLine = lines.find((l) => l.msg === 'request' && l.url?.startsWith('/v1/object'));
-      expect(requestLine).toMatchObject({ trace_id: callerTrace, span_id: get.spanId });
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    // Log lines logged inside a span name it.
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const requestLine = lines.find((l) => l.msg === 'request' && l.url?.startsWith('/v1/object'));
+    expect(requestLine).toMatchObject({ trace_id: callerTrace, span_id: get.spanId });
   }, 180_000);
+
+  describeCassandra('with the Cassandra store', (target) => {
+    const keyspace = freshKeyspace('kt_tracing');
+    afterAll(() => dropKeyspace(target(), keyspace));
+
+    it('the driver instrumentation puts every statement of a query under its store span', async () => {
+      const t = target();
+      const { spans, named, parentOf, callerTrace } = await serveAndAsk({
+        protocol: 'http/protobuf', endpoint: env.KUBETIME_OTELCOL_OTLP_HTTP!, tracesFile: env.KUBETIME_OTELCOL_TRACES_FILE!, dirs,
+        env: { KUBETIME_STORE: 'cassandra', KUBETIME_CASSANDRA_KEYSPACE: keyspace, KUBETIME_CASSANDRA_CONTACT_POINTS: t.contactPoints.join(','), KUBETIME_CASSANDRA_LOCAL_DC: t.localDataCenter },
+      });
+      const get = named('GET /v1/object', callerTrace);
+      const reads = spans.filter((s) => s.traceId === callerTrace && s.name.startsWith('kubetime.store.'));
+      expect(reads.every((r) => parentOf(r) === get && r.attributes['db.system.name'] === 'cassandra')).toBe(true);
+      const statements = spans.filter((s) => s.traceId === callerTrace && s.name.startsWith('cassandra-driver.'));
+      expect(statements.length).toBeGreaterThan(0);
+      for (const st of statements) expect(reads).toContain(parentOf(st));
+      const append = named('kubetime.store.append');
+      expect(spans.some((s) => s.name.startsWith('cassandra-driver.') && parentOf(s) === append)).toBe(true);
+    }, 180_000);
+  });
 });
