@@ -136,9 +136,14 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
       const expected = [...readFileSync('deploy/observability/alerts.yaml', 'utf8').matchAll(/- alert: (\w+)/g)].map((m) => m[1]);
       expect(alerts.map((r: any) => r.alert)).toEqual(expected);
       for (const r of alerts) expect(r.annotations.runbook_url).toBe(`https://runbooks.example.com/kubetime.md#${r.alert.toLowerCase().replace('spoolstuck', 'spoolgrowing')}`);
+      // The Grafana dashboard, for the sidecar: the very JSON of deploy/observability/.
+      const dashboard = byKind(objs, 'ConfigMap').find((c) => c.metadata.name.endsWith('-dashboard'))!;
+      expect(dashboard.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+      expect(JSON.parse(dashboard.data['kubetime.json'])).toEqual(JSON.parse(readFileSync('deploy/observability/grafana-dashboard.json', 'utf8')));
     } else {
       expect(byKind(objs, 'ServiceMonitor')).toHaveLength(0);
       expect(byKind(objs, 'PrometheusRule')).toHaveLength(0);
+      expect(byKind(objs, 'ConfigMap').filter((c) => c.metadata.name.endsWith('-dashboard'))).toHaveLength(0);
     }
     const out = await dryRun(objs);
     expect(out).toHaveLength(objs.length);
