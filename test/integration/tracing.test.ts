@@ -5,11 +5,12 @@
  * audit batch and a query are sent; their spans must arrive with the parent/child links from the
  * HTTP span down to the store span, the query's attributes, and log lines naming the trace.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '../e2e/lib/kubetime.ts';
 import { describeWithService } from '../infra/services.ts';
@@ -37,6 +38,7 @@ function spansOf(file: string, service: string): SpanRow[] {
   return out;
 }
 
+const exec = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function auditBatch(): string {
@@ -53,6 +55,9 @@ interface Run {
   /** The query's response body. */
   body: string;
   logFile: string;
+  dataDir: string;
+  /** The OTEL_* variables the process ran with. */
+  otel: Record<string, string>;
 }
 
 /**
@@ -66,12 +71,9 @@ async function serveAndAsk(o: { protocol: string; endpoint: string; tracesFile: 
   const port = await freePort();
   const logFile = join(dir, 'kubetime.log');
   const log = openSync(logFile, 'a');
+  const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: o.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: o.protocol, OTEL_SERVICE_NAME: service, OTEL_BSP_SCHEDULE_DELAY: '100' };
   const child = spawn(process.execPath, ['bin/kubetime.js', 'serve', '--no-watch', '--port', String(port), '--data-dir', join(dir, 'data')], {
-    env: {
-      ...process.env, KUBETIME_LOG_LEVEL: 'info', ...o.env,
-      OTEL_EXPORTER_OTLP_ENDPOINT: o.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: o.protocol,
-      OTEL_SERVICE_NAME: service, OTEL_BSP_SCHEDULE_DELAY: '100',
-    },
+    env: { ...process.env, KUBETIME_LOG_LEVEL: 'info', ...o.env, ...otel },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
@@ -110,7 +112,7 @@ async function serveAndAsk(o: { protocol: string; endpoint: string; tracesFile: 
       expect(found.map((s) => s.name), `span ${name}`).toEqual([name]);
       return found[0]!;
     };
-    return { spans, named, parentOf: (s) => byId.get(s.parentSpanId), callerTrace, callerSpan, body, logFile };
+    return { spans, named, parentOf: (s) => byId.get(s.parentSpanId), callerTrace, callerSpan, body, logFile, dataDir: join(dir, 'data'), otel };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
@@ -129,7 +131,7 @@ describeWithService('otelcol', 'tracing: kubetime spans in a real OpenTelemetry 
 
   it.each(protocols)('over OTLP %s: the audit batch and the query, from the HTTP span down to the store', async (protocol, endpoint) => {
     const run = await serveAndAsk({ protocol, endpoint: endpoint!, tracesFile: env.KUBETIME_OTELCOL_TRACES_FILE!, dirs });
-    const { spans, named, parentOf, callerTrace, callerSpan, body, logFile } = run;
+    const { spans, named, parentOf, callerTrace, callerSpan, body, logFile, dataDir, otel } = run;
 
     // The audit batch: POST /v1/audit > audit.batch > convert, attribute > write (durable) > store.append.
     const post = named('POST /v1/audit');
@@ -163,6 +165,19 @@ describeWithService('otelcol', 'tracing: kubetime spans in a real OpenTelemetry 
     const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     const requestLine = lines.find((l) => l.msg === 'request' && l.url?.startsWith('/v1/object'));
     expect(requestLine).toMatchObject({ trace_id: callerTrace, span_id: get.spanId });
+
+    // A snapshot run (`kubetime snapshot` on the same data): compactor.run > compactor.snapshot > store reads.
+    await exec(process.execPath, ['bin/kubetime.js', 'snapshot', '--data-dir', dataDir], { env: { ...process.env, ...otel } });
+    let runs: SpanRow[] = [];
+    for (let i = 0; i < 100 && !runs.some((s) => s.name === 'kubetime.compactor.snapshot'); i++) {
+      runs = spansOf(env.KUBETIME_OTELCOL_TRACES_FILE!, otel.OTEL_SERVICE_NAME!).filter((s) => s.name.startsWith('kubetime.compactor.') || s.name.startsWith('kubetime.store.'));
+      await sleep(200);
+    }
+    const compactorRun = runs.find((s) => s.name === 'kubetime.compactor.run')!;
+    const snapshot = runs.find((s) => s.name === 'kubetime.compactor.snapshot')!;
+    expect(snapshot.parentSpanId).toBe(compactorRun.spanId);
+    expect(snapshot.attributes['kubetime.cluster']).toBe('default');
+    expect(runs.some((s) => s.name.startsWith('kubetime.store.') && s.parentSpanId === snapshot.spanId)).toBe(true);
   }, 180_000);
 
   describeCassandra('with the Cassandra store', (target) => {
