@@ -36,6 +36,23 @@ describe('MetricsRegistry', () => {
     expect(parsePrometheus(await reg.render()).samples[0]!.value).toBe(7);
   });
 
+  it('serves the last values of a gauge whose refresh fails, and counts the failure', async () => {
+    const reg = new MetricsRegistry();
+    let fail = false;
+    reg.gauge({ name: 'kubetime_snapshot_age_seconds', help: 'Age.', collect: async (g) => {
+      if (fail) throw new Error('snapshot store unreachable');
+      g.set(42);
+    } });
+    expect(parsePrometheus(await reg.render()).samples.find((s) => s.name === 'kubetime_snapshot_age_seconds')?.value).toBe(42);
+    fail = true;
+    expect(parsePrometheus(await reg.render()).samples.find((s) => s.name === 'kubetime_snapshot_age_seconds')?.value).toBe(42);
+    // Families render concurrently: the failure counted during one scrape shows from the next.
+    const { samples } = parsePrometheus(await reg.render());
+    const errors = samples.find((s) => s.name === 'kubetime_metrics_collect_errors_total');
+    expect(errors?.labels).toEqual({ metric: 'kubetime_snapshot_age_seconds' });
+    expect(errors?.value).toBeGreaterThanOrEqual(1);
+  });
+
   it('returns the same metric on identical re-registration and refuses conflicting ones', async () => {
     const reg = new MetricsRegistry();
     const a = reg.counter({ name: 'kubetime_x_total', help: 'x', labelNames: ['a'] });

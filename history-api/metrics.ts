@@ -56,9 +56,19 @@ export class MetricsRegistry {
 
   gauge(opts: GaugeOptions): Gauge {
     const refresh = opts.collect;
+    const registry = this.registry;
+    if (refresh) collectErrors(registry);
     return this.register(opts, 'gauge', () => new Gauge({
       ...base(opts), registers: [this.registry],
-      ...(refresh ? { collect(this: Gauge) { return refresh(this); } } : {}),
+      // A refresh that fails (e.g. the snapshot store is unreachable) keeps the last values and
+      // counts the failure: /metrics must answer whatever one source does.
+      ...(refresh ? { collect: async function (this: Gauge) {
+        try {
+          await refresh(this);
+        } catch {
+          collectErrors(registry).inc({ metric: opts.name });
+        }
+      } } : {}),
     }));
   }
 
@@ -81,6 +91,12 @@ export class MetricsRegistry {
     }
     return make();
   }
+}
+
+function collectErrors(registry: Registry): Counter {
+  const name = 'kubetime_metrics_collect_errors_total';
+  return (registry.getSingleMetric(name) as Counter | undefined)
+    ?? new Counter({ name, help: 'Scrape-time refreshes of a gauge that failed (its last values were served), by metric.', labelNames: ['metric'], registers: [registry] });
 }
 
 function base(opts: MetricOptions): { name: string; help: string; labelNames: string[] } {
