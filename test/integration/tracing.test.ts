@@ -5,7 +5,7 @@
  * audit batch and a query are sent; their spans must arrive with the parent/child links from the
  * HTTP span down to the store span, the query's attributes, and log lines naming the trace.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,8 @@ function spansOf(file: string, service: string): SpanRow[] {
 }
 
 const exec = promisify(execFile);
+/** kubetime processes still running, killed after the suite even when a test timed out. */
+const running = new Set<ChildProcess>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function auditBatch(): string {
@@ -80,7 +82,8 @@ async function serveAndAsk(o: { protocol: string; endpoint: string; tracesFile: 
     stdio: ['ignore', log, log],
   });
   closeSync(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { running.delete(child); resolve(code); }));
   const base = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {
@@ -134,6 +137,7 @@ async function serveAndAsk(o: { protocol: string; endpoint: string; tracesFile: 
 describeWithService('otelcol', 'tracing: kubetime spans in a real OpenTelemetry Collector', (env) => {
   const dirs: string[] = [];
   afterAll(() => {
+    for (const c of running) c.kill('SIGKILL');
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
