@@ -21,6 +21,15 @@ describe('IngestMetrics on the process registry', () => {
     expect(value(parsePrometheus(await registry.metrics()).samples, 'kubetime_ingest_records_total')).toBe(5);
   });
 
+  it('leaves out label sets a family did not declare instead of failing the scrape', async () => {
+    const registry = new Registry();
+    const m = new IngestMetrics(registry);
+    m.recordsTotal.inc({ source: 'watch', extra: 'x' });
+    m.recordsTotal.inc({ source: 'audit' });
+    const samples = parsePrometheus(await registry.metrics()).samples.filter((s) => s.name === 'kubetime_ingest_records_total');
+    expect(samples).toEqual([{ name: 'kubetime_ingest_records_total', labels: { source: 'audit' }, value: 1 }]);
+  });
+
   it('registers once per registry: a second IngestMetrics on it does not throw', () => {
     const registry = new Registry();
     new IngestMetrics(registry);

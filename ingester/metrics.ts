@@ -67,10 +67,15 @@ class Family {
     return { name: this.name, help: this.help, type: this.type, samples: [...this.#values.values()].map((e) => ({ labels: e.labels, value: e.value })) };
   }
 
-  /** Exposes this family on a prom-client registry (values copied at scrape time). */
+  /**
+   * Exposes this family on a prom-client registry (values copied at scrape time). Only label sets
+   * within the declared `labelNames` are shown (prom-client refuses others, and /metrics must not
+   * fail): declare every label a family is recorded with.
+   */
   registerOn(registry: Registry): void {
     if (registry.getSingleMetric(this.name)) return;
-    const family = this;
+    const declared = new Set(this.labelNames);
+    const family = { snapshot: () => ({ samples: this.snapshot().samples.filter((s) => Object.keys(s.labels).every((k) => declared.has(k))) }) };
     const config = { name: this.name, help: this.help, labelNames: [...this.labelNames], registers: [registry] };
     if (this.type === 'counter') {
       new Counter({ ...config, collect(this: Counter) {
