@@ -6,5 +6,10 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`kubetime needs Node.js >= 22.18 (this is ${process.version}); run it through npx kubetime or npm run, which use the project's Node 24\n`);
   process.exit(1);
 }
+// Tracing starts before anything else is loaded (when OTEL_* variables ask for it; cli/telemetry.ts)
+// and is flushed once the command is done.
+const { startTelemetry } = await import('../cli/telemetry.ts');
+const telemetry = await startTelemetry(process.env);
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
+await telemetry.shutdown();

@@ -16,7 +16,7 @@ import { AuditSink } from '../ingester/audit-sink.ts';
 import { AttributingWriter } from '../ingester/attributing-writer.ts';
 import { AttributionJournal } from '../ingester/attribution-journal.ts';
 import { Attributor, type Attribution } from '../ingester/attributor.ts';
-import { IngestMetrics, SpoolingWriter, toPrometheusText, WritePipeline } from '../ingester/index.ts';
+import { IngestMetrics, SpoolingWriter, WritePipeline } from '../ingester/index.ts';
 import { Quarantine } from '../ingester/quarantine.ts';
 import { AuditPlausibility } from '../ingester/plausibility.ts';
 import { builtinKind } from '../core/kinds.ts';
@@ -33,6 +33,8 @@ import { useSecretDigestKey } from '../core/redact.ts';
 import type { Config } from './config.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createReadAuth } from './read-access.ts';
+import { instrumentStore, instrumentWriter, registerCompactorGauges } from './instrument.ts';
+import { traceFields } from './telemetry.ts';
 
 export interface App {
   config: Config;
@@ -78,7 +80,8 @@ export function onShutdown(app: Pick<App, 'stops'>, phase: ShutdownPhase, stop: 
 }
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return rootLogger(config.logLevel);
+  // Lines logged inside a span carry its trace_id and span_id (cli/telemetry.ts).
+  return rootLogger(config.logLevel, { mixin: traceFields });
 }
 
 export async function openStore(config: Config, logger: Logger): Promise<HistoryStore> {
@@ -121,12 +124,15 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   const clock = opts.clock ?? systemClock;
   restrictDataDir(config.dataDir);
   useSecretDigestKey(loadSecretDigestKey(config.dataDir, config.secretDigestKey));
-  const store = await openStore(config, logger);
+  // One metrics registry for every component (history-api serves it at /metrics).
+  const metrics = new MetricsRegistry().collectDefaults();
+  const store = instrumentStore(await openStore(config, logger), metrics, config.store === 'cassandra' ? 'cassandra' : 'lmdb');
   const cluster = config.cluster ?? 'default';
-  const ingestMetrics = new IngestMetrics();
+  const ingestMetrics = new IngestMetrics(metrics.registry);
   // The failure timeline's index sees every record once it is stored (core/failures/failure-index.ts).
   const failureIndex = new FailureIndex();
-  const { pipeline, close } = await createWriter(config, observedStore(store, failureIndex), logger, ingestMetrics);
+  const { pipeline: untraced, close } = await createWriter(config, observedStore(store, failureIndex), logger, ingestMetrics);
+  const pipeline = instrumentWriter(untraced, { span: 'kubetime.write', lag: { metrics, clock } });
   const attributor = new Attributor({ now: () => clock.now(), onOutcome: (outcome) => ingestMetrics.attributionsTotal.inc({ outcome }) });
   mkdirSync(config.dataDir, { recursive: true });
   const journaled = await AttributionJournal.open({ path: join(config.dataDir, 'attributions.ndjson'), waiting: () => attributor.waiting() });
@@ -152,8 +158,10 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
     },
   });
   const fromStore = kindLookup(store, cluster, clock);
-  const metrics = new MetricsRegistry();
-  metrics.addSource(() => toPrometheusText(ingestMetrics.collect()));
+  registerCompactorGauges(metrics, {
+    compactor, clock, intervalSeconds: config.snapshotInterval / 1000,
+    ...(config.diskBudget ? { disk: { budget: config.diskBudget, usage: () => directorySize(config.dataDir) } } : {}),
+  });
   const app: App = {
     config, logger, clock, store, writer, attributing: writer, journal: journaled.journal, journaled: journaled.restored,
     ingestMetrics, queries, metrics, snapshots, compactor,

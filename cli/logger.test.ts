@@ -5,7 +5,7 @@ import { rootLogger } from './logger.ts';
 function captured() {
   const lines: string[] = [];
   const stream = new Writable({ write(chunk, _enc, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
-  return { lines, logger: rootLogger('info', stream) };
+  return { lines, logger: rootLogger('info', { destination: stream }) };
 }
 
 const componentKeys = (line: string) => line.match(/"component":/g)?.length ?? 0;

@@ -19,6 +19,6 @@ function joinComponents(child: Logger): void {
   holder[pino.symbols.chindingsSym] = `${text.replace(COMPONENT, '')},"component":${JSON.stringify(path)}`;
 }
 
-export function rootLogger(level: string, destination: DestinationStream = pino.destination(2)): Logger {
-  return pino({ level, base: { service: 'kubetime' }, onChild: joinComponents }, destination);
+export function rootLogger(level: string, opts: { mixin?: () => object; destination?: DestinationStream } = {}): Logger {
+  return pino({ level, base: { service: 'kubetime' }, onChild: joinComponents, ...(opts.mixin ? { mixin: opts.mixin } : {}) }, opts.destination ?? pino.destination(2));
 }

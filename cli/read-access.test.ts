@@ -51,7 +51,7 @@ describe('read access configuration', () => {
     expect(await auth.access.allowed(alice!, { cluster: 'default', verb: 'list', group: '', resource: 'pods', namespace: 'b' })).toBe(false);
     expect(log.lines[0]!.msg).toBe('reads: authenticated by token-file, authorized by policy');
     await auth.access.allowed(alice!, { cluster: 'default', verb: 'list', group: '', resource: 'pods', namespace: 'a' });
-    expect(metrics.render()).toContain('kubetime_access_decisions_total{cache="miss"} 2');
-    expect(metrics.render()).toContain('kubetime_access_decisions_total{cache="hit"} 1');
+    expect(await metrics.render()).toContain('kubetime_access_decisions_total{cache="miss"} 2');
+    expect(await metrics.render()).toContain('kubetime_access_decisions_total{cache="hit"} 1');
   });
 });

@@ -12,6 +12,7 @@ import { onShutdown, type App } from './compose.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 
 export { loadKubeConfig };
+import { instrumentWriter } from './instrument.ts';
 
 
 /** A cluster name from a kubeconfig context, shaped as config's cluster names are. */
@@ -26,7 +27,7 @@ export async function startWatching(app: App, kc: KubeConfig): Promise<Ingester>
   const ingester = startIngester({
     api: new ClientNodeKubeApi({ kubeConfig: kc }),
     cluster,
-    writer: app.writer,
+    writer: instrumentWriter(app.writer, { span: 'kubetime.watch.write' }),
     store: app.store,
     logger: app.logger.child({ component: 'ingester' }),
     metrics: app.ingestMetrics,

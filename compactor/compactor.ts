@@ -6,6 +6,7 @@
  * own: a failed snapshot of one cluster does not stop the others, and the next run retries.
  * Time and timers are injected, so the schedule is tested without sleeping.
  */
+import { SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { HistoryStore } from '../core/ports.ts';
 import type { SnapshotManifest, SnapshotStore } from '../core/snapshot.ts';
@@ -70,6 +71,22 @@ export interface RunReport {
 
 const MINUTE = 60_000_000;
 
+const tracer = trace.getTracer('kubetime.compactor');
+
+/** Runs `f` in an active span (a no-op unless cli/ started the tracing SDK); errors are recorded and rethrown. */
+function spanned<T>(name: string, attributes: Attributes, f: () => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await f();
+    } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      throw e;
+    } finally {
+      span.end();
+    }
+  });
+}
+
 export class Compactor {
   readonly catalog: SnapshotCatalog;
   private readonly o: CompactorOptions;
@@ -81,6 +98,7 @@ export class Compactor {
   private running: Promise<RunReport> | undefined;
   private stopped = true;
   private last: RunReport | undefined;
+  private lastEnded: Micros | undefined;
 
   constructor(o: CompactorOptions) {
     this.o = o;
@@ -133,6 +151,11 @@ export class Compactor {
     return this.last;
   }
 
+  /** When the last run ended (for metrics). */
+  lastRunEndedAt(): Micros | undefined {
+    return this.lastEnded;
+  }
+
   /**
    * One full run now: snapshots of every cluster at `at` (default: now − settle), then sweep,
    * retention, thinning and the disk check (`snapshotOnly` skips those: `kubetime snapshot`).
@@ -140,9 +163,12 @@ export class Compactor {
    */
   async runOnce(o: { at?: Micros; snapshotOnly?: boolean } = {}): Promise<RunReport> {
     while (this.running) await this.running.catch(() => {});
-    this.running = this.run(o.at ?? this.o.clock.now() - this.settle, o.snapshotOnly ?? false);
+    const at = o.at ?? this.o.clock.now() - this.settle;
+    this.running = spanned('kubetime.compactor.run', { 'kubetime.at': formatTime(at), 'kubetime.snapshot_only': o.snapshotOnly ?? false },
+      () => this.run(at, o.snapshotOnly ?? false));
     try {
       this.last = await this.running;
+      this.lastEnded = this.o.clock.now();
       return this.last;
     } finally {
       this.running = undefined;
@@ -153,7 +179,7 @@ export class Compactor {
     const report: RunReport = { at, snapshots: [], failed: [], errors: [] };
     const step = async <T>(name: string, f: () => Promise<T>): Promise<T | undefined> => {
       try {
-        return await f();
+        return await spanned(`kubetime.compactor.${name.replace(/ /g, '_')}`, {}, f);
       } catch (e) {
         report.errors.push(`${name}: ${(e as Error).message}`);
         this.log.error({ err: e, step: name }, 'compactor step failed');
@@ -177,17 +203,21 @@ export class Compactor {
 
   private async snapshotCluster(cluster: string, at: Micros, report: RunReport): Promise<void> {
     try {
-      const existing = await this.catalog.newestAtOrBefore(cluster, at);
-      if (existing?.at === at) {
-        this.log.debug({ cluster, at: formatTime(at) }, 'snapshot for this time exists already');
-        return;
-      }
-      const m = await takeSnapshot({ store: this.o.store, snapshots: this.o.snapshots, cluster, at, clock: this.o.clock, logger: this.log, partBytes: this.o.partBytes });
-      report.snapshots.push(m);
+      await spanned('kubetime.compactor.snapshot', { 'kubetime.cluster': cluster, 'kubetime.at': formatTime(at) }, () => this.snapshotOne(cluster, at, report));
     } catch (e) {
       report.failed.push({ cluster, error: (e as Error).message });
       this.log.error({ err: e, cluster, at: formatTime(at) }, 'snapshot failed; the next run retries');
     }
+  }
+
+  private async snapshotOne(cluster: string, at: Micros, report: RunReport): Promise<void> {
+    const existing = await this.catalog.newestAtOrBefore(cluster, at);
+    if (existing?.at === at) {
+      this.log.debug({ cluster, at: formatTime(at) }, 'snapshot for this time exists already');
+      return;
+    }
+    const m = await takeSnapshot({ store: this.o.store, snapshots: this.o.snapshots, cluster, at, clock: this.o.clock, logger: this.log, partBytes: this.o.partBytes });
+    report.snapshots.push(m);
   }
 
   private async checkDisk(b: DiskBudget): Promise<DiskStatus> {

@@ -78,7 +78,8 @@ export interface DiffObjectResult {
   paths: string[];
 }
 
-export interface Ref { kind: string; namespace?: string; name: string }
+export type { Ref } from './ref.ts';
+import type { Ref } from './ref.ts';
 
 export interface DiffScopeRequest extends Viewed {
   cluster?: string;

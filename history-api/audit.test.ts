@@ -148,7 +148,7 @@ describe('POST /v1/audit', () => {
     await post(app, eventList(7));
     await post(app, eventList(7));
     await post(app, '{');
-    const { samples } = parsePrometheus(metrics.render());
+    const { samples } = parsePrometheus(await metrics.render());
     const value = (name: string, result: string) => samples.find((s) => s.name === name && s.labels['result'] === result)?.value;
     expect(value('kubetime_audit_events_total', 'accepted')).toBe(10);
     expect(value('kubetime_audit_events_total', 'ignored')).toBe(4);

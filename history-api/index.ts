@@ -3,6 +3,6 @@ export { buildServer } from './server.ts';
 export type { HistoryServer, ServerDeps } from './server.ts';
 export { DEFAULT_AUDIT_BODY_LIMIT } from './routes/audit.ts';
 export type { AuditIngest } from './routes/audit.ts';
-export { Counter, DEFAULT_BUCKETS, Gauge, Histogram, METRICS_CONTENT_TYPE, MetricsRegistry } from './metrics.ts';
-export type { GaugeOptions, HistogramOptions, Labels, MetricOptions } from './metrics.ts';
+export { Counter, DEFAULT_BUCKETS, Gauge, Histogram, METRICS_CONTENT_TYPE, MetricsRegistry, Registry } from './metrics.ts';
+export type { GaugeOptions, HistogramOptions, MetricOptions } from './metrics.ts';
 export { HTTP_STATUS } from './errors.ts';

@@ -5,6 +5,7 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
@@ -144,6 +145,7 @@ function instrument(app: FastifyInstance, metrics: MetricsRegistry): void {
     if (typeof payload === 'string' || Buffer.isBuffer(payload)) sizes.set(req, Buffer.byteLength(payload));
     return payload;
   });
+  traceRequests(app);
   app.addHook('onResponse', async (req, reply) => {
     // Unmatched paths share one label value so that scanners cannot explode the series count.
     const route = req.routeOptions.url ?? 'unmatched';
@@ -160,5 +162,51 @@ function instrument(app: FastifyInstance, metrics: MetricsRegistry): void {
     }
     const level = OPS_ROUTES.has(route) ? 'debug' : 'info';
     req.log[level]({ method: req.method, url: loggableUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+}
+
+const tracer = trace.getTracer('kubetime.history-api');
+/** The query parameters a request span carries as attributes (kubetime.<name>). */
+const TRACED_PARAMS = ['kind', 'namespace', 'name', 'at', 'from', 'to', 'labelSelector', 'limit'];
+
+/**
+ * One server span per request (`GET /v1/object`, …), continuing a caller's `traceparent`; the
+ * handler runs in its context, so the query's store spans are its children. It carries the
+ * route, the status, the query's kind, namespace and times, and the result size in bytes. A
+ * no-op unless cli/ started the tracing SDK.
+ */
+function traceRequests(app: FastifyInstance): void {
+  const spans = new WeakMap<FastifyRequest, Span>();
+  app.addHook('onRequest', (req, _reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const parent = propagation.extract(context.active(), req.headers);
+    const span = tracer.startSpan(`${req.method} ${route}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': req.method, 'http.route': route, 'url.path': req.url.split('?')[0]!.slice(0, 200) },
+    }, parent);
+    spans.set(req, span);
+    context.with(trace.setSpan(parent, span), done);
+  });
+  app.addHook('preHandler', async (req) => {
+    const span = spans.get(req);
+    const q = req.query as Record<string, unknown> | undefined;
+    if (!span || !q || typeof q !== 'object') return;
+    for (const p of TRACED_PARAMS) if (q[p] !== undefined) span.setAttribute(`kubetime.${p}`, String(q[p]));
+  });
+  app.addHook('onSend', async (req, _reply, payload) => {
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : undefined;
+    if (size !== undefined) spans.get(req)?.setAttribute('kubetime.result.bytes', size);
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const span = spans.get(req);
+    if (!span) return;
+    span.setAttribute('http.response.status_code', reply.statusCode);
+    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
+  app.addHook('onRequestAbort', async (req) => {
+    spans.get(req)?.setStatus({ code: SpanStatusCode.ERROR, message: 'client went away' });
+    spans.get(req)?.end();
   });
 }

@@ -14,6 +14,7 @@ import type { AuditPlausibility } from './plausibility.ts';
 /** Events converted between two turns of the event loop (a 100k-event batch must not freeze it). */
 const CONVERT_CHUNK = 1000;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { inSpan } from './tracing.ts';
 
 export interface AuditSinkOptions {
   /**
@@ -74,23 +75,29 @@ export class AuditSink {
     return this.ingestEvents(eventsOfList(body), cluster, receivedAt);
   }
 
+  /** Spans: kubetime.audit.batch > kubetime.audit.convert, kubetime.audit.attribute (> the durable write). */
   async ingestEvents(events: readonly unknown[], cluster?: string, receivedAt?: Micros): Promise<AuditIngestResult> {
-    const converted = await this.#convertInTurns(events, cluster || this.#opts.cluster);
-    const { result } = converted;
-    let { records, attributions } = converted;
-    if (this.#opts.plausibility) {
-      const kept = await this.#opts.plausibility.filter(records, attributions, receivedAt);
-      ({ records, attributions } = kept);
-      if (kept.refused) {
-        result.refused = kept.refused;
-        result.accepted = Math.max(0, result.accepted - kept.refused);
-        result.ignored += kept.refused;
+    return inSpan('kubetime.audit.batch', { 'kubetime.events': events.length }, async (batch) => {
+      const converted = await inSpan('kubetime.audit.convert', {}, () => this.#convertInTurns(events, cluster || this.#opts.cluster));
+      const { result } = converted;
+      let { records, attributions } = converted;
+      if (this.#opts.plausibility) {
+        const kept = await this.#opts.plausibility.filter(records, attributions, receivedAt);
+        ({ records, attributions } = kept);
+        if (kept.refused) {
+          result.refused = kept.refused;
+          result.accepted = Math.max(0, result.accepted - kept.refused);
+          result.ignored += kept.refused;
+        }
       }
-    }
-    const w = this.#opts.writer;
-    if (w.writeAudited) await w.writeAudited(records, attributions);
-    else if (records.length) await w.write(records);
-    return result;
+      batch.setAttributes({ 'kubetime.accepted': result.accepted, 'kubetime.ignored': result.ignored, 'kubetime.records': records.length });
+      const w = this.#opts.writer;
+      await inSpan('kubetime.audit.attribute', { 'kubetime.attributions': attributions.length }, async () => {
+        if (w.writeAudited) await w.writeAudited(records, attributions);
+        else if (records.length) await w.write(records);
+      });
+      return result;
+    });
   }
 
   /** `convert` in chunks, letting the event loop turn between them. */

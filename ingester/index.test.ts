@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startIngester, type Ingester, type IngesterOptions } from './index.ts';
-import { IngestMetrics, toPrometheusText } from './metrics.ts';
+import { Registry } from 'prom-client';
+import { IngestMetrics } from './metrics.ts';
 import { FakeCluster } from './testing/fake-cluster.ts';
 import { FakeTiming, settle, waitFor } from './testing/fake-timing.ts';
 import { MemoryStore } from './testing/memory-store.ts';
@@ -20,7 +21,8 @@ function setup(extra: Partial<IngesterOptions> = {}) {
   fake.addResource(PODS);
   const store = new MemoryStore();
   const timing = new FakeTiming();
-  const metrics = new IngestMetrics();
+  const registry = new Registry();
+  const metrics = new IngestMetrics(registry);
   const ing = startIngester({
     api: fake, cluster: 'c1', store, timing, metrics,
     writer: { write: async (r) => void (await store.append(r)) },
@@ -29,12 +31,12 @@ function setup(extra: Partial<IngesterOptions> = {}) {
   });
   started.push(ing);
   const watchingAll = (n: number) => waitFor(() => ing.status().sources.length === n && ing.status().sources.every((s) => s.state === 'watching'), `${n} sources watching`);
-  return { fake, store, timing, metrics, ing, watchingAll };
+  return { fake, store, timing, metrics, registry, ing, watchingAll };
 }
 
 describe('startIngester', () => {
   it('picks up a CRD created later without a restart, and lets go of one removed', async () => {
-    const { fake, store, timing, ing, watchingAll, metrics } = setup();
+    const { fake, store, timing, ing, watchingAll, registry } = setup();
     await watchingAll(2);
     expect(ing.kindForResource('', 'pods')).toBe('Pod');
     fake.addResource(WIDGETS);
@@ -57,7 +59,7 @@ describe('startIngester', () => {
     await ing.rediscover();
     await watchingAll(2);
     expect(ing.status().sources.map((s) => s.gk).sort()).toEqual(['CustomResourceDefinition.apiextensions.k8s.io', 'Pod']);
-    const text = toPrometheusText(metrics.collect());
+    const text = await registry.metrics();
     expect(text).toContain('kubetime_watched_resources 2');
     expect(text).toMatch(/kubetime_ingest_records_total\{source="watch"\} 2/);
   });

@@ -254,7 +254,7 @@ export function startIngester(opts: IngesterOptions): Ingester {
 export { ClientNodeKubeApi, type ClientNodeKubeApiOptions } from './client-node-kube-api.ts';
 export { WritePipeline, type WritePipelineOptions } from './pipeline.ts';
 export { SpoolingWriter, type SpoolingWriterOptions, type SpoolStatus } from './spooling-writer.ts';
-export { IngestMetrics, toPrometheusText, type MetricFamily } from './metrics.ts';
+export { IngestMetrics, type MetricFamily } from './metrics.ts';
 export { Checkpoints, CHECKPOINTS_FILE, type CheckpointsOptions } from './checkpoints.ts';
 export { realTiming, type Timing } from './timing.ts';
 export type { KubeApi } from './kube-api.ts';

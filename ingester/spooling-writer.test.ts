@@ -53,13 +53,18 @@ describe('SpoolingWriter', () => {
 
   it('rides out a store outage on disk and drains in order, exactly once', async () => {
     const store = new MemoryStore();
-    const { w, timing, metrics } = await writer(store);
+    let wall = 1_000_000;
+    const { w, timing, metrics } = await writer(store, new FakeTiming(), new IngestMetrics(undefined, () => wall));
+    const spoolAge = () => metrics.collect().find((f) => f.name === 'kubetime_spool_age_seconds')!.samples[0]!.value;
     await w.write([rec(1)]);
+    expect(spoolAge()).toBe(0);
     store.down = true;
     await w.write([rec(2), rec(3)]); // resolves: spooled
+    wall += 42_000;
     await w.write([rec(4)]);
     expect(w.status()).toMatchObject({ mode: 'spooling', spooledRecords: 3 });
     expect(metrics.spoolRecords.get()).toBe(3);
+    expect(spoolAge()).toBe(42); // since the first spooled batch, not the latest
     const files = await readdir(dir);
     expect(files.some((f) => f.startsWith('seg-'))).toBe(true);
     await timing.advance(30_000); // the outage lasts; retries keep failing
@@ -70,6 +75,7 @@ describe('SpoolingWriter', () => {
     await settled;
     expect(store.log.map((r) => r.uid)).toEqual(['u1', 'u2', 'u3', 'u4']);
     expect(w.status()).toEqual({ mode: 'direct', spooledRecords: 0, spooledBytes: 0 });
+    expect(spoolAge()).toBe(0);
     expect((await readdir(dir)).filter((f) => f.startsWith('seg-'))).toEqual([]);
     await w.write([rec(5)]);
     expect(store.log.map((r) => r.uid)).toEqual(['u1', 'u2', 'u3', 'u4', 'u5']);

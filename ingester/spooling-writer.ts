@@ -20,6 +20,7 @@ import type { ChangeRecord } from '../core/record.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { partitionStorable, type RecordQuarantine } from './quarantine.ts';
 import { SpoolFile } from './spool-file.ts';
+import { inSpan } from './tracing.ts';
 import { backoffDelay, DEFAULT_BACKOFF, realTiming, type BackoffPolicy, type Timing } from './timing.ts';
 
 /** Options of SpoolingWriter.open. */
@@ -121,6 +122,7 @@ export class SpoolingWriter implements ChangeWriter {
   #updateGauges(): void {
     this.#opts.metrics?.spoolRecords.set({}, this.#spool.pendingRecords);
     this.#opts.metrics?.spoolBytes.set({}, this.#spool.pendingBytes);
+    this.#opts.metrics?.spoolPending(!this.#spool.isEmpty);
   }
 
   /** store.append with a deadline; every failure but "invalid records" means unavailable. */
@@ -188,7 +190,7 @@ export class SpoolingWriter implements ChangeWriter {
       }
       try {
         if (batch.corrupt) this.#opts.logger?.error({ seq: batch.seq, end: batch.end, records: batch.count }, 'spooled batch is corrupt; skipped');
-        else await this.#appendIsolating(batch.records);
+        else await inSpan('kubetime.spool.replay', { 'kubetime.records': batch.count, 'kubetime.attempt': attempt + 1 }, () => this.#appendIsolating(batch.records));
         await this.#spool.commit(batch);
         attempt = 0;
         this.#updateGauges();

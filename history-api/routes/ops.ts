@@ -39,7 +39,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
 
   r.get('/metrics', {
     schema: { tags, operationId: 'metrics', summary: 'Prometheus metrics (text format 0.0.4)', response: { 200: z.string().meta({ description: 'Prometheus text' }) } },
-  }, async (_req, reply) => reply.type(METRICS_CONTENT_TYPE).send(deps.metrics.render()));
+  }, async (_req, reply) => reply.type(METRICS_CONTENT_TYPE).send(await deps.metrics.render()));
 
   r.get('/openapi.json', { schema: { tags, operationId: 'openapi', summary: 'This API as an OpenAPI 3 document' } }, async () => app.swagger());
 }

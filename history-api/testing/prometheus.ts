@@ -1,6 +1,10 @@
 /** A strict-enough parser of the Prometheus text format, for tests. */
-/** A sample line: name, labels and value, per the Prometheus text exposition format. */
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
+/**
+ * A sample line: name, labels and value, per the Prometheus text exposition format. Values are
+ * read like Prometheus does (Go's ParseFloat): NaN in any case (prom-client writes `Nan` for an
+ * event-loop lag not measured yet).
+ */
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*)\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]Inf)$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"/g;
 
 export interface ParsedSample { name: string; labels: Record<string, string>; value: number }
@@ -20,7 +24,8 @@ export function parsePrometheus(text: string): { types: Map<string, string>; sam
       types.set(t[1]!, t[2]!);
       continue;
     }
-    if (/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*$/.test(line)) continue;
+    // Empty lines are allowed between families (prom-client writes one).
+    if (line === '' || /^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*$/.test(line)) continue;
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`not a valid exposition line: ${line}`);
     const name = m[1]!;

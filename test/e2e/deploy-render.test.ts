@@ -53,7 +53,9 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
   const admin = new KubeConfig();
   let helm = '';
   let crdFile = '';
+  let ruleCrdFile = '';
   let createdCrd = false;
+  let createdRuleCrd = false;
   const cleanups: string[][] = [];
 
   const k = (args: string[], input?: string) => run(kubectl, args, { input, env: kenv });
@@ -73,7 +75,9 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
     // Builds helm from the Go module proxy on first use (minutes on 2 cores), then is instant.
     await run('bash', ['test/infra/helm.sh', 'install'], { timeout: 45 * 60_000 });
     helm = (await run('bash', ['test/infra/helm.sh', 'path'])).stdout.trim();
-    crdFile = /KUBETIME_SERVICEMONITOR_CRD=(.*)/.exec((await run('bash', ['test/infra/helm.sh', 'env'])).stdout)![1]!;
+    const helmEnv = (await run('bash', ['test/infra/helm.sh', 'env'])).stdout;
+    crdFile = /KUBETIME_SERVICEMONITOR_CRD=(.*)/.exec(helmEnv)![1]!;
+    ruleCrdFile = /KUBETIME_PROMETHEUSRULE_CRD=(.*)/.exec(helmEnv)![1]!;
     // A namespace enforcing the restricted Pod Security profile: kubetime's pod must pass it.
     await k(['create', 'namespace', ns]);
     cleanups.push(['delete', 'namespace', ns, '--wait=false']);
@@ -85,11 +89,18 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
       await k(['wait', '--for=condition=Established', 'crd/servicemonitors.monitoring.coreos.com', '--timeout=60s']);
       createdCrd = true;
     }
+    // …and its optional PrometheusRule (the alerts) prometheus-operator's PrometheusRule CRD.
+    if (!(await k(['get', 'crd', 'prometheusrules.monitoring.coreos.com']).then(() => true, () => false))) {
+      await k(['apply', '--server-side', '-f', ruleCrdFile]);
+      await k(['wait', '--for=condition=Established', 'crd/prometheusrules.monitoring.coreos.com', '--timeout=60s']);
+      createdRuleCrd = true;
+    }
   }, 50 * 60_000);
 
   afterAll(async () => {
     for (const args of cleanups.reverse()) await k([...args, '--ignore-not-found']).catch((e) => process.stderr.write(`cleanup failed: ${e}\n`));
     if (createdCrd) await k(['delete', 'crd', 'servicemonitors.monitoring.coreos.com', '--ignore-not-found', '--wait=false']).catch(() => undefined);
+    if (createdRuleCrd) await k(['delete', 'crd', 'prometheusrules.monitoring.coreos.com', '--ignore-not-found', '--wait=false']).catch(() => undefined);
   });
 
   it.each(VARIANTS)('chart with %s values: least-privilege objects that the apiserver accepts', async (variant) => {
@@ -137,8 +148,21 @@ describeWithService('kube', 'deploy/: Helm chart and kustomize against the real 
       expect(kubeconfig).toContain('server: "https://kubetime-audit.example.com/v1/audit"');
       expect(kubeconfig).toContain('token: "change-me-audit-token"');
       expect(byKind(objs, 'ServiceMonitor')).toHaveLength(1);
+      // The PrometheusRule carries every alert of deploy/observability/alerts.yaml, runbook links rebased.
+      const rule = one(objs, 'PrometheusRule');
+      expect(rule.metadata.labels).toMatchObject({ release: 'prometheus' });
+      const alerts = rule.spec.groups.flatMap((g: any) => g.rules);
+      const expected = [...readFileSync('deploy/observability/alerts.yaml', 'utf8').matchAll(/- alert: (\w+)/g)].map((m) => m[1]);
+      expect(alerts.map((r: any) => r.alert)).toEqual(expected);
+      for (const r of alerts) expect(r.annotations.runbook_url).toBe(`https://runbooks.example.com/kubetime.md#${r.alert.toLowerCase().replace('spoolstuck', 'spoolgrowing')}`);
+      // The Grafana dashboard, for the sidecar: the very JSON of deploy/observability/.
+      const dashboard = byKind(objs, 'ConfigMap').find((c) => c.metadata.name.endsWith('-dashboard'))!;
+      expect(dashboard.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+      expect(JSON.parse(dashboard.data['kubetime.json'])).toEqual(JSON.parse(readFileSync('deploy/observability/grafana-dashboard.json', 'utf8')));
     } else {
       expect(byKind(objs, 'ServiceMonitor')).toHaveLength(0);
+      expect(byKind(objs, 'PrometheusRule')).toHaveLength(0);
+      expect(byKind(objs, 'ConfigMap').filter((c) => c.metadata.name.endsWith('-dashboard'))).toHaveLength(0);
     }
     const out = await dryRun(objs);
     expect(out).toHaveLength(objs.length);

@@ -22,7 +22,7 @@ import { formatTime } from '../../core/time.ts';
 import { Cluster } from '../../simulator/cluster.ts';
 import type { InjectedFailure } from '../../simulator/injected.ts';
 import { ManualClock } from '../../simulator/manual-clock.ts';
-import { storedRecord } from '../../simulator/records.ts';
+import { storedRecord } from './lib/sim-records.ts';
 import { NO_BEHAVIOURS, ScenarioEngine } from '../../simulator/scenario.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 

@@ -4,11 +4,13 @@
 #
 #   test/infra/helm.sh install   go install helm.sh/helm/v3/cmd/helm@<pinned> into the cache (once)
 #   test/infra/helm.sh path      print the helm binary's path (exit 3 when not installed)
-#   test/infra/helm.sh env       export KUBETIME_HELM=<path> and KUBETIME_SERVICEMONITOR_CRD=<path>
+#   test/infra/helm.sh env       export KUBETIME_HELM=<path>, KUBETIME_SERVICEMONITOR_CRD=<path>
+#                                and KUBETIME_PROMETHEUSRULE_CRD=<path>
 #
-# install also takes prometheus-operator's ServiceMonitor CRD from that project's Go module
-# (example/prometheus-operator-crd/), so the tests can dry-run the chart's ServiceMonitor
-# against the real CRD schema: $CACHE/helm/crds/<version>/monitoring.coreos.com_servicemonitors.yaml.
+# install also takes prometheus-operator's ServiceMonitor and PrometheusRule CRDs from that
+# project's Go module (example/prometheus-operator-crd/), so the tests can dry-run the chart's
+# ServiceMonitor and PrometheusRule against the real CRD schemas:
+# $CACHE/helm/crds/<version>/monitoring.coreos.com_{servicemonitors,prometheusrules}.yaml.
 #
 # The binary lives in ${KUBETIME_SERVICES_DIR:-$HOME/.cache/kubetime-services}/helm/<version>/helm.
 # kustomize needs no build: kubectl (test/infra/kube.sh) embeds it (`kubectl kustomize`).
@@ -24,11 +26,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HELM_DIR="$KT_SERVICES_DIR/helm/$HELM_VERSION"
 HELM_BIN="$HELM_DIR/helm"
 CRD_FILE="$KT_SERVICES_DIR/helm/crds/$PROM_OPERATOR_VERSION/monitoring.coreos.com_servicemonitors.yaml"
+RULE_CRD_FILE="$KT_SERVICES_DIR/helm/crds/$PROM_OPERATOR_VERSION/monitoring.coreos.com_prometheusrules.yaml"
 
 installed() { [[ -x "$HELM_BIN" ]] && "$HELM_BIN" version --short >/dev/null 2>&1; }
 
 install_crd() {
-  [[ -s "$CRD_FILE" ]] && return 0
+  [[ -s "$CRD_FILE" && -s "$RULE_CRD_FILE" ]] && return 0
   kt_require go
   local tmp dir
   tmp="$(mktemp -d)"
@@ -40,7 +43,9 @@ install_crd() {
   mkdir -p "$(dirname "$CRD_FILE")"
   cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" "$CRD_FILE.tmp"
   mv "$CRD_FILE.tmp" "$CRD_FILE"
-  kt_log "ServiceMonitor CRD (prometheus-operator $PROM_OPERATOR_VERSION): $CRD_FILE"
+  cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml" "$RULE_CRD_FILE.tmp"
+  mv "$RULE_CRD_FILE.tmp" "$RULE_CRD_FILE"
+  kt_log "ServiceMonitor and PrometheusRule CRDs (prometheus-operator $PROM_OPERATOR_VERSION): $CRD_FILE, $RULE_CRD_FILE"
 }
 
 install() {
@@ -71,6 +76,7 @@ case "${1:-}" in
   env)
     if installed; then echo "export KUBETIME_HELM=$HELM_BIN"; fi
     if [[ -s "$CRD_FILE" ]]; then echo "export KUBETIME_SERVICEMONITOR_CRD=$CRD_FILE"; fi
+    if [[ -s "$RULE_CRD_FILE" ]]; then echo "export KUBETIME_PROMETHEUSRULE_CRD=$RULE_CRD_FILE"; fi
     ;;
   *) echo "usage: $0 install|path|env" >&2; exit 2 ;;
 esac

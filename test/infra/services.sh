@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Orchestrates kubetime's real development services (Cassandra, MinIO, Kubernetes).
-#   services.sh up|down|env|status [--only cassandra,minio,kube]
+# Orchestrates kubetime's real development services (Cassandra, MinIO, Kubernetes, an
+# OpenTelemetry Collector) and tools (promtool).
+#   services.sh up|down|env|status [--only cassandra,minio,kube,otelcol,promtool]
 #
 #   eval "$(bash test/infra/services.sh up)"
 #
@@ -10,7 +11,7 @@
 # ${KUBETIME_SERVICES_DIR:-$HOME/.cache/kubetime-services}.
 set -euo pipefail
 
-ALL_SERVICES=(cassandra minio kube)
+ALL_SERVICES=(cassandra minio kube otelcol promtool)
 
 KT_SERVICE=services
 # shellcheck source=lib.sh

@@ -6,12 +6,14 @@
  */
 import { describe, inject } from 'vitest';
 
-export type ServiceName = 'cassandra' | 'minio' | 'kube';
+export type ServiceName = 'cassandra' | 'minio' | 'kube' | 'otelcol' | 'promtool';
 
 const MARKERS: Record<ServiceName, string> = {
   cassandra: 'KUBETIME_CASSANDRA_CONTACT_POINTS',
   minio: 'KUBETIME_S3_ENDPOINT',
   kube: 'KUBECONFIG',
+  otelcol: 'KUBETIME_OTELCOL_OTLP_HTTP',
+  promtool: 'KUBETIME_PROMTOOL',
 };
 
 export function serviceEnv(name: ServiceName): Record<string, string> | undefined {

@@ -3,8 +3,8 @@
  * it (one revision with the audit's exact time, actor and verb): for tests and benchmarks that
  * need a store filled with the scenario's history without running the ingester.
  */
-import type { ChangeRecord } from '../core/record.ts';
-import type { Mutation } from './mutation.ts';
+import type { ChangeRecord } from '../../../core/record.ts';
+import type { Mutation } from '../../../simulator/mutation.ts';
 
 export function storedRecord(m: Mutation, cluster: string): ChangeRecord {
   const t = m.type;
