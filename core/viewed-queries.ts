@@ -21,5 +21,6 @@ export function queriesAs(queries: HistoryQueries, viewer: Viewer): QueriesAs {
     changes: (r) => queries.changes({ ...r, viewer }),
     events: (r) => queries.events({ ...r, viewer }),
     clusters: (r) => queries.clusters({ ...r, viewer }),
+    kinds: (r) => queries.kinds({ ...r, viewer }),
   };
 }

@@ -20,6 +20,7 @@ import { registerOpsRoutes } from './routes/ops.ts';
 import { registerQueryRoutes } from './routes/queries.ts';
 import { queryFacts, redactUrl, registerReadAuth, TRUSTED_READS, type ReadAuth } from './auth/read-auth.ts';
 import { registerMcpRoute } from './mcp/http.ts';
+import { registerKubeFace } from './kube-face/index.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -85,6 +86,7 @@ export function buildServer(deps: ServerDeps): HistoryServer {
   app.register(async (scope) => {
     registerQueryRoutes(scope, deps);
     registerOpsRoutes(scope, { metrics, ready: deps.ready });
+    registerKubeFace(scope, deps);
     if (deps.mcp) registerMcpRoute(scope, { app, ...deps.mcp });
     if (deps.auditIngest) {
       registerAuditRoute(scope, {
