@@ -140,6 +140,7 @@ function instrument(app: FastifyInstance, metrics: MetricsRegistry): void {
       logCall(req.log, { surface: 'http', call: route, args, caller, ...(asOf !== undefined ? { asOf } : {}), ...(items !== undefined ? { items } : {}), status: reply.statusCode, bytes: sizes.get(req) ?? 0, ms: reply.elapsedTime }, via ? 'debug' : 'info');
       return;
     }
+    if (route.startsWith('/k8s/')) return; // the Kubernetes face writes its own call line (kube-face/)
     const level = OPS_ROUTES.has(route) ? 'debug' : 'info';
     req.log[level]({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });

@@ -7,6 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Access } from '../../core/access.ts';
 import { createHistoryQueries } from '../../core/queries.ts';
@@ -139,8 +142,22 @@ describe('GET and LIST as of T', () => {
     const full = (await get(`${base}/api/v1/namespaces/a/pods?includeObject=Object`, TABLE)).body;
     expect(full.rows[0].object.spec.nodeName).toBe('n1');
     const one = (await get(`${base}/apis/apps/v1/namespaces/a/deployments/web`, TABLE)).body;
-    expect(one.columnDefinitions.map((c: Body) => c.name)).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+    expect(one.columnDefinitions.map((c: Body) => `${c.name}:${c.priority}`)).toEqual(['NAME:0', 'READY:0', 'UP-TO-DATE:0', 'AVAILABLE:0', 'AGE:0', 'CONTAINERS:1', 'IMAGES:1', 'SELECTOR:1']);
     expect(one.rows[0].cells.slice(0, 2)).toEqual(['web', '0/1']);
+  });
+});
+
+describe('the call log', () => {
+  it('writes one call line per request with surface kube, the caller and the as-of time', async () => {
+    const lines: Record<string, any>[] = [];
+    const stream = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    const logged = buildServer({ queries: createHistoryQueries({ store }), clock: { now: () => at(30) }, logger: pino({ level: 'info' }, stream) as unknown as FastifyBaseLogger });
+    await logged.inject({ url: `${base}/api/v1/namespaces/a/pods?limit=500`, headers: { 'user-agent': 'kubectl/v1.34.4' } });
+    await logged.close();
+    expect(lines.filter((l) => l.msg === 'call' || l.msg === 'request')).toEqual([expect.objectContaining({
+      msg: 'call', surface: 'kube', call: 'GET /api/v1/namespaces/a/pods', args: { limit: '500' }, asOf: T, status: 200, bytes: expect.toSatisfy((n: number) => n > 100),
+      caller: expect.objectContaining({ user: null, userAgent: 'kubectl/v1.34.4' }),
+    })]);
   });
 });
 

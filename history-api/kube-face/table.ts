@@ -1,35 +1,17 @@
 /**
  * `meta.k8s.io/v1` Table answers (server-side printing, what `kubectl get` asks for) from the
  * presentation layer's summary rows (core/present summaryRow): the same columns the other
- * surfaces show, ages as of T. Columns kubectl prints only with `-o wide` get priority 1.
+ * surfaces show, ages as of T. Columns kubectl prints only with `-o wide` (core/present wide.ts)
+ * get priority 1.
  * No NAMESPACE column: kubectl adds it itself from each row's object with `-A`.
  */
-import { summaryRow, type PrinterColumn } from '../../core/present/index.ts';
+import { summaryRow, wideCells, wideOnlyColumns, type PrinterColumn } from '../../core/present/index.ts';
 import type { KubeObject } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
-
-type Obj = Record<string, any>; // manifests are untyped JSON
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 interface ColumnDefinition { name: string; type: string; format: string; description: string; priority: number }
-
-/** Summary columns kubectl shows only with `-o wide`, per kind. */
-const WIDE_SUMMARY: Record<string, readonly string[]> = { Pod: ['NODE'] };
-
-/** Wide-only cells the summary rows do not have, placed before the wide summary columns. */
-const WIDE_EXTRA: Record<string, (o: Obj) => Record<string, string>> = {
-  Pod: (o) => ({ IP: o.status?.podIP ?? '<none>' }),
-  Node: (o) => ({
-    'INTERNAL-IP': address(o, 'InternalIP'), 'EXTERNAL-IP': address(o, 'ExternalIP'),
-    'OS-IMAGE': o.status?.nodeInfo?.osImage ?? '<unknown>', 'KERNEL-VERSION': o.status?.nodeInfo?.kernelVersion ?? '<unknown>',
-    'CONTAINER-RUNTIME': o.status?.nodeInfo?.containerRuntimeVersion ?? '<unknown>',
-  }),
-};
-
-function address(o: Obj, type: string): string {
-  return ((o.status?.addresses ?? []) as Obj[]).find((a) => a.type === type)?.address ?? '<none>';
-}
 
 /** What a row carries of its object: kube-apiserver's default is the metadata only. */
 export function includeObjectOf(value: unknown): IncludeObject {
@@ -54,12 +36,8 @@ export interface TableOptions {
 
 /** A Table of `objects` (one for a GET, the page for a LIST). */
 export function kubeTable(objects: readonly KubeObject[], o: TableOptions): Record<string, unknown> {
-  const wideSummary = new Set(WIDE_SUMMARY[o.kind] ?? []);
-  const extra = WIDE_EXTRA[o.kind];
-  const cells = objects.map((obj) => {
-    const row = summaryRow(obj, { at: o.at, printerColumns: o.printerColumns });
-    return { row, wide: extra?.(obj as Obj) ?? {} };
-  });
+  const wideSummary = new Set(wideOnlyColumns(o.kind));
+  const cells = objects.map((obj) => ({ row: summaryRow(obj, { at: o.at, printerColumns: o.printerColumns }), wide: wideCells(obj) }));
   const sample = cells[0] ?? { row: summaryRow({ apiVersion: 'v1', kind: o.kind, metadata: { name: '' } }, { at: o.at, printerColumns: o.printerColumns }), wide: {} };
   const narrow = Object.keys(sample.row).filter((c) => !wideSummary.has(c));
   const wide = [...Object.keys(sample.wide), ...Object.keys(sample.row).filter((c) => wideSummary.has(c))];
