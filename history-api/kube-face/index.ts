@@ -11,7 +11,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KubetimeError, invalidArgument } from '../../core/errors.ts';
-import type { KindInfo } from '../../core/kinds.ts';
+import { BUILTIN_KINDS, type KindInfo } from '../../core/kinds.ts';
 import type { HistoryQueries } from '../../core/query-types.ts';
 import { formatTime, type Clock } from '../../core/time.ts';
 import { logCall } from '../call-log.ts';
@@ -69,9 +69,9 @@ async function serve(req: FastifyRequest, reply: FastifyReply, deps: KubeFaceDep
   switch (path.type) {
     case 'version': return reply.send(versionInfo());
     case 'api': return reply.send(apiVersions());
-    case 'apis': return reply.send(apiGroupList(await kindsOf(deps.queries, asked)));
-    case 'group': return sendOr404(reply, apiGroupOf(await kindsOf(deps.queries, asked), path.group));
-    case 'resources': return sendOr404(reply, apiResourceList(await kindsOf(deps.queries, asked), path.group, path.version));
+    case 'apis': return reply.send(apiGroupList(await discoveryKinds(deps.queries, asked)));
+    case 'group': return sendOr404(reply, apiGroupOf(await discoveryKinds(deps.queries, asked), path.group));
+    case 'resources': return sendOr404(reply, apiResourceList(await discoveryKinds(deps.queries, asked), path.group, path.version));
     case 'openapi': return sendStatus(reply, kubeStatus(404, 'kubetime does not serve OpenAPI documents; kubectl works without them'));
     case 'unknown': return sendStatus(reply, kubeStatus(404, 'the server could not find the requested resource'));
     case 'objects': {
@@ -86,6 +86,20 @@ async function serve(req: FastifyRequest, reply: FastifyReply, deps: KubeFaceDep
 
 function sendOr404(reply: FastifyReply, body: Record<string, unknown> | undefined): FastifyReply {
   return body ? reply.send(body) : sendStatus(reply, kubeStatus(404, 'the server could not find the requested resource'));
+}
+
+/**
+ * Discovery's kinds: the built-in ones when the cluster cannot be resolved (unknown, or several
+ * stored and none named), since kubectl shows a discovery failure without its message; the
+ * objects request that follows then answers the readable 400.
+ */
+async function discoveryKinds(queries: HistoryQueries, asked: Pick<Asked, 'viewer' | 'cluster'>): Promise<readonly KindInfo[]> {
+  try {
+    return await kindsOf(queries, asked);
+  } catch (e) {
+    if (e instanceof KubetimeError && e.code === 'INVALID_ARGUMENT') return BUILTIN_KINDS;
+    throw e;
+  }
 }
 
 /** The kind catalog of the request's cluster; with several clusters stored, the error says how to name one. */

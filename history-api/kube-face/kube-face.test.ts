@@ -110,6 +110,17 @@ describe('GET and LIST as of T', () => {
     expect((await get(`${base}/api/v1/namespaces/a/nodes`)).status).toBe(404);
   });
 
+  it('names a cluster with /k8s/clusters/{cluster}/at/{T}; an unknown one is a 400 Status', async () => {
+    const named = await get(`/k8s/clusters/kt/at/${T}/api/v1/namespaces/a/configmaps/cfg`);
+    expect(named.status).toBe(200);
+    expect(named.body.data).toEqual({ team: 'a' });
+    const unknown = await get(`/k8s/clusters/nope/at/${T}/api/v1/namespaces/a/configmaps/cfg`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ kind: 'Status', reason: 'BadRequest', message: expect.stringMatching(/unknown cluster "nope"/) });
+    // Discovery still answers (kubectl would hide its message), so that the list's 400 is what kubectl prints.
+    expect((await get(`/k8s/clusters/nope/at/${T}/api/v1`)).status).toBe(200);
+  });
+
   it('applies label and field selectors', async () => {
     const labelled = (await get(`${base}/api/v1/pods?labelSelector=app%3Dweb`)).body.items;
     expect(labelled.map((o: Body) => o.metadata.namespace).sort()).toEqual(['a', 'b']);

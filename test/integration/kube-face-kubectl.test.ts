@@ -27,7 +27,7 @@ const exec = promisify(execFile);
 type Obj = Record<string, any>; // manifests are untyped JSON
 
 describeWithService('kube', 'kubectl against the Kubernetes face', (env) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kubetime-kubectl-'));
+  let dir: string;
   let seeded: SeededHistory;
   let store: LmdbHistoryStore;
   let queries: HistoryQueries;
@@ -37,6 +37,7 @@ describeWithService('kube', 'kubectl against the Kubernetes face', (env) => {
   let at: number;
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kubetime-kubectl-'));
     seeded = await seedStore(dir, { seconds: 600 });
     store = LmdbHistoryStore.open({ path: join(dir, 'store') });
     queries = createHistoryQueries({ store });
@@ -56,7 +57,7 @@ describeWithService('kube', 'kubectl against the Kubernetes face', (env) => {
     await open?.close();
     await authed?.close();
     await store?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const portOf = (app: HistoryServer) => (app.server.address() as { port: number }).port;
