@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
+import { ApiException, AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Access } from '../../core/access.ts';
@@ -155,6 +156,25 @@ describe('GET and LIST as of T', () => {
     const one = (await get(`${base}/apis/apps/v1/namespaces/a/deployments/web`, TABLE)).body;
     expect(one.columnDefinitions.map((c: Body) => `${c.name}:${c.priority}`)).toEqual(['NAME:0', 'READY:0', 'UP-TO-DATE:0', 'AVAILABLE:0', 'AGE:0', 'CONTAINERS:1', 'IMAGES:1', 'SELECTOR:1']);
     expect(one.rows[0].cells.slice(0, 2)).toEqual(['web', '0/1']);
+  });
+});
+
+describe('a client library (@kubernetes/client-node) pointed at the past', () => {
+  it('lists and reads typed objects as of T, and sees a 404 as an ApiException with the Status', async () => {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const kc = new KubeConfig();
+    const server = `http://127.0.0.1:${(app.server.address() as { port: number }).port}${base}`;
+    kc.loadFromOptions({ clusters: [{ name: 'past', server, skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'past', cluster: 'past', user: 'u' }], currentContext: 'past' });
+    const core = kc.makeApiClient(CoreV1Api);
+    const pods = await core.listNamespacedPod({ namespace: 'a' });
+    expect(pods.items.map((p) => p.metadata?.name)).toEqual(['web-1-x']);
+    expect(pods.items[0]!.spec?.nodeName).toBe('n1');
+    const apps = kc.makeApiClient(AppsV1Api);
+    expect((await apps.readNamespacedDeployment({ namespace: 'a', name: 'web' })).spec?.replicas).toBe(1);
+    const err = await core.readNamespacedConfigMap({ namespace: 'a', name: 'never' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiException);
+    expect((err as ApiException<string>).code).toBe(404);
+    expect(JSON.parse((err as ApiException<string>).body)).toMatchObject({ kind: 'Status', reason: 'NotFound' });
   });
 });
 
