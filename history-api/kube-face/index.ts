@@ -10,7 +10,7 @@
  * `Status` bodies; writes and watches are 405.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KubetimeError, invalidArgument } from '../../core/errors.ts';
+import { isKubetimeError, KubetimeError, invalidArgument } from '../../core/errors.ts';
 import { BUILTIN_KINDS, type KindInfo } from '../../core/kinds.ts';
 import type { HistoryQueries } from '../../core/query-types.ts';
 import { formatTime, type Clock } from '../../core/time.ts';
@@ -42,8 +42,10 @@ function sendStatus(reply: FastifyReply, status: KubeStatus): FastifyReply {
 export function registerKubeFace(app: FastifyInstance, deps: KubeFaceDeps): void {
   app.register(async (scope) => {
     scope.setErrorHandler((err, req, reply) => {
-      // A write is 405 whatever else is wrong with it (an unparsable patch body, an unknown media type).
-      const status = req.method !== 'GET' && req.method !== 'HEAD' ? methodNotAllowed(`${req.method}`) : statusOf(err);
+      // A write is 405 whatever else is wrong with it (an unparsable patch body, an unknown media
+      // type), once its caller is authenticated.
+      const write = req.method !== 'GET' && req.method !== 'HEAD' && !(isKubetimeError(err) && err.code === 'UNAUTHENTICATED');
+      const status = write ? methodNotAllowed(req.method) : statusOf(err);
       if (status.code >= 500) req.log.error({ err }, 'kube face request failed');
       return sendStatus(reply, status);
     });

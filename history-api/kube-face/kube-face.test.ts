@@ -227,6 +227,8 @@ describe('Status answers', () => {
     const none = await authed.inject({ url: `${base}/api/v1/namespaces/a/pods` });
     expect(none.statusCode).toBe(401);
     expect(none.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    expect((await authed.inject({ method: 'DELETE', url: `${base}/api/v1/namespaces/a/pods/web-1-x` })).statusCode).toBe(401);
+    expect((await authed.inject({ method: 'DELETE', url: `${base}/api/v1/namespaces/a/pods/web-1-x`, headers: { authorization: 'Bearer secret-a' } })).statusCode).toBe(405);
     const headers = { authorization: 'Bearer secret-a' };
     const own = await authed.inject({ url: `${base}/api/v1/namespaces/a/pods/web-1-x`, headers });
     expect(own.statusCode).toBe(200);
