@@ -50,9 +50,11 @@ export function registerKubeFace(app: FastifyInstance, deps: KubeFaceDeps): void
       return sendStatus(reply, status);
     });
     scope.addHook('onResponse', async (req, reply) => logKubeCall(req, reply));
+    // Not in /openapi.json: this is the Kubernetes API's shape, documented in docs/kube-face.md.
+    const schema = { hide: true };
     for (const url of ['/k8s/at/:at/*', '/k8s/clusters/:cluster/at/:at/*']) {
-      scope.get(url, (req, reply) => serve(req, reply, deps));
-      scope.route({ method: [...WRITE_METHODS], url, handler: (req, reply) => sendStatus(reply, methodNotAllowed(req.method)) });
+      scope.get(url, { schema }, (req, reply) => serve(req, reply, deps));
+      scope.route({ method: [...WRITE_METHODS], url, schema, handler: (req, reply) => sendStatus(reply, methodNotAllowed(req.method)) });
     }
   });
 }
