@@ -111,7 +111,7 @@ function matches(k: KindInfo, name: string, group: string | undefined): boolean 
  * Every kind known, once per group-kind, built-ins first (their order breaks ties): a served kind
  * adds its short names, singular and categories to a built-in one of the same group-kind.
  */
-function catalog(seen: readonly SeenKind[], served: readonly KindInfo[]): KindInfo[] {
+export function kindCatalog(seen: readonly SeenKind[], served: readonly KindInfo[]): KindInfo[] {
   const byGk = new Map<string, KindInfo>(BUILTIN_KINDS.map((k) => [groupKind(k.group, k.kind), k]));
   for (const k of served) {
     const gk = groupKind(k.group, k.kind);
@@ -165,7 +165,7 @@ export function resolveKinds(input: string, seen: readonly SeenKind[], param = '
   const dot = text.indexOf('.');
   const name = dot < 0 ? text : text.slice(0, dot);
   const group = dot < 0 ? undefined : text.slice(dot + 1);
-  const all = catalog(seen, served);
+  const all = kindCatalog(seen, served);
   const unique = all.filter((k) => matches(k, name, group));
   if (unique.length === 0) {
     const members = all.filter((k) => inGroup(k, group) && k.categories?.includes(name));

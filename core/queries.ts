@@ -6,6 +6,7 @@
 import { KubetimeError, invalidArgument } from './errors.ts';
 import { buildGraph, type GraphObject } from './graph.ts';
 import { changedPaths, diff, type JsonPatchOp } from './json-patch.ts';
+import { kindCatalog } from './kinds.ts';
 import { withoutNoise } from './noise.ts';
 import { compareResourceVersions, groupKind, type KubeObject, type ObjectKey } from './record.ts';
 import type { Revision } from './ports.ts';
@@ -208,6 +209,11 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
       const graph = buildGraph(startObj, objects, hops, at, cluster);
       const offset = (page?.cursor as number | undefined) ?? 0;
       return pageGraph(graph, offset, pageSize('graph', r.limit), (next) => encodeToken({ query: 'graph', times: [at], cursor: next }, filters));
+    },
+
+    async kinds(r) {
+      const cluster = await scope.cluster(r.cluster, r.viewer);
+      return { cluster, items: kindCatalog(await scope.store.kinds(cluster), opts.servedKinds?.(cluster) ?? []) };
     },
 
     ...feedQueries(scope),

@@ -6,6 +6,7 @@
 import type { Viewer } from './access.ts';
 import type { FailureQueries } from './failures/types.ts';
 import type { JsonPatchOp } from './json-patch.ts';
+import type { KindInfo } from './kinds.ts';
 import type { EventGroup } from './present/events.ts';
 import type { ValueChange } from './present/diff.ts';
 import type { Actor, KubeObject, Op } from './record.ts';
@@ -155,6 +156,11 @@ export interface EventsRequest extends Viewed {
 export interface EventsResult { cluster: string; from: Micros; to: Micros; items: KubeObject[] | EventGroup[]; continue?: string }
 
 export type ClustersRequest = Viewed;
+
+/** Every kind a cluster's history can be asked about: built in, served (discovery) or recorded. */
+export interface KindsRequest extends Viewed { cluster?: string }
+export interface KindsResult { cluster: string; items: KindInfo[] }
+
 export interface ClustersResult { items: { name: string; firstSeen: Micros; lastSeen: Micros }[] }
 
 /** The query surface history-api serves; implemented by core/queries.ts over a HistoryStore. */
@@ -168,4 +174,6 @@ export interface HistoryQueries extends FailureQueries {
   changes(r: ChangesRequest): Promise<ChangesResult>;
   events(r: EventsRequest): Promise<EventsResult>;
   clusters(r: ClustersRequest): Promise<ClustersResult>;
+  /** The kind catalog (kinds.ts kindCatalog): what a Kubernetes discovery document lists. */
+  kinds(r: KindsRequest): Promise<KindsResult>;
 }

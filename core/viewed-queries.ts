@@ -22,5 +22,6 @@ export function queriesAs(queries: HistoryQueries, viewer: Viewer): QueriesAs {
     events: (r) => queries.events({ ...r, viewer }),
     clusters: (r) => queries.clusters({ ...r, viewer }),
     failures: (r) => queries.failures({ ...r, viewer }),
+    kinds: (r) => queries.kinds({ ...r, viewer }),
   };
 }

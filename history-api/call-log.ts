@@ -9,7 +9,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 
 export interface CallLogEntry {
-  surface: 'http' | 'mcp';
+  surface: 'http' | 'mcp' | 'kube';
   /** The route template (`/v1/objects`) or the tool name (`list_resources`). */
   call: string;
   /** The query parameters or the tool arguments as given. */

@@ -24,6 +24,7 @@ import { registerMcpRoute } from './mcp/http.ts';
 import { DEFAULT_AUDIT_MAX_INFLIGHT_BYTES, timeoutOptions } from './limits.ts';
 import { loggableUrl } from './log-url.ts';
 import { registerFailuresRoute } from './routes/failures.ts';
+import { registerKubeFace } from './kube-face/index.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -99,6 +100,7 @@ export function buildServer(deps: ServerDeps): HistoryServer {
     registerQueryRoutes(scope, deps);
     registerFailuresRoute(scope, deps);
     registerOpsRoutes(scope, { metrics, ready: deps.ready });
+    registerKubeFace(scope, deps);
     if (deps.mcp) registerMcpRoute(scope, { app, ...deps.mcp });
     if (deps.auditIngest) {
       registerAuditRoute(scope, {
@@ -160,6 +162,7 @@ function instrument(app: FastifyInstance, metrics: MetricsRegistry): void {
       logCall(req.log, { surface: 'http', call: route, args, caller, ...(asOf !== undefined ? { asOf } : {}), ...(items !== undefined ? { items } : {}), status: reply.statusCode, bytes: sizes.get(req) ?? 0, ms: reply.elapsedTime }, via ? 'debug' : 'info');
       return;
     }
+    if (route.startsWith('/k8s/')) return; // the Kubernetes face writes its own call line (kube-face/)
     const level = OPS_ROUTES.has(route) ? 'debug' : 'info';
     req.log[level]({ method: req.method, url: loggableUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });

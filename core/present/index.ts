@@ -13,3 +13,4 @@ export * from './pod-status.ts';
 export * from './summary.ts';
 export * from './view.ts';
 export * from './describe.ts';
+export * from './wide.ts';

@@ -55,7 +55,7 @@ async function rejectUnknownParams(req: FastifyRequest): Promise<void> {
  * A custom resource's printer columns as of `at`, from its CRD in the store (summary rows of a
  * kind without built-in columns); undefined when the kind is built in or no CRD is found.
  */
-async function printerColumns(queries: HistoryQueries, cluster: string | undefined, obj: KubeObject | undefined, at: Micros): Promise<PrinterColumn[] | undefined> {
+export async function printerColumns(queries: HistoryQueries, cluster: string | undefined, obj: KubeObject | undefined, at: Micros): Promise<PrinterColumn[] | undefined> {
   if (!obj || hasBuiltinColumns(String(obj.kind))) return undefined;
   const [group, version] = String(obj.apiVersion ?? '').includes('/') ? String(obj.apiVersion).split('/') : ['', String(obj.apiVersion ?? '')];
   if (!group) return undefined;

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Viewer } from '../../core/access.ts';
 import type { FailureSpan } from '../../core/failures/types.ts';
 import type { HistoryQueries } from '../../core/query-types.ts';
+import { BUILTIN_KINDS } from '../../core/kinds.ts';
 import { parseRfc3339 } from '../../core/time.ts';
 import type { Clock, Micros } from '../../core/time.ts';
 import { buildServer } from '../server.ts';
@@ -119,6 +120,9 @@ export function fakeQueries(): FakeQueries {
     },
     async clusters(r) {
       return answer('clusters', r, { items: [{ name: 'c1', firstSeen: us('2026-01-01T00:00:00Z'), lastSeen: us('2026-01-10T11:59:59.5Z') }] });
+    },
+    async kinds(r) {
+      return answer('kinds', r, { cluster: 'c1', items: [...BUILTIN_KINDS] });
     },
   };
   function answer<T>(method: Method, viewed: { viewer: Viewer }, result: T): T {
