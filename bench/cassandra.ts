@@ -17,7 +17,7 @@ import { createHistoryQueries } from '../core/queries.ts';
 import { TRUSTED_VIEWER } from '../core/access.ts';
 import { queriesAs } from '../core/viewed-queries.ts';
 import type { ChangeRecord } from '../core/record.ts';
-import { AuditSink } from '../ingester/audit-sink.ts';
+import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { CassandraHistoryStore } from '../store/cassandra/index.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload, type PodRef } from './lib/generate.ts';

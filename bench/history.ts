@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { createHistoryQueries } from '../core/queries.ts';
 import { TRUSTED_VIEWER } from '../core/access.ts';
 import { queriesAs } from '../core/viewed-queries.ts';
-import { AuditSink } from '../ingester/audit-sink.ts';
+import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload, type PodRef } from './lib/generate.ts';
 import { args, fmt, lmdbBytes, summary } from './lib/stats.ts';

@@ -50,7 +50,7 @@ export const configSchema = z.object({
   auditToken: z.string().min(1).optional(),
   /** Key of Secret digests (HMAC); default: `<data-dir>/secret-digest.key`, created on first start. */
   secretDigestKey: z.string().min(32, 'at least 32 characters').optional(),
-  /** An audit time further than this from the batch's receipt is refused (ingester/plausibility.ts). */
+  /** An audit time further than this from the batch's receipt is refused (ingester/audit/plausibility.ts). */
   auditMaxSkew: duration.prefault('10m'),
   /** Serve POST /v1/audit (false: a read-only API). Beyond loopback it needs a token or client certificates. */
   auditSink: bool.prefault(true),

@@ -7,7 +7,7 @@ import { isKubetimeError } from '../core/errors.ts';
 import { loadConfig, type Config, type Flags } from './config.ts';
 import { FLAGS as QUERY_FLAGS, USAGE as QUERY_USAGE } from './client/args.ts';
 import { createApp, shutdown, type App } from './compose.ts';
-import { importAuditLogs } from '../ingester/audit-import.ts';
+import { importAuditLogs } from '../ingester/audit/audit-import.ts';
 import { serve } from './serve.ts';
 import { loadKubeConfig } from './watch.ts';
 import { serverCommandHelp, wantsHelp } from './server-help.ts';

@@ -4,7 +4,7 @@
  * audit attributions a restart left pending, the watches, and the compactor's schedule.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { recallRecentRevisions } from '../ingester/attributor-recall.ts';
+import { recallRecentRevisions } from '../ingester/attribution/attributor-recall.ts';
 import type { Config } from './config.ts';
 import { createApp, createServer, onShutdown, shutdown, type App } from './compose.ts';
 import { checkSinkExposure } from './exposure.ts';

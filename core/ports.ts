@@ -162,7 +162,7 @@ export type { KubeObject };
 
 /**
  * Where ingestion hands its records. `write` resolves only when every record is durable:
- * stored, or spooled on local disk to be drained into the store later (ingester/pipeline.ts).
+ * stored, or spooled on local disk to be drained into the store later (ingester/write/pipeline.ts).
  */
 export interface ChangeWriter {
   write(records: readonly ChangeRecord[]): Promise<void>;

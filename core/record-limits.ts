@@ -3,7 +3,7 @@
  * object is at most MAX_OBJECT_DEPTH deep and MAX_OBJECT_BYTES large. Every adapter checks it the
  * same way before writing, and refuses a batch holding a record that fails with INVALID_ARGUMENT
  * (never STORE_UNAVAILABLE: an invalid record is not an outage, and retrying it cannot help). The
- * ingester checks it before its spool too (ingester/quarantine.ts), so such a record is set aside
+ * ingester checks it before its spool too (ingester/write/quarantine.ts), so such a record is set aside
  * instead of failing its batch.
  *
  * The walk is iterative: an object nested thousands deep must be measured without the recursion

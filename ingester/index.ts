@@ -11,19 +11,19 @@
 import type { Logger } from 'pino';
 import type { ChangeWriter } from '../core/ports.ts';
 import { groupKind, type ChangeRecord } from '../core/record.ts';
-import { discoverResources, namespaceFilter, selectResources, servedKindOfCrd, type IngestFilters } from './discovery.ts';
-import type { InformerSourceOptions } from './informer-options.ts';
-import { InformerSource, type SourceStatus } from './informer-source.ts';
-import type { KubeApi } from './kube-api.ts';
+import { discoverResources, namespaceFilter, selectResources, servedKindOfCrd, type IngestFilters } from './watch/discovery.ts';
+import type { InformerSourceOptions } from './watch/informer-options.ts';
+import { InformerSource, type SourceStatus } from './watch/informer-source.ts';
+import type { KubeApi } from './watch/kube-api.ts';
 import { IngestMetrics } from './metrics.ts';
 import type { ResourceInfo } from './records.ts';
-import type { Checkpoints } from './checkpoints.ts';
-import type { SourceStore } from './resume.ts';
+import type { Checkpoints } from './watch/checkpoints.ts';
+import type { SourceStore } from './watch/resume.ts';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { backoffDelay, DEFAULT_BACKOFF, realTiming, type Timing } from './timing.ts';
 
-export type { IngestFilters } from './discovery.ts';
-export type { SourceStatus } from './informer-source.ts';
+export type { IngestFilters } from './watch/discovery.ts';
+export type { SourceStatus } from './watch/informer-source.ts';
 
 /** Per-source tuning; the defaults suit a real cluster. */
 export type SourceTuning = Pick<InformerSourceOptions, 'listPageSize' | 'watchdogMs' | 'watchTimeoutSeconds' | 'backoff' | 'maxInflightRecords'>;
@@ -251,10 +251,10 @@ export function startIngester(opts: IngesterOptions): Ingester {
   return new IngesterImpl(opts);
 }
 
-export { ClientNodeKubeApi, type ClientNodeKubeApiOptions } from './client-node-kube-api.ts';
-export { WritePipeline, type WritePipelineOptions } from './pipeline.ts';
-export { SpoolingWriter, type SpoolingWriterOptions, type SpoolStatus } from './spooling-writer.ts';
+export { ClientNodeKubeApi, type ClientNodeKubeApiOptions } from './watch/client-node-kube-api.ts';
+export { WritePipeline, type WritePipelineOptions } from './write/pipeline.ts';
+export { SpoolingWriter, type SpoolingWriterOptions, type SpoolStatus } from './write/spooling-writer.ts';
 export { IngestMetrics, type MetricFamily } from './metrics.ts';
-export { Checkpoints, CHECKPOINTS_FILE, type CheckpointsOptions } from './checkpoints.ts';
+export { Checkpoints, CHECKPOINTS_FILE, type CheckpointsOptions } from './watch/checkpoints.ts';
 export { realTiming, type Timing } from './timing.ts';
-export type { KubeApi } from './kube-api.ts';
+export type { KubeApi } from './watch/kube-api.ts';

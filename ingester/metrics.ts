@@ -111,15 +111,15 @@ export class IngestMetrics {
   readonly batchesTotal = new Family('kubetime_write_batches_total', 'Batches written by the pipeline, by outcome (stored, spooled).', 'counter', ['outcome']);
   readonly spoolRecords = new Family('kubetime_spool_records', 'Records spooled on local disk, not yet in the store.', 'gauge');
   readonly spoolBytes = new Family('kubetime_spool_bytes', 'Bytes of spooled batches not yet in the store.', 'gauge');
-  /** Records set aside in the quarantine file (ingester/quarantine.ts), by reason: invalid, depth, size, scope. */
+  /** Records set aside in the quarantine file (ingester/write/quarantine.ts), by reason: invalid, depth, size, scope. */
   readonly quarantinedTotal = new Family('kubetime_ingest_quarantined_records_total', 'Records the store cannot take, set aside in the quarantine file, by reason.', 'counter', ['reason']);
-  /** Audit records and attributions refused as implausible (ingester/plausibility.ts), by reason. */
+  /** Audit records and attributions refused as implausible (ingester/audit/plausibility.ts), by reason. */
   readonly auditRefusedTotal = new Family('kubetime_audit_refused_total', 'Audit events refused because their time or scope is implausible for the revision they name, by reason.', 'counter', ['reason']);
   /** Seconds since the spool last went from empty to holding records (0 while empty); see `spoolPending`. */
   readonly spoolAgeSeconds = new Family('kubetime_spool_age_seconds', 'Seconds since the spool last became non-empty (0 when empty): how long the store has been behind.', 'gauge', [],
     () => this.spoolAgeSeconds.set({}, this.#spooledSince === undefined ? 0 : Math.max(0, (this.#now() - this.#spooledSince) / 1000)));
   readonly rejectedTotal = new Family('kubetime_store_rejected_records_total', 'Records the store refused as invalid (dropped after isolation).', 'counter', ['code']);
-  /** Audit attributions (Scale, Binding, grace-0 delete, Eviction; ingester/attributor.ts) by outcome: merged, expired, overflow. */
+  /** Audit attributions (Scale, Binding, grace-0 delete, Eviction; ingester/attribution/attributor.ts) by outcome: merged, expired, overflow. */
   readonly attributionsTotal = new Family('kubetime_audit_attributions_total', 'Audit events naming a watched revision they do not carry, by outcome.', 'counter', ['outcome']);
 
   /** Wall-clock milliseconds when the spool last became non-empty. */

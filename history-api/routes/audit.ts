@@ -1,7 +1,7 @@
 /**
  * `POST /v1/audit`: the sink of kube-apiserver's audit webhook backend (API.md). The route only
  * authenticates, checks that the body is an audit EventList and hands it to `auditIngest`
- * (ingester/audit.ts converts, deduplicates and writes it durably). The 200 is sent only after
+ * (ingester/audit/audit.ts converts, deduplicates and writes it durably). The 200 is sent only after
  * `auditIngest` resolves, because a 2xx tells the apiserver it may forget the batch.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { ManualClock } from '../../simulator/manual-clock.ts';
 import { simulateHistory, type SimulatedHistory } from '../../simulator/history.ts';
-import { AuditSink } from '../../ingester/audit-sink.ts';
+import { AuditSink } from '../../ingester/audit/audit-sink.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import type { Micros } from '../../core/time.ts';
 

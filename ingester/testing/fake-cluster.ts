@@ -4,7 +4,7 @@
  * bookmarks, compaction (410), dropped, closed and stalled streams, injected list failures.
  * The fault tests against a real HTTP server use the simulator (simulator/).
  */
-import { KubeApiError, type KubeApi, type Query, type WatchEvent } from '../kube-api.ts';
+import { KubeApiError, type KubeApi, type Query, type WatchEvent } from '../watch/kube-api.ts';
 
 export interface FakeResourceDef {
   group: string;

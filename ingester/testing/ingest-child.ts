@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ChangeRecord } from '../../core/record.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
-import { Checkpoints } from '../checkpoints.ts';
-import { ClientNodeKubeApi } from '../client-node-kube-api.ts';
+import { Checkpoints } from '../watch/checkpoints.ts';
+import { ClientNodeKubeApi } from '../watch/client-node-kube-api.ts';
 import { startIngester } from '../index.ts';
-import { WritePipeline } from '../pipeline.ts';
-import { SpoolingWriter } from '../spooling-writer.ts';
+import { WritePipeline } from '../write/pipeline.ts';
+import { SpoolingWriter } from '../write/spooling-writer.ts';
 
 const [kubeconfig, dataDir] = process.argv.slice(2);
 if (!kubeconfig || !dataDir) throw new Error('usage: ingest-child.ts KUBECONFIG DATA_DIR');

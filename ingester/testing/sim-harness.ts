@@ -11,18 +11,18 @@ import { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
 import { KubetimeError } from '../../core/errors.ts';
 import { systemClock } from '../../core/time.ts';
-import { AuditSink } from '../audit-sink.ts';
+import { AuditSink } from '../audit/audit-sink.ts';
 import type { AppendResult, HistoryStore } from '../../core/ports.ts';
 import type { ChangeRecord } from '../../core/record.ts';
 import type { CompactionWindow } from '../../simulator/cluster.ts';
 import { startSimulator, type Simulator } from '../../simulator/index.ts';
-import { Checkpoints } from '../checkpoints.ts';
+import { Checkpoints } from '../watch/checkpoints.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
-import { ClientNodeKubeApi } from '../client-node-kube-api.ts';
+import { ClientNodeKubeApi } from '../watch/client-node-kube-api.ts';
 import { startIngester, type Ingester, type IngesterOptions } from '../index.ts';
 import { IngestMetrics } from '../metrics.ts';
-import { WritePipeline } from '../pipeline.ts';
-import { SpoolingWriter } from '../spooling-writer.ts';
+import { WritePipeline } from '../write/pipeline.ts';
+import { SpoolingWriter } from '../write/spooling-writer.ts';
 import { compareWithTruth, duplicateWrites, storedFeed, type Comparison, type GapWindow } from './truth.ts';
 
 /** A HistoryStore that forwards to another and can be switched "down". */

@@ -4,8 +4,8 @@
  */
 import { expect } from 'vitest';
 import { revisionId, type ChangeRecord } from '../../core/record.ts';
-import type { InformerSourceOptions } from '../informer-options.ts';
-import { InformerSource } from '../informer-source.ts';
+import type { InformerSourceOptions } from '../watch/informer-options.ts';
+import { InformerSource } from '../watch/informer-source.ts';
 import { IngestMetrics } from '../metrics.ts';
 import { resourceInfo } from '../records.ts';
 import { FakeCluster, type FakeResourceDef } from './fake-cluster.ts';

@@ -11,8 +11,8 @@ import { createHistoryQueries } from '../../core/queries.ts';
 import { TRUSTED_VIEWER } from '../../core/access.ts';
 import { queriesAs, type QueriesAs } from '../../core/viewed-queries.ts';
 import { parseRfc3339 } from '../../core/time.ts';
-import { AuditSink } from '../../ingester/audit-sink.ts';
-import { importAuditLogs } from '../../ingester/audit-import.ts';
+import { AuditSink } from '../../ingester/audit/audit-sink.ts';
+import { importAuditLogs } from '../../ingester/audit/audit-import.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 
 const FIXTURE = 'test/fixtures/audit/orders.ndjson';

@@ -13,7 +13,7 @@ import { createHistoryQueries } from '../../core/queries.ts';
 import type { HistoryStore } from '../../core/ports.ts';
 import { parseRfc3339 } from '../../core/time.ts';
 import { buildServer, type HistoryServer } from '../../history-api/index.ts';
-import { AuditSink } from '../../ingester/audit-sink.ts';
+import { AuditSink } from '../../ingester/audit/audit-sink.ts';
 import { CassandraHistoryStore } from '../../store/cassandra/index.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import { describeCassandra, dropKeyspace, freshKeyspace } from './cassandra-helpers.ts';

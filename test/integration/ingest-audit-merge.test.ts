@@ -26,7 +26,7 @@ async function startCaughtUp(harness: Harness): Promise<GapWindow> {
 
 /**
  * Checks every audited change after `afterRv`: it is one stored revision with both sources, the
- * audit's time and actor. Left out by the audit policy or the sink's rules (ingester/audit.ts):
+ * audit's time and actor. Left out by the audit policy or the sink's rules (ingester/audit/audit.ts):
  * Secrets (audited at Metadata level, no object) and subresources whose response is not the
  * object (binding, eviction, scale) — those are the watch's alone. Returns the deletions that did
  * not merge (see the last test) after asserting everything else.
@@ -81,7 +81,7 @@ describe('watch and audit of the same change', () => {
 
   // The final delete of an object that was already terminating (a Pod after its grace period) is
   // answered with the object still carrying deletionTimestamp, with its grace period shortened to
-  // 0: ingester/audit.ts must read that as the deletion, so that it merges with the watch's DELETED.
+  // 0: ingester/audit/audit.ts must read that as the deletion, so that it merges with the watch's DELETED.
   it('merges the final deletion of a terminating object', async () => {
     h = await Harness.start({ audit: {} });
     const initial = await startCaughtUp(h);
