@@ -27,6 +27,8 @@ export interface Showing {
   view: View;
   fields?: readonly string[];
   printerColumns?: readonly PrinterColumn[];
+  /** view=summary with kubectl's `-o wide` columns. */
+  wide?: boolean;
 }
 
 /** A revision with its `ts` as RFC 3339. */

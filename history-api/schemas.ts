@@ -28,6 +28,8 @@ import {
 
 const manifestView = viewParam('raw', 'raw: the manifest as returned; full: without managedFields and the last-applied annotation; summary: a kubectl-get-like row');
 
+const wideParam = boolParam('With view=summary: also the columns kubectl prints with -o wide (a Pod\'s IP, a Node\'s addresses and OS, a workload\'s containers, images and selector); default false');
+
 const labelSelector = selectorParam('Label selector, as kubectl -l takes it (app=web,tier in (a,b))');
 const fieldSelector = selectorParam('Field selector (metadata.name=web,status.phase!=Running)');
 
@@ -37,6 +39,7 @@ export const objectQuery = z.object({
   namespace: namespaceParam.optional(),
   at: timeParam('The time to look at (not later than now)'),
   view: manifestView.optional(),
+  wide: wideParam.optional(),
   fields: fieldsParam.optional(),
   cluster: clusterParam.optional(),
 });
@@ -48,6 +51,7 @@ export const objectsQuery = z.object({
   fieldSelector: fieldSelector.optional(),
   at: timeParam('The time to look at (not later than now)'),
   view: manifestView.optional(),
+  wide: wideParam.optional(),
   fields: fieldsParam.optional(),
   limit: limitParam.optional(),
   continue: continueParam.optional(),

@@ -7,12 +7,12 @@ import { testServer } from './testing/fakes.ts';
 const ENDPOINTS: Record<string, { schema: z.ZodObject; valid: Record<string, string>; required: string[] }> = {
   '/v1/object': {
     schema: s.objectQuery,
-    valid: { kind: 'deploy', name: 'web', namespace: 'default', at: 'now', view: 'full', fields: 'spec.replicas', cluster: 'c1' },
+    valid: { kind: 'deploy', name: 'web', namespace: 'default', at: 'now', view: 'full', wide: 'false', fields: 'spec.replicas', cluster: 'c1' },
     required: ['kind', 'name', 'at'],
   },
   '/v1/objects': {
     schema: s.objectsQuery,
-    valid: { kind: 'deploy', namespace: 'default', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', at: 'now', view: 'summary', fields: 'spec.replicas,status.phase', limit: '10', continue: 'tok', cluster: 'c1' },
+    valid: { kind: 'deploy', namespace: 'default', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', at: 'now', view: 'summary', wide: 'true', fields: 'spec.replicas,status.phase', limit: '10', continue: 'tok', cluster: 'c1' },
     required: ['kind', 'at'],
   },
   '/v1/history': {
@@ -63,6 +63,7 @@ const BAD: Record<string, string[]> = {
   labelSelector: ['l'.repeat(4097)],
   fieldSelector: ['f'.repeat(4097)],
   view: ['', 'yaml', 'Summary'],
+  wide: ['', 'yes', 'True'],
   fields: ['', 'spec..x', 'a,[', 'f'.repeat(4097)],
   type: ['', 'Error', 'warnings'],
   reason: ['', 'r'.repeat(257)],

@@ -53,7 +53,7 @@ export const FLAGS = '[--server URL] [--cluster NAME] [-o table|json|yaml]';
 
 /** Usage of every query command. */
 export const USAGE: Record<string, string> = {
-  get: `kubetime get KIND[/NAME] | KIND NAME [-n NS | -A] [-l SELECTOR] [--field-selector SELECTOR] [--at T] [--view full|raw|summary] [--fields PATHS] [--limit N] [--continue TOKEN] [--show-managed-fields] ${FLAGS}`,
+  get: `kubetime get KIND[/NAME] | KIND NAME [-n NS | -A] [-l SELECTOR] [--field-selector SELECTOR] [--at T] [-o table|wide|json|yaml] [--view full|raw|summary] [--fields PATHS] [--limit N] [--continue TOKEN] [--show-managed-fields] ${FLAGS}`,
   history: `kubetime history KIND/NAME [-n NS] [--from T] [--to T] [--limit N] [--objects] [--show-managed-fields] ${FLAGS}`,
   diff: `kubetime diff KIND[/NAME] [-n NS | -A] [-l SELECTOR] --from T [--to T] [--raw] [--show-managed-fields] ${FLAGS}`,
   graph: `kubetime graph KIND/NAME [-n NS] [--at T] [--hops N] ${FLAGS}`,
@@ -71,6 +71,7 @@ export function parseCommand(command: string, argv: readonly string[]): ParsedCo
   if (!build) throw new UsageError(`unknown command "${command}"`);
   const { values, positionals } = parse(argv, build.options);
   if (values['help']) return { help: commandHelp(USAGE[command]!, { ...build.options, ...COMMON }, TIME_HELP) };
+  if (values['output'] === 'wide' && command !== 'get') throw new UsageError('-o wide: only get prints wide columns');
   const output = outputOf(values);
   const invocation = build.invocation(values, positionals, output);
   if (!values['show-managed-fields']) {
@@ -90,8 +91,9 @@ function parse(argv: readonly string[], options: Options): { values: Values; pos
 }
 
 function outputOf(values: Values): Output {
-  const o = (values['output'] as string | undefined) ?? 'table';
-  if (!(OUTPUTS as readonly string[]).includes(o)) throw new UsageError(`-o: must be one of ${OUTPUTS.join(', ')}, not "${o}"`);
+  const given = (values['output'] as string | undefined) ?? 'table';
+  const o = given === 'wide' ? 'table' : given; // -o wide: a table with kubectl's wide columns (get)
+  if (!(OUTPUTS as readonly string[]).includes(o)) throw new UsageError(`-o: must be one of ${OUTPUTS.join(', ')} (wide with get), not "${given}"`);
   return o as Output;
 }
 
@@ -163,8 +165,15 @@ const BUILDERS: Record<string, Builder> = {
     options: { ...NS, ...ALL_NS, selector: { type: 'string', short: 'l' }, 'field-selector': str, at: str, view: str, fields: str, limit: str, continue: str, ...MANAGED },
     invocation: (v, pos, output) => {
       const t = target(pos, 'optional-name')!;
-      // The server shows the objects (core/present): full (no managedFields, no last-applied) unless asked.
-      const base = { kind: t.kind, at: s(v['at']) ?? 'now', view: s(v['view']) ?? 'full', fields: s(v['fields']), cluster: s(v['cluster']) };
+      // The server shows the objects (core/present): a table is its kubectl-like summary rows (with
+      // -o wide, kubectl's wide columns); json/yaml the manifests, full (no managedFields, no
+      // last-applied) unless --show-managed-fields.
+      const manifests = v['show-managed-fields'] ? 'raw' : 'full';
+      const view = s(v['view']) ?? (output === 'table' && v['fields'] === undefined ? 'summary' : manifests);
+      const base = {
+        kind: t.kind, at: s(v['at']) ?? 'now', view, wide: v['output'] === 'wide' && view === 'summary' ? 'true' : undefined,
+        fields: s(v['fields']), cluster: s(v['cluster']),
+      };
       if (t.name !== undefined) {
         if (v['all-namespaces']) throw new UsageError('-A: an object cannot be retrieved by name across all namespaces');
         if (v['selector'] !== undefined || v['field-selector'] !== undefined) throw new UsageError('-l/--field-selector: cannot be combined with a name');

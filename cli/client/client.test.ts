@@ -28,7 +28,12 @@ describe('request building', () => {
   it('get KIND/NAME asks /v1/object with kubectl defaults (namespace default, at now)', async () => {
     const r = await run(['get', 'deploy/web', '--at', '2026-01-10T10:00:00Z'], () => ({ body: { at: '2026-01-10T10:00:00Z', object: {} } }));
     expect(r.urls[0]!.origin + r.urls[0]!.pathname).toBe('http://kt.example:8080/v1/object');
-    expect(q(r)).toEqual({ kind: 'deploy', name: 'web', namespace: 'default', at: '2026-01-10T10:00:00Z', view: 'full' });
+    expect(q(r)).toEqual({ kind: 'deploy', name: 'web', namespace: 'default', at: '2026-01-10T10:00:00Z', view: 'summary' });
+    // A table is the server's summary row (wide with -o wide); json/yaml the manifest, full unless --show-managed-fields.
+    expect(q(await run(['get', 'po', 'p1', '-o', 'wide']))).toMatchObject({ view: 'summary', wide: 'true' });
+    expect(q(await run(['get', 'po', 'p1', '-o', 'yaml']))).toMatchObject({ view: 'full' });
+    expect(q(await run(['get', 'po', 'p1', '-o', 'json', '--show-managed-fields']))).toMatchObject({ view: 'raw' });
+    expect((await run(['history', 'po/p1', '-o', 'wide'])).stderr).toMatch(/-o wide: only get/);
     expect((await run(['get', 'po', 'p1'])).urls[0]!.searchParams.get('at')).toBe('now');
   });
 
@@ -46,7 +51,7 @@ describe('request building', () => {
   it('get KIND lists in the default namespace, or every namespace with -A', async () => {
     const r = await run(['get', 'deploy', '-l', 'app=web', '--field-selector', 'metadata.name=web', '--limit', '5', '--at', 'now-1h']);
     expect(r.urls[0]!.pathname).toBe('/v1/objects');
-    expect(q(r)).toEqual({ kind: 'deploy', namespace: 'default', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', limit: '5', at: 'now-1h', view: 'full' });
+    expect(q(r)).toEqual({ kind: 'deploy', namespace: 'default', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', limit: '5', at: 'now-1h', view: 'summary' });
     expect(q(await run(['get', 'deploy', '-A', '-n', 'x']))).not.toHaveProperty('namespace');
   });
 
@@ -147,7 +152,7 @@ describe('output', () => {
   it('get KIND/NAME prints a table row, the manifest as YAML or JSON', async () => {
     const table = await runAgainstServer(['get', 'deploy/web', '--at', '2026-01-10T11:30:00Z']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toBe('NAME   STATUS      AGE\nweb    0/3 ready   150m\n');
+    expect(table.stdout).toBe('NAME   READY   UP-TO-DATE   AVAILABLE   AGE\nweb    0/3     0            0           150m\n');
     const yaml = await runAgainstServer(['get', 'deploy/web', '-o', 'yaml']);
     expect(parseYaml(yaml.stdout)).toMatchObject({ kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3 } });
     const json = await runAgainstServer(['get', 'deploy/web', '-o', 'json']);
@@ -156,10 +161,10 @@ describe('output', () => {
 
   it('get KIND -A shows NAMESPACE; -o json prints a List; a continue token is hinted on stderr', async () => {
     const r = await runAgainstServer(['get', 'deploy', '-A', '--at', '2026-01-10T09:00:45Z']);
-    expect(r.stdout).toBe('NAMESPACE   NAME   STATUS      AGE\ndefault     web    0/3 ready   45s\n');
+    expect(r.stdout).toBe('NAMESPACE   NAME   READY   UP-TO-DATE   AVAILABLE   AGE\ndefault     web    0/3     0            0           45s\n');
     expect(r.stderr).toBe('more items: add --at 2026-01-10T09:00:45Z --continue next-page\n');
     const ns = await runAgainstServer(['get', 'deploy', '-n', 'default', '--at', '2026-01-10T09:00:45Z']);
-    expect(ns.stdout.split('\n')[0]).toBe('NAME   STATUS      AGE');
+    expect(ns.stdout.split('\n')[0]).toBe('NAME   READY   UP-TO-DATE   AVAILABLE   AGE');
     const json = JSON.parse((await runAgainstServer(['get', 'deploy', '-o', 'json'])).stdout);
     expect(json).toMatchObject({ apiVersion: 'v1', kind: 'List', metadata: { continue: 'next-page' }, items: [{ kind: 'Deployment' }] });
   });

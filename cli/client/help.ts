@@ -10,7 +10,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 const FLAG_TEXT: Record<string, [value: string, text: string]> = {
   server: ['URL', 'the kubetime server (default $KUBETIME_SERVER, else http://127.0.0.1:8080)'],
   cluster: ['NAME', 'the cluster to ask (optional while the server holds one)'],
-  output: ['FORMAT', 'table (default), json or yaml'],
+  output: ['FORMAT', 'table (default), wide (get: with the columns kubectl -o wide adds), json or yaml'],
   help: ['', 'print this help'],
   namespace: ['NS', 'the namespace (default: "default" for namespaced kinds)'],
   'all-namespaces': ['', 'every namespace'],

@@ -29,8 +29,12 @@ export function serialize(value: unknown, output: 'json' | 'yaml'): string {
 export function renderObject(body: Obj, output: Output): string {
   const object = rec(body['object']);
   if (output !== 'table') return serialize(object, output);
-  // A summary row (--view summary) or a projection (--fields): its own columns.
-  if (!('metadata' in object)) return formatTable(Object.keys(object), [Object.values(object).map(cell)]);
+  // A summary row (the default) or a projection (--fields): its own columns; one named object
+  // needs no NAMESPACE column (kubectl get prints none).
+  if (!('metadata' in object)) {
+    const { NAMESPACE: _ns, ...row } = object;
+    return formatTable(Object.keys(row), [Object.values(row).map(cell)]);
+  }
   const m = meta(object);
   return formatTable(['NAME', 'STATUS', 'AGE'], [[str(m['name']) ?? '', statusOf(object), ageAt(object, String(body['at']))]]);
 }

@@ -171,8 +171,10 @@ export function summaryRow(obj: KubeObject, ctx: SummaryContext, withNamespace =
 }
 
 /** Rows as a table: `columns` once, then each row's cells in that order (compact for lists). */
-export function summaryTable(objects: readonly KubeObject[], ctx: SummaryContext, withNamespace = false): { columns: string[]; rows: (string | number)[][] } {
-  const rows = objects.map((o) => summaryRow(o, ctx, withNamespace));
+export function summaryTable(
+  objects: readonly KubeObject[], ctx: SummaryContext, withNamespace = false, extra?: (o: KubeObject) => SummaryRow,
+): { columns: string[]; rows: (string | number)[][] } {
+  const rows = objects.map((o) => (extra ? { ...summaryRow(o, ctx, withNamespace), ...extra(o) } : summaryRow(o, ctx, withNamespace)));
   const columns: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
   if (!rows.length) columns.push(...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'AGE');

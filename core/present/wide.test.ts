@@ -23,3 +23,17 @@ describe('kubectl -o wide columns', () => {
     expect(wideCells(node)).toEqual({ 'INTERNAL-IP': '10.0.1.2', 'EXTERNAL-IP': '<none>', 'OS-IMAGE': 'Bottlerocket', 'KERNEL-VERSION': '6.1', 'CONTAINER-RUNTIME': 'containerd://1.7' });
   });
 });
+
+describe('summary rows with wide columns (view=summary&wide=true, kubetime get -o wide)', () => {
+  it('adds the wide cells after the summary columns, for one object and for a list', async () => {
+    const { showList, showObject } = await import('./objects.ts');
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'a', creationTimestamp: '2026-01-10T10:00:00Z' }, spec: { nodeName: 'n1' }, status: { phase: 'Running', podIP: '10.0.0.7' } };
+    const at = Date.parse('2026-01-10T10:05:00Z') * 1000;
+    const narrow = showList([pod], { view: 'summary', at }, false);
+    const wide = showList([pod], { view: 'summary', at, wide: true }, false);
+    expect(narrow.columns).not.toContain('IP');
+    expect(wide.columns).toEqual([...narrow.columns!, 'IP']);
+    expect((wide.items[0] as unknown[]).at(-1)).toBe('10.0.0.7');
+    expect(showObject(pod, { view: 'summary', at, wide: true })).toMatchObject({ NAME: 'p', IP: '10.0.0.7' });
+  });
+});

@@ -82,21 +82,21 @@ function registerAtRoutes(app: FastifyInstance, { queries, clock }: QueryRouteDe
   r.get('/v1/object', {
     schema: { tags, operationId: 'getObject', summary: 'One object as it was at a time', querystring: s.objectQuery, response: { 200: s.objectResponse, ...s.queryErrors } },
   }, async (req) => {
-    const { at, view = 'raw', fields, ...q } = req.query;
+    const { at, view = 'raw', wide, fields, ...q } = req.query;
     const fieldPaths = fieldsOf(fields);
     const answer = await queries.objectAt({ viewer: req.viewer, ...q, at: resolveAt(at, clock.now()) });
     const columns = view === 'summary' ? await printerColumns(queries, answer.cluster, answer.object, answer.at) : undefined;
-    return presentObjectAt(answer, { view, fields: fieldPaths, printerColumns: columns });
+    return presentObjectAt(answer, { view, wide, fields: fieldPaths, printerColumns: columns });
   });
 
   r.get('/v1/objects', {
     schema: { tags, operationId: 'listObjects', summary: 'The objects of a kind as they were at a time', querystring: s.objectsQuery, response: { 200: s.objectsResponse, ...s.queryErrors } },
   }, async (req) => {
-    const { at, view = 'raw', fields, ...q } = req.query;
+    const { at, view = 'raw', wide, fields, ...q } = req.query;
     const fieldPaths = fieldsOf(fields);
     const answer = await queries.listAt({ viewer: req.viewer, ...q, at: resolveAt(at, clock.now()) });
     const columns = view === 'summary' ? await printerColumns(queries, answer.cluster, answer.items[0], answer.at) : undefined;
-    return presentListAt(answer, { view, fields: fieldPaths, printerColumns: columns }, q.namespace === undefined);
+    return presentListAt(answer, { view, wide, fields: fieldPaths, printerColumns: columns }, q.namespace === undefined);
   });
 
   r.get('/v1/graph', {
