@@ -34,7 +34,11 @@ const KEYSPACE = `kt_bench_${Date.now().toString(36)}`;
 rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 const lmdb = LmdbHistoryStore.open({ path: DIR });
-const cass = await CassandraHistoryStore.connect({ contactPoints: CONTACT, localDataCenter: DC, keyspace: KEYSPACE, migrate: true });
+const cass = await CassandraHistoryStore.connect({
+  contactPoints: CONTACT, localDataCenter: DC, keyspace: KEYSPACE, migrate: true,
+  ...(a['uid-concurrency'] ? { uidConcurrency: Number(a['uid-concurrency']) } : {}),
+  ...(a['max-in-flight'] ? { maxInFlight: Number(a['max-in-flight']) } : {}),
+});
 const stores: Record<'lmdb' | 'cassandra', HistoryStore> = { lmdb, cassandra: cass };
 const dropKeyspace = async () => {
   const c = new cassandra.Client({ contactPoints: CONTACT, localDataCenter: DC });
@@ -135,7 +139,7 @@ const bl = { lmdb: summary(batchMs.lmdb), cassandra: summary(batchMs.cassandra) 
 const lines = [
   `# Cassandra vs embedded store benchmark`,
   ``,
-  `Command: \`node bench/cassandra.ts --records ${RECORDS} --pods ${PODS}\` (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}).`,
+  `Command: \`node bench/cassandra.ts --records ${RECORDS} --pods ${PODS}${a['uid-concurrency'] ? ` --uid-concurrency ${a['uid-concurrency']}` : ''}${a['max-in-flight'] ? ` --max-in-flight ${a['max-in-flight']}` : ''}\` (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}).`,
   `Machine: 2 shared cores, one Cassandra 5.0 node (1 GB heap, test/infra/cassandra.sh) on the same machine as the benchmark, replication factor 1, consistency LOCAL_QUORUM (= 1 replica).`,
   `Data: ${records.toLocaleString()} audit-derived revisions (${PODS.toLocaleString()} Pod creates of 4–10 KB, then status churn) over 6 h, in batches of 400 as the apiserver's webhook sends them; both stores get the same batches, interleaved, each append timed alone (conversion not timed).`,
   ``,
