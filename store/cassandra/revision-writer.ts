@@ -5,7 +5,8 @@
  * concurrently up to `uidConcurrency`. For each record:
  *  1. look its identity up in `revision_ids`; an existing revision is read back and merged
  *     (core/record.ts mergeRecords) — an unchanged merge is a duplicate and writes nothing;
- *  2. write the data rows: revision (+ base), both feeds, the bucket indexes, kind;
+ *  2. write the data rows: revision (+ its base, in one batch of its partition), both feeds, the
+ *     bucket indexes, kind;
  *  3. update the uid's lifetime (lifetimes.ts);
  *  4. write the identity row LAST. A failure anywhere before leaves no identity, so the caller's
  *     retry redoes every step, and every step is an upsert of the same keys: exactly once.
@@ -30,7 +31,7 @@ import { CQL, FIRST_SEEN_TIMESTAMP_BASE } from './cql.ts';
 import type { Buckets } from './layout.ts';
 import type { LifetimeIndex } from './lifetimes.ts';
 import type { RevisionReader } from './revision-reader.ts';
-import { feedBucketStatements, feedDeleteStatements, feedStatements, locOf, revisionStatement, type RevLoc } from './rows.ts';
+import { feedBucketStatements, feedDeleteStatements, feedStatements, locOf, revisionStatement, revPartition, type RevLoc } from './rows.ts';
 
 const MIN = Number.MIN_SAFE_INTEGER;
 
@@ -172,14 +173,15 @@ export class RevisionWriter {
     if (prev) {
       await o.db.execute(CQL.markPending, [o.ttlSeconds, rec.ts, loc.cluster, loc.uid, loc.rvid], 'write revision identity');
     }
+    const writes: (Statement & { partition?: string })[] = [];
     if (enc.newBase) {
-      // Before the revision that patches it, so a stored revision never lacks its base. A base
-      // outlives its revisions: they may be written up to one bucket later.
+      // In the revision's batch: the two tables share its partition key, so the batch is one
+      // mutation, applied together, and a stored revision never lacks its base. A base outlives
+      // its revisions: they may be written up to one bucket later.
       const ttl = o.ttlSeconds ? o.ttlSeconds + o.buckets.layout.revisionBucketSeconds : 0;
       const b = enc.newBase;
-      await o.db.execute(CQL.insertBase, [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, rec.uid, b.hash, b.codec, b.body, ttl], 'write revision base');
+      writes.push({ partition: revPartition(loc, bucket), cql: CQL.insertBase, params: [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, rec.uid, b.hash, b.codec, b.body, ttl] });
     }
-    const writes: (Statement & { partition?: string })[] = [];
     writes.push(revisionStatement(rec, enc, bucket, o.ttlSeconds, prev !== null && !moved));
     writes.push(...feedStatements(rec, o.buckets, o.ttlSeconds, prev !== null && !moved));
     const once = this.#indexRows(rec, loc, bucket);
