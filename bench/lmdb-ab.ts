@@ -1,11 +1,13 @@
 /**
- * A/B of the embedded store's on-disk formats in one process (issue 16): the same audit batches
- * go to a store stamped with the previous format (v3: every value carries its own msgpack record
- * definition) and to one in the current format (v4: record structures shared per database),
- * interleaved batch by batch with a bare JSON.parse of the same input; then the same object-as-of-T
- * and namespace-list-as-of-T queries on both, interleaved. Timings on a shared machine are noisy:
- * read the ratios, which compare runs made side by side.
- * Run: node bench/lmdb-ab.ts [--records 60000] [--pods 6000] [--lists 10] [--out file]
+ * A/B of two embedded stores in one process (issue 16): the same audit batches go to store A and
+ * store B, interleaved batch by batch with a bare JSON.parse of the same input; then the same
+ * object-as-of-T and namespace-list-as-of-T queries on both, interleaved. Timings on a shared
+ * machine are noisy: read the ratios, which compare runs made side by side.
+ *   --ab format: A is stamped with the previous on-disk format (v3: every value carries its own
+ *                msgpack record definition), B is the current one (v4: structures shared);
+ *   --ab chains: A keeps every object's chain packed in memory (keepChains), B rebuilds objects
+ *                beyond the parsed tier from the store (the default).
+ * Run: node bench/lmdb-ab.ts [--ab format|chains] [--records 60000] [--pods 6000] [--lists 10] [--out file]
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,21 +27,23 @@ const LISTS = Number(a.lists ?? 10);
 const BIG = Math.min(3000, PODS);
 const SPAN = 24 * 3600e6;
 const DIR = join('bench', '.data', 'lmdb-ab');
+const AB = a.ab ?? 'format';
 const NAMES = ['v3', 'v4'] as const;
 type Name = (typeof NAMES)[number];
+const LABEL: Record<Name, string> = AB === 'chains' ? { v3: 'A: chains kept in memory', v4: 'B: chains read back (default)' } : { v3: 'A: v3 (previous)', v4: 'B: v4 (current)' };
 
 rmSync(DIR, { recursive: true, force: true });
 const stores = {} as Record<Name, LmdbHistoryStore>;
 for (const name of NAMES) {
   const path = join(DIR, name);
   mkdirSync(path, { recursive: true });
-  if (name === 'v3') {
+  if (name === 'v3' && AB === 'format') {
     // An empty store stamped with the previous format: the store keeps writing it as it is.
     const raw = open({ path, maxDbs: 16 });
     raw.openDB({ name: 'meta' }).putSync(['format'], 'kubetime.lmdb/v3');
     await raw.close();
   }
-  stores[name] = LmdbHistoryStore.open({ path });
+  stores[name] = LmdbHistoryStore.open({ path, keepChains: AB === 'chains' && name === 'v3' });
 }
 const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
 
@@ -126,9 +130,9 @@ const obj = { v3: summary(objMs.v3), v4: summary(objMs.v4) };
 const list = { v3: summary(listMs.v3), v4: summary(listMs.v4) };
 const cpuList = { v3: summary(listCpu.v3), v4: summary(listCpu.v4) };
 const lines = [
-  `Command: \`node bench/lmdb-ab.ts --records ${RECORDS} --pods ${PODS} --lists ${LISTS}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine). Current format: ${LMDB_FORMAT}.`,
+  `Command: \`node bench/lmdb-ab.ts --ab ${AB} --records ${RECORDS} --pods ${PODS} --lists ${LISTS}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine). Current format: ${LMDB_FORMAT}.`,
   ``,
-  `| measure | v3 (previous) | v4 (current) | v4 ÷ v3 |`,
+  `| measure | ${LABEL.v3} | ${LABEL.v4} | B ÷ A |`,
   `|---|---|---|---|`,
   `| audit ingest, records/s (parse, convert, store durably) | ${fmt(rate('v3'), 0)} | ${fmt(rate('v4'), 0)} | ${fmt(rate('v4') / rate('v3'), 2)} |`,
   `| ratio ingest ÷ bare JSON.parse (${fmt(records / (ingestMs.parse / 1000), 0)} records/s, same run) | ${fmt(ingestMs.parse / ingestMs.v3, 3)} | ${fmt(ingestMs.parse / ingestMs.v4, 3)} | |`,

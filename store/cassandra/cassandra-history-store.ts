@@ -97,6 +97,11 @@ export class CassandraHistoryStore implements HistoryStore {
     return this.#buckets.layout;
   }
 
+  /** Requests sent to Cassandra since connect (statements and batches), for benchmarks. */
+  get requests(): number {
+    return this.#db.requests;
+  }
+
   async append(records: readonly ChangeRecord[]): Promise<AppendResult> {
     if (records.length === 0) return { inserted: 0, merged: 0, duplicates: 0 };
     return this.#writer.appendAll(records);

@@ -115,6 +115,8 @@ export interface Statement {
 export class CassandraDb {
   readonly client: cassandra.Client;
   readonly #limit: LimitFunction;
+  /** Requests sent (statements and batches; each page of a read counts), for benchmarks. */
+  requests = 0;
 
   constructor(client: cassandra.Client, maxInFlight = 64) {
     this.client = client;
@@ -123,6 +125,7 @@ export class CassandraDb {
 
   async execute(cql: string, params: Params = [], what = 'query', opts: cassandra.QueryOptions = {}): Promise<cassandra.types.ResultSet> {
     try {
+      this.requests++;
       return await this.#limit(() => this.client.execute(cql, params, { prepare: true, isIdempotent: true, ...opts }));
     } catch (e) {
       throw storeError(what, e);
@@ -150,6 +153,7 @@ export class CassandraDb {
   }
 
   async #batch(statements: Statement[], what: string): Promise<void> {
+    this.requests++;
     try {
       await this.#limit(() =>
         this.client.batch(statements.map((s) => ({ query: s.cql, params: s.params })), { prepare: true, logged: false, isIdempotent: true }),
