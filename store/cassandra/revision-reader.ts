@@ -5,6 +5,7 @@
  */
 import type { Revision, RevisionQuery } from '../../core/ports.ts';
 import { compareRevisions, type ChangeRecord, type KubeObject, type ObjectKey } from '../../core/record.ts';
+import { currentOf } from '../../core/scope.ts';
 import type { Micros } from '../../core/time.ts';
 import { num0, type CassandraDb } from './client.ts';
 import { decodeObject, unpackJson } from './codec.ts';
@@ -72,6 +73,23 @@ export class RevisionReader {
       tie.push(r);
     }
     yield* sortTie(tie, sign);
+  }
+
+  /**
+   * The revision in force at `at` (core/ports.ts HistoryStore.revisionAt): the rows of the last
+   * `window` revisions stored by then are read once, without their objects, and only the chosen
+   * one is decoded (where the composed form reads the newest revision a second time).
+   */
+  async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
+    const rows: RevisionRow[] = [];
+    if (window > 0) {
+      for await (const row of this.rows(key, MIN, at, 'desc')) {
+        if (rows.push(row) >= window) break;
+      }
+    }
+    const refs = rows.map(({ record: r }) => ({ ts: r.ts, uid: r.uid, resourceVersion: r.resourceVersion, deleted: r.op === 'DELETED' }));
+    const best = currentOf(refs);
+    return best && this.decode(rows[refs.indexOf(best)]!, key);
   }
 
   /** One revision row by its location, or null. */
