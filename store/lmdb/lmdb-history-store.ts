@@ -23,7 +23,7 @@ export interface LmdbHistoryStoreOptions {
   path: string;
   /** Upper bound of the memory map, bytes (default 64 GiB: address space, not memory). */
   mapSize?: number;
-  /** How many objects' latest state the writer keeps parsed in memory (default 4096; about 7 KB for a Pod). */
+  /** How many objects' latest state the writer keeps parsed in memory (default 1024; about 7 KB for a Pod: a burst of changes to one object finds it parsed). */
   latestCache?: number;
   /** How many objects' latest revision the writer remembers (default 65536; a few hundred bytes each). */
   latestPackedCache?: number;
@@ -88,7 +88,7 @@ export class LmdbHistoryStore implements HistoryStore {
   private constructor(dbs: LmdbDbs, opts: LmdbHistoryStoreOptions) {
     this.#dbs = dbs;
     this.#chain = new ChainReader(dbs);
-    this.#writer = new RevisionWriter(dbs, this.#chain, { latestParsed: opts.latestCache ?? 4096, latestPacked: opts.latestPackedCache ?? 65_536, keepChains: opts.keepChains ?? false });
+    this.#writer = new RevisionWriter(dbs, this.#chain, { latestParsed: opts.latestCache ?? 1024, latestPacked: opts.latestPackedCache ?? 65_536, keepChains: opts.keepChains ?? false });
   }
 
   static open(opts: LmdbHistoryStoreOptions): LmdbHistoryStore {
