@@ -186,7 +186,8 @@ export class RevisionWriter {
     writes.push(...feedStatements(rec, o.buckets, o.ttlSeconds, prev !== null && !moved));
     const once = this.#indexRows(rec, loc, bucket);
     writes.push(...once.map((s) => s.statement));
-    await o.db.writeAll(writes, 'write revision');
+    // Feed rows of concurrent records share batches per feed partition (upserts only here).
+    await o.db.writeCoalesced(writes, 'write revision');
     for (const s of once) this.#seen.set(s.key, true);
     if (enc.newBase) this.#bases.remember(loc, bucket, enc.newBase);
     await this.#updateLifetime(rec, prev, moved);
