@@ -22,6 +22,7 @@ import { Buckets, type Layout } from './layout.ts';
 import { LifetimeIndex } from './lifetimes.ts';
 import { migrate, validateKeyspace, type Replication } from './migrate.ts';
 import { prune } from './prune.ts';
+import { BaseCache } from './base-cache.ts';
 import { RevisionReader } from './revision-reader.ts';
 import { RevisionWriter } from './revision-writer.ts';
 import { loadLayout } from './settings.ts';
@@ -61,10 +62,12 @@ export class CassandraHistoryStore implements HistoryStore {
     const log = opts.logger?.child({ component: 'cassandra-store' });
     this.#db = db;
     this.#buckets = buckets;
-    this.#reader = new RevisionReader(db, buckets);
+    // One cache of current bases: the writer fills it, reads of recent states take bases from it.
+    const bases = new BaseCache(db);
+    this.#reader = new RevisionReader(db, buckets, bases);
     this.#lifetimes = new LifetimeIndex({ db, buckets, ttlSeconds, kindsOf: (c) => this.#kindsOf(c), ...(log ? { logger: log } : {}) });
     this.#writer = new RevisionWriter({
-      db, buckets, reader: this.#reader, lifetimes: this.#lifetimes, ttlSeconds,
+      db, buckets, reader: this.#reader, lifetimes: this.#lifetimes, ttlSeconds, bases,
       ...(opts.uidConcurrency ? { uidConcurrency: opts.uidConcurrency } : {}),
       ...(log ? { logger: log } : {}),
     });

@@ -8,6 +8,7 @@ import { compareRevisions, type ChangeRecord, type KubeObject, type ObjectKey } 
 import { currentOf } from '../../core/scope.ts';
 import type { Micros } from '../../core/time.ts';
 import { num0, type CassandraDb } from './client.ts';
+import type { BaseCache } from './base-cache.ts';
 import { decodeObject, unpackJson } from './codec.ts';
 import { CQL } from './cql.ts';
 import type { Buckets } from './layout.ts';
@@ -20,9 +21,13 @@ export class RevisionReader {
   readonly #db: CassandraDb;
   readonly #buckets: Buckets;
 
-  constructor(db: CassandraDb, buckets: Buckets) {
+  readonly #bases: BaseCache | undefined;
+
+  /** `bases`: the writer's cache of current bases, consulted before reading one. */
+  constructor(db: CassandraDb, buckets: Buckets, bases?: BaseCache) {
     this.#db = db;
     this.#buckets = buckets;
+    this.#bases = bases;
   }
 
   /** Revisions with their objects, in compareRevisions order (reversed for desc). */
@@ -115,6 +120,8 @@ export class RevisionReader {
   }
 
   async #base(key: ObjectKey, bucket: Micros, uid: string, hash: string): Promise<KubeObject | null> {
+    const held = this.#bases?.peek({ ...key, uid }, bucket, hash);
+    if (held) return unpackJson(held.codec, held.body) as KubeObject;
     const rs = await this.#db.execute(CQL.selectBase, [key.cluster, key.gk, key.namespace, key.name, bucket, uid, hash], 'read revision base');
     const row = rs.rows[0];
     if (!row) return null;

@@ -42,6 +42,8 @@ export interface RevisionWriterOptions {
   lifetimes: LifetimeIndex;
   /** Retention TTL of revision rows in seconds (0 = keep until pruned). */
   ttlSeconds: number;
+  /** The cache of current bases (shared with the reader); default: a new one. */
+  bases?: BaseCache;
   /** uids written concurrently by one append (default 32). */
   uidConcurrency?: number;
   logger?: Logger;
@@ -61,7 +63,7 @@ export class RevisionWriter {
 
   constructor(opts: RevisionWriterOptions) {
     this.#o = opts;
-    this.#bases = new BaseCache(opts.db);
+    this.#bases = opts.bases ?? new BaseCache(opts.db);
   }
 
   /** Drops caches that may describe writes that did not complete. */
