@@ -111,7 +111,7 @@ const rows = MODES.map((m) => {
   return `| ${label[m]} | ${fmt(s.p50, 3)} | ${fmt(s.p99, 3)} | ${fmt(s.max, 1)} | ${gc[m].length} / ${fmt(gc[m].reduce((x, y) => x + y, 0), 0)} ms / max ${fmt(g.max || 0, 1)} ms |`;
 });
 const out = [
-  `Command: \`node bench/http-object.ts --records ${RECORDS} --pods ${PODS} --queries ${QUERIES}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine). Answers of ${fmt(bytes / QUERIES / 1024, 1)} KiB on average.`,
+  `Command: \`node ${process.execArgv.join(' ')} bench/http-object.ts --records ${RECORDS} --pods ${PODS} --queries ${QUERIES}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine). Answers of ${fmt(bytes / QUERIES / 1024, 1)} KiB on average.`,
   '',
   '| path (interleaved, same queries) | p50 ms | p99 ms | max ms | GC pauses while it ran: count / total / max |',
   '|---|---|---|---|---|',
