@@ -30,13 +30,17 @@ const BIG = Math.min(1000, PODS);
 const SPAN = 6 * 3600e6;
 const CONTACT = (a['contact-points'] ?? '127.0.0.1:9042').split(',');
 const DC = a.dc ?? 'datacenter1';
-const DIR = join('bench', '.data', 'cassandra-vs-lmdb');
+const DIR = a.dir ?? join('bench', '.data', 'cassandra-vs-lmdb');
 const KEYSPACE = `kt_bench_${Date.now().toString(36)}`;
 
 rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 const lmdb = LmdbHistoryStore.open({ path: DIR });
-const cass = await CassandraHistoryStore.connect({ contactPoints: CONTACT, localDataCenter: DC, keyspace: KEYSPACE, migrate: true });
+const cass = await CassandraHistoryStore.connect({
+  contactPoints: CONTACT, localDataCenter: DC, keyspace: KEYSPACE, migrate: true,
+  ...(a['uid-concurrency'] ? { uidConcurrency: Number(a['uid-concurrency']) } : {}),
+  ...(a['max-in-flight'] ? { maxInFlight: Number(a['max-in-flight']) } : {}),
+});
 const stores: Record<'lmdb' | 'cassandra', HistoryStore> = { lmdb, cassandra: cass };
 const dropKeyspace = async () => {
   const c = new cassandra.Client({ contactPoints: CONTACT, localDataCenter: DC });
@@ -47,6 +51,7 @@ const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { 
 
 // ---- ingest -------------------------------------------------------------------------------
 const ingestMs = { lmdb: 0, cassandra: 0 };
+const requestsBefore = cass.requests;
 const batchMs: Record<'lmdb' | 'cassandra', number[]> = { lmdb: [], cassandra: [] };
 let records = 0;
 let t0 = 0;
@@ -73,19 +78,21 @@ for (let i = 0; ; i++) {
   if (i % 20 === 0) process.stderr.write(`\r${records.toLocaleString()} records…`);
 }
 process.stderr.write('\n');
+const ingestRequests = cass.requests - requestsBefore;
 
 // ---- queries ------------------------------------------------------------------------------
 type Q = (s: HistoryStore, i: number) => Promise<unknown>;
-async function timed(n: number, q: Q): Promise<Record<'lmdb' | 'cassandra', ReturnType<typeof summary> & { total: number }>> {
-  const out = {} as Record<'lmdb' | 'cassandra', ReturnType<typeof summary> & { total: number }>;
+async function timed(n: number, q: Q): Promise<Record<'lmdb' | 'cassandra', ReturnType<typeof summary> & { total: number; requests: number }>> {
+  const out = {} as Record<'lmdb' | 'cassandra', ReturnType<typeof summary> & { total: number; requests: number }>;
   for (const name of ['lmdb', 'cassandra'] as const) {
     const samples: number[] = [];
+    const before = cass.requests;
     for (let i = 0; i < n; i++) {
       const s = performance.now();
       await q(stores[name], i);
       samples.push(performance.now() - s);
     }
-    out[name] = { ...summary(samples), total: samples.reduce((x, y) => x + y, 0) };
+    out[name] = { ...summary(samples), total: samples.reduce((x, y) => x + y, 0), requests: (cass.requests - before) / n };
   }
   return out;
 }
@@ -137,7 +144,7 @@ const bl = { lmdb: summary(batchMs.lmdb), cassandra: summary(batchMs.cassandra) 
 const lines = [
   `# Cassandra vs embedded store benchmark`,
   ``,
-  `Command: \`node bench/cassandra.ts --records ${RECORDS} --pods ${PODS}\` (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}).`,
+  `Command: \`node bench/cassandra.ts --records ${RECORDS} --pods ${PODS}${a['uid-concurrency'] ? ` --uid-concurrency ${a['uid-concurrency']}` : ''}${a['max-in-flight'] ? ` --max-in-flight ${a['max-in-flight']}` : ''}\` (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}).`,
   `Machine: 2 shared cores, one Cassandra 5.0 node (1 GB heap, test/infra/cassandra.sh) on the same machine as the benchmark, replication factor 1, consistency LOCAL_QUORUM (= 1 replica).`,
   `Data: ${records.toLocaleString()} audit-derived revisions (${PODS.toLocaleString()} Pod creates of 4–10 KB, then status churn) over 6 h, in batches of 400 as the apiserver's webhook sends them; both stores get the same batches, interleaved, each append timed alone (conversion not timed).`,
   ``,
@@ -146,6 +153,8 @@ const lines = [
   `| ingest, records/s (append of 400-record batches, durable) | ${fmt(ing.lmdb, 0)} | ${fmt(ing.cassandra, 0)} | ${fmt(ing.lmdb / ing.cassandra, 1)}x slower |`,
   `| ingest, one batch p50 / p99 ms | ${fmt(bl.lmdb.p50, 1)} / ${fmt(bl.lmdb.p99, 1)} | ${fmt(bl.cassandra.p50, 1)} / ${fmt(bl.cassandra.p99, 1)} | |`,
   ...results.map(([name, r]) => `| ${name}: p50 / p99 ms (${r.lmdb.n} queries) | ${fmt(r.lmdb.p50, 2)} / ${fmt(r.lmdb.p99, 2)} | ${fmt(r.cassandra.p50, 2)} / ${fmt(r.cassandra.p99, 2)} | ${fmt(r.cassandra.p50 / r.lmdb.p50, 1)}x (p50) |`),
+  ``,
+  `Requests to Cassandra (statements and batches, each page counts): ${fmt(ingestRequests / records, 2)} per record ingested; per query: ${results.map(([name, r]) => `${name} ${fmt(r.cassandra.requests, 1)}`).join('; ')}.`,
   ``,
   `The namespace list returned ${listed.toLocaleString()} Pods. Cassandra revision rows (200 sampled Pods): ${bodyRows.toLocaleString()} revisions, body ${fmt(bodyBytes / Math.max(1, bodyRows), 0)} B each on average (RFC 6902 patch against a base, deflated when > 512 B); ${baseRows.toLocaleString()} bases of ${fmt(baseBytes / Math.max(1, baseRows), 0)} B (deflated JSON).`,
   ``,

@@ -8,7 +8,8 @@
  * - rss: the ingester's process RSS while tracking `--rss-pods` live pods, in a fresh process,
  *   with the embedded store in-process (as `kubetime serve` runs) and with a discarding writer.
  * Run: node bench/ingest-watch.ts [--peak-pods 5000 --peak-changes 45000 --rounds 3]
- *      [--lag-pods 10000 --lag-rate 50 --lag-seconds 60] [--rss-pods 50000] [--only peak,lag,rss]
+ *      [--lag-pods 10000 --lag-rate 50 --lag-seconds 60] [--rss-pods 50000] [--rss-variants discard,store]
+ *      [--only peak,lag,rss]
  *      [--out bench/results/ingest-watch.md]
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -305,7 +306,7 @@ async function rss(lines: string[]): Promise<void> {
   const rows: string[] = [];
   const flagSets = [[], ['--max-semi-space-size=4']];
   const restarts: string[] = [];
-  for (const flags of flagSets) for (const variant of ['discard', 'store']) {
+  for (const flags of flagSets) for (const variant of (a['rss-variants'] ?? 'discard,store').split(',')) {
     const c = child('rss', ['--kubeconfig', kubeconfig, '--variant', variant, '--dir', DIR], ['--expose-gc', ...flags]);
     const r = (await c.next('rss')).rss as Msg;
     const what = variant === 'store' ? 'ingester + embedded store (LMDB) in-process, as `kubetime serve`' : 'ingester, records discarded (its own footprint)';

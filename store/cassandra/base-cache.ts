@@ -34,6 +34,15 @@ export class BaseCache {
     return { hash: c.hash, size: c.size, object: unpackJson(c.codec, c.body) as KubeObject };
   }
 
+  /**
+   * The body of a base this cache holds, without reading Cassandra or touching recency: readers
+   * (revision-reader.ts) ask it first, since a base is named by its content's hash.
+   */
+  peek(loc: Pick<RevLoc, 'cluster' | 'gk' | 'namespace' | 'name' | 'uid'>, bucket: number, hash: string): Packed | undefined {
+    const c = this.#lru.peek(`${revPartition(loc, bucket)}\u0000${loc.uid}`);
+    return c && c.hash === hash ? c : undefined;
+  }
+
   /** Remembers a base once it is written. */
   remember(loc: RevLoc, bucket: number, base: BaseEntry & Packed): void {
     this.#lru.set(`${revPartition(loc, bucket)}\u0000${loc.uid}`, { hash: base.hash, size: base.size, codec: base.codec, body: base.body });

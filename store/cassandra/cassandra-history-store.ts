@@ -13,7 +13,8 @@ import type {
   AppendResult, ClusterInfo, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery,
   PruneRequest, Revision, RevisionQuery, SeenKind,
 } from '../../core/ports.ts';
-import { groupKind, type ChangeRecord } from '../../core/record.ts';
+import { groupKind, type ChangeRecord, type ObjectKey } from '../../core/record.ts';
+import type { Micros } from '../../core/time.ts';
 import { CassandraDb, createClient, num0, storeError, type CassandraConnectionOptions } from './client.ts';
 import { CQL } from './cql.ts';
 import { readFeed } from './feed-reader.ts';
@@ -21,6 +22,7 @@ import { Buckets, type Layout } from './layout.ts';
 import { LifetimeIndex } from './lifetimes.ts';
 import { migrate, validateKeyspace, type Replication } from './migrate.ts';
 import { prune } from './prune.ts';
+import { BaseCache } from './base-cache.ts';
 import { RevisionReader } from './revision-reader.ts';
 import { RevisionWriter } from './revision-writer.ts';
 import { loadLayout } from './settings.ts';
@@ -53,16 +55,19 @@ export class CassandraHistoryStore implements HistoryStore {
   readonly #reader: RevisionReader;
   readonly #lifetimes: LifetimeIndex;
   readonly #writer: RevisionWriter;
+  #clusters: { at: number; list: Promise<ClusterInfo[]> } | undefined;
 
   private constructor(db: CassandraDb, buckets: Buckets, opts: CassandraHistoryStoreOptions) {
     const ttlSeconds = opts.ttlSeconds ?? 0;
     const log = opts.logger?.child({ component: 'cassandra-store' });
     this.#db = db;
     this.#buckets = buckets;
-    this.#reader = new RevisionReader(db, buckets);
+    // One cache of current bases: the writer fills it, reads of recent states take bases from it.
+    const bases = new BaseCache(db);
+    this.#reader = new RevisionReader(db, buckets, bases);
     this.#lifetimes = new LifetimeIndex({ db, buckets, ttlSeconds, kindsOf: (c) => this.#kindsOf(c), ...(log ? { logger: log } : {}) });
     this.#writer = new RevisionWriter({
-      db, buckets, reader: this.#reader, lifetimes: this.#lifetimes, ttlSeconds,
+      db, buckets, reader: this.#reader, lifetimes: this.#lifetimes, ttlSeconds, bases,
       ...(opts.uidConcurrency ? { uidConcurrency: opts.uidConcurrency } : {}),
       ...(log ? { logger: log } : {}),
     });
@@ -97,9 +102,23 @@ export class CassandraHistoryStore implements HistoryStore {
     return this.#buckets.layout;
   }
 
+  /** Requests sent to Cassandra since connect (statements and batches), for benchmarks. */
+  get requests(): number {
+    return this.#db.requests;
+  }
+
   async append(records: readonly ChangeRecord[]): Promise<AppendResult> {
     if (records.length === 0) return { inserted: 0, merged: 0, duplicates: 0 };
-    return this.#writer.appendAll(records);
+    try {
+      return await this.#writer.appendAll(records);
+    } finally {
+      this.#clusters = undefined; // its first/last seen may have moved
+    }
+  }
+
+  revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
+    checkRange(undefined, at);
+    return this.#reader.revisionAt(key, at, window);
   }
 
   revisions(q: RevisionQuery): AsyncIterable<Revision> {
@@ -116,7 +135,22 @@ export class CassandraHistoryStore implements HistoryStore {
     return readFeed(this.#db, this.#buckets, this.#reader, q);
   }
 
+  /**
+   * Every query resolves its cluster first: the answer is kept CLUSTERS_TTL_MS (another process's
+   * writes show after that at most; this one's at once).
+   */
   async clusters(): Promise<ClusterInfo[]> {
+    const cached = this.#clusters;
+    if (cached && performance.now() - cached.at < CLUSTERS_TTL_MS) return cached.list;
+    const read = this.#readClusters();
+    this.#clusters = { at: performance.now(), list: read };
+    read.catch(() => {
+      if (this.#clusters?.list === read) this.#clusters = undefined;
+    });
+    return read;
+  }
+
+  async #readClusters(): Promise<ClusterInfo[]> {
     const rs = await this.#db.execute(CQL.selectClusters, [], 'read clusters');
     return rs.rows
       .filter((r) => r.get('first_seen') !== null && r.get('last_seen') !== null)
@@ -141,6 +175,7 @@ export class CassandraHistoryStore implements HistoryStore {
       // Pruned buckets may have held bases or index rows the caches remember.
       this.#writer.forget();
       this.#lifetimes.forget();
+      this.#clusters = undefined;
     }
   }
 
@@ -152,6 +187,9 @@ export class CassandraHistoryStore implements HistoryStore {
     return [...new Set((await this.kinds(cluster)).map((k) => groupKind(k.group, k.kind)))];
   }
 }
+
+/** How long the cluster list is reused, ms. */
+const CLUSTERS_TTL_MS = 1_000;
 
 function checkRange(from: number | undefined, to: number | undefined): void {
   if (from !== undefined && !Number.isSafeInteger(from)) throw invalidArgument('from', 'must be integer microseconds');

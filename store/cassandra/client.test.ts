@@ -97,6 +97,24 @@ describe('CassandraDb', () => {
     expect(f.peak()).toBeLessThanOrEqual(8);
   });
 
+  it('shares a batch among concurrent writers of one partition, and fails every one of them with it', async () => {
+    const f = fakeClient();
+    const db = new CassandraDb(f.client, 8);
+    const write = (i: number) => db.writeCoalesced([
+      { cql: 'INSERT feed', params: [i], partition: 'feed' },
+      { cql: 'INSERT rev', params: [i], partition: `rev${i}` },
+      { cql: 'INSERT solo', params: [i] },
+    ]);
+    await Promise.all(Array.from({ length: 70 }, (_, i) => write(i)));
+    const batches = f.calls.filter((c) => c.kind === 'batch').map((c) => c.size).sort((a, b) => b - a);
+    expect(batches).toEqual([64, 6]); // the feed rows of 70 writers; each rev partition alone
+    expect(f.calls.filter((c) => c.kind === 'execute')).toHaveLength(70 + 70);
+    const down = new errors.NoHostAvailableError({});
+    const failing = new CassandraDb(fakeClient({ failWith: down }).client);
+    const both = [1, 2].map((i) => failing.writeCoalesced([{ cql: 'INSERT feed', params: [i], partition: 'feed' }], 'append'));
+    for (const p of both) await expect(p).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', cause: down });
+  });
+
   it('pages through a result and stops fetching when the reader stops', async () => {
     const f = fakeClient({ pages: [[1, 2], [3, 4], [5]] });
     const db = new CassandraDb(f.client);

@@ -101,6 +101,14 @@ function toConsistencyName(c: NonNullable<CassandraConnectionOptions['consistenc
 /** Statements per single-partition batch (small rows: far below Cassandra's batch size limits). */
 const MAX_BATCH = 64;
 
+interface CoalescedGroup {
+  statements: Statement[];
+  what: string;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 /** One CQL statement with its bound values. */
 export interface Statement {
   cql: string;
@@ -115,6 +123,11 @@ export interface Statement {
 export class CassandraDb {
   readonly client: cassandra.Client;
   readonly #limit: LimitFunction;
+  /** Requests sent (statements and batches; each page of a read counts), for benchmarks. */
+  requests = 0;
+  /** writeCoalesced: statements waiting for the end of this turn, by partition. */
+  readonly #coalescing = new Map<string, CoalescedGroup>();
+  #flushQueued = false;
 
   constructor(client: cassandra.Client, maxInFlight = 64) {
     this.client = client;
@@ -123,6 +136,7 @@ export class CassandraDb {
 
   async execute(cql: string, params: Params = [], what = 'query', opts: cassandra.QueryOptions = {}): Promise<cassandra.types.ResultSet> {
     try {
+      this.requests++;
       return await this.#limit(() => this.client.execute(cql, params, { prepare: true, isIdempotent: true, ...opts }));
     } catch (e) {
       throw storeError(what, e);
@@ -149,7 +163,54 @@ export class CassandraDb {
     await Promise.all(groups.map((g) => (g.length === 1 ? this.execute(g[0]!.cql, g[0]!.params, what) : this.#batch(g, what))));
   }
 
+  /**
+   * Like writeAll, but the statements of one partition that concurrent callers write within one
+   * turn of the event loop share an unlogged batch (one request for the feed rows of many
+   * records). For upserts only: a batch gives its statements one timestamp, so a delete and an
+   * insert of one row in it would leave the delete.
+   */
+  async writeCoalesced(statements: readonly (Statement & { partition?: string })[], what = 'write'): Promise<void> {
+    const waits: Promise<unknown>[] = [];
+    for (const s of statements) {
+      if (s.partition === undefined) {
+        waits.push(this.execute(s.cql, s.params, what));
+        continue;
+      }
+      let g = this.#coalescing.get(s.partition);
+      if (!g) {
+        let resolve!: () => void;
+        let reject!: (e: unknown) => void;
+        const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+        g = { statements: [], what, done, resolve, reject };
+        this.#coalescing.set(s.partition, g);
+      }
+      g.statements.push(s);
+      waits.push(g.done);
+      if (g.statements.length >= MAX_BATCH) {
+        this.#coalescing.delete(s.partition);
+        this.#send(g);
+      }
+    }
+    if (this.#coalescing.size && !this.#flushQueued) {
+      this.#flushQueued = true;
+      setImmediate(() => {
+        this.#flushQueued = false;
+        const groups = [...this.#coalescing.values()];
+        this.#coalescing.clear();
+        for (const g of groups) this.#send(g);
+      });
+    }
+    await Promise.all(waits);
+  }
+
+  #send(g: CoalescedGroup): void {
+    const [first] = g.statements;
+    const sent = g.statements.length === 1 ? this.execute(first!.cql, first!.params, g.what) : this.#batch(g.statements, g.what);
+    sent.then(() => g.resolve(), g.reject);
+  }
+
   async #batch(statements: Statement[], what: string): Promise<void> {
+    this.requests++;
     try {
       await this.#limit(() =>
         this.client.batch(statements.map((s) => ({ query: s.cql, params: s.params })), { prepare: true, logged: false, isIdempotent: true }),

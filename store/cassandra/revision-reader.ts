@@ -5,8 +5,10 @@
  */
 import type { Revision, RevisionQuery } from '../../core/ports.ts';
 import { compareRevisions, type ChangeRecord, type KubeObject, type ObjectKey } from '../../core/record.ts';
+import { currentOf } from '../../core/scope.ts';
 import type { Micros } from '../../core/time.ts';
 import { num0, type CassandraDb } from './client.ts';
+import type { BaseCache } from './base-cache.ts';
 import { decodeObject, unpackJson } from './codec.ts';
 import { CQL } from './cql.ts';
 import type { Buckets } from './layout.ts';
@@ -19,9 +21,13 @@ export class RevisionReader {
   readonly #db: CassandraDb;
   readonly #buckets: Buckets;
 
-  constructor(db: CassandraDb, buckets: Buckets) {
+  readonly #bases: BaseCache | undefined;
+
+  /** `bases`: the writer's cache of current bases, consulted before reading one. */
+  constructor(db: CassandraDb, buckets: Buckets, bases?: BaseCache) {
     this.#db = db;
     this.#buckets = buckets;
+    this.#bases = bases;
   }
 
   /** Revisions with their objects, in compareRevisions order (reversed for desc). */
@@ -35,28 +41,60 @@ export class RevisionReader {
     }
   }
 
-  /** Revision rows (objects not decoded) of one name within [from, to]. */
+  /**
+   * Revision rows (objects not decoded) of one name within [from, to]. Newest first with a bounded
+   * `to` (every "as of T" read), the partition of `to`'s bucket is read first, without asking the
+   * bucket index: a reader that stops there (the revision in force is nearly always in it) saves
+   * that round trip; older buckets come from the index after it.
+   */
   async *rows(key: ObjectKey, from: Micros, to: Micros, order: 'asc' | 'desc'): AsyncGenerator<RevisionRow> {
     if (from > to) return;
-    const { cluster, gk, namespace, name } = key;
     const lo = from === MIN ? MIN : this.#buckets.revision(from);
-    const hi = to === MAX ? MAX : this.#buckets.revision(to);
+    let hi = to === MAX ? MAX : this.#buckets.revision(to);
+    if (order === 'desc' && to !== MAX) {
+      yield* this.#bucketRows(key, hi, from, to, order);
+      hi -= 1;
+      if (hi < lo) return;
+    }
+    const { cluster, gk, namespace, name } = key;
     const bucketCql = order === 'asc' ? CQL.selectRevisionBucketsAsc : CQL.selectRevisionBucketsDesc;
+    for await (const b of this.#db.rows(bucketCql, [cluster, gk, namespace, name, lo, hi], 'read revision buckets', 100)) {
+      yield* this.#bucketRows(key, num0(b.get('bucket')), from, to, order);
+    }
+  }
+
+  /** The rows of one revision partition within [from, to], ties in compareRevisions order. */
+  async *#bucketRows(key: ObjectKey, bucket: Micros, from: Micros, to: Micros, order: 'asc' | 'desc'): AsyncGenerator<RevisionRow> {
+    const { cluster, gk, namespace, name } = key;
     const rowCql = order === 'asc' ? CQL.selectRevisionsAsc : CQL.selectRevisionsDesc;
     const sign = order === 'asc' ? 1 : -1;
-    for await (const b of this.#db.rows(bucketCql, [cluster, gk, namespace, name, lo, hi], 'read revision buckets', 100)) {
-      const bucket = num0(b.get('bucket'));
-      let tie: RevisionRow[] = [];
-      for await (const row of this.#db.rows(rowCql, [cluster, gk, namespace, name, bucket, from, to], 'read revisions', 200)) {
-        const r = revisionFromRow(row);
-        if (tie.length && tie[0]!.record.ts !== r.record.ts) {
-          yield* sortTie(tie, sign);
-          tie = [];
-        }
-        tie.push(r);
+    let tie: RevisionRow[] = [];
+    for await (const row of this.#db.rows(rowCql, [cluster, gk, namespace, name, bucket, from, to], 'read revisions', 200)) {
+      const r = revisionFromRow(row);
+      if (tie.length && tie[0]!.record.ts !== r.record.ts) {
+        yield* sortTie(tie, sign);
+        tie = [];
       }
-      yield* sortTie(tie, sign);
+      tie.push(r);
     }
+    yield* sortTie(tie, sign);
+  }
+
+  /**
+   * The revision in force at `at` (core/ports.ts HistoryStore.revisionAt): the rows of the last
+   * `window` revisions stored by then are read once, without their objects, and only the chosen
+   * one is decoded (where the composed form reads the newest revision a second time).
+   */
+  async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
+    const rows: RevisionRow[] = [];
+    if (window > 0) {
+      for await (const row of this.rows(key, MIN, at, 'desc')) {
+        if (rows.push(row) >= window) break;
+      }
+    }
+    const refs = rows.map(({ record: r }) => ({ ts: r.ts, uid: r.uid, resourceVersion: r.resourceVersion, deleted: r.op === 'DELETED' }));
+    const best = currentOf(refs);
+    return best && this.decode(rows[refs.indexOf(best)]!, key);
   }
 
   /** One revision row by its location, or null. */
@@ -82,6 +120,8 @@ export class RevisionReader {
   }
 
   async #base(key: ObjectKey, bucket: Micros, uid: string, hash: string): Promise<KubeObject | null> {
+    const held = this.#bases?.peek({ ...key, uid }, bucket, hash);
+    if (held) return unpackJson(held.codec, held.body) as KubeObject;
     const rs = await this.#db.execute(CQL.selectBase, [key.cluster, key.gk, key.namespace, key.name, bucket, uid, hash], 'read revision base');
     const row = rs.rows[0];
     if (!row) return null;

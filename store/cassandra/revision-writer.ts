@@ -5,7 +5,8 @@
  * concurrently up to `uidConcurrency`. For each record:
  *  1. look its identity up in `revision_ids`; an existing revision is read back and merged
  *     (core/record.ts mergeRecords) — an unchanged merge is a duplicate and writes nothing;
- *  2. write the data rows: revision (+ base), both feeds, the bucket indexes, kind;
+ *  2. write the data rows: revision (+ its base, in one batch of its partition), both feeds, the
+ *     bucket indexes, kind;
  *  3. update the uid's lifetime (lifetimes.ts);
  *  4. write the identity row LAST. A failure anywhere before leaves no identity, so the caller's
  *     retry redoes every step, and every step is an upsert of the same keys: exactly once.
@@ -30,7 +31,7 @@ import { CQL, FIRST_SEEN_TIMESTAMP_BASE } from './cql.ts';
 import type { Buckets } from './layout.ts';
 import type { LifetimeIndex } from './lifetimes.ts';
 import type { RevisionReader } from './revision-reader.ts';
-import { feedBucketStatements, feedDeleteStatements, feedStatements, locOf, revisionStatement, type RevLoc } from './rows.ts';
+import { feedBucketStatements, feedDeleteStatements, feedStatements, locOf, revisionStatement, revPartition, type RevLoc } from './rows.ts';
 
 const MIN = Number.MIN_SAFE_INTEGER;
 
@@ -41,6 +42,8 @@ export interface RevisionWriterOptions {
   lifetimes: LifetimeIndex;
   /** Retention TTL of revision rows in seconds (0 = keep until pruned). */
   ttlSeconds: number;
+  /** The cache of current bases (shared with the reader); default: a new one. */
+  bases?: BaseCache;
   /** uids written concurrently by one append (default 32). */
   uidConcurrency?: number;
   logger?: Logger;
@@ -62,7 +65,7 @@ export class RevisionWriter {
 
   constructor(opts: RevisionWriterOptions) {
     this.#o = opts;
-    this.#bases = new BaseCache(opts.db);
+    this.#bases = opts.bases ?? new BaseCache(opts.db);
   }
 
   /** Drops caches that may describe writes that did not complete. */
@@ -198,19 +201,21 @@ export class RevisionWriter {
     if (prev) {
       await o.db.execute(CQL.markPending, [o.ttlSeconds, rec.ts, loc.cluster, loc.uid, loc.rvid], 'write revision identity');
     }
+    const writes: (Statement & { partition?: string })[] = [];
     if (enc.newBase) {
-      // Before the revision that patches it, so a stored revision never lacks its base. A base
-      // outlives its revisions: they may be written up to one bucket later.
+      // In the revision's batch: the two tables share its partition key, so the batch is one
+      // mutation, applied together, and a stored revision never lacks its base. A base outlives
+      // its revisions: they may be written up to one bucket later.
       const ttl = o.ttlSeconds ? o.ttlSeconds + o.buckets.layout.revisionBucketSeconds : 0;
       const b = enc.newBase;
-      await o.db.execute(CQL.insertBase, [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, rec.uid, b.hash, b.codec, b.body, ttl], 'write revision base');
+      writes.push({ partition: revPartition(loc, bucket), cql: CQL.insertBase, params: [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, rec.uid, b.hash, b.codec, b.body, ttl] });
     }
-    const writes: (Statement & { partition?: string })[] = [];
     writes.push(revisionStatement(rec, enc, bucket, o.ttlSeconds, prev !== null && !moved));
     writes.push(...feedStatements(rec, o.buckets, o.ttlSeconds, prev !== null && !moved));
     const once = this.#indexRows(rec, loc, bucket);
     writes.push(...once.map((s) => s.statement));
-    await o.db.writeAll(writes, 'write revision');
+    // Feed rows of concurrent records share batches per feed partition (upserts only here).
+    await o.db.writeCoalesced(writes, 'write revision');
     for (const s of once) this.#seen.set(s.key, true);
     if (enc.newBase) this.#bases.remember(loc, bucket, enc.newBase);
     await this.#updateLifetime(rec, prev, moved);

@@ -88,8 +88,8 @@ export function feedStatements(r: ChangeRecord, buckets: Buckets, ttl: number, c
   const fb = buckets.feed(r.ts, false);
   const nb = buckets.feed(r.ts, true);
   return [
-    { cql: CQL.insertFeed, params: [l.cluster, fb, r.ts, l.gk, l.namespace, l.name, l.uid, l.rvid, ...tail] },
-    { cql: CQL.insertNsFeed, params: [l.cluster, l.namespace, nb, r.ts, l.gk, l.name, l.uid, l.rvid, ...tail] },
+    { partition: `feed\u0000${l.cluster}\u0000${fb}`, cql: CQL.insertFeed, params: [l.cluster, fb, r.ts, l.gk, l.namespace, l.name, l.uid, l.rvid, ...tail] },
+    { partition: `nsfeed\u0000${l.cluster}\u0000${l.namespace}\u0000${nb}`, cql: CQL.insertNsFeed, params: [l.cluster, l.namespace, nb, r.ts, l.gk, l.name, l.uid, l.rvid, ...tail] },
   ];
 }
 

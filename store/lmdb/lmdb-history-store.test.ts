@@ -68,7 +68,13 @@ function shuffledBatches(records: readonly ChangeRecord[], rand: () => number): 
 }
 
 describe('LmdbHistoryStore writer', () => {
-  for (const [what, opts] of [['with room for every object', {}], ['with a cache smaller than the objects', { latestCache: 1, latestPackedCache: 3 }]] as const) {
+  for (const [what, opts] of [
+    ['with room for every object', {}],
+    ['with a cache smaller than the objects', { latestCache: 1, latestPackedCache: 3 }],
+    ['rebuilding objects outside a parsed tier of one from the store', { latestCache: 1, latestPackedCache: 64 }],
+    ['with chains kept in memory and a cache smaller than the objects', { latestCache: 1, latestPackedCache: 3, keepChains: true }],
+    ['with chains kept in memory for every object', { latestCache: 1, latestPackedCache: 64, keepChains: true }],
+  ] as const) {
     it(`stores every revision exactly whatever the batching, duplicates and order, ${what}`, async () => {
       const store = open(opts);
       const records = history(1, 8, 300);
@@ -80,6 +86,15 @@ describe('LmdbHistoryStore writer', () => {
       await store.close();
     });
   }
+
+  it('diffs against revisions of the same append not yet committed, beyond its parsed tier', async () => {
+    const store = open({ latestCache: 1, latestPackedCache: 64 });
+    const records = history(7, 8, 300);
+    await store.append(records.slice(0, 20));
+    expect((await store.append(records.slice(20))).inserted).toBe(280);
+    await expectStored(store, records);
+    await store.close();
+  });
 
   it('takes concurrent appends one after another', async () => {
     const store = open({ latestCache: 2, latestPackedCache: 4 });

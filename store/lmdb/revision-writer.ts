@@ -35,8 +35,10 @@ interface Prev { depth: number; obj: KubeObject | null }
 export interface RevisionWriterOptions {
   /** Objects whose latest state stays parsed (LatestCache). */
   latestParsed: number;
-  /** Objects whose latest state stays in memory at all, packed. */
+  /** Objects whose latest revision's place stays in memory. */
   latestPacked: number;
+  /** Keep each of those objects' chain packed in memory too (LatestCache). */
+  keepChains: boolean;
 }
 
 export class RevisionWriter {
@@ -49,7 +51,19 @@ export class RevisionWriter {
   constructor(dbs: LmdbDbs, chain: ChainReader, opts: RevisionWriterOptions) {
     this.#dbs = dbs;
     this.#chain = chain;
-    this.#cache = new LatestCache({ parsed: opts.latestParsed, packed: opts.latestPacked });
+    this.#cache = new LatestCache({
+      parsed: opts.latestParsed, packed: opts.latestPacked, keepChains: opts.keepChains,
+      load: (key) => {
+        const value = dbs.rev.get(key);
+        if (!value) throw new Error('the latest revision the writer knows of is not in the store');
+        return chain.objectOf(key, value);
+      },
+    });
+  }
+
+  /** Everything written so far is committed (the store calls this before the next write). */
+  settle(): void {
+    this.#cache.settle();
   }
 
   /** Drops caches that might hold writes of a transaction that did not commit. */
