@@ -5,14 +5,14 @@
  */
 import { KubetimeError, invalidArgument } from './errors.ts';
 import { buildGraph, type GraphObject } from './graph.ts';
-import { changedPaths, diff, type JsonPatchOp } from './json-patch.ts';
+import { changedPaths, diff, type JsonPatchOp } from '../k8s/json-patch.ts';
 import { kindCatalog } from './kinds.ts';
 import { withoutNoise } from './noise.ts';
 import { compareResourceVersions, groupKind, type KubeObject, type ObjectKey } from './record.ts';
 import type { Revision } from './ports.ts';
 import type * as Q from './query-types.ts';
 import { all, Scope, type ScopeOptions } from './scope.ts';
-import { fieldSelector, labelSelector, selectableFieldsOf } from './selectors.ts';
+import { fieldSelector, labelSelector, selectableFieldsOf } from '../k8s/selectors.ts';
 import { formatTime } from './time.ts';
 import { feedQueries } from './feed-queries.ts';
 import type { Viewer } from './access.ts';

@@ -8,7 +8,7 @@
  *   specific revision it replays what followed, or sends an ERROR 410 event when compacted.
  */
 import type { ServerResponse } from 'node:http';
-import { fieldSelector, parseLabelSelector, matchLabels, type Requirement, type Selector } from '../core/selectors.ts';
+import { fieldSelector, parseLabelSelector, matchLabels, type Requirement, type Selector } from '../k8s/selectors.ts';
 import { isKubetimeError } from '../core/errors.ts';
 import type { KubeObject } from '../core/record.ts';
 import type { Cluster } from './cluster.ts';

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isKubetimeError } from '../../core/errors.ts';
 import { createHistoryQueries } from '../../core/queries.ts';
 import type { KubeObject } from '../../core/record.ts';
-import { fieldSelector, labelSelector, selectableFieldsOf, type FieldKind } from '../../core/selectors.ts';
+import { fieldSelector, labelSelector, selectableFieldsOf, type FieldKind } from '../../k8s/selectors.ts';
 import { buildServer } from '../../history-api/index.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import { sleep } from '../e2e/lib/clock.ts';

@@ -6,8 +6,8 @@
  * apiserver's defaults (`spec.hostNetwork` is "false" when absent). A label the kind accepts but
  * never fills (a Pod's `status.podIPs`, a CronJob's `status.successful`) reads as "".
  */
-import { invalidArgument } from './errors.ts';
-import type { KubeObject } from './record.ts';
+import { invalidArgument } from '../core/errors.ts';
+import type { KubeObject } from '../core/record.ts';
 
 /** The kind a field selector applies to; field labels are per kind. */
 export interface FieldKind {

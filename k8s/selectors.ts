@@ -7,9 +7,9 @@
  * `k`, `!k`, `k>n`, `k<n` (n an integer). Whitespace separates tokens anywhere; keys and values
  * follow the label syntax (core/label-syntax.ts). Fields: core/field-labels.ts.
  */
-import { invalidArgument } from './errors.ts';
+import { invalidArgument } from '../core/errors.ts';
 import { labelKeyErrors, labelValueErrors } from './label-syntax.ts';
-import type { KubeObject } from './record.ts';
+import type { KubeObject } from '../core/record.ts';
 
 export { fieldSelector, parseFieldSelector, selectableFieldsOf, type FieldKind, type FieldRequirement } from './field-labels.ts';
 
