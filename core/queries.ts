@@ -3,7 +3,7 @@
  * domain values out. Semantics (API.md): the state at T includes every change with ts <= T;
  * windows are inclusive at both ends; only objects that existed at T take part in lists and graphs.
  */
-import { KubetimeError, invalidArgument } from './errors.ts';
+import { KubetimeError, invalidArgument, k8sInvalidAsArgument } from './errors.ts';
 import { buildGraph, type GraphObject } from './graph.ts';
 import { changedPaths, diff, type JsonPatchOp } from '../k8s/json-patch.ts';
 import { kindCatalog } from './kinds.ts';
@@ -78,10 +78,10 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
     const page = r.continue ? decodeToken(r.continue, 'objects', filters) : undefined;
     const at = page?.times[0] ?? r.at;
     await scope.checkHorizon(cluster, at, 'at', { gk: kind.gk, namespace });
-    const labels = labelSelector(r.labelSelector ?? '');
+    const labels = k8sInvalidAsArgument(() => labelSelector(r.labelSelector ?? ''));
     // A custom resource's selectable fields are those its CRD declared as of `at`.
     const crd = kind.group && r.fieldSelector ? await scope.stateAt({ cluster, gk: CRD_GK, namespace: '', name: `${kind.resource}.${kind.group}` }, at) : undefined;
-    const fields = fieldSelector(r.fieldSelector ?? '', 'fieldSelector', { ...kind, selectableFields: selectableFieldsOf(crd?.object ?? undefined, kind.version) });
+    const fields = k8sInvalidAsArgument(() => fieldSelector(r.fieldSelector ?? '', 'fieldSelector', { ...kind, selectableFields: selectableFieldsOf(crd?.object ?? undefined, kind.version) }));
     const size = pageSize('objects', r.limit);
     const revs = await scope.objectsAt({
       cluster, gk: kind.gk, namespace, at, after: page?.cursor as [string, string] | undefined, visible,
@@ -157,7 +157,7 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
       const page = r.continue ? decodeToken(r.continue, 'diff', filters) : undefined;
       const [from, to] = page ? (page.times as [number, number]) : [r.from, r.to];
       await scope.checkHorizon(cluster, from, 'from', { gk: kind.gk, namespace });
-      const labels = labelSelector(r.labelSelector ?? '');
+      const labels = k8sInvalidAsArgument(() => labelSelector(r.labelSelector ?? ''));
       const at = (t: number) => scope.objectsAt({ cluster, gk: kind.gk, namespace, at: t, visible, keep: (rev) => labels(rev.object!) });
       const [a, b] = await Promise.all([at(from), at(to)]);
       const id = (o: KubeObject) => {
