@@ -2,8 +2,8 @@
  * The resource types the simulated API server serves: the built-in kind table from core/kinds
  * plus custom resources registered at runtime (a CRD added later shows up in discovery).
  */
-import { BUILTIN_KINDS, type KindInfo } from '../core/kinds.ts';
-import { groupKind } from '../core/record.ts';
+import { BUILTIN_KINDS, type KindInfo } from '../k8s/kinds.ts';
+import { groupKind } from '../k8s/object.ts';
 
 /** One served resource: what discovery lists and what the list/watch paths address. */
 export interface ResourceType {
