@@ -41,7 +41,7 @@ module.exports = {
     {
       name: 'core-imports-only-core',
       severity: 'error',
-      comment: 'core/ depends on nothing else of kubetime: every other folder depends on it.',
+      comment: 'core/ depends on nothing else of kubetime but k8s/: every other folder depends on it.',
       from: { path: '^core/', pathNot: TEST_CODE },
       to: { path: '^(store|ingester|compactor|history-api|cli|simulator|test|bench|bin)/' },
     },
@@ -60,11 +60,18 @@ module.exports = {
       to: { path: '^store/', pathNot: '^store/$1/' },
     },
     {
+      name: 'k8s-imports-only-k8s',
+      severity: 'error',
+      comment: 'k8s/ holds Kubernetes-generic building blocks (object type, µs time, built-in kinds, selectors, JSON patch) that core/ and simulator/ share: no kubetime concept, no package, nothing outside k8s/ (its tests may compose anything).',
+      from: { path: '^k8s/', pathNot: TEST_CODE },
+      to: { pathNot: '^k8s/' },
+    },
+    {
       name: 'simulator-imports-no-kubetime',
       severity: 'error',
-      comment: 'simulator/ stands for a real cluster: it shares nothing with kubetime but the Kubernetes API on the wire.',
+      comment: 'simulator/ stands for a real cluster: it shares nothing with kubetime but the Kubernetes API on the wire, and the Kubernetes-generic building blocks of k8s/. Its own files may import only simulator/ and k8s/ (packages and builtins aside).',
       from: { path: '^simulator/' },
-      to: { path: '^(core|store|ingester|compactor|history-api|cli)/' },
+      to: { dependencyTypes: ['local'], pathNot: '^(simulator|k8s)/' },
     },
     {
       name: 'history-api-reads-through-ports',

@@ -14,7 +14,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{core,store,ingester,history-api,compactor,cli,simulator}/**/*.test.ts', 'test/lint/**/*.test.ts'],
+          include: ['{k8s,core,store,ingester,history-api,compactor,cli,simulator}/**/*.test.ts', 'test/lint/**/*.test.ts'],
         },
       },
       {

@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { inflateRawSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { applyPatches, type JsonPatchOp } from '../core/json-patch.ts';
+import { applyPatches, type JsonPatchOp } from '../k8s/json-patch.ts';
 import { all, REORDER_WINDOW } from '../core/scope.ts';
 import { unpackFull } from '../store/lmdb/full-copy.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';

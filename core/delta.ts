@@ -3,7 +3,7 @@
  * "base" copy of its uid; a new base is taken when the patch would exceed BASE_RENEW_RATIO of
  * the base's JSON size. Reading any revision is one base fetch plus one patch, never a chain.
  */
-import { diff, type JsonPatchOp } from './json-patch.ts';
+import { diff, type JsonPatchOp } from '../k8s/json-patch.ts';
 import type { KubeObject } from './record.ts';
 
 export const BASE_RENEW_RATIO = 0.25;

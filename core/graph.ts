@@ -7,7 +7,7 @@
  */
 import type { EdgeType, GraphResult, Ref } from './query-types.ts';
 import type { KubeObject } from './record.ts';
-import { matchLabels, type Requirement } from './selectors.ts';
+import { matchLabels, type Requirement } from '../k8s/selectors.ts';
 
 /** An object at T with the identity the graph needs. */
 export interface GraphObject {

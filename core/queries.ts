@@ -3,16 +3,16 @@
  * domain values out. Semantics (API.md): the state at T includes every change with ts <= T;
  * windows are inclusive at both ends; only objects that existed at T take part in lists and graphs.
  */
-import { KubetimeError, invalidArgument } from './errors.ts';
+import { KubetimeError, invalidArgument, k8sInvalidAsArgument } from './errors.ts';
 import { buildGraph, type GraphObject } from './graph.ts';
-import { changedPaths, diff, type JsonPatchOp } from './json-patch.ts';
+import { changedPaths, diff, type JsonPatchOp } from '../k8s/json-patch.ts';
 import { kindCatalog } from './kinds.ts';
 import { withoutNoise } from './noise.ts';
 import { compareResourceVersions, groupKind, type KubeObject, type ObjectKey } from './record.ts';
 import type { Revision } from './ports.ts';
 import type * as Q from './query-types.ts';
 import { all, Scope, type ScopeOptions } from './scope.ts';
-import { fieldSelector, labelSelector, selectableFieldsOf } from './selectors.ts';
+import { fieldSelector, labelSelector, selectableFieldsOf } from '../k8s/selectors.ts';
 import { formatTime } from './time.ts';
 import { feedQueries } from './feed-queries.ts';
 import type { Viewer } from './access.ts';
@@ -78,10 +78,10 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
     const page = r.continue ? decodeToken(r.continue, 'objects', filters) : undefined;
     const at = page?.times[0] ?? r.at;
     await scope.checkHorizon(cluster, at, 'at', { gk: kind.gk, namespace });
-    const labels = labelSelector(r.labelSelector ?? '');
+    const labels = k8sInvalidAsArgument(() => labelSelector(r.labelSelector ?? ''));
     // A custom resource's selectable fields are those its CRD declared as of `at`.
     const crd = kind.group && r.fieldSelector ? await scope.stateAt({ cluster, gk: CRD_GK, namespace: '', name: `${kind.resource}.${kind.group}` }, at) : undefined;
-    const fields = fieldSelector(r.fieldSelector ?? '', 'fieldSelector', { ...kind, selectableFields: selectableFieldsOf(crd?.object ?? undefined, kind.version) });
+    const fields = k8sInvalidAsArgument(() => fieldSelector(r.fieldSelector ?? '', 'fieldSelector', { ...kind, selectableFields: selectableFieldsOf(crd?.object ?? undefined, kind.version) }));
     const size = pageSize('objects', r.limit);
     const revs = await scope.objectsAt({
       cluster, gk: kind.gk, namespace, at, after: page?.cursor as [string, string] | undefined, visible,
@@ -157,7 +157,7 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
       const page = r.continue ? decodeToken(r.continue, 'diff', filters) : undefined;
       const [from, to] = page ? (page.times as [number, number]) : [r.from, r.to];
       await scope.checkHorizon(cluster, from, 'from', { gk: kind.gk, namespace });
-      const labels = labelSelector(r.labelSelector ?? '');
+      const labels = k8sInvalidAsArgument(() => labelSelector(r.labelSelector ?? ''));
       const at = (t: number) => scope.objectsAt({ cluster, gk: kind.gk, namespace, at: t, visible, keep: (rev) => labels(rev.object!) });
       const [a, b] = await Promise.all([at(from), at(to)]);
       const id = (o: KubeObject) => {

@@ -5,7 +5,7 @@
  */
 import type { Viewer } from './access.ts';
 import type { FailureQueries } from './failures/types.ts';
-import type { JsonPatchOp } from './json-patch.ts';
+import type { JsonPatchOp } from '../k8s/json-patch.ts';
 import type { KindInfo } from './kinds.ts';
 import type { EventGroup } from './present/events.ts';
 import type { ValueChange } from './present/diff.ts';

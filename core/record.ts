@@ -14,7 +14,11 @@
  * - "State at T" includes every revision with ts <= T.
  */
 import { z } from 'zod';
+import { groupKind, type KubeObject } from '../k8s/object.ts';
 import type { Micros } from './time.ts';
+
+/** The Kubernetes object and its group-kind name live in k8s/; re-exported for kubetime's modules. */
+export { groupKind, type KubeObject } from '../k8s/object.ts';
 
 export const OPS = ['ADDED', 'MODIFIED', 'DELETED'] as const;
 export type Op = (typeof OPS)[number];
@@ -30,12 +34,6 @@ export const actorSchema = z.object({
   impersonatedUser: z.string().optional(),
 });
 export type Actor = z.infer<typeof actorSchema>;
-
-export type KubeObject = Record<string, unknown> & {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: Record<string, unknown>;
-};
 
 export const changeRecordSchema = z.object({
   cluster: z.string().min(1),
@@ -70,11 +68,6 @@ export const changeRecordSchema = z.object({
 });
 
 export type ChangeRecord = z.infer<typeof changeRecordSchema> & { object: KubeObject | null };
-
-/** Group+Kind as one string: `Pod`, `Deployment.apps`, `Widget.example.com`. */
-export function groupKind(group: string, kind: string): string {
-  return group ? `${kind}.${group}` : kind;
-}
 
 /** Identifies one object name over time (several uids may have carried it). */
 export interface ObjectKey {

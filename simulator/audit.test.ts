@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseRfc3339 } from '../core/time.ts';
+import { parseRfc3339 } from '../k8s/time.ts';
 import { ACTORS, by, kubelet } from './actors.ts';
 import { auditIdFor, toAuditEvent, type AuditEventList } from './audit.ts';
 import { AuditPoster } from './audit-poster.ts';

@@ -5,7 +5,7 @@
  * request/response objects a real request would carry. The AuditPoster (audit-poster.ts) sends
  * them to a webhook sink in batches; the ground truth (ground-truth.ts) lists every revision.
  */
-import type { KubeObject } from '../core/record.ts';
+import type { KubeObject } from '../k8s/object.ts';
 import type { Mutation } from './cluster.ts';
 import { fnv1a, stableUuid } from './prng.ts';
 import { scaleOf } from './scale.ts';

@@ -85,9 +85,9 @@ describe('Cluster', () => {
     const { cluster } = setup();
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'x' } };
     cluster.create(cm, create);
-    expect(() => cluster.create(cm, create)).toThrow(expect.objectContaining({ details: expect.objectContaining({ reason: 'AlreadyExists' }) }));
-    expect(() => cluster.create({ apiVersion: 'nope/v1', kind: 'Thing', metadata: { name: 'a' } }, create)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => cluster.update('ConfigMap', 'x', 'zzz', () => undefined, update)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => cluster.create(cm, create)).toThrow(expect.objectContaining({ reason: 'AlreadyExists' }));
+    expect(() => cluster.create({ apiVersion: 'nope/v1', kind: 'Thing', metadata: { name: 'a' } }, create)).toThrow(expect.objectContaining({ reason: 'NotFound' }));
+    expect(() => cluster.update('ConfigMap', 'x', 'zzz', () => undefined, update)).toThrow(expect.objectContaining({ reason: 'NotFound' }));
   });
 });
 

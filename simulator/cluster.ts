@@ -7,9 +7,10 @@
  * Objects handed out by `get`/`list` are the stored ones: treat them as read-only. Writers pass
  * a `mutate` callback that receives a private copy.
  */
-import { splitApiVersion } from '../core/kinds.ts';
-import { groupKind, type KubeObject } from '../core/record.ts';
-import { systemClock, type Clock, type Micros } from '../core/time.ts';
+import { splitApiVersion } from '../k8s/kinds.ts';
+import { groupKind, type KubeObject } from '../k8s/object.ts';
+import type { Micros } from '../k8s/time.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { cloneJson } from './json.ts';
 import { managerFromUserAgent, upsertManagedFields, type ManagedFieldsEntry } from './managed-fields.ts';
 import { crdManifest } from './manifests/crd.ts';

@@ -2,8 +2,8 @@
  * The ground truth: every revision the simulated cluster committed, in commit order, so tests
  * can compare what kubetime recorded with what really happened.
  */
-import type { Op } from '../core/record.ts';
-import type { Micros } from '../core/time.ts';
+import type { WatchEventType } from '../k8s/object.ts';
+import type { Micros } from '../k8s/time.ts';
 import type { Cluster, Mutation } from './cluster.ts';
 
 /** One committed revision. */
@@ -11,7 +11,7 @@ export interface TruthRevision {
   /** When it happened (µs) — equals the audit stageTimestamp. */
   ts: Micros;
   resourceVersion: string;
-  op: Op;
+  op: WatchEventType;
   group: string;
   version: string;
   kind: string;

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { systemClock, type Clock } from '../core/time.ts';
+import { systemClock, type Clock } from './clock.ts';
 import type { AuditLevel } from './audit.ts';
 import { AuditPoster, type AuditPosterOptions } from './audit-poster.ts';
 import { Cluster, type CompactionWindow, type Mutation } from './cluster.ts';

@@ -3,8 +3,8 @@
  * to when, and which change (if any) triggered it — the ground truth for the failure timeline
  * (core/failures/). A span ends when the object recovers or its deletion is requested.
  */
-import type { KubeObject } from '../core/record.ts';
-import type { Micros } from '../core/time.ts';
+import type { KubeObject } from '../k8s/object.ts';
+import type { Micros } from '../k8s/time.ts';
 
 /** The change that caused a failure: one revision of one object. */
 export interface TriggerRef {

@@ -3,7 +3,7 @@
  * (history queries leave them out of diffs by default), not an implementation of field
  * ownership: each writer's entry lists the fields of the part of the object it wrote.
  */
-import type { KubeObject } from '../core/record.ts';
+import type { KubeObject } from '../k8s/object.ts';
 
 /** One `metadata.managedFields` entry. */
 export interface ManagedFieldsEntry {

@@ -1,5 +1,6 @@
 /** A clock that only moves when told to: tests and deterministic runs step it explicitly. */
-import type { Clock, Micros } from '../core/time.ts';
+import type { Micros } from '../k8s/time.ts';
+import type { Clock } from './clock.ts';
 
 export class ManualClock implements Clock {
   private t: Micros;

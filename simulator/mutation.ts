@@ -1,6 +1,6 @@
 /** The types of a change to the simulated cluster: who made it, through which request, and what it produced. */
-import type { KubeObject, Op } from '../core/record.ts';
-import type { Micros } from '../core/time.ts';
+import type { KubeObject, WatchEventType } from '../k8s/object.ts';
+import type { Micros } from '../k8s/time.ts';
 import type { ResourceType } from './resources.ts';
 
 /** Who made a request, as an audit event's `user` carries it. */
@@ -28,7 +28,7 @@ export interface Mutation {
   rv: number;
   /** When it happened (µs); strictly increasing across mutations. */
   ts: Micros;
-  op: Op;
+  op: WatchEventType;
   type: ResourceType;
   namespace: string;
   name: string;

@@ -8,9 +8,9 @@
  *   specific revision it replays what followed, or sends an ERROR 410 event when compacted.
  */
 import type { ServerResponse } from 'node:http';
-import { fieldSelector, parseLabelSelector, matchLabels, type Requirement, type Selector } from '../core/selectors.ts';
-import { isKubetimeError } from '../core/errors.ts';
-import type { KubeObject } from '../core/record.ts';
+import { fieldSelector, parseLabelSelector, matchLabels, type Requirement, type Selector } from '../k8s/selectors.ts';
+import { K8sInvalidError } from '../k8s/errors.ts';
+import type { KubeObject } from '../k8s/object.ts';
 import type { Cluster } from './cluster.ts';
 import type { Faults } from './faults.ts';
 import { sendJson, sendJsonText, sendStatus, streamList, type ApiTarget } from './http-util.ts';
@@ -67,8 +67,8 @@ function selectorsOf(q: URLSearchParams, type: ApiTarget['type']): Selectors {
     const f = q.get('fieldSelector') ?? '';
     return { labels, fields: f ? fieldSelector(f, 'fieldSelector', type) : undefined };
   } catch (e) {
-    // The apiserver's message does not start with the parameter's name, as kubetime's do.
-    throw apiError('BadRequest', isKubetimeError(e) ? e.message.replace(/^(label|field)Selector: /, '') : String(e));
+    // The apiserver's message is the reason alone, without the parameter's name.
+    throw apiError('BadRequest', e instanceof K8sInvalidError ? e.reason : String(e));
   }
 }
 

@@ -13,7 +13,7 @@
  * - after compaction to C, each key keeps its newest version <= C and everything newer, so the
  *   state at any revision >= C can be answered exactly (continue tokens rely on this).
  */
-import type { KubeObject } from '../core/record.ts';
+import type { KubeObject } from '../k8s/object.ts';
 import type { ResourceType } from './resources.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -1,9 +1,9 @@
 /**
- * The resource types the simulated API server serves: the built-in kind table from core/kinds
+ * The resource types the simulated API server serves: the built-in kind table from k8s/kinds
  * plus custom resources registered at runtime (a CRD added later shows up in discovery).
  */
-import { BUILTIN_KINDS, type KindInfo } from '../core/kinds.ts';
-import { groupKind } from '../core/record.ts';
+import { BUILTIN_KINDS, type KindInfo } from '../k8s/kinds.ts';
+import { groupKind } from '../k8s/object.ts';
 
 /** One served resource: what discovery lists and what the list/watch paths address. */
 export interface ResourceType {
@@ -16,7 +16,7 @@ export interface ResourceType {
   shortNames: readonly string[];
   /** `v1` or `apps/v1`. */
   apiVersion: string;
-  /** `Pod`, `Deployment.apps`, `Widget.example.com` (core/record groupKind). */
+  /** `Pod`, `Deployment.apps`, `Widget.example.com` (k8s/object groupKind). */
   gk: string;
   /** `PodList`. */
   listKind: string;
@@ -121,7 +121,7 @@ export class ResourceRegistry {
     return this.byPath.get(`${group}/${version}/${resource}`);
   }
 
-  /** By core/record groupKind (`Pod`, `Deployment.apps`). */
+  /** By k8s/object groupKind (`Pod`, `Deployment.apps`). */
   get(gk: string): ResourceType | undefined {
     return this.byGk.get(gk);
   }

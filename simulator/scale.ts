@@ -1,5 +1,5 @@
 /** The `autoscaling/v1 Scale` subresource view of a scalable object. */
-import type { KubeObject } from '../core/record.ts';
+import type { KubeObject } from '../k8s/object.ts';
 
 /** The autoscaling/v1 Scale view of a Deployment, ReplicaSet or StatefulSet. */
 export function scaleOf(obj: KubeObject): KubeObject {

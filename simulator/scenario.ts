@@ -9,7 +9,7 @@
  * objects, uids, resourceVersions and timestamps. The engine never reads the wall clock and
  * never uses Math.random; time comes from the cluster's injected Clock.
  */
-import type { Micros } from '../core/time.ts';
+import type { Micros } from '../k8s/time.ts';
 import { syncDeployment } from './behaviors/deployments.ts';
 import { configEdit, networkEdit, podDelete, secretRotate, widgetEdit } from './behaviors/edits.ts';
 import { EventRecorder } from './behaviors/events.ts';

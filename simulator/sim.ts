@@ -2,11 +2,12 @@
  * What every behaviour and controller works with: the store, the seeded generator, the world
  * model, the task queue and the resolved options. One instance per scenario engine.
  */
-import type { KubeObject } from '../core/record.ts';
-import type { Micros } from '../core/time.ts';
+import type { KubeObject } from '../k8s/object.ts';
+import type { Micros } from '../k8s/time.ts';
 import type { Actor } from './actors.ts';
 import type { Cluster, MutationContext } from './cluster.ts';
 import type { Rng } from './prng.ts';
+import { isApiError } from './status.ts';
 import type { TaskQueue } from './task-queue.ts';
 import { k8sTime, seconds } from './time-format.ts';
 import type { World } from './world.ts';
@@ -95,7 +96,7 @@ export class Sim {
     try {
       return fn();
     } catch (e) {
-      if ((e as { code?: string }).code === 'NOT_FOUND') return undefined;
+      if (isApiError(e, 'NotFound')) return undefined;
       throw e;
     }
   }

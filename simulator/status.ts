@@ -1,8 +1,7 @@
 /**
  * Kubernetes `Status` objects (what the API server answers with on errors, and what a watch
- * sends in an ERROR event), and the KubetimeError form the simulator throws internally.
+ * sends in an ERROR event), and the ApiError the simulator throws internally to answer with one.
  */
-import { KubetimeError, isKubetimeError, type ErrorCode } from '../core/errors.ts';
 
 /** The `reason` values the simulator uses, with their HTTP status codes. */
 export const STATUS_REASONS = {
@@ -40,25 +39,34 @@ export function failureStatus(reason: StatusReason, message: string, details?: K
   return s;
 }
 
-const CODE_FOR_REASON: Partial<Record<StatusReason, ErrorCode>> = {
-  NotFound: 'NOT_FOUND',
-  Expired: 'HISTORY_EXPIRED',
-  Gone: 'HISTORY_EXPIRED',
-  Unauthorized: 'UNAUTHENTICATED',
-  InternalError: 'INTERNAL',
-};
+/** An error the simulated API server answers with a Status of its reason. */
+export class ApiError extends Error {
+  readonly reason: StatusReason;
+  readonly details: NonNullable<K8sStatus['details']>;
 
-/** A KubetimeError that carries the Kubernetes reason, so the server can answer with a Status. */
-export function apiError(reason: StatusReason, message: string, details: K8sStatus['details'] = {}): KubetimeError {
-  return new KubetimeError(CODE_FOR_REASON[reason] ?? 'INVALID_ARGUMENT', message, { reason, ...details });
+  constructor(reason: StatusReason, message: string, details: K8sStatus['details'] = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.reason = reason;
+    this.details = details;
+  }
+}
+
+/** An ApiError of a reason (a function so call sites read `throw apiError('NotFound', …)`). */
+export function apiError(reason: StatusReason, message: string, details: K8sStatus['details'] = {}): ApiError {
+  return new ApiError(reason, message, details);
+}
+
+/** Whether `e` is an ApiError of `reason`. */
+export function isApiError(e: unknown, reason?: StatusReason): e is ApiError {
+  return e instanceof ApiError && (reason === undefined || e.reason === reason);
 }
 
 /** The Status to answer for any thrown value (unknown errors become 500 InternalError). */
 export function statusFromError(e: unknown): K8sStatus {
-  if (isKubetimeError(e)) {
-    const reason = (e.details.reason as StatusReason | undefined) ?? (e.code === 'NOT_FOUND' ? 'NotFound' : e.code === 'INTERNAL' ? 'InternalError' : 'BadRequest');
-    const { name, group, kind } = e.details as { name?: string; group?: string; kind?: string };
-    return failureStatus(reason in STATUS_REASONS ? reason : 'BadRequest', e.message, name ? { name, group, kind } : undefined);
+  if (e instanceof ApiError) {
+    const { name, group, kind } = e.details;
+    return failureStatus(e.reason, e.message, name ? { name, group, kind } : undefined);
   }
   return failureStatus('InternalError', e instanceof Error ? e.message : String(e));
 }

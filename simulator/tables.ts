@@ -3,8 +3,8 @@
  * the familiar columns (READY, STATUS, RESTARTS, …) instead of only NAME and AGE. Only lists
  * and gets are printed this way; watches always stream objects.
  */
-import type { KubeObject } from '../core/record.ts';
-import { humanDuration, parseRfc3339, type Micros } from '../core/time.ts';
+import type { KubeObject } from '../k8s/object.ts';
+import { humanDuration, parseRfc3339, type Micros } from '../k8s/time.ts';
 
 type Obj = Record<string, any>;
 type Column = [name: string, type: 'string' | 'integer' | 'date', cell: (o: Obj, now: Micros) => unknown, priority?: number];

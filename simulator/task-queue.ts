@@ -2,7 +2,7 @@
  * Future work of the simulated controllers (a pod becoming ready in 3 s, a drain's next
  * eviction), ordered by (time, insertion order) so a run is deterministic.
  */
-import type { Micros } from '../core/time.ts';
+import type { Micros } from '../k8s/time.ts';
 
 interface Task {
   at: Micros;

@@ -1,5 +1,5 @@
 /** Timestamp formats as Kubernetes writes them. */
-import type { Micros } from '../core/time.ts';
+import type { Micros } from '../k8s/time.ts';
 
 /** `metav1.Time`: RFC 3339 in UTC with whole seconds (`2026-01-10T10:05:00Z`). */
 export function k8sTime(t: Micros): string {

@@ -6,8 +6,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { matchLabels, type Requirement, type Selector } from '../core/selectors.ts';
-import type { KubeObject } from '../core/record.ts';
+import { matchLabels, type Requirement, type Selector } from '../k8s/selectors.ts';
+import type { KubeObject } from '../k8s/object.ts';
 import type { Cluster } from './cluster.ts';
 import type { ResourceType } from './resources.ts';
 import type { LogEntry, ResourceTable, Version } from './resource-table.ts';

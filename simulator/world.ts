@@ -4,7 +4,7 @@
  * the object store. The store stays the source of truth for object contents; every change to
  * both goes through the controllers in behaviors/.
  */
-import type { Micros } from '../core/time.ts';
+import type { Micros } from '../k8s/time.ts';
 import { InjectedFailures, type TriggerRef } from './injected.ts';
 import type { AppSpec } from './manifests/app-spec.ts';
 

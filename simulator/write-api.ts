@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { applyPatch, type JsonPatchOp } from '../core/json-patch.ts';
-import type { KubeObject } from '../core/record.ts';
+import { applyPatch, type JsonPatchOp } from '../k8s/json-patch.ts';
+import type { KubeObject } from '../k8s/object.ts';
 import type { AuditUser, Cluster, MutationContext, Verb } from './cluster.ts';
 import { parseObject, readBody, sendJson, sendJsonText, sendStatus, type ApiTarget } from './http-util.ts';
 import { scaleOf } from './scale.ts';

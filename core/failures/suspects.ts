@@ -13,7 +13,7 @@
  * Changes that touch only status or noise fields (managedFields, resourceVersion, generation)
  * are not suspects.
  */
-import { diff, type JsonPatchOp } from '../json-patch.ts';
+import { diff, type JsonPatchOp } from '../../k8s/json-patch.ts';
 import { withoutNoise } from '../noise.ts';
 import type { Revision } from '../ports.ts';
 import type { Ref } from '../query-types.ts';

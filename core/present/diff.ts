@@ -2,7 +2,7 @@
  * Diffs for reading: each changed path with its old and new value (an RFC 6902 patch carries
  * only the new one). Paths are JSON pointers, as in the patch.
  */
-import type { JsonPatchOp } from '../json-patch.ts';
+import type { JsonPatchOp } from '../../k8s/json-patch.ts';
 
 export interface ValueChange {
   path: string;

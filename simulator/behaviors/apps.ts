@@ -3,7 +3,7 @@
  * Service, optional Ingress and HPA, Deployment), created at bootstrap as already running, or
  * later by a person (then the controllers roll it out), and deleted with cascading cleanup.
  */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import { ACTORS, type Actor } from '../actors.ts';
 import { configMap, ingress, secret, service, serviceAccount } from '../manifests/app.ts';
 import type { AppSpec, Lang, Tier } from '../manifests/app-spec.ts';

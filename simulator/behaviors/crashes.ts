@@ -3,7 +3,7 @@
  * 5 min, BackOff Warning events whose count grows) and OOMKilled (exit 137, restarted at once,
  * lastState.terminated.reason OOMKilled, an OOMKilling event on the node).
  */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import { kubelet } from '../actors.ts';
 import { containerReady, crashed, restarted } from '../manifests/pod.ts';
 import type { Sim } from '../sim.ts';

@@ -3,7 +3,7 @@
  * rollback reuses the old one), rolling updates within maxSurge / maxUnavailable (25%), plain
  * scaling, cleanup beyond revisionHistoryLimit, and the Deployment's status.
  */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import { ACTORS } from '../actors.ts';
 import { deploymentStatus, replicaSet, templateHash } from '../manifests/workloads.ts';
 import type { Sim } from '../sim.ts';

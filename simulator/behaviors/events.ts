@@ -3,7 +3,7 @@
  * message for the same object bumps `count` and `lastTimestamp` (a patch) instead of creating a
  * new Event, and Events expire after the TTL (deleted by the apiserver: no audit event).
  */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import type { EventInit, Sim } from '../sim.ts';
 
 type Obj = Record<string, any>;

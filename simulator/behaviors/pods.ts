@@ -3,7 +3,7 @@
  * least-loaded schedulable node → ContainerCreating → Running and Ready (or crashing, when its
  * image is a bad release) → graceful deletion → removed by the kubelet.
  */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import { ACTORS, kubelet, type Actor } from '../actors.ts';
 import { bindPod, containerCreating, newPod, running, unschedulable } from '../manifests/pod.ts';
 import { fnv1a } from '../prng.ts';

@@ -3,7 +3,7 @@
  * reports ErrImagePull, then ImagePullBackOff, retrying with a growing back-off, until the Pod is
  * deleted (the release is rolled back).
  */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import { kubelet } from '../actors.ts';
 import type { Sim } from '../sim.ts';
 

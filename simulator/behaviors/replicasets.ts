@@ -2,7 +2,7 @@
  * The ReplicaSet controller: keeps each ReplicaSet's pod count at spec.replicas (creating pods
  * or deleting the least useful ones) and writes its status, then tells the Deployment.
  */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import { ACTORS } from '../actors.ts';
 import { replicaSetStatus } from '../manifests/workloads.ts';
 import type { Sim } from '../sim.ts';

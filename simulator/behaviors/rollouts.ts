@@ -6,7 +6,7 @@ import { ACTORS, type Actor } from '../actors.ts';
 import { triggerOf } from '../injected.ts';
 import type { Sim } from '../sim.ts';
 import type { AppState } from '../world.ts';
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 
 type Obj = Record<string, any>;
 

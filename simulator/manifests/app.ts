@@ -1,5 +1,5 @@
 /** An app's ConfigMap, Secret, ServiceAccount, Service, Ingress and Widget (the example CRD). */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import { appLabels, selectorLabels, type AppSpec } from './app-spec.ts';
 
 function b64(text: string): string {

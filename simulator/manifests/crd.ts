@@ -1,5 +1,5 @@
 /** The CustomResourceDefinition object the apiserver would hold for a registered custom resource. */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import type { ResourceType } from '../resources.ts';
 
 export function crdManifest(type: ResourceType): KubeObject {

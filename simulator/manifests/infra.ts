@@ -1,5 +1,5 @@
 /** Namespace, Node, StorageClass, PersistentVolume and PersistentVolumeClaim manifests. */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 
 type Obj = Record<string, any>;
 

@@ -2,7 +2,7 @@
  * The pod template of an app's Deployment, with the defaults the apiserver fills in, so pods
  * built from it have realistic size and shape (env with valueFrom, resources, probes, mounts).
  */
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import { appLabels, type AppSpec, type Lang } from './app-spec.ts';
 
 const RESOURCES: Record<Lang, { requests: Record<string, string>; limits: Record<string, string> }> = {

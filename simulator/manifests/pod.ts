@@ -4,7 +4,7 @@
  * lastState.terminated, CrashLoopBackOff waiting, and restarts.
  */
 import { cloneJson } from '../json.ts';
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 
 type Obj = Record<string, any>;
 

@@ -1,6 +1,6 @@
 /** Deployment, ReplicaSet and HorizontalPodAutoscaler manifests, and their status shapes. */
 import { cloneJson } from '../json.ts';
-import type { KubeObject } from '../../core/record.ts';
+import type { KubeObject } from '../../k8s/object.ts';
 import { fnv1a, safeEncode } from '../prng.ts';
 import { appLabels, selectorLabels, type AppSpec } from './app-spec.ts';
 

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { planDelta } from '../../core/delta.ts';
 import { KubetimeError } from '../../core/errors.ts';
-import { applyPatch, type JsonPatchOp } from '../../core/json-patch.ts';
+import { applyPatch, type JsonPatchOp } from '../../k8s/json-patch.ts';
 import type { KubeObject } from '../../core/record.ts';
 
 export const CODEC_DEFLATE = 1;

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Database, RootDatabase } from 'lmdb';
-import { applyPatches } from '../../core/json-patch.ts';
+import { applyPatches } from '../../k8s/json-patch.ts';
 import { unpackFull } from './full-copy.ts';
 import type { SeenKind } from '../../core/ports.ts';
 import type { Actor, ChangeRecord, KubeObject } from '../../core/record.ts';

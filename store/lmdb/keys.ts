@@ -22,7 +22,7 @@
  *   meta   ['cluster', name] → {firstSeen, lastSeen};  ['kind', cluster, gk] → SeenKind
  */
 import { rvSortKey } from '../../core/record.ts';
-import type { JsonPatchOp } from '../../core/json-patch.ts';
+import type { JsonPatchOp } from '../../k8s/json-patch.ts';
 import type { Op } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
 import type { RevisionRef } from '../../core/ports.ts';

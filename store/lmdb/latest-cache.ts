@@ -19,7 +19,7 @@
  * the packed tier leaves the parsed one), and the parsed tier holds null for a deleted object,
  * which lru-cache does not store; a wrapper per append would cost on the ingest hot path.
  */
-import { applyPatches, type JsonPatchOp } from '../../core/json-patch.ts';
+import { applyPatches, type JsonPatchOp } from '../../k8s/json-patch.ts';
 import type { KubeObject } from '../../core/record.ts';
 import { unpackFull } from './full-copy.ts';
 import type { Key, StoredLifetime } from './keys.ts';

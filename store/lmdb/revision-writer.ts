@@ -14,7 +14,7 @@
  * out of order is patched against its predecessor and its successor is re-encoded against it, so
  * every chain stays valid.
  */
-import { diff } from '../../core/json-patch.ts';
+import { diff } from '../../k8s/json-patch.ts';
 import type { AppendResult, PruneRequest, SeenKind } from '../../core/ports.ts';
 import { groupKind, mergeRecords, type ChangeRecord, type KubeObject } from '../../core/record.ts';
 import { splitApiVersion } from '../../core/kinds.ts';

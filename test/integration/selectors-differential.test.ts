@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isKubetimeError } from '../../core/errors.ts';
+import { isKubetimeError, k8sInvalidAsArgument } from '../../core/errors.ts';
 import { createHistoryQueries } from '../../core/queries.ts';
 import type { KubeObject } from '../../core/record.ts';
-import { fieldSelector, labelSelector, selectableFieldsOf, type FieldKind } from '../../core/selectors.ts';
+import { fieldSelector, labelSelector, selectableFieldsOf, type FieldKind } from '../../k8s/selectors.ts';
 import { buildServer } from '../../history-api/index.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import { sleep } from '../e2e/lib/clock.ts';
@@ -49,7 +49,7 @@ const nameOf = (o: KubeObject) => {
 /** kubetime's answer for a selector on the objects of one LIST. */
 function kubetimeAnswer(objs: readonly KubeObject[], kind: FieldKind, c: Case): Answer {
   try {
-    const keep = c.param === 'labelSelector' ? labelSelector(c.selector) : fieldSelector(c.selector, 'fieldSelector', kind);
+    const keep = k8sInvalidAsArgument(() => (c.param === 'labelSelector' ? labelSelector(c.selector) : fieldSelector(c.selector, 'fieldSelector', kind)));
     return { status: 200, names: objs.filter(keep).map(nameOf).sort() };
   } catch (e) {
     if (isKubetimeError(e) && e.code === 'INVALID_ARGUMENT') return { status: 400, message: e.message };

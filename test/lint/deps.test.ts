@@ -24,7 +24,7 @@ describe('typeImportsAsValues', () => {
 });
 
 describe('npm run lint:deps', () => {
-  it('fails each rule on a deliberate violation, and lets cli/ and tests build adapters', () => {
+  it('fails each rule on a deliberate violation, and lets cli/ and tests build adapters and everyone use k8s/', () => {
     const root = mkdtempSync(join(tmpdir(), 'kubetime-lint-fixture-'));
     const write = (path: string, text: string) => {
       mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -42,6 +42,13 @@ describe('npm run lint:deps', () => {
       write('simulator/s.ts', "import { a } from '../core/a.ts';\nexport const s = a;\n");
       write('history-api/h.ts', "import type { X } from '../store/lmdb/x.ts';\nexport const h: X = 1;\n");
       write('cli/compose.ts', "import { x } from '../store/lmdb/x.ts';\nexport const c = x;\n");
+      write('k8s/ok.ts', 'export const ok = 1;\n');
+      write('k8s/bad.ts', "import { b } from '../core/b.ts';\nimport { parse } from 'yaml';\nexport const k = [b, parse];\n");
+      write('k8s/ok.test.ts', "import { s } from '../simulator/s.ts';\nexport const t = s;\n");
+      write('core/c.ts', "import { ok } from '../k8s/ok.ts';\nexport const c = ok;\n");
+      write('simulator/t.ts', "import { ok } from '../k8s/ok.ts';\nimport { parse } from 'yaml';\nexport const t = [ok, parse];\n");
+      write('simulator/u.ts', "import { b } from '../bench/b.ts';\nexport const u = b;\n");
+      write('bench/b.ts', 'export const b = 1;\n');
       const { status, output } = lintDeps({ root, ignoreKnown: false });
       const errors = output.split('\n').filter((l) => l.startsWith('  error ')).map((l) => l.trim());
       const expected = [
@@ -49,11 +56,14 @@ describe('npm run lint:deps', () => {
         expect.stringMatching(/^error core-imports-no-io: core\/io\.ts → .*node_modules\/pino\//),
         'error core-imports-only-core: core/out.ts → store/lmdb/x.ts',
         'error history-api-reads-through-ports: history-api/h.ts → store/lmdb/x.ts',
+        'error k8s-imports-only-k8s: k8s/bad.ts → core/b.ts',
+        expect.stringMatching(/^error k8s-imports-only-k8s: k8s\/bad\.ts → .*node_modules\/yaml\//),
         'error no-cycles: core/a.ts →',
         'error only-cli-builds-adapters: compactor/y.ts → store/lmdb/x.ts',
         'error only-cli-builds-adapters: core/out.ts → store/lmdb/x.ts',
         'error only-cli-builds-adapters: history-api/h.ts → store/lmdb/x.ts',
         'error simulator-imports-no-kubetime: simulator/s.ts → core/a.ts',
+        'error simulator-imports-no-kubetime: simulator/u.ts → bench/b.ts',
         'error store-adapters-stay-apart: store/cassandra/z.ts → store/lmdb/x.ts',
       ];
       expect(errors).toEqual(expect.arrayContaining(expected));

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 const REPO = resolve(import.meta.dirname, '../..');
-export const SOURCE_FOLDERS = ['core', 'store', 'ingester', 'compactor', 'history-api', 'cli', 'simulator', 'test', 'bench'];
+export const SOURCE_FOLDERS = ['k8s', 'core', 'store', 'ingester', 'compactor', 'history-api', 'cli', 'simulator', 'test', 'bench'];
 const CONFIG = join(REPO, '.dependency-cruiser.cjs');
 const BASELINE = join(REPO, '.dependency-cruiser-known-violations.json');
 

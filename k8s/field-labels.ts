@@ -6,8 +6,8 @@
  * apiserver's defaults (`spec.hostNetwork` is "false" when absent). A label the kind accepts but
  * never fills (a Pod's `status.podIPs`, a CronJob's `status.successful`) reads as "".
  */
-import { invalidArgument } from './errors.ts';
-import type { KubeObject } from './record.ts';
+import { K8sInvalidError } from './errors.ts';
+import type { KubeObject } from './object.ts';
 
 /** The kind a field selector applies to; field labels are per kind. */
 export interface FieldKind {
@@ -91,7 +91,7 @@ const EVENTS_V1_FIELDS: FieldSet['read'] = {
   ])),
 };
 
-/** Keyed by group kind (core/record groupKind). Kinds not listed take the generic metadata set. */
+/** Keyed by group kind (k8s/object groupKind). Kinds not listed take the generic metadata set. */
 const FIELD_SETS: Record<string, FieldSet> = {
   Pod: {
     aliases: { 'spec.host': 'spec.nodeName' },
@@ -196,17 +196,17 @@ export function parseFieldSelector(selector: string, param = 'fieldSelector', ki
   const terms = splitTerms(selector).filter((t) => t !== '');
   const parsed = terms.map((term) => {
     const split = splitTerm(term);
-    if (!split) throw invalidArgument(param, `invalid selector: '${selector}'; can't understand '${term}'`, { selector });
+    if (!split) throw new K8sInvalidError(param, `invalid selector: '${selector}'; can't understand '${term}'`, { selector });
     try {
       return { label: split[0], op: split[1] === '!=' ? ('neq' as const) : ('eq' as const), value: unescape(split[2]) };
     } catch (e) {
-      throw invalidArgument(param, (e as Error).message, { selector });
+      throw new K8sInvalidError(param, (e as Error).message, { selector });
     }
   });
   // A term with neither field nor value (`=`, `!=`) selects everything, as the apiserver drops it.
   return parsed.filter((p) => p.label !== '' || p.value !== '').map((p) => {
     const r = resolveField(kind, p.label);
-    if (typeof r === 'string') throw invalidArgument(param, r, { selector });
+    if (typeof r === 'string') throw new K8sInvalidError(param, r, { selector });
     return { field: r.field, op: p.op, value: p.value };
   });
 }

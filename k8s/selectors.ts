@@ -1,15 +1,16 @@
 /**
  * Kubernetes label and field selectors, parsed, validated and evaluated as kube-apiserver
- * (v1.34) does, so a query kubetime accepts is one the cluster accepts and selects the same
+ * (v1.34) does, so a selector accepted here is one the cluster accepts and selects the same
  * objects.
  *
  * Labels: requirements joined by commas — `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`,
  * `k`, `!k`, `k>n`, `k<n` (n an integer). Whitespace separates tokens anywhere; keys and values
- * follow the label syntax (core/label-syntax.ts). Fields: core/field-labels.ts.
+ * follow the label syntax (k8s/label-syntax.ts). Fields: k8s/field-labels.ts. A refused selector throws K8sInvalidError
+ * naming the parameter, with the apiserver's message.
  */
-import { invalidArgument } from './errors.ts';
+import { K8sInvalidError } from './errors.ts';
 import { labelKeyErrors, labelValueErrors } from './label-syntax.ts';
-import type { KubeObject } from './record.ts';
+import type { KubeObject } from './object.ts';
 
 export { fieldSelector, parseFieldSelector, selectableFieldsOf, type FieldKind, type FieldRequirement } from './field-labels.ts';
 
@@ -199,7 +200,7 @@ export function parseLabelSelector(text: string, param = 'labelSelector'): Requi
   try {
     return new LabelParser(lex(text)).parse();
   } catch (e) {
-    throw invalidArgument(param, (e as Error).message, { selector: text });
+    throw new K8sInvalidError(param, (e as Error).message, { selector: text });
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Label key and value syntax as Kubernetes validates it (apimachinery's qualified-name and
  * label-value rules). Each check returns the reasons a text is refused, empty when it is valid,
- * worded like the apiserver so a 400 from kubetime reads like one from the cluster.
+ * worded like the apiserver so a 400 built on it reads like one from the cluster.
  */
 
 const NAME_MAX = 63;
