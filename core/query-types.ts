@@ -80,7 +80,7 @@ export interface DiffObjectResult {
 }
 
 export type { Ref } from './ref.ts';
-import type { Ref } from './ref.ts';
+import type { Ref, WindowScope } from './ref.ts';
 
 export interface DiffScopeRequest extends Viewed {
   cluster?: string;
@@ -136,14 +136,7 @@ export interface ChangesRequest extends Viewed {
 export interface ChangeItem extends RevisionInfo { kind: string; namespace: string; name: string; uid: string }
 export interface ChangesResult { cluster: string; from: Micros; to: Micros; items: ChangeItem[]; continue?: string }
 
-export interface EventsRequest extends Viewed {
-  cluster?: string;
-  from: Micros;
-  to: Micros;
-  namespace?: string;
-  kind?: string;
-  name?: string;
-  limit?: number;
+export interface EventsRequest extends Viewed, WindowScope {
   continue?: string;
   /** By the Event's last time: newest first (default, like the change feed) or oldest first. */
   order?: 'asc' | 'desc';

@@ -4,7 +4,7 @@
  * changes shortly before it (suspects). Times are Micros; surfaces format them.
  */
 import type { Viewer } from '../access.ts';
-import type { Ref } from '../ref.ts';
+import type { Ref, WindowScope } from '../ref.ts';
 import type { Actor, Op } from '../record.ts';
 import type { Micros } from '../time.ts';
 
@@ -16,15 +16,7 @@ export const DEFAULT_SUSPECT_WINDOW: Micros = 15 * 60e6;
  * them; `kind` is one of Pod, Node, Deployment, StatefulSet, DaemonSet, Job,
  * HorizontalPodAutoscaler, PersistentVolumeClaim.
  */
-export interface FailuresRequest {
-  cluster?: string;
-  /** Inclusive window in µs. */
-  from: Micros;
-  to: Micros;
-  namespace?: string;
-  kind?: string;
-  name?: string;
-  limit?: number;
+export interface FailuresRequest extends WindowScope {
   /** Whose answer this is: spans and suspects the viewer may not `list` are left out. */
   viewer: Viewer;
   /** How far before a span's start changes are suspects (µs); default DEFAULT_SUSPECT_WINDOW. */

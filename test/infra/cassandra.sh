@@ -385,13 +385,6 @@ EOF
 }
 
 case "${1:-}" in
-  install) cmd_install ;;
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  kill) cmd_kill ;;
-  restart) cmd_stop; cmd_start ;;
-  status) cmd_status ;;
-  env) cmd_env ;;
   cql-version) cql_probe ;;
-  *) echo "usage: $0 install|start|stop|kill|restart|status|env" >&2; exit 2 ;;
+  *) kt_main "$@" ;;
 esac

@@ -145,3 +145,18 @@ kt_tail_log() {
        END { for (i = 0; i < n; i++) print buf[i] }' "$f" | tail -n "$n" >&2
   kt_log "---- end of $f ----"
 }
+
+# The command line of every service script: it defines cmd_install, cmd_start, cmd_stop,
+# cmd_kill, cmd_status and cmd_env, then ends with `kt_main "$@"`.
+kt_main() {
+  case "${1:-}" in
+    install) cmd_install ;;
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    kill) cmd_kill ;;
+    restart) cmd_stop; cmd_start ;;
+    status) cmd_status ;;
+    env) cmd_env ;;
+    *) echo "usage: $0 install|start|stop|kill|restart|status|env" >&2; exit 2 ;;
+  esac
+}

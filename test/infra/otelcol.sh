@@ -254,13 +254,4 @@ export KUBETIME_OTELCOL_TRACES_FILE=$TRACES_FILE
 EOF
 }
 
-case "${1:-}" in
-  install) cmd_install ;;
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  kill) cmd_kill ;;
-  restart) cmd_stop; cmd_start ;;
-  status) cmd_status ;;
-  env) cmd_env ;;
-  *) echo "usage: $0 install|start|stop|kill|restart|status|env" >&2; exit 2 ;;
-esac
+kt_main "$@"
