@@ -120,6 +120,30 @@ describe('Attributor', () => {
     expect(a.noteDurable(evictionRevs('uid-9')).map((r) => [r.uid, r.resourceVersion])).toEqual([['uid-9', '2'], ['uid-9', '3']]);
   });
 
+  it('names an eviction\'s revisions of a StatefulSet pod evicted before under the same name (its own revisions only, not the previous pod\'s)', () => {
+    // Seen in a CI fidelity run: db-0 evicted, recreated (new uid, later resourceVersions), evicted
+    // again; the second eviction's revisions followed the first pod's marked, terminating ones.
+    const iso = (us: number) => new Date(us / 1000).toISOString().replace('.000', '');
+    const revs = (uid: string, rv: number, at: number) => {
+      const marked = { status: { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', lastTransitionTime: iso(at) }] } };
+      const terminating = { ...marked, metadata: { name: 'db-0', namespace: 'shop', uid, deletionTimestamp: iso(at + 30 * S), deletionGracePeriodSeconds: 30 } };
+      return [watched(String(rv), {}, uid), watched(String(rv + 1), marked, uid), watched(String(rv + 2), terminating, uid)].map((r) => ({ ...r, name: 'db-0' }));
+    };
+    const evict = (at: number): Attribution[] => (['disruptedAt', 'terminatingAt'] as const)
+      .map((by) => ({ ...attribution({ by, at: at + 400_000 }, `ev-${at}`, ''), named: { gk: 'Pod', namespace: 'shop', name: 'db-0' }, verb: 'create' }));
+    const first = T0 + 10 * S;
+    const second = T0 + 70 * S;
+    const { a } = attributor();
+    const merged = [...a.noteDurable(revs('uid-1', 10, first)), ...a.attribute(evict(first)), ...a.noteDurable(revs('uid-2', 20, second)), ...a.attribute(evict(second))];
+    expect(merged.map((r) => [r.uid, r.resourceVersion]).sort()).toEqual([['uid-1', '11'], ['uid-1', '12'], ['uid-2', '21'], ['uid-2', '22']]);
+    // The pod deleted at once and recreated under its name before the eviction's audit batch
+    // arrived (kwok, a StatefulSet): the eviction still names the evicted pod's revisions.
+    const late = attributor();
+    const gone = { ...watched('13', {}, 'uid-1'), name: 'db-0', op: 'DELETED' as const };
+    late.a.noteDurable([...revs('uid-1', 10, first), gone, ...revs('uid-2', 20, first + S).slice(0, 1)]);
+    expect(late.a.attribute(evict(first)).map((r) => [r.uid, r.resourceVersion]).sort()).toEqual([['uid-1', '11'], ['uid-1', '12']]);
+  });
+
   it('remembers nothing of Events, names a deletion only by time, and attributes an audited revision only by its resourceVersion', () => {
     const { a } = attributor();
     a.noteDurable([

@@ -106,12 +106,29 @@ const collectionKeyOf = (cluster: string, gk: string, namespace: string): string
 /** One audit event may name several revisions (an eviction): each is told apart by its match. */
 const attributionId = (a: Attribution): string | undefined => a.auditID === undefined ? undefined : `${a.auditID}/${a.match.by}`;
 
+/** How many uids one name remembers for attributions by name (a StatefulSet pod recreated under its name). */
+const NAME_UIDS = 4;
+
+/** The revision an attribution names among `lists` (one per uid): the newest candidate for a grace-0 delete, the first for the others. */
+function firstMatch(match: Attribution['match'], lists: readonly Seen[][]): Seen | undefined {
+  for (const list of lists) {
+    const order = match.by === 'graceZeroBefore' ? [...list.keys()].reverse() : [...list.keys()];
+    const i = order.find((j) => matches(match, list[j]!, list));
+    if (i !== undefined) return list[i];
+  }
+  return undefined;
+}
+
 export class Attributor {
   readonly #o: AttributorOptions;
   readonly #seen = new Map<string, Seen[]>();
   readonly #waiting = new Map<string, Waiting[]>();
-  /** Object (cluster, gk, namespace, name) → the key of its latest remembered uid, for attributions by name; least recently noted first. */
-  readonly #nameUids = new Map<string, string>();
+  /**
+   * Object (cluster, gk, namespace, name) → the keys of its last NAME_UIDS remembered uids, latest
+   * last, for attributions by name; least recently noted name first. Several: a StatefulSet's pod
+   * evicted and deleted at once is recreated under its name before the eviction's audit arrives.
+   */
+  readonly #nameUids = new Map<string, string[]>();
   /** Every waiting attribution in arrival order (done ones not yet passed over): expiry and overflow take from the front. */
   #arrivals: Waiting[] = [];
   #head = 0;
@@ -162,8 +179,11 @@ export class Attributor {
         out.push(this.#merge(s, hit.attribution, now));
         this.#unwait(hit);
       }
+      const uids = (this.#nameUids.get(nameKey) ?? []).filter((k) => k !== key);
+      uids.push(key);
+      if (uids.length > NAME_UIDS) uids.shift();
       this.#nameUids.delete(nameKey);
-      this.#nameUids.set(nameKey, key);
+      this.#nameUids.set(nameKey, uids);
       if (this.#nameUids.size > this.#maxSeen) this.#nameUids.delete(this.#nameUids.keys().next().value!);
       list.push(s);
       this.#seenCount++;
@@ -225,21 +245,20 @@ export class Attributor {
     const byTimeKeys = new Set<string>();
     const added: Waiting[] = [];
     for (const a of attributions) {
-      // An attribution by name (an eviction, a Metadata-level event) looks among the revisions of
-      // the latest uid under that name.
+      // An attribution by name looks among the revisions of the uids recently under that name (an
+      // eviction: each uid's own revisions, latest uid first), or of the latest one (a
+      // Metadata-level event by time, settled below).
       const m = a.match;
       const nameKey = a.named && nameKeyOf(a.cluster, a.named.gk, a.named.namespace, a.named.name);
       const key = m.by === 'collection' ? collectionKeyOf(a.cluster, m.gk, m.namespace) : nameKey ? nameKey : keyOf(a.cluster, a.uid);
-      const list = m.by === 'collection' ? [] : nameKey ? this.#revisionsNamed(nameKey) : this.#seen.get(key) ?? [];
+      const lists = m.by === 'collection' ? [] : !nameKey ? [this.#seen.get(key) ?? []] : m.by === 'within' ? [this.#revisionsNamed(nameKey)] : this.#listsNamed(nameKey);
       const id = attributionId(a);
-      if (id !== undefined && list.some((s) => s.attributedBy === id)) continue;
+      if (id !== undefined && lists.some((list) => list.some((s) => s.attributedBy === id))) continue;
       if (m.by === 'within') byTimeKeys.add(key); // decided below, with the rest of the batch
       else if (m.by !== 'collection') {
-        // The newest candidate for a grace-0 delete, the first for the others.
-        const order = m.by === 'graceZeroBefore' ? [...list.keys()].reverse() : [...list.keys()];
-        const i = order.find((j) => matches(a.match, list[j]!, list));
-        if (i !== undefined) {
-          out.push(this.#merge(list[i]!, a, now));
+        const hit = firstMatch(a.match, lists);
+        if (hit) {
+          out.push(this.#merge(hit, a, now));
           continue;
         }
       }
@@ -264,7 +283,12 @@ export class Attributor {
 
   /** The remembered revisions of the latest uid under a name. */
   #revisionsNamed(nameKey: string): Seen[] {
-    return this.#seen.get(this.#nameUids.get(nameKey) ?? '') ?? [];
+    return this.#seen.get(this.#nameUids.get(nameKey)?.at(-1) ?? '') ?? [];
+  }
+
+  /** The remembered revisions of each recent uid under a name, one list per uid, latest first. */
+  #listsNamed(nameKey: string): Seen[][] {
+    return (this.#nameUids.get(nameKey) ?? []).map((k) => this.#seen.get(k) ?? []).reverse();
   }
 
   /**
