@@ -13,3 +13,7 @@ const telemetry = await startTelemetry(process.env);
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
 await telemetry.shutdown();
+// Everything was stopped (or given up on, cli/compose.ts shutdown): a handle still open (a watch
+// connection, a keep-alive socket) must not keep the process past its SIGTERM. The timer is unref'd,
+// so a process with nothing left exits at once, as before.
+setTimeout(() => process.exit(), 2_000).unref();

@@ -22,4 +22,15 @@ describe('shutdown', () => {
     expect(order).toEqual(['watches', 'simulator', 'http server', 'attributions settle', 'pipeline', 'store']);
     expect(warnings).toMatchObject([{ phase: 'compactor', err: { message: 'compactor stuck' } }]);
   });
+
+  it('goes on past a stop that never finishes, says so, and still stops the store', async () => {
+    const order: string[] = [];
+    const warnings: unknown[] = [];
+    const app = { stops: emptyStops(), logger: { warn: (o: unknown) => warnings.push(o) } as unknown as App['logger'] };
+    onShutdown(app, 'writes', () => new Promise<void>(() => undefined)); // e.g. attributions that never settle
+    onShutdown(app, 'store', async () => { order.push('store'); });
+    await shutdown(app, 20);
+    expect(order).toEqual(['store']);
+    expect(warnings).toMatchObject([{ phase: 'writes', timeoutMs: 20 }]);
+  });
 });

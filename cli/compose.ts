@@ -210,14 +210,28 @@ export function createServer(app: App, kubeconfig?: KubeConfig): HistoryServer {
   });
 }
 
-/** Stops everything registered, phase by phase; a failing stop is logged and the rest still run. */
-export async function shutdown(app: Pick<App, 'stops' | 'logger'>): Promise<void> {
+/**
+ * How long one stop may take before shutdown goes on without it: a Kubernetes Pod has 30 s
+ * (terminationGracePeriodSeconds) from SIGTERM to SIGKILL, and a stop that waits for something that
+ * will not come (a watch in flight, attributions waiting for revisions) must not use them all.
+ */
+export const STOP_TIMEOUT_MS = 5_000;
+
+/**
+ * Stops everything registered, phase by phase; a failing stop is logged and the rest still run,
+ * and so does a stop that has not finished after `timeoutMs` (logged too).
+ */
+export async function shutdown(app: Pick<App, 'stops' | 'logger'>, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
   for (const phase of SHUTDOWN_PHASES) {
     for (const stop of [...app.stops[phase]].reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), timeoutMs); });
       try {
-        await stop();
+        if ((await Promise.race([stop(), late])) === 'late') app.logger.warn({ phase, timeoutMs }, 'a stop did not finish in time; shutdown goes on without it');
       } catch (e) {
         app.logger.warn({ err: e, phase }, 'error while stopping');
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
