@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLogReader, type AuditChange } from './lib/audit-log.ts';
 import { formatMicros, parseMicros } from './lib/clock.ts';
-import { actorCoverage, expectedRevisions, Histories, historyProblems, mistimedRevisions, type ChangeItem, type HistoryItem } from './lib/history-check.ts';
+import { actorCoverage, expectedRevisions, Histories, historyProblems, inRelistGaps, mistimedRevisions, type ChangeItem, type HistoryItem } from './lib/history-check.ts';
 import { jsonDiff } from './lib/json-diff.ts';
 import { lifetimeProblems } from './lib/lifetime-check.ts';
 import type { KubetimeApi } from './lib/kubetime.ts';
@@ -101,12 +101,26 @@ describe('what the audit log says must be in kubetime', () => {
     ], (c) => c.namespace === NS);
     expect(expected.map(({ why, at, ...e }) => e)).toEqual([
       { kind: 'Pod', namespace: NS, name: 'p1', uid: 'u1', rv: '7' },
-      { kind: 'Deployment', namespace: NS, name: 'web', uid: 'd1', rv: '8' },
+      { kind: 'Deployment', namespace: NS, name: 'web', uid: 'd1', rv: '8', bodyless: true },
       { kind: 'Pod', namespace: NS, name: 'p1', uid: 'u1', deleted: true },
       { kind: 'Pod', namespace: NS, name: 'p1', uid: 'u1', rv: '10' },
       { kind: 'ConfigMap', namespace: NS, name: 'c', uid: 'c1', deleted: true },
     ]);
     expect(uncheckable).toBe(1);
+  });
+});
+
+describe('revisions in a relist gap', () => {
+  it('sets apart a Scale revision the watch never delivered because kubetime was relisting after 410, and only that', async () => {
+    const scale = (rv: string) => change({ resource: 'statefulsets', group: 'apps', name: 'db', subresource: 'scale', response: { kind: 'Scale', metadata: { name: 'db', uid: 's1', resourceVersion: rv } } });
+    const { expected } = expectedRevisions([scale('12'), scale('20'), scale('30'), change({ response: pod('13') })], () => true);
+    const item = (rv: string, source: string): HistoryItem => ({ ts: '2026-12-07T10:00:00Z', op: 'MODIFIED', resourceVersion: rv, source, uid: 's1' });
+    const db = [item('10', 'watch'), item('14', 'audit+relist'), item('20', 'watch+audit'), item('31', 'watch')];
+    const h = new Histories({ ok: async (_p: string, q: { kind: string }) => ({ items: q.kind === 'StatefulSet' ? db : [] }) } as unknown as KubetimeApi);
+    const { known, inGap } = await inRelistGaps(h, expected);
+    // 12: followed by the relist's 14, so never seen; 20: stored; 30: followed by a watched revision, so lost.
+    expect(inGap.map((e) => e.rv)).toEqual(['12']);
+    expect(known.map((e) => e.rv)).toEqual(['20', '30', '13']);
   });
 });
 

@@ -26,6 +26,8 @@ export interface Expectation {
   why: string;
   /** When that request completed (its stageTimestamp): the revision's time if it made it. */
   at: Micros;
+  /** The request answered without the object (a Scale): only the watch can bring its state. */
+  bodyless?: boolean;
 }
 
 export interface HistoryItem {
@@ -59,7 +61,7 @@ export function expectedRevisions(changes: readonly AuditChange[], inScope: (c: 
       if (c.verb === 'delete' && !meta.deletionTimestamp) expected.push({ ...base, deleted: true });
       else expected.push({ ...base, rv: meta.resourceVersion });
     } else if (resp?.kind === 'Scale' && meta?.resourceVersion && c.name) {
-      expected.push({ kind, namespace: c.namespace, name: c.name, ...(meta.uid ? { uid: meta.uid } : {}), rv: meta.resourceVersion, why, at });
+      expected.push({ kind, namespace: c.namespace, name: c.name, ...(meta.uid ? { uid: meta.uid } : {}), rv: meta.resourceVersion, why, at, bodyless: true });
     } else if (c.verb === 'delete' && !c.subresource && resp?.kind === 'Status' && c.name) {
       const uid = c.uid ?? resp.details?.uid;
       expected.push({ kind, namespace: c.namespace, name: c.name, ...(uid ? { uid } : {}), deleted: true, why, at });
@@ -92,6 +94,32 @@ export class Histories {
   keys(): string[] {
     return [...this.#cache.keys()];
   }
+}
+
+/**
+ * Splits off the revisions no one could record: a request that answered without the object (a
+ * Scale) made a revision the watch never delivered because it was relisting after 410 Gone — the
+ * next revision kubetime holds of that object came from the relist (source `relist`), which shows
+ * only the latest state. kubetime says so itself (the gap), and an audit event that carries no
+ * object cannot fill it without inventing state.
+ */
+export async function inRelistGaps(histories: Histories, expected: readonly Expectation[]): Promise<{ known: Expectation[]; inGap: Expectation[] }> {
+  const known: Expectation[] = [];
+  const inGap: Expectation[] = [];
+  for (const e of expected) {
+    if (!e.bodyless || !e.rv) {
+      known.push(e);
+      continue;
+    }
+    const mine = (await histories.get(e.kind, e.namespace, e.name)).filter((i) => (!e.uid || i.uid === e.uid) && /^\d+$/.test(i.resourceVersion));
+    if (mine.some((i) => i.resourceVersion === e.rv)) {
+      known.push(e);
+      continue;
+    }
+    const next = mine.filter((i) => BigInt(i.resourceVersion) > BigInt(e.rv!)).sort((a, b) => (BigInt(a.resourceVersion) < BigInt(b.resourceVersion) ? -1 : 1))[0];
+    (next?.source.split('+').includes('relist') ? inGap : known).push(e);
+  }
+  return { known, inGap };
 }
 
 /** Expectations kubetime's history does not meet, as messages. */
