@@ -129,6 +129,19 @@ describe('exact times', () => {
   const item = (rv: string, ts: number, actor?: string): HistoryItem => ({ ts: formatMicros(ts), op: 'MODIFIED', resourceVersion: rv, source: actor ? 'watch+audit' : 'watch', uid: 'u1', ...(actor ? { actor: { username: actor } } : {}) });
   const histories = (items: HistoryItem[]) => new Histories({ ok: async () => ({ items }) } as unknown as KubetimeApi);
 
+  it('takes a grace-0 delete as the maker of the marked revision a later no-op answered with', async () => {
+    // Seen in a fidelity run: kwok's delete (grace 0) marked db-0 (20691) and removed it (20697),
+    // answering with the removal; kwok's status patch, completed 4.5 ms later, answered with 20691.
+    const del = change({ verb: 'delete', auditID: 'del', completed: T, response: pod('20697') });
+    const noop = change({ verb: 'patch', auditID: 'noop', completed: T + 4_548, response: pod('20691') });
+    const { expected } = expectedRevisions([del, noop], () => true);
+    const marked: HistoryItem = { ...item('20691', T, 'kwok-controller'), verb: 'delete' };
+    expect(await mistimedRevisions(histories([marked]), expected)).toEqual([]);
+    // Dated by the delete but not by a delete request, or at another time: still mistimed.
+    expect(await mistimedRevisions(histories([{ ...marked, verb: 'patch' }]), expected)).toHaveLength(1);
+    expect(await mistimedRevisions(histories([{ ...marked, ts: formatMicros(T - 1_000) }]), expected)).toHaveLength(1);
+  });
+
   it('holds an audited revision to the earliest request that answered with it', async () => {
     // The deployment controller made revision 7; the replicaset controller's update 0.27 s later changed nothing.
     const { expected } = expectedRevisions([
