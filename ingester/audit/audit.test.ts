@@ -59,6 +59,11 @@ describe('audit event conversion', () => {
       responseObject: { kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name: 'p', kind: 'pods', uid: 'u1' } },
     }), opts);
     expect(gone.records[0]).toMatchObject({ op: 'DELETED', uid: 'u1', kind: 'Pod', object: null, resourceVersion: '' });
+    // kube-apiserver 1.34 answers a grace-0 delete of a pod that never ran with the object without
+    // its resourceVersion (seen in a fidelity run): the pod is gone, as with a Status.
+    const { resourceVersion: _rv, ...noRv } = pod({ deletionTimestamp: '2026-01-10T10:00:00Z', deletionGracePeriodSeconds: 0 }).metadata;
+    const immediate = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 }, objectRef: { resource: 'pods', namespace: 'ns', name: 'p', apiVersion: 'v1' }, responseObject: { ...pod(), metadata: noRv } }), opts);
+    expect(immediate.records).toMatchObject([{ op: 'DELETED', uid: 'u1', kind: 'Pod', resourceVersion: '', verb: 'delete', actor: { username: 'alice' } }]);
     const final = convertAuditEvent(event({ verb: 'delete', responseStatus: { code: 200 } }), opts);
     expect(final.records[0]).toMatchObject({ op: 'DELETED', object: pod() });
     // The kubelet's final delete (grace 0) answers with the pod still carrying its deletionTimestamp.

@@ -263,8 +263,11 @@ export function convertAuditEvent(event: unknown, opts: AuditConversionOptions):
       };
     }
   }
-  if (verb === 'delete' && !subresource && str(resp?.kind) === 'Status') {
-    const details = asObj(resp?.details);
+  // A delete that removed the object at once answers with a Status, or (a grace-0 delete of a pod
+  // that never ran, seen from kube-apiserver 1.34) with the object without its resourceVersion.
+  const goneWithoutRv = verb === 'delete' && !subresource && !!resp && str(resp.kind) !== 'Status' && !str(asObj(resp.metadata)?.resourceVersion);
+  if (verb === 'delete' && !subresource && (str(resp?.kind) === 'Status' || goneWithoutRv)) {
+    const details = goneWithoutRv ? asObj(resp?.metadata) : asObj(resp?.details);
     const uid = str(ref.uid) ?? str(details?.uid);
     const name = str(ref.name) ?? str(details?.name);
     if (!uid || !name || !kind) return { records: [], skipped: 'no-object' };
