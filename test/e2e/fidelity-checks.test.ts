@@ -95,6 +95,7 @@ describe('what the audit log says must be in kubetime', () => {
       change({ verb: 'delete', response: pod('9') }),
       change({ verb: 'delete', response: pod('10', { metadata: { ...pod('10').metadata, deletionTimestamp: 'x' } }) }),
       change({ verb: 'delete', resource: 'configmaps', name: 'c', uid: 'c1', response: { kind: 'Status', status: 'Success' } }),
+      change({ verb: 'delete', name: 'p2', response: { kind: 'Pod', metadata: { name: 'p2', uid: 'u2', deletionTimestamp: 'x', deletionGracePeriodSeconds: 0 } } }),
       change({ verb: 'create', subresource: 'binding', response: { kind: 'Status', status: 'Success' } }),
       change({ code: 409, response: { kind: 'Status' } }),
       change({ namespace: 'elsewhere', response: pod('11') }),
@@ -105,6 +106,7 @@ describe('what the audit log says must be in kubetime', () => {
       { kind: 'Pod', namespace: NS, name: 'p1', uid: 'u1', deleted: true },
       { kind: 'Pod', namespace: NS, name: 'p1', uid: 'u1', rv: '10' },
       { kind: 'ConfigMap', namespace: NS, name: 'c', uid: 'c1', deleted: true },
+      { kind: 'Pod', namespace: NS, name: 'p2', uid: 'u2', deleted: true },
     ]);
     expect(uncheckable).toBe(1);
   });
@@ -128,6 +130,18 @@ describe('exact times', () => {
   const T = parseMicros('2026-12-07T00:35:06.854749Z');
   const item = (rv: string, ts: number, actor?: string): HistoryItem => ({ ts: formatMicros(ts), op: 'MODIFIED', resourceVersion: rv, source: actor ? 'watch+audit' : 'watch', uid: 'u1', ...(actor ? { actor: { username: actor } } : {}) });
   const histories = (items: HistoryItem[]) => new Histories({ ok: async () => ({ items }) } as unknown as KubetimeApi);
+
+  it('dates a removal by the earliest of two deletes that both answered 200, one without a resourceVersion', async () => {
+    // Seen in a fidelity run: two concurrent kwok deletes of db-0; the first answered the object
+    // without its resourceVersion (.264273), the second with the removal's 27800 (.264754).
+    const gone = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p1', namespace: NS, uid: 'u1', deletionTimestamp: 'x', deletionGracePeriodSeconds: 0 } };
+    const first = change({ verb: 'delete', auditID: 'first', completed: T, response: gone });
+    const second = change({ verb: 'delete', auditID: 'second', completed: T + 481, response: { ...gone, metadata: { ...gone.metadata, resourceVersion: '27800' } } });
+    const { expected } = expectedRevisions([first, second], () => true);
+    const removal = (ts: number): HistoryItem => ({ ...item('27800', ts, 'kwok-controller'), op: 'DELETED', verb: 'delete' });
+    expect(await mistimedRevisions(histories([removal(T)]), expected)).toEqual([]);
+    expect(await mistimedRevisions(histories([removal(T + 481)]), expected)).toHaveLength(1); // not the earliest
+  });
 
   it('takes a grace-0 delete as the maker of the marked revision a later no-op answered with', async () => {
     // Seen in a fidelity run: kwok's delete (grace 0) marked db-0 (20691) and removed it (20697),
