@@ -68,11 +68,16 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
     return new KubetimeError('NOT_FOUND', `${kind} ${key.name}${where} did not exist at ${formatTime(at)}${hint}`, { existed: intervals });
   }
 
-  async function listAt(r: Q.ListAtRequest): Promise<Q.ListAtResult> {
+  /** A kind across a scope (one namespace, or all), and which of its namespaces the viewer may list. */
+  async function listedKind(r: { viewer: Viewer; cluster?: string; kind: string; namespace?: string }) {
     const cluster = await scope.cluster(r.cluster, r.viewer);
     const kind = await scope.kind(cluster, r.kind);
     const namespace = scope.namespaceFor(kind, r.namespace, false);
-    const visible = await listFilter(r.viewer, cluster, kind, namespace);
+    return { cluster, kind, namespace, visible: await listFilter(r.viewer, cluster, kind, namespace) };
+  }
+
+  async function listAt(r: Q.ListAtRequest): Promise<Q.ListAtResult> {
+    const { cluster, kind, namespace, visible } = await listedKind(r);
     // A continue token carries the `at` of its first page, so `at=now` pages stay one list.
     const filters = { cluster, gk: kind.gk, namespace, l: r.labelSelector, f: r.fieldSelector };
     const page = r.continue ? decodeToken(r.continue, 'objects', filters) : undefined;
@@ -149,10 +154,7 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
 
     async diffScope(r) {
       if (r.from > r.to) throw invalidArgument('from', 'must not be after to');
-      const cluster = await scope.cluster(r.cluster, r.viewer);
-      const kind = await scope.kind(cluster, r.kind);
-      const namespace = scope.namespaceFor(kind, r.namespace, false);
-      const visible = await listFilter(r.viewer, cluster, kind, namespace);
+      const { cluster, kind, namespace, visible } = await listedKind(r);
       const filters = { cluster, gk: kind.gk, namespace, l: r.labelSelector, raw: r.raw };
       const page = r.continue ? decodeToken(r.continue, 'diff', filters) : undefined;
       const [from, to] = page ? (page.times as [number, number]) : [r.from, r.to];
