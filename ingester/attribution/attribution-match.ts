@@ -18,7 +18,10 @@ export interface Window { from: Micros; to: Micros; ops: Op[] }
  * - `graceZeroBefore`: the revision with grace period 0 just below `rv` (a grace-0 delete);
  * - `terminatingAt` / `disruptedAt`: the first revision deleted / marked by an eviction near `at`;
  * - `removed`: an object's removal seen in the window, not preceded by a terminating revision (an
- *   eviction of a pod that had already finished removes it at once);
+ *   eviction of a pod that had already finished removes it at once), or right after the grace-0
+ *   terminating revision the same request made (kube-apiserver 1.34 evicts a finished pod in three
+ *   writes: DisruptionTarget, grace 0, removal — the removal then needs no window: the watch may
+ *   bring it late);
  * - `within`: the one revision of a named object seen in the request's window (no response body);
  * - `collection`: every deletion of `gk` in `namespace` seen in the window (a deletecollection
  *   without response body); stays waiting for more until it expires.
@@ -104,6 +107,8 @@ export interface Seen {
   record: ChangeRecord;
   nodeName: string | undefined;
   graceZero: boolean;
+  /** It has finalizers: a grace-0 delete marks it but leaves it until they are gone. */
+  finalizers: boolean;
   /** When a terminating object's delete was made: deletionTimestamp − its grace period. */
   deletedAt: Micros | undefined;
   /** When an eviction marked the pod (its DisruptionTarget condition's lastTransitionTime). */
@@ -129,7 +134,7 @@ export const WATCH_LAG = 1_000_000;
 
 interface PodLike {
   spec?: { nodeName?: unknown };
-  metadata?: { deletionTimestamp?: unknown; deletionGracePeriodSeconds?: unknown };
+  metadata?: { deletionTimestamp?: unknown; deletionGracePeriodSeconds?: unknown; finalizers?: unknown };
   status?: { conditions?: unknown };
 }
 
@@ -149,7 +154,8 @@ export function seenOf(record: ChangeRecord, at: number): Seen {
   const grace = o?.metadata?.deletionGracePeriodSeconds;
   const deletedAt = deletion === undefined ? undefined : deletion - (typeof grace === 'number' ? grace * 1e6 : 0);
   // Keep no reference to the object: only what matching needs.
-  return { record: { ...record, object: null }, nodeName, graceZero, deletedAt, disruptedAt: disruptedAtOf(o), attributed: !!record.actor, at };
+  const finalizers = Array.isArray(o?.metadata?.finalizers) && o.metadata.finalizers.length > 0;
+  return { record: { ...record, object: null }, nodeName, graceZero, finalizers, deletedAt, disruptedAt: disruptedAtOf(o), attributed: !!record.actor, at };
 }
 
 /** The remembered revision of the object just before `s` in commit (resourceVersion) order. */
@@ -165,9 +171,10 @@ function priorOf(s: Seen, others: readonly Seen[]): Seen | undefined {
 /**
  * Whether `s` is the revision `a` names, given the object's other remembered revisions (in the
  * order they became durable, which need not be commit order: an audit batch may bring later
- * revisions before the watch brings this one).
+ * revisions before the watch brings this one). `auditID`: the audit event `a` comes from (an
+ * eviction's removal follows the grace-0 revision that event made).
  */
-export function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): boolean {
+export function matches(a: AttributionMatch, s: Seen, others: readonly Seen[], auditID?: string): boolean {
   // Only a request by time names a deletion it does not carry; those are decided among all the
   // object's requests (byTime) or the collection's revisions (inCollection).
   if (s.record.op === 'DELETED' && a.by !== 'within' && a.by !== 'collection' && a.by !== 'removed') return false;
@@ -184,9 +191,19 @@ export function matches(a: AttributionMatch, s: Seen, others: readonly Seen[]): 
     case 'terminatingAt': return free && firstNear(s, others, (x) => x.deletedAt, a.at);
     case 'disruptedAt': return free && firstNear(s, others, (x) => x.disruptedAt, a.at);
     case 'graceZeroBefore': return free && s.graceZero && compareResourceVersions(s.record.resourceVersion, a.rv) < 0;
-    case 'removed': return free && s.record.op === 'DELETED' && inWindow(a.window, s) && priorOf(s, others)?.deletedAt === undefined;
+    case 'removed': {
+      if (!free || s.record.op !== 'DELETED') return false;
+      const prior = priorOf(s, others);
+      if (prior?.deletedAt === undefined) return inWindow(a.window, s);
+      return prior.graceZero && !prior.finalizers && auditID !== undefined && madeBy(prior, auditID);
+    }
     default: return unmatched(a);
   }
+}
+
+/** Whether the audit event `auditID` attributed `s` (in this process, or as stored before a restart). */
+function madeBy(s: Seen, auditID: string): boolean {
+  return s.attributedBy?.startsWith(`${auditID}/`) === true || s.record.auditID === auditID;
 }
 
 /** The widest span of commit times the revision clock may give for a revision to be matched by it. */

@@ -120,6 +120,34 @@ describe('Attributor', () => {
     expect(a.noteDurable(evictionRevs('uid-9')).map((r) => [r.uid, r.resourceVersion])).toEqual([['uid-9', '2'], ['uid-9', '3']]);
   });
 
+  it('names the removal of a finished pod an eviction deleted at once, after its grace-0 revision, however late the watch brings it', () => {
+    // A CI fidelity run (kube-apiserver 1.34): a Job's Succeeded pod evicted; the eviction wrote
+    // DisruptionTarget (rv 2), grace 0 (rv 3) and removed it (rv 4); the watch brought the removal
+    // 1.5 s after the eviction's answer, and kubetime dated it then, without actor.
+    const EVICTED = T0 + 10 * S;
+    const iso = (us: number) => new Date(us / 1000).toISOString().replace('.000', '');
+    const marked = { status: { phase: 'Succeeded', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', lastTransitionTime: iso(EVICTED) }] } };
+    const graceZero = (finalizers?: string[]) => ({ ...marked, metadata: { name: 'orders-1', namespace: 'shop', uid: 'uid-1', resourceVersion: '0', deletionTimestamp: iso(EVICTED), deletionGracePeriodSeconds: 0, ...(finalizers ? { finalizers } : {}) } });
+    const revs = (finalizers?: string[]) => [watched('1'), watched('2', marked), watched('3', graceZero(finalizers)), { ...watched('4', graceZero(finalizers)), op: 'DELETED' as const, observedAt: EVICTED + 1_500_000 }];
+    const eviction = (match: Attribution['match'], id = 'ev'): Attribution => ({ ...attribution(match, id, ''), named: { gk: 'Pod', namespace: 'shop', name: 'orders-1' }, verb: 'create', ts: EVICTED + 400 });
+    const all = (id = 'ev') => [eviction({ by: 'disruptedAt', at: EVICTED + 400 }, id), eviction({ by: 'terminatingAt', at: EVICTED + 400 }, id), eviction({ by: 'removed', window: { from: EVICTED - 5_000, to: EVICTED + 400, ops: ['DELETED'] } }, id)];
+    for (const auditFirst of [false, true]) {
+      const { a } = attributor();
+      const merged = auditFirst ? [...a.attribute(all()), ...a.noteDurable(revs())] : [...a.noteDurable(revs()), ...a.attribute(all())];
+      expect(merged.map((r) => [r.resourceVersion, r.op, r.ts]).sort()).toEqual([['2', 'MODIFIED', EVICTED + 400], ['3', 'MODIFIED', EVICTED + 400], ['4', 'DELETED', EVICTED + 400]]);
+      expect(a.size.waiting).toBe(0);
+    }
+    // Held by a finalizer, the pod outlives the eviction: its removal is the finalizer's remover's.
+    const held = attributor();
+    const merged = [...held.a.noteDurable(revs(['batch.kubernetes.io/job-tracking'])), ...held.a.attribute(all())];
+    expect(merged.map((r) => r.resourceVersion).sort()).toEqual(['2', '3']);
+    // Another eviction's grace-0 revision does not hand this one the removal.
+    const other = attributor();
+    other.a.noteDurable(revs());
+    other.a.attribute(all('ev-1').slice(0, 2));
+    expect(other.a.attribute(all('ev-2').slice(2))).toEqual([]);
+  });
+
   it('names an eviction\'s revisions of a StatefulSet pod evicted before under the same name (its own revisions only, not the previous pod\'s)', () => {
     // Seen in a CI fidelity run: db-0 evicted, recreated (new uid, later resourceVersions), evicted
     // again; the second eviction's revisions followed the first pod's marked, terminating ones.

@@ -110,10 +110,11 @@ const attributionId = (a: Attribution): string | undefined => a.auditID === unde
 const NAME_UIDS = 4;
 
 /** The revision an attribution names among `lists` (one per uid): the newest candidate for a grace-0 delete, the first for the others. */
-function firstMatch(match: Attribution['match'], lists: readonly Seen[][]): Seen | undefined {
+function firstMatch(a: Attribution, lists: readonly Seen[][]): Seen | undefined {
+  const match = a.match;
   for (const list of lists) {
     const order = match.by === 'graceZeroBefore' ? [...list.keys()].reverse() : [...list.keys()];
-    const i = order.find((j) => matches(match, list[j]!, list));
+    const i = order.find((j) => matches(match, list[j]!, list, a.auditID));
     if (i !== undefined) return list[i];
   }
   return undefined;
@@ -173,7 +174,7 @@ export class Attributor {
       if (list.some((s) => s.record.op === r.op && s.record.resourceVersion === r.resourceVersion)) continue;
       const s = seenOf(r, now);
       const nameKey = nameKeyOf(r.cluster, gk, r.namespace, r.name);
-      const namesS = (w: Waiting) => matches(w.attribution.match, s, list);
+      const namesS = (w: Waiting) => matches(w.attribution.match, s, list, w.attribution.auditID);
       // Several may name it by resourceVersion (matches()); each is merged, the store keeps the earliest.
       for (let hit; (hit = this.#waiting.get(key)?.find(namesS) ?? this.#waiting.get(nameKey)?.find(namesS));) {
         out.push(this.#merge(s, hit.attribution, now));
@@ -256,7 +257,7 @@ export class Attributor {
       if (id !== undefined && lists.some((list) => list.some((s) => s.attributedBy === id))) continue;
       if (m.by === 'within') byTimeKeys.add(key); // decided below, with the rest of the batch
       else if (m.by !== 'collection') {
-        const hit = firstMatch(a.match, lists);
+        const hit = firstMatch(a, lists);
         if (hit) {
           out.push(this.#merge(hit, a, now));
           continue;
