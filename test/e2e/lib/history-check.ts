@@ -59,7 +59,7 @@ export function expectedRevisions(changes: readonly AuditChange[], inScope: (c: 
     const meta = resp?.metadata;
     if (resp?.kind === kind && meta?.uid && meta?.resourceVersion) {
       const base = { kind, namespace: c.namespace, name: meta.name, uid: meta.uid, why, at };
-      if (c.verb === 'delete' && !meta.deletionTimestamp) expected.push({ ...base, deleted: true });
+      if (c.verb === 'delete' && removedByDelete(meta)) expected.push({ ...base, deleted: true });
       else expected.push({ ...base, rv: meta.resourceVersion });
     } else if (resp?.kind === 'Scale' && meta?.resourceVersion && c.name) {
       expected.push({ kind, namespace: c.namespace, name: c.name, ...(meta.uid ? { uid: meta.uid } : {}), rv: meta.resourceVersion, why, at, bodyless: true });
@@ -73,6 +73,16 @@ export function expectedRevisions(changes: readonly AuditChange[], inScope: (c: 
     }
   }
   return { expected, uncheckable };
+}
+
+/**
+ * Whether a delete that answered with the object removed it. kube-apiserver removes an object at
+ * once when it has no deletionTimestamp, and finishes a graceful deletion when no grace period
+ * and no finalizer is left; its answer is then the object at the deletion's resourceVersion, with
+ * the deletionTimestamp an earlier graceful delete gave it (a pod's final grace-0 delete).
+ */
+function removedByDelete(meta: { deletionTimestamp?: string; deletionGracePeriodSeconds?: number; finalizers?: string[] }): boolean {
+  return !meta.deletionTimestamp || (meta.deletionGracePeriodSeconds === 0 && !meta.finalizers?.length);
 }
 
 /** /v1/history of objects, fetched once each. */
