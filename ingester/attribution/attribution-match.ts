@@ -274,14 +274,18 @@ export class RevisionClock {
  * Whether the watch saw `s` while the request could have made it: the commit follows the request's
  * receipt, and the watch brings it at most WATCH_LAG after the response. A revision the watch
  * brought later (a watch resumed after a restart) is dated by the revision clock instead, when it
- * tells a span of at most CLOCK_SPAN overlapping the request's. Gap records (a relist) are dated
+ * tells a span of at most CLOCK_SPAN overlapping the request's; and a revision the clock shows
+ * committed before the request was received is never its. Gap records (a relist) are dated
  * when found, not when made.
  */
 export function inWindow(w: Window, s: Seen, clock?: RevisionClock): boolean {
   const seenAt = s.record.observedAt;
   if (s.record.gap || !w.ops.includes(s.record.op)) return false;
-  if (seenAt <= w.to + WATCH_LAG) return seenAt >= w.from;
   const b = clock?.bounds(s.record.resourceVersion);
+  // A later revision was answered before the request was received: this one was committed before
+  // it, however late the watch brought it (a watch resumed after a restart).
+  if (b && b.to < w.from) return false;
+  if (seenAt <= w.to + WATCH_LAG) return seenAt >= w.from;
   return !!b && b.to - b.from <= CLOCK_SPAN && b.from <= w.to && b.to >= w.from;
 }
 
@@ -294,7 +298,25 @@ export function inWindow(w: Window, s: Seen, clock?: RevisionClock): boolean {
  */
 export function byTime(w: Window, list: readonly Seen[], all: readonly Window[], clock?: RevisionClock): Seen | undefined {
   const mine = list.filter((s) => !s.attributed && inWindow(w, s, clock) && !all.some((r) => r !== w && r.from >= w.from && inWindow(r, s, clock)));
-  return mine.length === 1 ? mine[0] : undefined;
+  return mine.length === 1 ? mine[0] : inRequestOrder(w, list, all, clock);
+}
+
+/**
+ * Requests by time that did not overlap (each answered before the next was received) committed
+ * in their order, so their revisions' resourceVersions rise in the same order. When exactly as
+ * many unattributed revisions as requests fall in their windows, and the i-th revision (by
+ * resourceVersion) in the i-th request's window, the i-th request made the i-th revision. It
+ * decides what seeing times cannot: a watch resumed after a restart brings two edits of a Secret
+ * at one moment, within the later request's window. A change nobody audited among them leaves
+ * one revision too many, and nothing is decided.
+ */
+function inRequestOrder(w: Window, list: readonly Seen[], all: readonly Window[], clock?: RevisionClock): Seen | undefined {
+  const windows = [...all].sort((a, b) => a.from - b.from);
+  if (windows.length < 2 || windows.some((x, i) => i > 0 && x.from <= windows[i - 1]!.to)) return undefined;
+  const revisions = list.filter((s) => !s.attributed && windows.some((x) => inWindow(x, s, clock)))
+    .sort((a, b) => compareResourceVersions(a.record.resourceVersion, b.record.resourceVersion));
+  if (revisions.length !== windows.length || !revisions.every((s, i) => inWindow(windows[i]!, s, clock))) return undefined;
+  return revisions[windows.indexOf(w)];
 }
 
 /**

@@ -320,6 +320,42 @@ describe('Attributor', () => {
       expect(who(twoBatches.a.attribute([b]))).toEqual([['2', 'a'], ['3', 'b']]);
       expect(twoBatches.a.size.waiting).toBe(0);
     });
+
+    it('gives two revisions a resumed watch brought at one moment to two requests that did not overlap, in their order', () => {
+      // A CI fidelity run: two edits of a Secret (Metadata level) 0.9 s apart while kubetime
+      // restarted; the resumed watch brought both at once, 0.7 s after the second edit. Other
+      // objects' audited revisions tell when they were committed (the revision clock), here only
+      // that both were committed between 19's answer and 31's: each could be either request's.
+      const who = (rs: ChangeRecord[]) => rs.map((r) => [r.resourceVersion, r.auditID]);
+      const first = byTime(R, R + 7 * MS, 'first');
+      const second = byTime(R + 900 * MS, R + 904 * MS, 'second');
+      const other = (rv: string, at: number): ChangeRecord => ({ ...rec({ rv, uid: 'other', ts: at, source: 'audit' }), name: 'other' });
+      const clocked = () => {
+        const t = attributor();
+        t.a.noteClock([other('19', R - 10 * MS), other('31', R + 1_000 * MS)]);
+        return t;
+      };
+      const resumed = (...extra: ChangeRecord[]) => [seenAt('20', R + 1_630 * MS), seenAt('30', R + 1_630 * MS), ...extra];
+      for (const auditFirst of [false, true]) {
+        const { a } = clocked();
+        const merged = auditFirst ? [...a.attribute([first, second]), ...a.noteDurable(resumed())] : [...a.noteDurable(resumed()), ...a.attribute([first, second])];
+        expect(who(merged).sort()).toEqual([['20', 'first'], ['30', 'second']]);
+        expect(a.size.waiting).toBe(0);
+      }
+      // One revision too many (a change nobody audited may be among them), or requests that
+      // overlapped (either may have committed first): nothing.
+      const extra = clocked();
+      extra.a.noteDurable(resumed(seenAt('32', R + 1_630 * MS)));
+      expect(extra.a.attribute([first, second])).toEqual([]);
+      const overlapping = clocked();
+      overlapping.a.noteDurable(resumed());
+      expect(overlapping.a.attribute([byTime(R, R + 950 * MS, 'first'), second])).toEqual([]);
+      // A revision the clock shows committed before a request was received is never that request's.
+      const before = attributor();
+      before.a.noteClock([other('19', R - 10 * MS), other('21', R + 300 * MS), other('31', R + 1_000 * MS)]);
+      before.a.attribute([first, second]);
+      expect(who(before.a.noteDurable([seenAt('20', R + 1_630 * MS)]))).toEqual([['20', 'first']]);
+    });
   });
 });
 

@@ -166,6 +166,7 @@ export class Attributor {
     this.#expire(now);
     this.noteClock(records);
     const out: ChangeRecord[] = [];
+    const byTimeKeys = new Set<string>();
     for (const r of records) {
       const gk = groupKind(r.group, r.kind);
       if (!mayBeAttributed(gk)) continue;
@@ -195,13 +196,16 @@ export class Attributor {
       // Most recently touched last, so eviction takes the objects quiet for longest.
       this.#seen.delete(key);
       this.#seen.set(key, list);
-      if (!s.attributed && this.#waiting.has(nameKey)) out.push(...this.#settleByTime(nameKey, now));
+      // Requests by time are settled once the whole batch is noted: a watch resumed after a restart
+      // brings several revisions of one object at once, and the later ones tell the earlier apart.
+      if (!s.attributed && this.#waiting.has(nameKey)) byTimeKeys.add(nameKey);
       const collectionKey = collectionKeyOf(r.cluster, gk, r.namespace);
       if (!s.attributed && this.#waiting.has(collectionKey)) {
         const w = this.#waiting.get(collectionKey)!.find((x) => x.attribution.match.by === 'collection' && inCollection(x.attribution.match.window, s, list, this.#clock));
         if (w) out.push(this.#claim(s, w, now));
       }
     }
+    for (const nameKey of byTimeKeys) out.push(...this.#settleByTime(nameKey, now));
     this.#evict();
     out.push(...this.#settleAfterClock(now));
     return out;
