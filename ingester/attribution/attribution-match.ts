@@ -311,9 +311,12 @@ export function byTime(w: Window, list: readonly Seen[], all: readonly Window[],
  * one revision too many, and nothing is decided.
  */
 function inRequestOrder(w: Window, list: readonly Seen[], all: readonly Window[], clock?: RevisionClock): Seen | undefined {
-  const windows = [...all].sort((a, b) => a.from - b.from);
-  if (windows.length < 2 || windows.some((x, i) => i > 0 && x.from <= windows[i - 1]!.to)) return undefined;
-  const revisions = list.filter((s) => !s.attributed && windows.some((x) => inWindow(x, s, clock)))
+  const open = list.filter((s) => !s.attributed);
+  // A request no unattributed revision could come from is left out: its revision was hidden by a
+  // relist after 410 Gone, or is not seen yet (it would come after the ones it could not make).
+  const windows = all.filter((x) => open.some((s) => inWindow(x, s, clock))).sort((a, b) => a.from - b.from);
+  if (windows.length < 2 || !windows.includes(w) || windows.some((x, i) => i > 0 && x.from <= windows[i - 1]!.to)) return undefined;
+  const revisions = open.filter((s) => windows.some((x) => inWindow(x, s, clock)))
     .sort((a, b) => compareResourceVersions(a.record.resourceVersion, b.record.resourceVersion));
   if (revisions.length !== windows.length || !revisions.every((s, i) => inWindow(windows[i]!, s, clock))) return undefined;
   return revisions[windows.indexOf(w)];
