@@ -59,7 +59,7 @@ export function expectedRevisions(changes: readonly AuditChange[], inScope: (c: 
     const meta = resp?.metadata;
     if (resp?.kind === kind && meta?.uid && meta?.resourceVersion) {
       const base = { kind, namespace: c.namespace, name: meta.name, uid: meta.uid, why, at };
-      if (c.verb === 'delete' && removedByDelete(meta)) expected.push({ ...base, deleted: true });
+      if (c.verb === 'delete' ? removedByDelete(meta) : finishedDeletion(meta)) expected.push({ ...base, deleted: true });
       else expected.push({ ...base, rv: meta.resourceVersion });
     } else if (resp?.kind === 'Scale' && meta?.resourceVersion && c.name) {
       expected.push({ kind, namespace: c.namespace, name: c.name, ...(meta.uid ? { uid: meta.uid } : {}), rv: meta.resourceVersion, why, at, bodyless: true });
@@ -81,9 +81,20 @@ export function expectedRevisions(changes: readonly AuditChange[], inScope: (c: 
  * and no finalizer is left; its answer is then the object at the deletion's resourceVersion, with
  * the deletionTimestamp an earlier graceful delete gave it (a pod's final grace-0 delete).
  */
-function removedByDelete(meta: { deletionTimestamp?: string; deletionGracePeriodSeconds?: number; finalizers?: string[] }): boolean {
-  return !meta.deletionTimestamp || (meta.deletionGracePeriodSeconds === 0 && !meta.finalizers?.length);
+function removedByDelete(meta: DeletionMeta): boolean {
+  return !meta.deletionTimestamp || finishedDeletion(meta);
 }
+
+/**
+ * Whether a write answered with an object whose deletion it finished: no grace period and no
+ * finalizer left (an update or patch removing the last finalizer; kube-apiserver then removes the
+ * object and answers with its state before the removal, at the resourceVersion it had).
+ */
+function finishedDeletion(meta: DeletionMeta): boolean {
+  return !!meta.deletionTimestamp && meta.deletionGracePeriodSeconds === 0 && !meta.finalizers?.length;
+}
+
+interface DeletionMeta { deletionTimestamp?: string; deletionGracePeriodSeconds?: number; finalizers?: string[] }
 
 /** /v1/history of objects, fetched once each. */
 export class Histories {
@@ -133,6 +144,25 @@ export async function inRelistGaps(histories: Histories, expected: readonly Expe
     (next?.source.split('+').includes('relist') ? inGap : known).push(e);
   }
   return { known, inGap };
+}
+
+/**
+ * The objects a probe read whose revision kubetime never held because its watch was relisting
+ * after 410 Gone: kubetime's next revision of that uid came from the relist (as inRelistGaps,
+ * for a probe that fell in the gap: a Scale changed the object while the watch was down, and
+ * its answer carries no object). Their uids; the probe is compared without them.
+ */
+export async function relistGapUids(histories: Histories, kind: string, objects: readonly any[]): Promise<Set<string>> {
+  const gap = new Set<string>();
+  for (const o of objects) {
+    const m = o?.metadata;
+    if (!m?.uid || !/^\d+$/.test(m.resourceVersion ?? '')) continue;
+    const mine = (await histories.get(kind, m.namespace ?? '', m.name)).filter((i) => i.uid === m.uid && /^\d+$/.test(i.resourceVersion));
+    if (mine.some((i) => i.resourceVersion === m.resourceVersion)) continue;
+    const next = mine.filter((i) => BigInt(i.resourceVersion) > BigInt(m.resourceVersion)).sort((a, b) => (BigInt(a.resourceVersion) < BigInt(b.resourceVersion) ? -1 : 1))[0];
+    if (next?.source.split('+').includes('relist')) gap.add(m.uid);
+  }
+  return gap;
 }
 
 /** Expectations kubetime's history does not meet, as messages. */
