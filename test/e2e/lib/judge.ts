@@ -6,7 +6,7 @@
 import type { AuditChange } from './audit-log.ts';
 import type { Micros } from './clock.ts';
 import {
-  actorCoverage, changesIn, expectedRevisions, Histories, historyProblems, inRelistGaps, missingRevisions, mistimedRevisions, type ActorCoverage,
+  actorCoverage, changesIn, expectedRevisions, Histories, historyProblems, inRelistGaps, missingRevisions, mistimedRevisions, relistGapUids, type ActorCoverage,
 } from './history-check.ts';
 import type { KubeClient } from './kube.ts';
 import { lifetimeProblems } from './lifetime-check.ts';
@@ -37,6 +37,8 @@ export interface ProbeVerdict {
   unambiguous: number;
   ambiguous: number;
   mismatches: Mismatch[];
+  /** Probes that differ only in objects whose revision then fell in a relist gap (relistGapUids): counted apart. */
+  inRelistGap: Mismatch[];
   /** The final sweep (the present, after catching up). */
   swept: number;
   sweepMismatches: Mismatch[];
@@ -51,9 +53,14 @@ export async function judgeProbes(r: RunRecord): Promise<ProbeVerdict> {
   const unambiguous = random.filter((p) => !ambiguity.isAmbiguous(p));
   const swept = r.probes.filter((p) => p.sweep && !ambiguity.isAmbiguous(p));
   const mismatches: Mismatch[] = [];
+  const inRelistGap: Mismatch[] = [];
+  const histories = new Histories(r.api);
   for (const p of unambiguous) {
     const m = await checkProbe(r.api, p);
-    if (m) mismatches.push(m);
+    if (!m) continue;
+    const gap = await relistGapUids(histories, RESOURCES[p.resource].kind, p.op === 'get' ? [p.object] : p.items ?? []);
+    if (gap.size && !(await checkProbe(r.api, p, gap))) inRelistGap.push(m);
+    else mismatches.push(m);
   }
   const sweepMismatches: Mismatch[] = [];
   for (const p of swept) {
@@ -61,7 +68,7 @@ export async function judgeProbes(r: RunRecord): Promise<ProbeVerdict> {
     if (m) sweepMismatches.push(m);
   }
   return {
-    total: random.length, unambiguous: unambiguous.length, ambiguous: random.length - unambiguous.length, mismatches,
+    total: random.length, unambiguous: unambiguous.length, ambiguous: random.length - unambiguous.length, mismatches, inRelistGap,
     swept: swept.length, sweepMismatches,
     index: r.probes.map(({ object, items, ...p }) => ({ ...p, ambiguous: ambiguity.isAmbiguous({ object, items, ...p }) })),
   };

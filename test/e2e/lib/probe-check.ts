@@ -64,12 +64,16 @@ function describe(p: Probe): string {
 
 const rvOf = (o: any): string | undefined => o?.metadata?.resourceVersion;
 
-/** Asks kubetime what it knows as of the probe's t1 and compares; undefined when identical. */
-export async function checkProbe(api: KubetimeApi, p: Probe): Promise<Mismatch | undefined> {
+/**
+ * Asks kubetime what it knows as of the probe's t1 and compares; undefined when identical.
+ * `skip`: uids left out of the comparison on both sides (objects in a relist gap, relistGapUids).
+ */
+export async function checkProbe(api: KubetimeApi, p: Probe, skip: ReadonlySet<string> = new Set()): Promise<Mismatch | undefined> {
   const at = formatMicros(p.t1);
   const kind = RESOURCES[p.resource].kind;
   const base = { probe: describe(p), at };
   if (p.op === 'get') {
+    if (skip.has(p.object?.metadata?.uid)) return undefined;
     const r = await api.get('/v1/object', { kind, name: p.name, namespace: p.namespace, at });
     if (p.status === 404) {
       if (r.status === 404 && r.body?.error?.code === 'NOT_FOUND') return undefined;
@@ -82,8 +86,9 @@ export async function checkProbe(api: KubetimeApi, p: Probe): Promise<Mismatch |
   }
   const r = await api.get('/v1/objects', { kind, namespace: p.namespace, labelSelector: p.labelSelector, at });
   if (r.status !== 200) return { ...base, problem: `kubetime: HTTP ${r.status} ${brief(r.body)}` };
-  const mine: any[] = r.body.items;
-  const theirs = p.items!;
+  const kept = (o: any) => !skip.has(o?.metadata?.uid);
+  const mine: any[] = r.body.items.filter(kept);
+  const theirs = p.items!.filter(kept);
   const names = (xs: any[]) => xs.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`);
   const diff = jsonDiff(theirs, mine);
   if (!diff.length) return undefined;
