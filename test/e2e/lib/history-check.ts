@@ -59,7 +59,9 @@ export function expectedRevisions(changes: readonly AuditChange[], inScope: (c: 
     const meta = resp?.metadata;
     if (resp?.kind === kind && meta?.uid && meta?.resourceVersion) {
       const base = { kind, namespace: c.namespace, name: meta.name, uid: meta.uid, why, at };
-      if (c.verb === 'delete' ? removedByDelete(meta) : finishedDeletion(meta)) expected.push({ ...base, deleted: true });
+      // A write to a subresource (a status patch) does not finish a deletion: its answer may show the
+      // grace-0 state a concurrent delete made, with nothing left to remove it but that delete.
+      if (c.verb === 'delete' ? removedByDelete(meta) : !c.subresource && finishedDeletion(meta)) expected.push({ ...base, deleted: true });
       else expected.push({ ...base, rv: meta.resourceVersion });
     } else if (resp?.kind === 'Scale' && meta?.resourceVersion && c.name) {
       expected.push({ kind, namespace: c.namespace, name: c.name, ...(meta.uid ? { uid: meta.uid } : {}), rv: meta.resourceVersion, why, at, bodyless: true });
@@ -158,8 +160,10 @@ export async function relistGapUids(histories: Histories, kind: string, objects:
     const m = o?.metadata;
     if (!m?.uid || !/^\d+$/.test(m.resourceVersion ?? '')) continue;
     const mine = (await histories.get(kind, m.namespace ?? '', m.name)).filter((i) => i.uid === m.uid && /^\d+$/.test(i.resourceVersion));
-    if (mine.some((i) => i.resourceVersion === m.resourceVersion)) continue;
-    const next = mine.filter((i) => BigInt(i.resourceVersion) > BigInt(m.resourceVersion)).sort((a, b) => (BigInt(a.resourceVersion) < BigInt(b.resourceVersion) ? -1 : 1))[0];
+    // A DELETED record may carry the resourceVersion of the state it removed: not that state.
+    if (mine.some((i) => i.op !== 'DELETED' && i.resourceVersion === m.resourceVersion)) continue;
+    const after = (i: HistoryItem) => BigInt(i.resourceVersion) > BigInt(m.resourceVersion) || (i.op === 'DELETED' && i.resourceVersion === m.resourceVersion);
+    const next = mine.filter(after).sort((a, b) => (BigInt(a.resourceVersion) < BigInt(b.resourceVersion) ? -1 : 1))[0];
     if (next?.source.split('+').includes('relist')) gap.add(m.uid);
   }
   return gap;
