@@ -1,0 +1,329 @@
+// The web timeline (docs/ui.md): a pure client of kubetime's /v1 API. The URL's query string
+// holds the state, so a link shows the same view. Every string from the API is drawn with
+// textContent (el() below), never as HTML: object names and actors may be anyone's.
+import {
+  actorLabel, aroundWindow, changeId, diffRows, errorMessage, failingAt, formatTime, justBefore,
+  panelKinds, parseState, refLabel, stateToSearch, timelineGroups,
+} from './lib.js';
+
+const TOKEN_KEY = 'kubetime.token';
+const PAGE = 500;
+const $ = (id) => document.getElementById(id);
+
+/** One element, its text set as text (never parsed), with attributes and children. */
+function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'text') node.textContent = String(v);
+    else if (k === 'class') node.className = v;
+    else if (k === 'on') for (const [ev, fn] of Object.entries(v)) node.addEventListener(ev, fn);
+    else node.setAttribute(k, String(v));
+  }
+  for (const c of children) if (c) node.append(c);
+  return node;
+}
+
+/** A time: short UTC text, the date and microseconds on hover. */
+function timeEl(ts, withDate = false) {
+  const t = formatTime(ts);
+  return el('time', { datetime: t.full, title: t.full, text: withDate ? `${t.date} ${t.short}` : t.short });
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    const m = errorMessage(status, body);
+    super(m.text);
+    this.status = status;
+    this.auth = m.auth;
+  }
+}
+
+/** GET a /v1 route with the session's token; an error answer throws ApiError (a 401 also shows the token prompt). */
+async function api(path, params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const res = await fetch(`${path}?${q}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+  const body = await res.json().catch(() => ({}));
+  if (res.ok) return body;
+  const err = new ApiError(res.status, body);
+  if (err.auth) askToken(token ? 'The token was not accepted; give another.' : err.message);
+  throw err;
+}
+
+let state = parseState(location.search);
+let view = { changes: [], failures: [], answer: undefined, cont: undefined };
+
+function scope() {
+  return { cluster: state.cluster, namespace: state.namespace };
+}
+
+// ---- the token -------------------------------------------------------------------------
+
+function askToken(why) {
+  $('auth').hidden = false;
+  $('auth-why').textContent = `This kubetime asks who you are: ${why}`;
+  $('auth-token').focus();
+}
+
+function showTokenState() {
+  $('forget').hidden = !sessionStorage.getItem(TOKEN_KEY);
+  $('who').textContent = sessionStorage.getItem(TOKEN_KEY) ? 'reading with your token (this tab only)' : '';
+}
+
+// ---- the form and the URL ---------------------------------------------------------------
+
+function fillForm() {
+  for (const k of ['namespace', 'kind', 'name', 'from', 'to']) $(`f-${k}`).value = state[k];
+  $('f-cluster').value = state.cluster;
+  $('f-system').checked = state.system;
+  $('f-around').value = state.at;
+}
+
+function readForm() {
+  const next = { ...state };
+  for (const k of ['cluster', 'namespace', 'kind', 'name', 'from', 'to']) next[k] = $(`f-${k}`).value.trim();
+  next.system = $('f-system').checked;
+  return next;
+}
+
+/** Makes `next` the state, in the URL too (a new history entry), and shows it. */
+function go(next, { reload = true } = {}) {
+  state = { ...next };
+  history.pushState(null, '', `${location.pathname}${stateToSearch(state)}`);
+  if (reload) void load();
+}
+
+function showError(err) {
+  $('error').hidden = !err;
+  $('error').textContent = err ? err.message : '';
+}
+
+// ---- clusters ----------------------------------------------------------------------------
+
+async function loadClusters() {
+  try {
+    const { items } = await api('/v1/clusters', {});
+    const select = $('f-cluster');
+    select.replaceChildren(el('option', { value: '', text: items.length === 1 ? `${items[0].name} (the only one)` : '(choose)' }));
+    for (const c of items) select.append(el('option', { value: c.name, text: c.name }));
+    select.value = state.cluster;
+  } catch {
+    // the cluster list is a convenience; the timeline's own query says what is wrong
+  }
+}
+
+// ---- the timeline ------------------------------------------------------------------------
+
+async function loadFailures(answer) {
+  const params = { ...scope(), from: answer.from, to: answer.to, kind: state.kind, name: state.name };
+  try {
+    return (await api('/v1/failures', params)).items;
+  } catch (err) {
+    // /v1/failures knows a few kinds only: for another, the window's failures of any kind
+    if (err.status === 400 && state.kind) return (await api('/v1/failures', { ...params, kind: undefined })).items;
+    throw err;
+  }
+}
+
+async function load() {
+  fillForm();
+  showError(undefined);
+  $('status').textContent = 'loading…';
+  view = { changes: [], failures: [], answer: undefined, cont: undefined };
+  try {
+    const answer = await api('/v1/changes', {
+      ...scope(), from: state.from, to: state.to, kind: state.kind, name: state.name,
+      excludeSystem: state.system ? undefined : 'true', limit: PAGE,
+    });
+    $('auth').hidden = true;
+    showTokenState();
+    view.answer = answer;
+    view.changes = answer.items;
+    view.cont = answer.continue;
+    view.failures = await loadFailures(answer);
+    renderTimeline();
+    const selected = view.changes.find((c) => changeId(c) === state.sel);
+    if (selected) void showChange(selected);
+    else renderDetailHint();
+    void loadAsOf(state.at || answer.to, selected);
+  } catch (err) {
+    $('status').textContent = '';
+    showError(err.auth ? undefined : err);
+  }
+}
+
+async function loadMore() {
+  if (!view.cont) return;
+  const answer = await api('/v1/changes', { continue: view.cont, limit: PAGE }).catch((err) => (showError(err), undefined));
+  if (!answer) return;
+  view.changes = view.changes.concat(answer.items);
+  view.cont = answer.continue;
+  renderTimeline();
+}
+
+function renderTimeline() {
+  const { answer, changes, failures } = view;
+  $('window').replaceChildren(timeEl(answer.from, true), ' → ', timeEl(answer.to, true));
+  $('status').textContent = `${changes.length} change${changes.length === 1 ? '' : 's'}${view.cont ? ' (more below)' : ''}, ${failures.length} failure${failures.length === 1 ? '' : 's'} in cluster ${answer.cluster}`;
+  $('failures').replaceChildren(...failures.map((f) => failureEl(f, 'div')));
+  $('timeline').replaceChildren(...timelineGroups(changes, failures).map((g) => el('li', { class: 'minute' }, [
+    el('div', { class: 'label' }, [timeEl(g.minute, true)]),
+    el('ol', {}, g.entries.map((e) => (e.type === 'failure' ? failureEl(e.failure, 'li') : changeEl(e.change)))),
+  ])));
+  if (!changes.length && !failures.length) $('timeline').append(el('li', { class: 'muted', text: 'No change in this window. Widen it, or clear the filters.' }));
+  $('more').hidden = !view.cont;
+}
+
+function failureEl(f, tag) {
+  const top = f.suspects && f.suspects[0];
+  return el(tag, { class: 'failure', 'data-reason': f.reason }, [
+    el('span', { class: 'reason', text: `⚠ ${f.reason} ` }),
+    el('span', { class: 'mono', text: refLabel(f.object, state.namespace) }),
+    ' from ', timeEl(f.start, true), ' to ', f.end ? timeEl(f.end, true) : el('span', { text: 'still at the window\'s end' }),
+    f.ended ? el('span', { class: 'muted', text: ` (${f.ended})` }) : null,
+    top ? el('div', { class: 'muted' }, [
+      'suspect: ', el('span', { class: 'mono', text: `${refLabel(top.ref, state.namespace)} ${top.diff ?? ''}` }),
+      ' by ', el('span', { class: 'actor', text: actorLabel(top.actor) }), ' at ', timeEl(top.ts),
+    ]) : null,
+  ]);
+}
+
+function changeEl(c) {
+  const id = changeId(c);
+  const classes = ['change', id === state.sel ? 'selected' : '', failingAt(c, view.failures) ? 'failing' : ''].filter(Boolean).join(' ');
+  return el('li', { class: classes, 'data-id': id, tabindex: 0, on: { click: () => select(c), keydown: (e) => e.key === 'Enter' && select(c) } }, [
+    timeEl(c.ts),
+    el('span', { class: `op op-${c.op}`, text: c.op }),
+    el('span', { class: 'ref', title: refLabel(c), text: refLabel(c, state.namespace) }),
+    el('span', { class: 'actor', title: c.actor?.userAgent ?? '', text: actorLabel(c.actor) }),
+    el('span', { class: 'verb', text: c.verb ?? '' }),
+    el('span', { class: 'source', text: c.source ?? '' }),
+  ]);
+}
+
+function select(c) {
+  go({ ...state, sel: changeId(c), at: c.ts }, { reload: false });
+  for (const row of document.querySelectorAll('.change.selected')) row.classList.remove('selected');
+  document.querySelector(`.change[data-id="${CSS.escape(changeId(c))}"]`)?.classList.add('selected');
+  $('f-around').value = c.ts;
+  void showChange(c);
+  void loadAsOf(c.ts, c);
+}
+
+// ---- one change's diff -------------------------------------------------------------------
+
+function renderDetailHint() {
+  $('detail').replaceChildren(el('p', { class: 'muted', text: 'Click a change to see what it changed.' }));
+}
+
+function objectParams(c) {
+  return { cluster: state.cluster, kind: c.kind, name: c.name, namespace: c.namespace || undefined };
+}
+
+async function showChange(c) {
+  const head = el('div', { class: 'head' }, [
+    el('span', { class: `op op-${c.op}`, text: c.op }), ' ', el('strong', { class: 'mono', text: refLabel(c) }), ' at ', timeEl(c.ts, true),
+    el('div', {}, ['by ', el('span', { class: 'actor', text: actorLabel(c.actor) }),
+      c.actor?.groups?.length ? el('span', { class: 'muted', text: ` (${c.actor.groups.join(', ')})` }) : null,
+      c.verb ? ` · verb ${c.verb}` : '', ` · source ${c.source ?? '?'} · resourceVersion ${c.resourceVersion}`]),
+    c.actor?.userAgent ? el('div', { class: 'muted', text: c.actor.userAgent }) : null,
+  ]);
+  $('detail').replaceChildren(head, el('p', { class: 'muted', text: 'loading the diff…' }));
+  try {
+    const answer = await api('/v1/diff', { ...objectParams(c), from: justBefore(c.ts), to: c.ts, view: 'full' });
+    let { note, rows } = diffRows(answer);
+    if (note === 'unchanged') ({ note, rows } = await patchRows(c));
+    $('detail').replaceChildren(head, diffTable(note, rows));
+  } catch (err) {
+    $('detail').replaceChildren(head, el('p', { class: 'error', text: err.message }));
+  }
+}
+
+/** The revision's own patch (new values only), when the diff across its instant shows nothing (another revision at the same time). */
+async function patchRows(c) {
+  const { items } = await api('/v1/history', { ...objectParams(c), from: c.ts, to: c.ts });
+  const rev = items.find((i) => i.resourceVersion === c.resourceVersion);
+  if (!rev) return { note: 'unchanged', rows: [] };
+  return diffRows({ changes: rev.patch.map((p) => ({ path: p.path, op: p.op, new: p.value })) });
+}
+
+const NOTES = {
+  created: 'Created: every field is new.', deleted: 'Deleted: the last state it had.',
+  changed: 'Changed paths, old → new (noise fields left out):', unchanged: 'No field changed (a status or noise-only revision).',
+};
+
+function diffTable(note, rows) {
+  return el('div', { class: 'diff', 'data-note': note }, [
+    el('p', { class: 'muted', text: NOTES[note] }),
+    rows.length ? el('table', {}, [
+      el('thead', {}, [el('tr', {}, ['path', 'op', 'old', 'new'].map((h) => el('th', { text: h })))]),
+      el('tbody', {}, rows.map((r) => el('tr', {}, [
+        el('td', { text: r.path }), el('td', { text: r.op }), el('td', { class: 'old', text: r.old }), el('td', { class: 'new', text: r.new }),
+      ]))),
+    ]) : null,
+  ]);
+}
+
+// ---- the state as of T -------------------------------------------------------------------
+
+let asOfRun = 0;
+
+async function loadAsOf(at, selected) {
+  const run = ++asOfRun;
+  $('asof-time').replaceChildren(timeEl(at, true));
+  const kinds = panelKinds(state, selected ? [selected, ...view.changes] : view.changes);
+  if (!kinds.length) {
+    $('asof').replaceChildren(el('p', { class: 'muted', text: 'No kind to show: pick a kind, or a window with changes.' }));
+    return;
+  }
+  const sections = await Promise.all(kinds.map((kind) => kindSection(kind, at, selected)));
+  if (run === asOfRun) $('asof').replaceChildren(...sections.flat());
+}
+
+async function kindSection(kind, at, selected) {
+  const title = el('h3', { text: `${kind}${state.namespace ? ` in ${state.namespace}` : ''}` });
+  try {
+    const answer = await api('/v1/objects', { ...scope(), kind, at, view: 'summary', limit: 200 });
+    if (!answer.items.length) return [title, el('p', { class: 'muted', text: 'none' })];
+    const nameCol = answer.columns.indexOf('NAME');
+    const nsCol = answer.columns.indexOf('NAMESPACE');
+    const hit = (row) => selected && selected.kind === kind && row[nameCol] === selected.name && (nsCol < 0 || row[nsCol] === selected.namespace);
+    return [title, el('table', { 'data-kind': kind }, [
+      el('thead', {}, [el('tr', {}, answer.columns.map((h) => el('th', { text: h })))]),
+      el('tbody', {}, answer.items.map((row) => el('tr', { class: hit(row) ? 'hit' : '' }, row.map((cell) => el('td', { text: cell }))))),
+    ]), answer.continue ? el('p', { class: 'muted', text: 'The first 200 are shown; narrow with name or use /v1/objects for the rest.' }) : null];
+  } catch (err) {
+    return [title, el('p', { class: 'error', text: err.message })];
+  }
+}
+
+// ---- wiring ------------------------------------------------------------------------------
+
+function wire() {
+  $('filters').addEventListener('submit', (e) => { e.preventDefault(); go({ ...readForm(), sel: '', at: '' }); });
+  $('f-around-go').addEventListener('click', () => {
+    const at = $('f-around').value.trim();
+    const w = aroundWindow(at);
+    if (!w) return showError(new Error(`around: "${at}" is not an RFC 3339 time (2026-01-10T14:03:00Z)`));
+    go({ ...readForm(), ...w, at, sel: '' });
+  });
+  $('f-last-hour').addEventListener('click', () => go({ ...readForm(), from: 'now-1h', to: 'now', at: '', sel: '' }));
+  $('f-pin').addEventListener('click', () => view.answer && go({ ...state, from: view.answer.from, to: view.answer.to }, { reload: false }));
+  $('more').addEventListener('click', () => void loadMore());
+  $('auth-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const token = $('auth-token').value.trim();
+    if (!token) return;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    $('auth-token').value = '';
+    void loadClusters().then(load);
+  });
+  $('forget').addEventListener('click', () => { sessionStorage.removeItem(TOKEN_KEY); location.reload(); });
+  window.addEventListener('popstate', () => { state = parseState(location.search); void load(); });
+}
+
+wire();
+showTokenState();
+void loadClusters().then(load);
