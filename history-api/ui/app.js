@@ -63,7 +63,7 @@ function scope() {
 
 function askToken(why) {
   $('auth').hidden = false;
-  $('auth-why').textContent = `This kubetime asks who you are: ${why}`;
+  $('auth-why').textContent = `Reading this kubetime needs a bearer token (kubectl create token …, or your OIDC token). The API said: ${why}`;
   $('auth-token').focus();
 }
 
@@ -167,21 +167,36 @@ function renderTimeline() {
   const { answer, changes, failures } = view;
   $('window').replaceChildren(timeEl(answer.from, true), ' → ', timeEl(answer.to, true));
   $('status').textContent = `${changes.length} change${changes.length === 1 ? '' : 's'}${view.cont ? ' (more below)' : ''}, ${failures.length} failure${failures.length === 1 ? '' : 's'} in cluster ${answer.cluster}`;
-  $('failures').replaceChildren(...failures.map((f) => failureEl(f, 'div')));
+  $('failures').replaceChildren(...failures.map(failureLine));
   $('timeline').replaceChildren(...timelineGroups(changes, failures).map((g) => el('li', { class: 'minute' }, [
-    el('div', { class: 'label' }, [timeEl(g.minute, true)]),
+    el('div', { class: 'label' }, [minuteEl(g.minute)]),
     el('ol', {}, g.entries.map((e) => (e.type === 'failure' ? failureEl(e.failure, 'li') : changeEl(e.change)))),
   ])));
-  if (!changes.length && !failures.length) $('timeline').append(el('li', { class: 'muted', text: 'No change in this window. Widen it, or clear the filters.' }));
+  if (!changes.length && !failures.length) $('timeline').append(el('li', { class: 'muted', text: 'No change in this window that your token may read. Widen the window, or clear the filters.' }));
   $('more').hidden = !view.cont;
 }
 
+/** One line of the failures strip above the timeline: what broke, and from when to when. */
+function failureLine(f) {
+  return el('div', { class: 'failure line', 'data-reason': f.reason }, [
+    el('span', { class: 'reason', text: `⚠ ${f.reason} ` }), el('span', { class: 'mono', text: refLabel(f.object, state.namespace) }),
+    ' ', timeEl(f.start), ' → ', f.end ? timeEl(f.end) : el('span', { text: 'ongoing' }), f.ended ? el('span', { class: 'muted', text: ` (${f.ended})` }) : null,
+  ]);
+}
+
+/** A minute of the timeline: its date and HH:MM, UTC. */
+function minuteEl(minute) {
+  const t = formatTime(minute);
+  return el('time', { datetime: t.full, title: t.full, text: `${t.date} ${t.short.slice(0, 5)} UTC` });
+}
+
+/** A failure in the timeline, at its start: the span, and its most likely cause. */
 function failureEl(f, tag) {
   const top = f.suspects && f.suspects[0];
   return el(tag, { class: 'failure', 'data-reason': f.reason }, [
     el('span', { class: 'reason', text: `⚠ ${f.reason} ` }),
     el('span', { class: 'mono', text: refLabel(f.object, state.namespace) }),
-    ' from ', timeEl(f.start, true), ' to ', f.end ? timeEl(f.end, true) : el('span', { text: 'still at the window\'s end' }),
+    ' from ', timeEl(f.start), ' to ', f.end ? timeEl(f.end, formatTime(f.end).date !== formatTime(f.start).date) : el('span', { text: 'ongoing at the window\'s end' }),
     f.ended ? el('span', { class: 'muted', text: ` (${f.ended})` }) : null,
     top ? el('div', { class: 'muted' }, [
       'suspect: ', el('span', { class: 'mono', text: `${refLabel(top.ref, state.namespace)} ${top.diff ?? ''}` }),
@@ -197,7 +212,7 @@ function changeEl(c) {
     timeEl(c.ts),
     el('span', { class: `op op-${c.op}`, text: c.op }),
     el('span', { class: 'ref', title: refLabel(c), text: refLabel(c, state.namespace) }),
-    el('span', { class: 'actor', title: c.actor?.userAgent ?? '', text: actorLabel(c.actor) }),
+    el('span', { class: 'actor', title: [actorLabel(c.actor), c.actor?.userAgent].filter(Boolean).join(' · '), text: actorLabel(c.actor) }),
     el('span', { class: 'verb', text: c.verb ?? '' }),
     el('span', { class: 'source', text: c.source ?? '' }),
   ]);
@@ -260,7 +275,7 @@ function diffTable(note, rows) {
     rows.length ? el('table', {}, [
       el('thead', {}, [el('tr', {}, ['path', 'op', 'old', 'new'].map((h) => el('th', { text: h })))]),
       el('tbody', {}, rows.map((r) => el('tr', {}, [
-        el('td', { text: r.path }), el('td', { text: r.op }), el('td', { class: 'old', text: r.old }), el('td', { class: 'new', text: r.new }),
+        el('td', { class: 'path', text: r.path }), el('td', { class: 'op', text: r.op }), el('td', { class: 'old', text: r.old }), el('td', { class: 'new', text: r.new }),
       ]))),
     ]) : null,
   ]);
@@ -279,7 +294,7 @@ async function loadAsOf(at, selected) {
     return;
   }
   const sections = await Promise.all(kinds.map((kind) => kindSection(kind, at, selected)));
-  if (run === asOfRun) $('asof').replaceChildren(...sections.flat());
+  if (run === asOfRun) $('asof').replaceChildren(...sections.flat().filter(Boolean));
 }
 
 async function kindSection(kind, at, selected) {

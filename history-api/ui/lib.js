@@ -110,7 +110,7 @@ export function timelineGroups(changes, failures) {
   entries.sort((a, b) => b.us - a.us || (a.type === b.type ? 0 : a.type === 'failure' ? -1 : 1));
   const groups = [];
   for (const e of entries) {
-    const minute = `${formatTime(e.ts).full.slice(0, 16)}Z`;
+    const minute = `${formatTime(e.ts).full.slice(0, 16)}:00Z`;
     const last = groups[groups.length - 1];
     if (last && last.minute === minute) last.entries.push(e);
     else groups.push({ minute, entries: [e] });
@@ -193,10 +193,11 @@ export function errorMessage(status, body) {
   return { auth: false, text: `${status} ${err.code || 'ERROR'}: ${err.message || 'the request failed'}` };
 }
 
-/** The kinds whose state as of T is shown: the one filtered on, else those the window's changes touched (most changed first). */
+/** The kinds whose state as of T is shown: the one filtered on, else those the window's changes touched (most changed first, Events left out). */
 export function panelKinds(state, changes, max = 6) {
   if (state.kind) return [state.kind];
   const counts = new Map();
-  for (const c of changes) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
+  // Events are a log, not state: their table as of T would bury the objects (the feed shows them).
+  for (const c of changes) if (c.kind !== 'Event') counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, max).map(([k]) => k);
 }

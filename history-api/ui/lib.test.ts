@@ -58,7 +58,7 @@ describe('the timeline', () => {
       [change('2026-01-10T10:00:05Z', { resourceVersion: '1' }), change('2026-01-10T10:01:59.9Z', { resourceVersion: '2' }), change('2026-01-10T10:01:00Z', { resourceVersion: '3' })],
       [failure('2026-01-10T10:01:00Z', null)],
     );
-    expect(groups.map((g) => g.minute)).toEqual(['2026-01-10T10:01Z', '2026-01-10T10:00Z']);
+    expect(groups.map((g) => g.minute)).toEqual(['2026-01-10T10:01:00Z', '2026-01-10T10:00:00Z']);
     expect(groups[0]!.entries.map((e) => (e.type === 'change' ? e.change.resourceVersion : 'failure'))).toEqual(['2', 'failure', '3']);
     expect(groups[1]!.entries).toHaveLength(1);
   });
@@ -79,8 +79,8 @@ describe('the timeline', () => {
     expect(refLabel({ kind: 'Deployment', namespace: 'other', name: 'web' }, 'shop')).toBe('other/Deployment/web');
   });
 
-  it('shows the state of the kind filtered on, else of the kinds changed most', () => {
-    const changes = [change('t', { kind: 'Pod' }), change('t', { kind: 'Pod' }), change('t', { kind: 'ConfigMap' }), change('t')];
+  it('shows the state of the kind filtered on, else of the kinds changed most, Events left out', () => {
+    const changes = [change('t', { kind: 'Pod' }), change('t', { kind: 'Event' }), change('t', { kind: 'Event' }), change('t', { kind: 'Event' }), change('t', { kind: 'Pod' }), change('t', { kind: 'ConfigMap' }), change('t')];
     expect(panelKinds({ ...DEFAULT_STATE }, changes)).toEqual(['Pod', 'ConfigMap', 'Deployment']);
     expect(panelKinds({ ...DEFAULT_STATE }, changes, 1)).toEqual(['Pod']);
     expect(panelKinds({ ...DEFAULT_STATE, kind: 'svc' }, changes)).toEqual(['svc']);
