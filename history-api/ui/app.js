@@ -2,7 +2,7 @@
 // holds the state, so a link shows the same view. Every string from the API is drawn with
 // textContent (el() below), never as HTML: object names and actors may be anyone's.
 import {
-  actorLabel, aroundWindow, changeId, diffRows, errorMessage, failingAt, formatTime, justBefore,
+  actorLabel, actorShort, aroundWindow, changeId, diffRows, errorMessage, failingAt, formatTime, justBefore,
   panelKinds, parseState, refLabel, stateToSearch, timelineGroups,
 } from './lib.js';
 
@@ -212,7 +212,7 @@ function changeEl(c) {
     timeEl(c.ts),
     el('span', { class: `op op-${c.op}`, text: c.op }),
     el('span', { class: 'ref', title: refLabel(c), text: refLabel(c, state.namespace) }),
-    el('span', { class: 'actor', title: [actorLabel(c.actor), c.actor?.userAgent].filter(Boolean).join(' · '), text: actorLabel(c.actor) }),
+    el('span', { class: 'actor', title: [actorLabel(c.actor), c.actor?.userAgent].filter(Boolean).join(' · '), text: actorShort(c.actor) }),
     el('span', { class: 'verb', text: c.verb ?? '' }),
     el('span', { class: 'source', text: c.source ?? '' }),
   ]);

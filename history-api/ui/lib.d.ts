@@ -22,6 +22,7 @@ export declare function aroundWindow(t: string, minutes?: number): { from: strin
 export declare function justBefore(t: string): string | undefined;
 export declare function changeId(change: Change): string;
 export declare function actorLabel(actor: Actor | undefined): string;
+export declare function actorShort(actor: Actor | undefined): string;
 export declare function refLabel(ref: { kind: string; namespace?: string; name: string }, namespace?: string): string;
 export declare function timelineGroups(changes: Change[], failures: Failure[]): { minute: string; entries: Entry[] }[];
 export declare function failingAt(change: Change, failures: Failure[]): boolean;

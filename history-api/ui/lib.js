@@ -92,6 +92,18 @@ export function actorLabel(actor) {
   return actor.impersonatedUser ? `${actor.username} (as ${actor.impersonatedUser})` : String(actor.username);
 }
 
+/**
+ * The actor in a narrow column: a ServiceAccount as `name (sa namespace)`, a node as `node name`,
+ * anyone else as actorLabel says (the full name goes in the hover).
+ */
+export function actorShort(actor) {
+  const full = actorLabel(actor);
+  const sa = /^system:serviceaccount:([^:]+):(.+)$/.exec(full);
+  if (sa) return `${sa[2]} (sa ${sa[1]})`;
+  const node = /^system:node:(.+)$/.exec(full);
+  return node ? `node ${node[1]}` : full;
+}
+
 /** `Kind/name`, with the namespace first when it is not the one looked at. */
 export function refLabel(ref, namespace = '') {
   const ns = ref.namespace && ref.namespace !== namespace ? `${ref.namespace}/` : '';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  actorLabel, aroundWindow, changeId, diffRows, errorMessage, failingAt, formatTime, fromMicros, justBefore,
+  actorLabel, actorShort, aroundWindow, changeId, diffRows, errorMessage, failingAt, formatTime, fromMicros, justBefore,
   panelKinds, parseState, pointerLabel, refLabel, stateToSearch, timelineGroups, toMicros, valueText, DEFAULT_STATE,
   type Change, type Failure,
 } from './lib.js';
@@ -75,6 +75,9 @@ describe('the timeline', () => {
     expect(changeId(change('2026-01-10T10:00:00Z'))).toBe('u1@7');
     expect(actorLabel({ username: 'alice', impersonatedUser: 'bob' })).toBe('alice (as bob)');
     expect(actorLabel(undefined)).toBe('unknown');
+    expect(actorShort({ username: 'system:serviceaccount:kube-system:deployment-controller' })).toBe('deployment-controller (sa kube-system)');
+    expect(actorShort({ username: 'system:node:ip-10-0-32-4' })).toBe('node ip-10-0-32-4');
+    expect(actorShort({ username: 'system:kube-scheduler' })).toBe('system:kube-scheduler');
     expect(refLabel({ kind: 'Deployment', namespace: 'shop', name: 'web' }, 'shop')).toBe('Deployment/web');
     expect(refLabel({ kind: 'Deployment', namespace: 'other', name: 'web' }, 'shop')).toBe('other/Deployment/web');
   });

@@ -19,7 +19,7 @@ import { seedStore, SEEDED_CLUSTER } from '../../history-api/testing/seeded-stor
 import { ManualClock } from '../../simulator/manual-clock.ts';
 import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import { describeWithService } from '../infra/services.ts';
-import { formatTime, justBefore } from '../../history-api/ui/lib.js';
+import { aroundWindow, formatTime, justBefore } from '../../history-api/ui/lib.js';
 
 const FROM = '2026-01-10T10:00:00Z';
 const TO = '2026-01-10T10:05:00Z';
@@ -149,7 +149,8 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     expect(await page.locator('#auth').isHidden()).toBe(true);
     expect(await page.locator('.change').count()).toBe(changes.length);
     const row = page.locator(`.change[data-id="${picked.uid}@${picked.resourceVersion}"]`);
-    expect(await row.locator('.actor').textContent()).toBe(picked.actor!.username);
+    expect(await row.locator('.actor').textContent()).toBe(picked.actor!.username); // a person: shown in full
+    expect(await row.locator('.actor').getAttribute('title')).toContain(picked.actor!.username);
     expect(await row.locator('.ref').textContent()).toBe(`${picked.kind}/${picked.name}`);
     expect(await row.locator('time').getAttribute('title')).toMatch(/^2026-01-10T\d\d:\d\d:\d\d\.\d{6}Z$/);
     const failures = (await api(`/v1/failures?namespace=${NS}&from=${FROM}&to=${TO}`)).items;
@@ -185,6 +186,13 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     await page.goto(url.toString());
     await page.locator(`.change.selected[data-id="${id}"]`).waitFor();
     await page.locator('#detail .diff table').waitFor();
+
+    // "± 10 min" around the change: the window moves, and the link says so.
+    await page.click('#f-around-go');
+    const around = aroundWindow(picked.ts)!;
+    await page.waitForURL((u) => u.searchParams.get('from') === around.from);
+    expect(new URL(page.url()).searchParams.get('to')).toBe(around.to);
+    await page.locator(`#window time[datetime="${formatTime(around.from).full}"]`).waitFor();
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -201,6 +209,23 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     expect(await page.locator('.change').count()).toBe(0);
     expect(await page.locator('#timeline').textContent()).toContain('may read');
     await shot(page, '4-forbidden');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('pins a relative window (the default, the last hour) to absolute times in the link', async () => {
+    const { page, problems } = await newPage();
+    await page.goto(pageUrl(`namespace=${NS}`));
+    await page.fill('#auth-token', 'sre-token');
+    await page.click('#auth-form button[type=submit]');
+    await page.locator('#window time').first().waitFor();
+    expect(await page.inputValue('#f-from')).toBe('now-1h');
+    const shown = await page.locator('#window time').first().getAttribute('datetime');
+    await page.click('#f-pin');
+    await page.waitForURL((u) => u.searchParams.has('from'));
+    const from = new URL(page.url()).searchParams.get('from')!;
+    expect(formatTime(from).full).toBe(shown);
+    expect(await page.locator('.change').count()).toBe(0); // the seeded history is from January
     expect(problems).toEqual([]);
     await page.close();
   });
