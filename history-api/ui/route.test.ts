@@ -12,11 +12,12 @@ describe('GET /ui (the web timeline)', () => {
     ['/ui/app.js', 'text/javascript', "from './lib.js'"],
     ['/ui/lib.js', 'text/javascript', 'export function parseState'],
     ['/ui/style.css', 'text/css', ':root'],
+    ['/ui/favicon.svg', 'image/svg+xml', '<svg'],
   ])('%s: %s with a same-origin Content-Security-Policy', async (url, type, contains) => {
     const { app } = testServer();
     const res = await app.inject({ url });
     expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe(`${type}; charset=utf-8`);
+    expect(res.headers['content-type']).toBe(type.startsWith('text/') ? `${type}; charset=utf-8` : type);
     expect(res.headers['content-security-policy']).toBe(UI_CSP);
     expect(UI_CSP.split('; ')[0]).toBe("default-src 'self'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');

@@ -128,12 +128,22 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     if (!process.env.KUBETIME_UI_SCREENSHOTS) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A new tab; page errors and CSP violations fail the test that made them. */
+  /** A new tab; page errors, console errors and CSP violations fail the test that made them. */
   async function newPage(): Promise<{ page: Page; problems: string[] }> {
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text()); });
+    page.on('console', (m) => {
+      const text = m.text();
+      if (/Content Security Policy|Refused to/i.test(text) || (m.type() === 'error' && !text.startsWith('Failed to load resource'))) problems.push(text);
+    });
+    // Error answers the page is meant to meet: a 401 (ask for a token), a 403 (say what was refused),
+    // and /v1/failures refusing a kind it does not judge (the page asks again without it). Any other counts (a 404, a 500).
+    page.on('response', (r) => {
+      const { pathname, searchParams } = new URL(r.url());
+      const meant = r.status() === 401 || r.status() === 403 || (r.status() === 400 && pathname === '/v1/failures' && searchParams.has('kind'));
+      if (r.status() >= 400 && !meant) problems.push(`${r.status()} ${r.url()}`);
+    });
     return { page, problems };
   }
 
