@@ -53,7 +53,7 @@ async function api(path, params) {
 }
 
 let state = parseState(location.search);
-let view = { changes: [], failures: [], answer: undefined, cont: undefined };
+let view = { changes: [], failures: [], answer: undefined, cont: undefined, params: {} };
 
 function scope() {
   return { cluster: state.cluster, namespace: state.namespace };
@@ -131,12 +131,14 @@ async function load() {
   fillForm();
   showError(undefined);
   $('status').textContent = 'loading…';
-  view = { changes: [], failures: [], answer: undefined, cont: undefined };
+  // The next pages repeat these filters: a continue token is tied to them (docs/api.md "Paging").
+  const params = {
+    ...scope(), from: state.from, to: state.to, kind: state.kind, name: state.name,
+    excludeSystem: state.system ? undefined : 'true', limit: PAGE,
+  };
+  view = { changes: [], failures: [], answer: undefined, cont: undefined, params };
   try {
-    const answer = await api('/v1/changes', {
-      ...scope(), from: state.from, to: state.to, kind: state.kind, name: state.name,
-      excludeSystem: state.system ? undefined : 'true', limit: PAGE,
-    });
+    const answer = await api('/v1/changes', params);
     $('auth').hidden = true;
     showTokenState();
     view.answer = answer;
@@ -156,7 +158,7 @@ async function load() {
 
 async function loadMore() {
   if (!view.cont) return;
-  const answer = await api('/v1/changes', { continue: view.cont, limit: PAGE }).catch((err) => (showError(err), undefined));
+  const answer = await api('/v1/changes', { ...view.params, continue: view.cont }).catch((err) => (showError(err), undefined));
   if (!answer) return;
   view.changes = view.changes.concat(answer.items);
   view.cont = answer.continue;

@@ -78,6 +78,7 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
   let base: string;
   let context: BrowserContext;
   let changes: Change[];
+  let totalChanges: number;
   let picked: Change;
   let pickedDiff: { path: string; old?: unknown; new?: unknown }[];
 
@@ -99,7 +100,10 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     base = await serve(dir, child);
 
     // What the API answers is what the page must show.
-    changes = (await api(`/v1/changes?namespace=${NS}&from=${FROM}&to=${TO}&limit=500`)).items;
+    const first = await api(`/v1/changes?namespace=${NS}&from=${FROM}&to=${TO}&limit=500`);
+    changes = first.items;
+    expect(first.continue, 'the seeded window holds more than one page of changes').toBeDefined();
+    totalChanges = changes.length + (await api(`/v1/changes?namespace=${NS}&from=${FROM}&to=${TO}&limit=10000&continue=${first.continue}`)).items.length;
     for (const c of changes.filter((x) => x.op === 'MODIFIED' && x.actor && !x.actor.username.startsWith('system:'))) {
       const d = await api(`/v1/diff?kind=${c.kind}&name=${c.name}&namespace=${NS}&from=${justBefore(c.ts)}&to=${c.ts}&view=full`);
       if (d.changes.length) {
@@ -166,6 +170,13 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     const failures = (await api(`/v1/failures?namespace=${NS}&from=${FROM}&to=${TO}`)).items;
     expect(await page.locator('#failures .failure').count()).toBe(failures.length);
     await shot(page, '2-timeline');
+
+    // The next page: "more changes…" asks with the same filters and the token, and nothing is lost.
+    expect(await page.textContent('#status')).toContain('(more below)');
+    await page.click('#more');
+    await page.locator(`.change >> nth=${changes.length}`).waitFor();
+    await page.locator('#more').waitFor({ state: 'hidden' });
+    expect(await page.locator('.change').count()).toBe(totalChanges);
     expect(problems).toEqual([]);
     await page.close();
   });
