@@ -78,6 +78,7 @@ function fillForm() {
   for (const k of ['namespace', 'kind', 'name', 'from', 'to']) $(`f-${k}`).value = state[k];
   $('f-cluster').value = state.cluster;
   $('f-system').checked = state.system;
+  $('f-events').checked = state.events;
   $('f-around').value = state.at;
 }
 
@@ -85,6 +86,7 @@ function readForm() {
   const next = { ...state };
   for (const k of ['cluster', 'namespace', 'kind', 'name', 'from', 'to']) next[k] = $(`f-${k}`).value.trim();
   next.system = $('f-system').checked;
+  next.events = $('f-events').checked;
   return next;
 }
 
@@ -114,16 +116,32 @@ async function loadClusters() {
   }
 }
 
+/** Namespace names for the namespace field (as of now); a reader who may not list them types one. */
+async function loadNamespaces() {
+  try {
+    const { columns, items } = await api('/v1/objects', { cluster: state.cluster, kind: 'namespaces', at: 'now', view: 'summary', limit: 1000 });
+    const name = columns.indexOf('NAME');
+    $('namespaces').replaceChildren(...items.map((row) => el('option', { value: row[name] })));
+  } catch {
+    // a suggestion list only
+  }
+}
+
 // ---- the timeline ------------------------------------------------------------------------
 
+/** The window's failures; a failure to get them is said in their strip and does not hide the changes. */
 async function loadFailures(answer) {
   const params = { ...scope(), from: answer.from, to: answer.to, kind: state.kind, name: state.name };
   try {
-    return (await api('/v1/failures', params)).items;
+    try {
+      return { items: (await api('/v1/failures', params)).items };
+    } catch (err) {
+      // /v1/failures judges a few kinds only: for another, the window's failures of any kind
+      if (err.status === 400 && state.kind) return { items: (await api('/v1/failures', { ...params, kind: undefined })).items };
+      throw err;
+    }
   } catch (err) {
-    // /v1/failures knows a few kinds only: for another, the window's failures of any kind
-    if (err.status === 400 && state.kind) return (await api('/v1/failures', { ...params, kind: undefined })).items;
-    throw err;
+    return { items: [], error: err };
   }
 }
 
@@ -144,7 +162,9 @@ async function load() {
     view.answer = answer;
     view.changes = answer.items;
     view.cont = answer.continue;
-    view.failures = await loadFailures(answer);
+    const failures = await loadFailures(answer);
+    view.failures = failures.items;
+    view.failuresError = failures.error;
     renderTimeline();
     const selected = view.changes.find((c) => changeId(c) === state.sel);
     if (selected) void showChange(selected);
@@ -166,10 +186,13 @@ async function loadMore() {
 }
 
 function renderTimeline() {
-  const { answer, changes, failures } = view;
+  const { answer, failures } = view;
+  const changes = state.events ? view.changes : view.changes.filter((c) => c.kind !== 'Event');
+  const hidden = view.changes.length - changes.length;
   $('window').replaceChildren(timeEl(answer.from, true), ' → ', timeEl(answer.to, true));
-  $('status').textContent = `${changes.length} change${changes.length === 1 ? '' : 's'}${view.cont ? ' (more below)' : ''}, ${failures.length} failure${failures.length === 1 ? '' : 's'} in cluster ${answer.cluster}`;
+  $('status').textContent = `${changes.length} change${changes.length === 1 ? '' : 's'}${hidden ? ` (${hidden} Events hidden)` : ''}${view.cont ? ' (more below)' : ''}, ${failures.length} failure${failures.length === 1 ? '' : 's'} in cluster ${answer.cluster}`;
   $('failures').replaceChildren(...failures.map(failureLine));
+  if (view.failuresError) $('failures').append(el('p', { class: 'error', text: `Failures: ${view.failuresError.message}` }));
   $('timeline').replaceChildren(...timelineGroups(changes, failures).map((g) => el('li', { class: 'minute' }, [
     el('div', { class: 'label' }, [minuteEl(g.minute)]),
     el('ol', {}, g.entries.map((e) => (e.type === 'failure' ? failureEl(e.failure, 'li') : changeEl(e.change)))),
@@ -335,12 +358,21 @@ function wire() {
     if (!token) return;
     sessionStorage.setItem(TOKEN_KEY, token);
     $('auth-token').value = '';
-    void loadClusters().then(load);
+    void start();
   });
+  $('f-cluster').addEventListener('change', () => go({ ...readForm(), sel: '', at: '' }));
+  $('f-events').addEventListener('change', () => { state = readForm(); history.replaceState(null, '', `${location.pathname}${stateToSearch(state)}`); if (view.answer) renderTimeline(); });
   $('forget').addEventListener('click', () => { sessionStorage.removeItem(TOKEN_KEY); location.reload(); });
   window.addEventListener('popstate', () => { state = parseState(location.search); void load(); });
 }
 
+/** The cluster list and namespace names (suggestions), then the timeline. */
+async function start() {
+  await loadClusters();
+  void loadNamespaces();
+  await load();
+}
+
 wire();
 showTokenState();
-void loadClusters().then(load);
+void start();

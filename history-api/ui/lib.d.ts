@@ -5,6 +5,8 @@ export interface UiState {
   from: string; to: string; at: string; sel: string;
   /** Show changes by system: users (controllers, kubelets). */
   system: boolean;
+  /** Show Kubernetes Events in the timeline (hidden in the page only: the feed's pages still hold them). */
+  events: boolean;
 }
 export interface Actor { username?: string; impersonatedUser?: string; groups?: string[] }
 export interface Change { ts: string; op: string; kind: string; namespace?: string; name: string; uid?: string; resourceVersion: string; source?: string; verb?: string; actor?: Actor }

@@ -4,7 +4,7 @@
 
 /** The state a link carries, with its defaults (a window of the last hour). */
 export const DEFAULT_STATE = Object.freeze({
-  cluster: '', namespace: '', kind: '', name: '', from: 'now-1h', to: 'now', at: '', sel: '', system: true,
+  cluster: '', namespace: '', kind: '', name: '', from: 'now-1h', to: 'now', at: '', sel: '', system: true, events: true,
 });
 const KEYS = ['cluster', 'namespace', 'kind', 'name', 'from', 'to', 'at', 'sel'];
 
@@ -17,6 +17,7 @@ export function parseState(search) {
     if (v !== null && v.trim() !== '') state[k] = v.trim();
   }
   state.system = q.get('system') !== 'false';
+  state.events = q.get('events') !== 'false';
   return state;
 }
 
@@ -28,6 +29,7 @@ export function stateToSearch(state) {
     if (v !== '' && v !== DEFAULT_STATE[k]) q.set(k, v);
   }
   if (state.system === false) q.set('system', 'false');
+  if (state.events === false) q.set('events', 'false');
   const s = q.toString();
   return s ? `?${s}` : '';
 }

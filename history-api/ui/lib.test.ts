@@ -15,8 +15,8 @@ const failure = (start: string, end: string | null, over: Partial<Failure['objec
 
 describe('URL state', () => {
   it('reads every field, trims, and keeps defaults for what is absent', () => {
-    const s = parseState('?namespace=shop&kind=%20deploy%20&from=2026-01-10T10:00:00Z&sel=u1@7&system=false&bogus=1');
-    expect(s).toEqual({ ...DEFAULT_STATE, namespace: 'shop', kind: 'deploy', from: '2026-01-10T10:00:00Z', sel: 'u1@7', system: false });
+    const s = parseState('?namespace=shop&kind=%20deploy%20&from=2026-01-10T10:00:00Z&sel=u1@7&system=false&events=false&bogus=1');
+    expect(s).toEqual({ ...DEFAULT_STATE, namespace: 'shop', kind: 'deploy', from: '2026-01-10T10:00:00Z', sel: 'u1@7', system: false, events: false });
     expect(parseState('')).toEqual(DEFAULT_STATE);
   });
 

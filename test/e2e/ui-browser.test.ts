@@ -78,7 +78,7 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
   let base: string;
   let context: BrowserContext;
   let changes: Change[];
-  let totalChanges: number;
+  let allChanges: Change[];
   let picked: Change;
   let pickedDiff: { path: string; old?: unknown; new?: unknown }[];
 
@@ -103,7 +103,7 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     const first = await api(`/v1/changes?namespace=${NS}&from=${FROM}&to=${TO}&limit=500`);
     changes = first.items;
     expect(first.continue, 'the seeded window holds more than one page of changes').toBeDefined();
-    totalChanges = changes.length + (await api(`/v1/changes?namespace=${NS}&from=${FROM}&to=${TO}&limit=10000&continue=${first.continue}`)).items.length;
+    allChanges = changes.concat((await api(`/v1/changes?namespace=${NS}&from=${FROM}&to=${TO}&limit=10000&continue=${first.continue}`)).items);
     for (const c of changes.filter((x) => x.op === 'MODIFIED' && x.actor && !x.actor.username.startsWith('system:'))) {
       const d = await api(`/v1/diff?kind=${c.kind}&name=${c.name}&namespace=${NS}&from=${justBefore(c.ts)}&to=${c.ts}&view=full`);
       if (d.changes.length) {
@@ -176,7 +176,16 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     await page.click('#more');
     await page.locator(`.change >> nth=${changes.length}`).waitFor();
     await page.locator('#more').waitFor({ state: 'hidden' });
-    expect(await page.locator('.change').count()).toBe(totalChanges);
+    expect(await page.locator('.change').count()).toBe(allChanges.length);
+
+    // Events hidden (in the page only), and the link says so.
+    const events = allChanges.filter((c) => c.kind === 'Event').length;
+    expect(events).toBeGreaterThan(0);
+    await page.click('#f-events');
+    await page.waitForURL((u) => u.searchParams.get('events') === 'false');
+    expect(await page.textContent('#status')).toContain(`${events} Events hidden`);
+    expect(await page.locator('.change').count()).toBe(allChanges.length - events);
+    expect(await page.locator('.change .ref', { hasText: /^Event\// }).count()).toBe(0);
     expect(problems).toEqual([]);
     await page.close();
   });
