@@ -1,75 +1,19 @@
 // The web timeline (docs/ui.md): a pure client of kubetime's /v1 API. The URL's query string
 // holds the state, so a link shows the same view. Every string from the API is drawn with
-// textContent (el() below), never as HTML: object names and actors may be anyone's.
+// textContent (dom.js el()), never as HTML: object names and actors may be anyone's.
+import { $, api, el, showTokenState, timeEl, token } from './dom.js';
 import {
-  actorLabel, actorShort, aroundWindow, changeId, diffRows, errorMessage, failingAt, formatTime, justBefore,
-  panelKinds, parseState, refLabel, stateToSearch, timelineGroups,
+  actorLabel, actorShort, aroundWindow, changeId, failingAt, formatTime, parseState, refLabel, stateToSearch, timelineGroups,
 } from './lib.js';
+import { loadAsOf, renderDetailHint, showChange } from './panels.js';
 
-const TOKEN_KEY = 'kubetime.token';
 const PAGE = 500;
-const $ = (id) => document.getElementById(id);
-
-/** One element, its text set as text (never parsed), with attributes and children. */
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') node.textContent = String(v);
-    else if (k === 'class') node.className = v;
-    else if (k === 'on') for (const [ev, fn] of Object.entries(v)) node.addEventListener(ev, fn);
-    else node.setAttribute(k, String(v));
-  }
-  for (const c of children) if (c) node.append(c);
-  return node;
-}
-
-/** A time: short UTC text, the date and microseconds on hover. */
-function timeEl(ts, withDate = false) {
-  const t = formatTime(ts);
-  return el('time', { datetime: t.full, title: t.full, text: withDate ? `${t.date} ${t.short}` : t.short });
-}
-
-class ApiError extends Error {
-  constructor(status, body) {
-    const m = errorMessage(status, body);
-    super(m.text);
-    this.status = status;
-    this.auth = m.auth;
-  }
-}
-
-/** GET a /v1 route with the session's token; an error answer throws ApiError (a 401 also shows the token prompt). */
-async function api(path, params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const res = await fetch(`${path}?${q}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
-  const body = await res.json().catch(() => ({}));
-  if (res.ok) return body;
-  const err = new ApiError(res.status, body);
-  if (err.auth) askToken(token ? 'The token was not accepted; give another.' : err.message);
-  throw err;
-}
 
 let state = parseState(location.search);
 let view = { changes: [], failures: [], answer: undefined, cont: undefined, params: {} };
 
 function scope() {
   return { cluster: state.cluster, namespace: state.namespace };
-}
-
-// ---- the token -------------------------------------------------------------------------
-
-function askToken(why) {
-  $('auth').hidden = false;
-  $('auth-why').textContent = `Reading this kubetime needs a bearer token (kubectl create token …, or your OIDC token). The API said: ${why}`;
-  $('auth-token').focus();
-}
-
-function showTokenState() {
-  $('forget').hidden = !sessionStorage.getItem(TOKEN_KEY);
-  $('who').textContent = sessionStorage.getItem(TOKEN_KEY) ? 'reading with your token (this tab only)' : '';
 }
 
 // ---- the form and the URL ---------------------------------------------------------------
@@ -167,9 +111,9 @@ async function load() {
     view.failuresError = failures.error;
     renderTimeline();
     const selected = view.changes.find((c) => changeId(c) === state.sel);
-    if (selected) void showChange(selected);
+    if (selected) void showChange(state, selected);
     else renderDetailHint();
-    void loadAsOf(state.at || answer.to, selected);
+    void loadAsOf(state, view.changes, state.at || answer.to, selected);
   } catch (err) {
     $('status').textContent = '';
     showError(err.auth ? undefined : err);
@@ -248,95 +192,8 @@ function select(c) {
   for (const row of document.querySelectorAll('.change.selected')) row.classList.remove('selected');
   document.querySelector(`.change[data-id="${CSS.escape(changeId(c))}"]`)?.classList.add('selected');
   $('f-around').value = c.ts;
-  void showChange(c);
-  void loadAsOf(c.ts, c);
-}
-
-// ---- one change's diff -------------------------------------------------------------------
-
-function renderDetailHint() {
-  $('detail').replaceChildren(el('p', { class: 'muted', text: 'Click a change to see what it changed.' }));
-}
-
-function objectParams(c) {
-  return { cluster: state.cluster, kind: c.kind, name: c.name, namespace: c.namespace || undefined };
-}
-
-async function showChange(c) {
-  const head = el('div', { class: 'head' }, [
-    el('span', { class: `op op-${c.op}`, text: c.op }), ' ', el('strong', { class: 'mono', text: refLabel(c) }), ' at ', timeEl(c.ts, true),
-    el('div', {}, ['by ', el('span', { class: 'actor', text: actorLabel(c.actor) }),
-      c.actor?.groups?.length ? el('span', { class: 'muted', text: ` (${c.actor.groups.join(', ')})` }) : null,
-      c.verb ? ` · verb ${c.verb}` : '', ` · source ${c.source ?? '?'} · resourceVersion ${c.resourceVersion}`]),
-    c.actor?.userAgent ? el('div', { class: 'muted', text: c.actor.userAgent }) : null,
-  ]);
-  $('detail').replaceChildren(head, el('p', { class: 'muted', text: 'loading the diff…' }));
-  try {
-    const answer = await api('/v1/diff', { ...objectParams(c), from: justBefore(c.ts), to: c.ts, view: 'full' });
-    let { note, rows } = diffRows(answer);
-    if (note === 'unchanged') ({ note, rows } = await patchRows(c));
-    $('detail').replaceChildren(head, diffTable(note, rows));
-  } catch (err) {
-    $('detail').replaceChildren(head, el('p', { class: 'error', text: err.message }));
-  }
-}
-
-/** The revision's own patch (new values only), when the diff across its instant shows nothing (another revision at the same time). */
-async function patchRows(c) {
-  const { items } = await api('/v1/history', { ...objectParams(c), from: c.ts, to: c.ts });
-  const rev = items.find((i) => i.resourceVersion === c.resourceVersion);
-  if (!rev) return { note: 'unchanged', rows: [] };
-  return diffRows({ changes: rev.patch.map((p) => ({ path: p.path, op: p.op, new: p.value })) });
-}
-
-const NOTES = {
-  created: 'Created: every field is new.', deleted: 'Deleted: the last state it had.',
-  changed: 'Changed paths, old → new (noise fields left out):', unchanged: 'No field changed (a status or noise-only revision).',
-};
-
-function diffTable(note, rows) {
-  return el('div', { class: 'diff', 'data-note': note }, [
-    el('p', { class: 'muted', text: NOTES[note] }),
-    rows.length ? el('table', {}, [
-      el('thead', {}, [el('tr', {}, ['path', 'op', 'old', 'new'].map((h) => el('th', { text: h })))]),
-      el('tbody', {}, rows.map((r) => el('tr', {}, [
-        el('td', { class: 'path', text: r.path }), el('td', { class: 'op', text: r.op }), el('td', { class: 'old', text: r.old }), el('td', { class: 'new', text: r.new }),
-      ]))),
-    ]) : null,
-  ]);
-}
-
-// ---- the state as of T -------------------------------------------------------------------
-
-let asOfRun = 0;
-
-async function loadAsOf(at, selected) {
-  const run = ++asOfRun;
-  $('asof-time').replaceChildren(timeEl(at, true));
-  const kinds = panelKinds(state, selected ? [selected, ...view.changes] : view.changes);
-  if (!kinds.length) {
-    $('asof').replaceChildren(el('p', { class: 'muted', text: 'No kind to show: pick a kind, or a window with changes.' }));
-    return;
-  }
-  const sections = await Promise.all(kinds.map((kind) => kindSection(kind, at, selected)));
-  if (run === asOfRun) $('asof').replaceChildren(...sections.flat().filter(Boolean));
-}
-
-async function kindSection(kind, at, selected) {
-  const title = el('h3', { text: `${kind}${state.namespace ? ` in ${state.namespace}` : ''}` });
-  try {
-    const answer = await api('/v1/objects', { ...scope(), kind, at, view: 'summary', limit: 200 });
-    if (!answer.items.length) return [title, el('p', { class: 'muted', text: 'none' })];
-    const nameCol = answer.columns.indexOf('NAME');
-    const nsCol = answer.columns.indexOf('NAMESPACE');
-    const hit = (row) => selected && selected.kind === kind && row[nameCol] === selected.name && (nsCol < 0 || row[nsCol] === selected.namespace);
-    return [title, el('table', { 'data-kind': kind }, [
-      el('thead', {}, [el('tr', {}, answer.columns.map((h) => el('th', { text: h })))]),
-      el('tbody', {}, answer.items.map((row) => el('tr', { class: hit(row) ? 'hit' : '' }, row.map((cell) => el('td', { text: cell }))))),
-    ]), answer.continue ? el('p', { class: 'muted', text: 'The first 200 are shown; narrow with name or use /v1/objects for the rest.' }) : null];
-  } catch (err) {
-    return [title, el('p', { class: 'error', text: err.message })];
-  }
+  void showChange(state, c);
+  void loadAsOf(state, view.changes, c.ts, c);
 }
 
 // ---- wiring ------------------------------------------------------------------------------
@@ -354,15 +211,15 @@ function wire() {
   $('more').addEventListener('click', () => void loadMore());
   $('auth-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const token = $('auth-token').value.trim();
-    if (!token) return;
-    sessionStorage.setItem(TOKEN_KEY, token);
+    const value = $('auth-token').value.trim();
+    if (!value) return;
+    token.set(value);
     $('auth-token').value = '';
     void start();
   });
   $('f-cluster').addEventListener('change', () => go({ ...readForm(), sel: '', at: '' }));
   $('f-events').addEventListener('change', () => { state = readForm(); history.replaceState(null, '', `${location.pathname}${stateToSearch(state)}`); if (view.answer) renderTimeline(); });
-  $('forget').addEventListener('click', () => { sessionStorage.removeItem(TOKEN_KEY); location.reload(); });
+  $('forget').addEventListener('click', () => { token.forget(); location.reload(); });
   window.addEventListener('popstate', () => { state = parseState(location.search); void load(); });
 }
 

@@ -11,6 +11,8 @@ describe('GET /ui (the web timeline)', () => {
     ['/ui/', 'text/html', 'kubetime'],
     ['/ui/app.js', 'text/javascript', "from './lib.js'"],
     ['/ui/lib.js', 'text/javascript', 'export function parseState'],
+    ['/ui/dom.js', 'text/javascript', 'export function el'],
+    ['/ui/panels.js', 'text/javascript', 'export async function showChange'],
     ['/ui/style.css', 'text/css', ':root'],
     ['/ui/favicon.svg', 'image/svg+xml', '<svg'],
   ])('%s: %s with a same-origin Content-Security-Policy', async (url, type, contains) => {

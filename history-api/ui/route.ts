@@ -1,6 +1,6 @@
 /**
- * The web timeline (docs/ui.md): `GET /ui` serves one static page (index.html, app.js, lib.js,
- * style.css and favicon.svg in this folder; no build step). The page is a pure client of the `/v1/…` routes, so
+ * The web timeline (docs/ui.md): `GET /ui` serves one static page (index.html; app.js, dom.js,
+ * panels.js and lib.js, plain ES modules; style.css; favicon.svg; no build step). The page is a pure client of the `/v1/…` routes, so
  * it adds no data path: what it shows is what those routes answer to the reader's token. The
  * files themselves hold no history and are served without authentication (read-auth.ts), so the
  * page can load and ask for a token when the API answers 401.
@@ -18,6 +18,8 @@ const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'lib.js': 'text/javascript; charset=utf-8',
+  'dom.js': 'text/javascript; charset=utf-8',
+  'panels.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
@@ -39,7 +41,7 @@ function send(reply: FastifyReply, files: Map<string, Buffer>, name: string): Fa
     .send(files.get(name));
 }
 
-/** Registers `GET /ui` (the page) and `GET /ui/{file}` (its script, helpers, style and icon). */
+/** Registers `GET /ui` (the page) and `GET /ui/{file}` (its modules, style and icon). */
 export function registerUiRoutes(app: FastifyInstance): void {
   const files = loadAssets();
   const page = { summary: 'The web timeline (an HTML page; docs/ui.md)', tags: ['ui'], operationId: 'ui' };
