@@ -147,7 +147,7 @@ function renderTimeline() {
 
 /** One line of the failures strip above the timeline: what broke, and from when to when. */
 function failureLine(f) {
-  return el('div', { class: 'failure line', 'data-reason': f.reason }, [
+  return el('div', { class: 'failure line', 'data-reason': f.reason, ...failureClick(f) }, [
     el('span', { class: 'reason', text: `⚠ ${f.reason} ` }), el('span', { class: 'mono', text: refLabel(f.object, state.namespace) }),
     ' ', timeEl(f.start), ' → ', f.end ? timeEl(f.end) : el('span', { text: 'ongoing' }), f.ended ? el('span', { class: 'muted', text: ` (${f.ended})` }) : null,
   ]);
@@ -162,7 +162,7 @@ function minuteEl(minute) {
 /** A failure in the timeline, at its start: the span, and its most likely cause. */
 function failureEl(f, tag) {
   const top = f.suspects && f.suspects[0];
-  return el(tag, { class: 'failure', 'data-reason': f.reason }, [
+  return el(tag, { class: 'failure', 'data-reason': f.reason, ...failureClick(f) }, [
     el('span', { class: 'reason', text: `⚠ ${f.reason} ` }),
     el('span', { class: 'mono', text: refLabel(f.object, state.namespace) }),
     ' from ', timeEl(f.start), ' to ', f.end ? timeEl(f.end, formatTime(f.end).date !== formatTime(f.start).date) : el('span', { text: 'ongoing at the window\'s end' }),
@@ -194,6 +194,19 @@ function select(c) {
   $('f-around').value = c.ts;
   void showChange(state, c);
   void loadAsOf(state, view.changes, c.ts, c);
+}
+
+/** A failure is clicked (or Enter pressed on it): the namespace as of its start, its object highlighted. */
+function failureClick(f) {
+  return { tabindex: 0, title: 'show the state as of its start', on: { click: () => atFailure(f), keydown: (e) => e.key === 'Enter' && atFailure(f) } };
+}
+
+function atFailure(f) {
+  go({ ...state, sel: '', at: f.start }, { reload: false });
+  for (const row of document.querySelectorAll('.change.selected')) row.classList.remove('selected');
+  $('f-around').value = f.start;
+  renderDetailHint();
+  void loadAsOf(state, view.changes, f.start, f.object);
 }
 
 // ---- wiring ------------------------------------------------------------------------------

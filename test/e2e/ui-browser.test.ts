@@ -169,6 +169,13 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     expect(await row.locator('time').getAttribute('title')).toMatch(/^2026-01-10T\d\d:\d\d:\d\d\.\d{6}Z$/);
     const failures = (await api(`/v1/failures?namespace=${NS}&from=${FROM}&to=${TO}`)).items;
     expect(await page.locator('#failures .failure').count()).toBe(failures.length);
+    // A failure clicked: the namespace as of its start, the failing object highlighted.
+    const broken = failures.find((f: { object: { kind: string } }) => f.object.kind === 'Pod');
+    await page.locator('#failures .failure', { hasText: broken.object.name }).first().click();
+    await page.locator(`#asof-time time[datetime="${formatTime(broken.start).full}"]`).waitFor();
+    await page.locator('#asof table[data-kind="Pod"] tr.hit').waitFor();
+    expect(await page.locator('#asof table[data-kind="Pod"] tr.hit td').first().textContent()).toBe(broken.object.name);
+    expect(new URL(page.url()).searchParams.get('at')).toBe(broken.start);
     await shot(page, '2-timeline');
 
     // The next page: "more changes…" asks with the same filters and the token, and nothing is lost.
