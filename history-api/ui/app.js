@@ -11,6 +11,7 @@ const PAGE = 500;
 
 let state = parseState(location.search);
 let view = { changes: [], failures: [], answer: undefined, cont: undefined, params: {} };
+let loadRun = 0;
 
 function scope() {
   return { cluster: state.cluster, namespace: state.namespace };
@@ -98,23 +99,25 @@ async function load() {
     ...scope(), from: state.from, to: state.to, kind: state.kind, name: state.name,
     excludeSystem: state.system ? undefined : 'true', limit: PAGE,
   };
-  view = { changes: [], failures: [], answer: undefined, cont: undefined, params };
+  const run = ++loadRun;
   try {
     const answer = await api('/v1/changes', params);
+    const failures = await loadFailures(answer);
+    if (run !== loadRun) return; // a newer load (another click, Back) owns the page now
     $('auth').hidden = true;
     showTokenState();
-    view.answer = answer;
-    view.changes = answer.items;
-    view.cont = answer.continue;
-    const failures = await loadFailures(answer);
-    view.failures = failures.items;
-    view.failuresError = failures.error;
+    view = { answer, changes: answer.items, cont: answer.continue, params, failures: failures.items, failuresError: failures.error };
     renderTimeline();
     const selected = view.changes.find((c) => changeId(c) === state.sel);
     if (selected) void showChange(state, selected);
     else renderDetailHint();
     void loadAsOf(state, view.changes, state.at || answer.to, selected);
   } catch (err) {
+    if (run !== loadRun) return;
+    // Nothing of the previous window stays on screen under the new filters.
+    view = { changes: [], failures: [], answer: undefined, cont: undefined, params };
+    for (const id of ['timeline', 'failures', 'window', 'asof']) $(id).replaceChildren();
+    $('more').hidden = true;
     $('status').textContent = '';
     showError(err.auth ? undefined : err);
   }

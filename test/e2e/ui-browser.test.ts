@@ -250,7 +250,7 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     await page.close();
   });
 
-  it('pins a relative window (the default, the last hour) to absolute times in the link', async () => {
+  it('pins a relative window (the default, the last hour) to absolute times in the link, and says what is wrong with a bad one', async () => {
     const { page, problems } = await newPage();
     await page.goto(pageUrl(`namespace=${NS}`));
     await page.fill('#auth-token', 'sre-token');
@@ -263,7 +263,14 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
     const from = new URL(page.url()).searchParams.get('from')!;
     expect(formatTime(from).full).toBe(shown);
     expect(await page.locator('.change').count()).toBe(0); // the seeded history is from January
-    expect(problems).toEqual([]);
+
+    // A window the API refuses: its message, and nothing of the previous answer left on screen.
+    await page.fill('#f-from', 'yesterday');
+    await page.click('#f-apply');
+    await page.locator('#error').waitFor({ state: 'visible' });
+    expect(await page.textContent('#error')).toMatch(/^400 INVALID_ARGUMENT: from: /);
+    expect(await page.locator('#failures .failure').count()).toBe(0);
+    expect(problems.filter((p) => !/^400 .*\/v1\/changes\?.*from=yesterday/.test(p))).toEqual([]);
     await page.close();
   });
 
