@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TokenFileAuthenticator } from '../auth/authenticator.ts';
 import { testServer } from '../testing/fakes.ts';
@@ -58,5 +59,15 @@ describe('GET /ui (the web timeline)', () => {
     const doc = (await app.inject({ url: '/openapi.json' })).json();
     expect(doc.paths['/ui'].get.operationId).toBe('ui');
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/ui/'))).toEqual([]);
+  });
+
+  it('draws with DOM calls only: no script of the page parses strings as HTML or code', () => {
+    const dir = new URL('./', import.meta.url);
+    const scripts = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    expect(scripts.sort()).toEqual(['app.js', 'dom.js', 'lib.js', 'panels.js']);
+    for (const f of scripts) {
+      const code = readFileSync(new URL(f, dir), 'utf8');
+      expect(code, f).not.toMatch(/\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function\b|DOMParser|createContextualFragment/);
+    }
   });
 });
