@@ -6,14 +6,15 @@
  * for a token on a 401 and then lists the window's changes with their actors; a click shows the
  * change's old and new values and the namespace's objects as of that moment; a namespace the token
  * may not read says which read was refused; an actor made of HTML is shown as text.
- * Screenshots go to a temp folder (KUBETIME_UI_SCREENSHOTS names it; printed at the end).
+ * Screenshots go to a temp folder, kept when a test fails or when KUBETIME_UI_SCREENSHOTS names the
+ * folder (its path is printed at the end).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { AuditSink } from '../../ingester/audit/audit-sink.ts';
 import { seedStore, SEEDED_CLUSTER } from '../../history-api/testing/seeded-store.ts';
 import { ManualClock } from '../../simulator/manual-clock.ts';
@@ -72,9 +73,10 @@ function serve(dir: string, child: { p?: ChildProcess }): Promise<string> {
 }
 
 describeWithService('chromium', 'the web timeline in a browser', (svc) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kubetime-ui-'));
-  const shots = process.env.KUBETIME_UI_SCREENSHOTS ?? join(dir, 'screenshots');
+  let dir: string;
+  let shots: string;
   const child: { p?: ChildProcess } = {};
+  let failed = false;
   let base: string;
   let context: BrowserContext;
   let changes: Change[];
@@ -91,6 +93,8 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
   const pageUrl = (q: string) => `${base}/ui?${q}`;
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kubetime-ui-'));
+    shots = process.env.KUBETIME_UI_SCREENSHOTS ?? join(dir, 'screenshots');
     const seeded = await seedStore(dir, { seconds: 300 });
     const template = seeded.history.audit.find((e: any) => e.objectRef?.resource === 'configmaps' && e.verb === 'create');
     await addHostileChange(dir, template as Record<string, any>);
@@ -128,8 +132,13 @@ describeWithService('chromium', 'the web timeline in a browser', (svc) => {
       child.p.kill('SIGTERM');
       await new Promise((r) => child.p!.once('exit', r));
     }
-    process.stderr.write(`\n[ui-browser] screenshots in ${shots}\n`);
-    if (!process.env.KUBETIME_UI_SCREENSHOTS) rmSync(dir, { recursive: true, force: true });
+    // A failing run keeps its data, server and screenshots for a look; a passing one cleans up.
+    if (failed || process.env.KUBETIME_UI_SCREENSHOTS) process.stderr.write(`\n[ui-browser] screenshots in ${shots}${failed ? `, data in ${dir}` : ''}\n`);
+    if (dir && !failed) rmSync(dir, { recursive: true, force: true }); // KUBETIME_UI_SCREENSHOTS lies outside it
+  });
+
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') failed = true;
   });
 
   /** A new tab; page errors, console errors and CSP violations fail the test that made them. */
