@@ -42,6 +42,7 @@ export function exampleQueries(base: string, p: { ns: string; deploy: string }):
     `Kubernetes Events in ${p.ns}:`,
     q(`/v1/events?from=now-10m&to=now&namespace=${p.ns}`),
     `For AI agents: MCP tools at ${base}/mcp (streamable HTTP), or over stdio with: kubetime mcp --server ${base}`,
+    `In a browser: the web timeline of ${p.ns} (changes, who made them, failures, diffs, the state as of any moment): ${base}/ui?namespace=${p.ns}`,
     `API reference: ${base}/docs  (OpenAPI: ${base}/openapi.json)`,
   ].join('\n');
 }

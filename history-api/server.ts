@@ -25,6 +25,7 @@ import { DEFAULT_AUDIT_MAX_INFLIGHT_BYTES, timeoutOptions } from './limits.ts';
 import { loggableUrl } from './log-url.ts';
 import { registerFailuresRoute } from './routes/failures.ts';
 import { registerKubeFace } from './kube-face/index.ts';
+import { registerUiRoutes } from './ui/route.ts';
 
 /** Everything the server needs; cli/ builds these from the configuration. */
 export interface ServerDeps {
@@ -101,6 +102,7 @@ export function buildServer(deps: ServerDeps): HistoryServer {
     registerFailuresRoute(scope, deps);
     registerOpsRoutes(scope, { metrics, ready: deps.ready });
     registerKubeFace(scope, deps);
+    registerUiRoutes(scope);
     if (deps.mcp) registerMcpRoute(scope, { app, ...deps.mcp });
     if (deps.auditIngest) {
       registerAuditRoute(scope, {

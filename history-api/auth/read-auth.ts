@@ -38,9 +38,12 @@ export const TRUSTED_READS: ReadAuth = Object.freeze({ access: { allowed: async 
 const OPS = new Set(['/healthz', '/readyz', '/metrics']);
 const ALWAYS_OPEN = new Set(['/v1/audit', '/openapi.json']);
 
+/** The web timeline's static files (ui/route.ts): no history in them; the page sends the token with its queries. */
+const isUiPage = (route: string) => route === '/ui' || route.startsWith('/ui/');
+
 function isOpen(route: string | undefined, openOps: boolean): boolean {
   if (route === undefined) return false;
-  return ALWAYS_OPEN.has(route) || route === '/docs' || route.startsWith('/docs/') || (openOps && OPS.has(route));
+  return ALWAYS_OPEN.has(route) || route === '/docs' || route.startsWith('/docs/') || isUiPage(route) || (openOps && OPS.has(route));
 }
 
 function bearer(req: FastifyRequest): string | undefined {

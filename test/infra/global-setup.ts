@@ -1,6 +1,6 @@
 /**
  * Starts the real services the tests use (Cassandra, an S3 server, a Kubernetes control plane, an
- * OpenTelemetry Collector, and promtool)
+ * OpenTelemetry Collector, promtool, and Chromium for the web timeline's browser test)
  * through test/infra/services.sh, once per `npm test`, and hands their addresses to the tests
  * with `provide('services', …)`. With CI set, a service that cannot start is recorded as
  * missing and every test that needs it fails (test/infra/services.ts); without CI they skip loudly.
@@ -28,7 +28,7 @@ function parseExports(text: string): Record<string, string> {
 }
 
 export default function setup(project: TestProject): void {
-  const wanted = process.env.KUBETIME_SERVICES ?? 'cassandra,minio,kube,otelcol,promtool';
+  const wanted = process.env.KUBETIME_SERVICES ?? 'cassandra,minio,kube,otelcol,promtool,chromium';
   const info: ServicesInfo = { env: {}, failed: [], log: '' };
   if (wanted !== 'none' && existsSync('test/infra/services.sh')) {
     for (const service of wanted.split(',').map((s) => s.trim()).filter(Boolean)) {

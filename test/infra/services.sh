@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Orchestrates kubetime's real development services (Cassandra, MinIO, Kubernetes, an
-# OpenTelemetry Collector) and tools (promtool).
-#   services.sh up|down|env|status [--only cassandra,minio,kube,otelcol,promtool]
+# OpenTelemetry Collector) and tools (promtool; chromium for the web timeline's browser test).
+#   services.sh up|down|env|status [--only cassandra,minio,kube,otelcol,promtool,chromium]
 #
 #   eval "$(bash test/infra/services.sh up)"
 #
@@ -11,7 +11,7 @@
 # ${KUBETIME_SERVICES_DIR:-$HOME/.cache/kubetime-services}.
 set -euo pipefail
 
-ALL_SERVICES=(cassandra minio kube otelcol promtool)
+ALL_SERVICES=(cassandra minio kube otelcol promtool chromium)
 
 KT_SERVICE=services
 # shellcheck source=lib.sh

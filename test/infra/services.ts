@@ -6,7 +6,7 @@
  */
 import { describe, inject } from 'vitest';
 
-export type ServiceName = 'cassandra' | 'minio' | 'kube' | 'otelcol' | 'promtool';
+export type ServiceName = 'cassandra' | 'minio' | 'kube' | 'otelcol' | 'promtool' | 'chromium';
 
 const MARKERS: Record<ServiceName, string> = {
   cassandra: 'KUBETIME_CASSANDRA_CONTACT_POINTS',
@@ -14,6 +14,7 @@ const MARKERS: Record<ServiceName, string> = {
   kube: 'KUBECONFIG',
   otelcol: 'KUBETIME_OTELCOL_OTLP_HTTP',
   promtool: 'KUBETIME_PROMTOOL',
+  chromium: 'KUBETIME_CHROMIUM',
 };
 
 export function serviceEnv(name: ServiceName): Record<string, string> | undefined {
