@@ -148,6 +148,24 @@ describe('Attributor', () => {
     expect(other.a.attribute(all('ev-2').slice(2))).toEqual([]);
   });
 
+  it('does not name a pod recreated under the evicted one\'s name and deleted at once by another client', () => {
+    // A CI fidelity run: db-2 evicted (marked, terminating), removed by kwok, recreated under its
+    // name and deleted by kwok with grace 0 — all before the eviction's audit batch arrived. The
+    // new pod's grace-0 revision looked like the eviction's terminating one (same deletionTimestamp
+    // second) but carries no DisruptionTarget mark.
+    const EVICTED = T0 + 10 * S;
+    const iso = (us: number) => new Date(us / 1000).toISOString().replace('.000', '');
+    const marked = { status: { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', lastTransitionTime: iso(EVICTED) }] } };
+    const meta = (uid: string, grace: number) => ({ metadata: { name: 'db-2', namespace: 'shop', uid, deletionTimestamp: iso(EVICTED + grace * S), deletionGracePeriodSeconds: grace } });
+    const named = (r: ChangeRecord) => ({ ...r, name: 'db-2' });
+    const old = [watched('1', {}, 'uid-1'), watched('2', marked, 'uid-1'), watched('3', { ...marked, ...meta('uid-1', 30) }, 'uid-1'), watched('4', { ...marked, ...meta('uid-1', 0) }, 'uid-1'), { ...watched('5', {}, 'uid-1'), op: 'DELETED' as const }].map(named);
+    const recreated = [watched('6', {}, 'uid-2'), watched('7', meta('uid-2', 0), 'uid-2'), { ...watched('8', meta('uid-2', 0), 'uid-2'), op: 'DELETED' as const }].map(named);
+    const eviction = (['disruptedAt', 'terminatingAt'] as const).map((by) => ({ ...attribution({ by, at: EVICTED + 400_000 }, 'ev', ''), named: { gk: 'Pod', namespace: 'shop', name: 'db-2' }, verb: 'create' }));
+    const { a } = attributor();
+    a.noteDurable([...old, ...recreated]);
+    expect(a.attribute(eviction).map((r) => [r.uid, r.resourceVersion]).sort()).toEqual([['uid-1', '2'], ['uid-1', '3']]);
+  });
+
   it('names an eviction\'s revisions of a StatefulSet pod evicted before under the same name (its own revisions only, not the previous pod\'s)', () => {
     // Seen in a CI fidelity run: db-0 evicted, recreated (new uid, later resourceVersions), evicted
     // again; the second eviction's revisions followed the first pod's marked, terminating ones.

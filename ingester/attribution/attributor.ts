@@ -56,7 +56,7 @@
  */
 import { groupKind, type ChangeRecord } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
-import { byTime, inCollection, matches, RevisionClock, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
+import { byTime, EVICTION_SLACK, inCollection, matches, RevisionClock, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
 
 export { EVICTION_SLACK, WATCH_LAG, type Attribution, type AttributionMatch, type Window } from './attribution-match.ts';
 
@@ -112,6 +112,14 @@ const NAME_UIDS = 4;
 /** The revision an attribution names among `lists` (one per uid): the newest candidate for a grace-0 delete, the first for the others. */
 function firstMatch(a: Attribution, lists: readonly Seen[][]): Seen | undefined {
   const match = a.match;
+  // An eviction marks the pod (DisruptionTarget) before deleting it: when one remembered uid under
+  // the name carries that mark, its terminating revision is that uid's, not that of a pod recreated
+  // under the name and deleted by another client (kwok's grace-0 delete, same second).
+  if (match.by === 'terminatingAt' || match.by === 'removed') {
+    const at = match.by === 'terminatingAt' ? match.at : a.ts;
+    const marked = lists.filter((list) => list.some((s) => s.disruptedAt !== undefined && Math.abs(s.disruptedAt - at) <= EVICTION_SLACK));
+    if (marked.length) lists = marked;
+  }
   for (const list of lists) {
     const order = match.by === 'graceZeroBefore' ? [...list.keys()].reverse() : [...list.keys()];
     const i = order.find((j) => matches(match, list[j]!, list, a.auditID));
