@@ -14,7 +14,9 @@
  * The control plane is shared: the bench waits while a fidelity e2e run (`pgrep -f
  * fidelity.test.ts`) is going, keeps to one namespace of its own, and deletes it at the end.
  * Run: npx node bench/apiserver-side-by-side.ts [--pods 3000] [--reps 20] [--concurrency 16]
- *      [--out bench/results/apiserver-side-by-side.md] [--keep-namespace]
+ *      [--out FILE] [--keep-namespace] [--keep-data]
+ * (--out writes the section to FILE, else it is only printed: bench/results/apiserver-side-by-side.md
+ * gathers runs by hand; --keep-data keeps kubetime's data dir for bench/list-anatomy.ts --at T.)
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,7 +41,7 @@ const a = args(process.argv.slice(2));
 const PODS = Number(a.pods ?? 3000);
 const REPS = Number(a.reps ?? 20);
 const CONCURRENCY = Number(a.concurrency ?? 16);
-const OUT = a.out ?? 'bench/results/apiserver-side-by-side.md';
+const OUT = a.out ?? 'none';
 const NODES = ['kwok-node-0', 'kwok-node-1']; // kwok-node-2 is the one the fidelity test cordons
 const CLUSTER = 'sbs';
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
