@@ -5,7 +5,7 @@
  * patches; and per-object costs of the steps no reader can skip (inflate, JSON.parse) next to
  * structured clone (what handing objects between threads would cost).
  * Run: node bench/history.ts …  then  node bench/list-anatomy.ts [--dir bench/.data/history]
- *      [--namespace big] [--times 8]
+ *      [--namespace big] [--times 8] [--at RFC3339: every list as of that time, else times spread over the store]
  */
 import { performance } from 'node:perf_hooks';
 import { inflateRawSync } from 'node:zlib';
@@ -34,7 +34,7 @@ let ops = 0;
 const fulls: Uint8Array[] = [];
 const times = Number(a.times ?? 8);
 for (let i = 0; i < times; i++) {
-  const at = Math.floor(cluster.firstSeen + (cluster.lastSeen - cluster.firstSeen) * (0.1 + 0.9 * ((i * 0.618034) % 1)));
+  const at = a.at ? Date.parse(a.at) * 1000 : Math.floor(cluster.firstSeen + (cluster.lastSeen - cluster.firstSeen) * (0.1 + 0.9 * ((i * 0.618034) % 1)));
   const s = performance.now();
   const lives = await all(store.lifetimes({ cluster: cluster.name, gk: 'Pod', namespace, aliveAt: at }));
   phases.lifetimes.push(performance.now() - s);
