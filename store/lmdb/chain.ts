@@ -19,6 +19,8 @@ export interface LmdbDbs {
   root: RootDatabase;
   rev: Database<StoredRevision, Key>;
   ids: Database<[number, string], Key>;
+  /** Slim objects by rev key (keys.ts); absent only from a store written before them and opened read-only. */
+  sum?: Database<string, Key>;
   life: Database<StoredLifetime, Key>;
   feed: Database<StoredFeedEntry, Key>;
   actors: Database<Actor, Key>;

@@ -12,7 +12,7 @@ import type {
   AppendResult, ClusterInfo, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery,
   PruneRequest, Revision, RevisionQuery, RevisionRef, SeenKind,
 } from '../../core/ports.ts';
-import type { ChangeRecord, ObjectKey } from '../../core/record.ts';
+import type { ChangeRecord, KubeObject, ObjectKey } from '../../core/record.ts';
 import { currentOf } from '../../core/scope.ts';
 import type { Micros } from '../../core/time.ts';
 import { ChainReader, type LmdbDbs } from './chain.ts';
@@ -102,7 +102,7 @@ export class LmdbHistoryStore implements HistoryStore {
     const shared = format === LMDB_FORMAT ? { sharedStructuresKey: STRUCTURES } : {};
     const db = <V>(name: string) => root.openDB<V, Key>({ name, ...shared });
     return new LmdbHistoryStore(
-      { root, rev: db('rev'), ids: db('ids'), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
+      { root, rev: db('rev'), ids: db('ids'), sum: db('sum'), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
       opts,
     );
   }
@@ -175,22 +175,38 @@ export class LmdbHistoryStore implements HistoryStore {
     for (const k of keys) yield refOfKey(k);
   }
 
-  async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
-    // The refs come from the keys alone; only the chosen revision's chain is read.
+  /** The rev key of the revision in force at `at` (core/scope.ts currentOf over the last `window`), from the keys alone. */
+  #inForce(key: ObjectKey, at: Micros, window: number): { key: Key; newest: boolean; range: { start: Key; end: Key } } | undefined {
     const { lo, hi } = revRange({ key, to: at });
     const range = { start: hi, end: lo };
     const keys = [...this.#dbs.rev.getKeys({ ...range, reverse: true, limit: window })];
     const refs = keys.map(refOfKey);
     const best = currentOf(refs);
     if (!best) return undefined;
-    if (best === refs[0]) {
+    const i = refs.indexOf(best);
+    return { key: keys[i]!, newest: i === 0, range };
+  }
+
+  async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
+    // The refs come from the keys alone; only the chosen revision's chain is read.
+    const found = this.#inForce(key, at, window);
+    if (!found) return undefined;
+    if (found.newest) {
       // Nearly always: the newest revision stored by T is in force; its chain lies behind it.
-      const hit = this.#chain.latest(range);
+      const hit = this.#chain.latest(found.range);
       return hit && this.#chain.toRecord(hit.key, hit.value, hit.object);
     }
-    const k = keys[refs.indexOf(best)]!;
-    const value = this.#dbs.rev.get(k);
-    return value && this.#chain.toRecord(k, value);
+    const value = this.#dbs.rev.get(found.key);
+    return value && this.#chain.toRecord(found.key, value);
+  }
+
+  async summaryStatesAt(keys: readonly ObjectKey[], at: Micros, window: number): Promise<(KubeObject | null | 'full')[]> {
+    return keys.map((key) => {
+      const found = this.#inForce(key, at, window);
+      if (!found || found.key[5] === 1) return null; // nothing, or a deletion, in force
+      const slim = this.#dbs.sum?.get(found.key);
+      return slim === undefined ? 'full' : (JSON.parse(slim) as KubeObject | null);
+    });
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {

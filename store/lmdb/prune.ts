@@ -24,6 +24,7 @@ export function pruneRevisions(dbs: LmdbDbs, chain: ChainReader, restart: (e: En
     if (survivor && survivor.value.obj === undefined) restart(survivor, chain.objectOf(survivor.key, survivor.value));
     for (const e of doomed) {
       dbs.rev.remove(e.key);
+      dbs.sum?.remove(e.key);
       dbs.feed.remove(feedKeyOfRev(e.key));
       dbs.ids.remove(idKey(String(lk[0]), uid, e.value.op, rvOf(e.key)));
       removed++;

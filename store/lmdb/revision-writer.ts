@@ -13,6 +13,10 @@
  * half the object, or a uid the writer has no latest state of in memory). A revision that arrives
  * out of order is patched against its predecessor and its successor is re-encoded against it, so
  * every chain stays valid.
+ *
+ * Slim rows (keys.ts `sum`): every revision but a deletion gets its object's slim object, written
+ * beside the revision by #put and moved or removed with it (#replace, #remove, prune); a
+ * re-encoding changes no content, so it leaves the row alone.
  */
 import { diff } from '../../k8s/json-patch.ts';
 import type { AppendResult, PruneRequest, SeenKind } from '../../core/ports.ts';
@@ -20,6 +24,7 @@ import { groupKind, mergeRecords, type ChangeRecord, type KubeObject } from '../
 import { splitApiVersion } from '../../core/kinds.ts';
 import { actorId, ChainReader, type Entry, type LmdbDbs } from './chain.ts';
 import { packFull } from './full-copy.ts';
+import { slimForSummary } from '../../core/present/slim.ts';
 import { LatestCache, type Encoded, type LatestEntry } from './latest-cache.ts';
 import {
   CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, lifeKeyOfRev, revKey, rvNumber,
@@ -108,7 +113,7 @@ export class RevisionWriter {
     const prev = cached && this.#cachedPrev(uid, cached);
     const object = r.object ?? prev?.obj ?? null;
     const encoded = this.#encode(r.object === null ? null : object, prev);
-    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored);
+    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, object);
     queued.add(idText);
     if (r.op === 'DELETED') this.#cache.delete(uid); // nothing should follow it
     // Every revision of a uid first seen here is known, so its versions are too.
@@ -161,9 +166,13 @@ export class RevisionWriter {
     const value: StoredRevision = { ...this.#meta(merged), depth: old.value.depth };
     if (old.value.obj !== undefined) value.obj = old.value.obj;
     else value.patch = old.value.patch!;
+    // One revision has one content (mergeRecords): its slim row moves with it, as it is.
+    const slim = this.#dbs.sum?.get(old.key);
     this.#dbs.rev.remove(old.key);
+    this.#dbs.sum?.remove(old.key);
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
     this.#put(merged, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
+    if (slim !== undefined) this.#dbs.sum?.put(key, slim);
     const latest = this.#cache.get(uid);
     if (latest && compareRevKeys(latest.key, old.key) === 0) latest.key = key;
   }
@@ -218,7 +227,7 @@ export class RevisionWriter {
     const object = r.object ?? prev?.obj ?? null; // a deletion without its object keeps the last state
     const encoded = this.#encode(r.object === null ? null : object, prev);
     const value: StoredRevision = { ...this.#meta(r), ...encoded };
-    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
+    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), object);
     if (next && nextObj !== undefined) this.#reencode(next, nextObj, { depth: value.depth, obj: object });
     // Only an append extends the chain the cache holds; anything else is read back when needed.
     if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion) });
@@ -246,13 +255,18 @@ export class RevisionWriter {
       this.#reencode(next, nextObj, p);
     }
     this.#dbs.rev.remove(e.key);
+    this.#dbs.sum?.remove(e.key);
     this.#dbs.feed.remove(feedKeyOfRev(e.key));
     this.#cache.delete(String(e.key[7]));
   }
 
-  /** Writes a revision, its feed entry, identity and lifetime (`life`: as stored); returns the lifetime. */
-  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined): StoredLifetime {
+  /**
+   * Writes a revision, its feed entry, identity and lifetime (`life`: as stored), and with `object`
+   * (the revision's content; a deletion has no slim row) its slim row; returns the lifetime.
+   */
+  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, object?: KubeObject | null): StoredLifetime {
     this.#dbs.rev.put(key, value);
+    if (object !== undefined && r.op !== 'DELETED') this.#dbs.sum?.put(key, JSON.stringify(object && slimForSummary(object)));
     const feed: StoredFeedEntry = { op: value.op, source: value.source };
     if (value.actor) feed.actor = value.actor;
     if (value.verb) feed.verb = value.verb;

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { TRUSTED_VIEWER, viewerFor, type Access, type Viewer } from '../../core/access.ts';
+import { showList } from '../../core/present/objects.ts';
+import { createHistoryQueries } from '../../core/queries.ts';
+import type { ChangeRecord, KubeObject } from '../../core/record.ts';
+import { at, twoNamespaces } from '../fixtures/two-namespaces.ts';
 import { LMDB_FORMAT, LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import { historyStoreContract, pod, rec } from './history-store.contract.ts';
 
@@ -74,5 +79,126 @@ describe('LmdbHistoryStore format v3 (values that describe their own records)', 
       rmSync(dir, { recursive: true, force: true });
       rmSync(fresh, { recursive: true, force: true });
     }
+  });
+});
+
+describe('LmdbHistoryStore slim rows (summary lists as of T)', () => {
+  const namespaceAccess = (namespaces: string[]): Access => ({ allowed: async (_s, a) => (a.namespace === '' ? a.resource === 'nodes' : namespaces.includes(a.namespace)) });
+  const viewers: [string, Viewer][] = [['trusted', TRUSTED_VIEWER], ['a reader of namespace a', viewerFor(namespaceAccess(['a']), { user: 'team-a', groups: [] })]];
+
+  /** The fixture of the access tests, Pods that churn and restart, one deleted, and a custom resource. */
+  function records(): ChangeRecord[] {
+    const out = twoNamespaces();
+    for (let i = 0; i < 12; i++) {
+      const name = `orders-${i}`;
+      const base = pod(name, `p${i}`, '1');
+      (base.metadata as Record<string, unknown>).namespace = i % 2 ? 'a' : 'b';
+      (base.metadata as Record<string, unknown>).creationTimestamp = '2026-03-01T10:00:00Z';
+      const r = (rv: number, minute: number, object: KubeObject | null, op: ChangeRecord['op'] = 'MODIFIED') =>
+        rec({ cluster: 'kt', namespace: i % 2 ? 'a' : 'b', name, uid: `p${i}`, rv: String(1000 + i * 100 + rv), ts: at(minute), op, object });
+      out.push(r(1, 1, base, 'ADDED'));
+      for (let k = 2; k < 8; k++) {
+        const o = structuredClone(base);
+        (o.status as Record<string, unknown>).containerStatuses = [{ name: 'app', restartCount: k, ready: k % 2 === 0, state: k % 2 ? { waiting: { reason: 'CrashLoopBackOff' } } : { running: { startedAt: '2026-03-01T10:02:00Z' } }, lastState: { terminated: { finishedAt: `2026-03-01T10:0${k}:00Z` } } }];
+        out.push(r(k, k + 0.5, o));
+      }
+      if (i === 3) out.push(r(9, 6.2, null, 'DELETED'));
+    }
+    const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'a', uid: 'w1' }, spec: { size: 3 } };
+    out.push(rec({ cluster: 'kt', apiVersion: 'example.com/v1', group: 'example.com', kind: 'Widget', resource: 'widgets', namespace: 'a', name: 'w', uid: 'w1', rv: '5000', ts: at(2), op: 'ADDED', object: widget }));
+    return out;
+  }
+
+  async function withStore(run: (store: LmdbHistoryStore, dir: string) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-slim-'));
+    const store = LmdbHistoryStore.open({ path: dir });
+    try {
+      await run(store, dir);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Every summary list (kinds, times, viewers, selectors, wide) answered from slim rows equals the one from full objects. */
+  async function expectSameLists(store: LmdbHistoryStore): Promise<void> {
+    const q = createHistoryQueries({ store });
+    const answer = async (r: Parameters<typeof q.listAt>[0], wide: boolean) => {
+      try {
+        const got = await q.listAt(r);
+        return { at: got.at, continue: got.continue, ...showList(got.items, { view: 'summary', at: got.at, wide }, r.namespace === undefined) };
+      } catch (e) {
+        return { error: (e as { code?: string }).code };
+      }
+    };
+    for (const kind of ['pods', 'deployments', 'replicasets', 'services', 'configmaps', 'events', 'nodes', 'namespaces', 'widgets.example.com']) {
+      for (const [who, viewer] of viewers) {
+        for (const minute of [0, 1, 2.6, 5, 6.1, 6.5, 9]) {
+          for (const more of [{}, { namespace: 'a' }, { labelSelector: 'app=orders' }, { fieldSelector: 'metadata.name!=orders-2' }, { limit: 3 }]) {
+            const r = { viewer, kind, at: at(minute), ...more };
+            const wide = minute > 5;
+            expect(await answer({ ...r, summary: true }, wide), `${kind} ${who} ${minute} ${JSON.stringify(more)}`).toEqual(await answer(r, wide));
+          }
+        }
+      }
+    }
+  }
+
+  it('answers every summary list exactly as from full objects, whoever asks, reading slim rows', async () => {
+    await withStore(async (store) => {
+      await store.append(records());
+      const slim = vi.spyOn(store, 'summaryStatesAt');
+      await expectSameLists(store);
+      expect(slim).toHaveBeenCalled();
+      // A custom resource (its CRD's columns read any field) stays on the full path.
+      slim.mockClear();
+      await createHistoryQueries({ store }).listAt({ viewer: TRUSTED_VIEWER, kind: 'widgets.example.com', at: at(3), summary: true });
+      expect(slim).not.toHaveBeenCalled();
+    });
+  });
+
+  it('keeps one slim row per revision but deletions, moved by merges and gone with pruned revisions', async () => {
+    await withStore(async (store) => {
+      const all = records();
+      await store.append(all.filter((_, i) => i % 2 === 0));
+      await store.append(all.filter((_, i) => i % 2 === 1)); // late arrivals land inside chains
+      // Audit copies of watched revisions, earlier: each merge moves its revision's key.
+      await store.append(all.filter((r) => r.kind === 'Pod' && r.op === 'MODIFIED').slice(0, 20).map((r) => ({ ...r, ts: r.ts - 20_000_000, source: 'audit', actor: { username: 'kubelet' } })));
+      const rows = () => ({ rev: [...store.dbs.rev.getKeys({})].filter((k) => k[5] === 0).map(String), sum: [...store.dbs.sum!.getKeys({})].map(String) });
+      let now = rows();
+      expect(now.sum).toEqual(now.rev);
+      await expectSameLists(store);
+      expect((await store.prune({ cluster: 'kt', before: at(5) })).removed).toBeGreaterThan(0);
+      now = rows();
+      expect(now.sum).toEqual(now.rev);
+      await expectSameLists(store);
+    });
+  });
+
+  it('reads revisions stored before slim rows existed in full, with the same answers', async () => {
+    await withStore(async (store) => {
+      await store.append(records());
+      const keys = [...store.dbs.sum!.getKeys({})];
+      for (const k of keys.filter((_, i) => i % 3 !== 0)) await store.dbs.sum!.remove(k); // an old store: some rows, not all
+      const states = await store.summaryStatesAt([{ cluster: 'kt', gk: 'Pod', namespace: 'a', name: 'orders-1' }, { cluster: 'kt', gk: 'Pod', namespace: 'b', name: 'orders-0' }], at(9), 8);
+      expect(states).toContain('full');
+      await expectSameLists(store);
+    });
+  });
+
+  it('opens a store without any slim rows read-only (kubetime mcp beside an older writer): every object in full', async () => {
+    await withStore(async (store, dir) => {
+      await store.append(records());
+      const raw = open({ path: dir, maxDbs: 16 });
+      await raw.openDB({ name: 'sum' }).drop();
+      await raw.close();
+      const reader = LmdbHistoryStore.open({ path: dir, readOnly: true });
+      try {
+        expect(await reader.summaryStatesAt([{ cluster: 'kt', gk: 'Pod', namespace: 'a', name: 'orders-1' }], at(9), 8)).toEqual(['full']);
+        await expectSameLists(reader);
+      } finally {
+        await reader.close();
+      }
+    });
   });
 });
