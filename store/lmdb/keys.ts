@@ -12,10 +12,10 @@
  *   ids    [cluster, uid, resourceVersion | DELETED_ID]                  → [ts, resourceVersion]
  *          Revision identity (core/record.ts): dedupe and the audit/watch merge. With the
  *          record's own kind, namespace and name this rebuilds the rev key.
- *   sum    the rev key                                                  → JSON text of a slim object
- *          core/present/slim.ts `slimForSummary` of the revision's object ("null": unknown);
- *          none for a deletion, nor for revisions stored before slim rows existed. A summary list
- *          as of T reads these instead of rebuilding objects (LmdbHistoryStore.summaryStatesAt).
+ *   sum    [cluster, uid, resourceVersion]                              → slim row (slim-rows.ts)
+ *          The slim object (core/present/slim.ts) of a revision that is not a deletion, by its
+ *          identity; none for revisions stored before slim rows existed. A summary list as of T
+ *          reads these instead of rebuilding objects (LmdbHistoryStore.summaryStatesAt).
  *   life   [cluster, gk, namespace, name, uid]                          → StoredLifetime
  *          One row per uid: when it was first seen and when it was deleted. "Namespace N at T"
  *          scans [cluster, gk, N] here, not the revisions.

@@ -17,6 +17,7 @@ import { currentOf } from '../../core/scope.ts';
 import type { Micros } from '../../core/time.ts';
 import { ChainReader, type LmdbDbs } from './chain.ts';
 import { RevisionWriter } from './revision-writer.ts';
+import { slimKey, unpackSlim } from './slim-rows.ts';
 import { prefixRange, refOfKey, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key } from './keys.ts';
 
 export interface LmdbHistoryStoreOptions {
@@ -204,8 +205,8 @@ export class LmdbHistoryStore implements HistoryStore {
     return keys.map((key) => {
       const found = this.#inForce(key, at, window);
       if (!found || found.key[5] === 1) return null; // nothing, or a deletion, in force
-      const slim = this.#dbs.sum?.get(found.key);
-      return slim === undefined ? 'full' : (JSON.parse(slim) as KubeObject | null);
+      const row = this.#dbs.sum?.get(slimKey(found.key));
+      return row === undefined ? 'full' : unpackSlim(row, found.key);
     });
   }
 

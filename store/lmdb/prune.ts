@@ -8,6 +8,7 @@ import type { PruneRequest } from '../../core/ports.ts';
 import type { KubeObject } from '../../core/record.ts';
 import type { ChainReader, Entry, LmdbDbs } from './chain.ts';
 import { feedKeyOfRev, idKey, prefixRange, rvOf } from './keys.ts';
+import { slimKey } from './slim-rows.ts';
 
 /** Returns how many revisions were removed; `restart` stores a revision as a full copy. */
 export function pruneRevisions(dbs: LmdbDbs, chain: ChainReader, restart: (e: Entry, obj: KubeObject | null) => void, req: PruneRequest): number {
@@ -24,7 +25,7 @@ export function pruneRevisions(dbs: LmdbDbs, chain: ChainReader, restart: (e: En
     if (survivor && survivor.value.obj === undefined) restart(survivor, chain.objectOf(survivor.key, survivor.value));
     for (const e of doomed) {
       dbs.rev.remove(e.key);
-      dbs.sum?.remove(e.key);
+      if (e.value.op !== 'DELETED') dbs.sum?.remove(slimKey(e.key));
       dbs.feed.remove(feedKeyOfRev(e.key));
       dbs.ids.remove(idKey(String(lk[0]), uid, e.value.op, rvOf(e.key)));
       removed++;

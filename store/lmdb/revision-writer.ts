@@ -24,10 +24,10 @@ import { groupKind, mergeRecords, type ChangeRecord, type KubeObject } from '../
 import { splitApiVersion } from '../../core/kinds.ts';
 import { actorId, ChainReader, type Entry, type LmdbDbs } from './chain.ts';
 import { packFull } from './full-copy.ts';
-import { slimForSummary } from '../../core/present/slim.ts';
+import { packSlim, slimKey } from './slim-rows.ts';
 import { LatestCache, type Encoded, type LatestEntry } from './latest-cache.ts';
 import {
-  CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, lifeKeyOfRev, revKey, rvNumber,
+  CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, lifeKeyOfRev, revKey, rvNumber, rvOf,
   type Key, type StoredFeedEntry, type StoredLifetime, type StoredRevision,
 } from './keys.ts';
 import { pruneRevisions } from './prune.ts';
@@ -166,15 +166,20 @@ export class RevisionWriter {
     const value: StoredRevision = { ...this.#meta(merged), depth: old.value.depth };
     if (old.value.obj !== undefined) value.obj = old.value.obj;
     else value.patch = old.value.patch!;
-    // One revision has one content (mergeRecords): its slim row moves with it, as it is.
-    const slim = this.#dbs.sum?.get(old.key);
     this.#dbs.rev.remove(old.key);
-    this.#dbs.sum?.remove(old.key);
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
     this.#put(merged, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
-    if (slim !== undefined) this.#dbs.sum?.put(key, slim);
+    // One revision has one content (mergeRecords): its slim row stays, moved only if the merge gave it a resourceVersion.
+    if (merged.op !== 'DELETED' && rvOf(old.key) !== rvOf(key)) this.#moveSlim(slimKey(old.key), slimKey(key));
     const latest = this.#cache.get(uid);
     if (latest && compareRevKeys(latest.key, old.key) === 0) latest.key = key;
+  }
+
+  #moveSlim(from: Key, to: Key): void {
+    const row = this.#dbs.sum?.get(from);
+    if (row === undefined) return;
+    this.#dbs.sum!.remove(from);
+    this.#dbs.sum!.put(to, row);
   }
 
   #meta(r: ChangeRecord): Omit<StoredRevision, 'depth'> {
@@ -255,7 +260,7 @@ export class RevisionWriter {
       this.#reencode(next, nextObj, p);
     }
     this.#dbs.rev.remove(e.key);
-    this.#dbs.sum?.remove(e.key);
+    if (e.value.op !== 'DELETED') this.#dbs.sum?.remove(slimKey(e.key));
     this.#dbs.feed.remove(feedKeyOfRev(e.key));
     this.#cache.delete(String(e.key[7]));
   }
@@ -266,7 +271,7 @@ export class RevisionWriter {
    */
   #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, object?: KubeObject | null): StoredLifetime {
     this.#dbs.rev.put(key, value);
-    if (object !== undefined && r.op !== 'DELETED') this.#dbs.sum?.put(key, JSON.stringify(object && slimForSummary(object)));
+    if (object !== undefined && r.op !== 'DELETED') this.#dbs.sum?.put(slimKey(key), packSlim(object, key));
     const feed: StoredFeedEntry = { op: value.op, source: value.source };
     if (value.actor) feed.actor = value.actor;
     if (value.verb) feed.verb = value.verb;

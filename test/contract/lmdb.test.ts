@@ -9,6 +9,7 @@ import { createHistoryQueries } from '../../core/queries.ts';
 import type { ChangeRecord, KubeObject } from '../../core/record.ts';
 import { at, twoNamespaces } from '../fixtures/two-namespaces.ts';
 import { LMDB_FORMAT, LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
+import { slimKey } from '../../store/lmdb/slim-rows.ts';
 import { historyStoreContract, pod, rec } from './history-store.contract.ts';
 
 historyStoreContract('LmdbHistoryStore', async () => {
@@ -164,7 +165,7 @@ describe('LmdbHistoryStore slim rows (summary lists as of T)', () => {
       await store.append(all.filter((_, i) => i % 2 === 1)); // late arrivals land inside chains
       // Audit copies of watched revisions, earlier: each merge moves its revision's key.
       await store.append(all.filter((r) => r.kind === 'Pod' && r.op === 'MODIFIED').slice(0, 20).map((r) => ({ ...r, ts: r.ts - 20_000_000, source: 'audit', actor: { username: 'kubelet' } })));
-      const rows = () => ({ rev: [...store.dbs.rev.getKeys({})].filter((k) => k[5] === 0).map(String), sum: [...store.dbs.sum!.getKeys({})].map(String) });
+      const rows = () => ({ rev: [...store.dbs.rev.getKeys({})].filter((k) => k[5] === 0).map((k) => String(slimKey(k))).sort(), sum: [...store.dbs.sum!.getKeys({})].map(String).sort() });
       let now = rows();
       expect(now.sum).toEqual(now.rev);
       await expectSameLists(store);

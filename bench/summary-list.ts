@@ -1,0 +1,124 @@
+/**
+ * Summary lists as of T from slim rows (issue 16, deliverable 1): one embedded store, one
+ * namespace of Pods with status churn; then, interleaved at the same random times, the namespace
+ * listed three ways, each to the answer text GET /v1/objects sends (history-api/present.ts):
+ *   slim:    view=summary read from slim rows (listAt `summary`, LmdbHistoryStore.summaryStatesAt);
+ *   rebuild: view=summary from every object rebuilt (the path before slim rows);
+ *   full:    view=full (every object rebuilt, shown as manifests).
+ * The slim and rebuild answers are compared on every list (the run fails if they differ).
+ * Stored bytes: the slim rows' database (`sum`) apart from the rest, in all and per status-only
+ * revision, as history.ts counts it (all LMDB pages).
+ * Run: node bench/summary-list.ts [--records 30000] [--pods 3000] [--lists 30] [--only slim|rebuild|full] [--out file]
+ */
+import { rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { TRUSTED_VIEWER } from '../core/access.ts';
+import { createHistoryQueries } from '../core/queries.ts';
+import { presentListAt } from '../history-api/present.ts';
+import { AuditSink } from '../ingester/audit/audit-sink.ts';
+import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
+import { prng, workload } from './lib/generate.ts';
+import { args, fmt, lmdbBytes, summary } from './lib/stats.ts';
+
+const a = args(process.argv.slice(2));
+const RECORDS = Number(a.records ?? 30_000);
+const PODS = Number(a.pods ?? 3_000);
+const LISTS = Number(a.lists ?? 30);
+const BIG = Math.min(3000, PODS);
+const SPAN = 24 * 3600e6;
+const DIR = a.dir ?? join('bench', '.data', 'summary-list');
+
+rmSync(DIR, { recursive: true, force: true });
+mkdirSync(DIR, { recursive: true });
+const store = LmdbHistoryStore.open({ path: DIR });
+const sink = new AuditSink({ writer: { write: async (r) => void (await store.append(r)) }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
+const dbBytes = () => {
+  const all = Object.entries(store.dbs).filter(([k]) => k !== 'root').reduce((n, [, db]) => n + lmdbBytes(db as never), 0);
+  return { all, sum: lmdbBytes(store.dbs.sum!) };
+};
+/** CPU time of this process (every thread), ms: on a loaded machine wall time mostly measures waiting. */
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+let records = 0;
+let churnRaw = 0;
+let afterCreate: { all: number; sum: number } | undefined;
+let t0 = 0;
+let tEnd = 0;
+const started = performance.now();
+const gen = workload({ pods: PODS, records: RECORDS, namespaces: 47, bigNamespacePods: BIG, seed: 7, spanMicros: SPAN }, 400);
+for (let i = 0; ; i++) {
+  const next = gen.next();
+  if (next.done) break;
+  const { text, count, lastMicros } = next.value;
+  const items = (JSON.parse(text) as { items: { responseObject: unknown }[] }).items;
+  if (records >= PODS) churnRaw += items.reduce((n, e) => n + JSON.stringify(e.responseObject).length, 0);
+  await sink.ingestList(JSON.parse(text));
+  if (records < PODS && records + count >= PODS) afterCreate = dbBytes();
+  records += count;
+  if (!t0) t0 = lastMicros;
+  tEnd = lastMicros;
+  if (i % 25 === 0) process.stderr.write(`\r${records.toLocaleString()} records…`);
+}
+process.stderr.write('\n');
+const ingestS = (performance.now() - started) / 1000;
+const total = dbBytes();
+const churn = records - PODS;
+
+const queries = createHistoryQueries({ store });
+const ALL_PATHS = ['slim', 'rebuild', 'full'] as const;
+type Path = (typeof ALL_PATHS)[number];
+/** `--only slim` times one path alone (for a CPU profile: node --cpu-prof). */
+const PATHS: readonly Path[] = a.only ? [a.only as Path] : ALL_PATHS;
+const ms: Record<Path, number[]> = { slim: [], rebuild: [], full: [] };
+const cpuMs: Record<Path, number[]> = { slim: [], rebuild: [], full: [] };
+const answerBytes: Record<Path, number> = { slim: 0, rebuild: 0, full: 0 };
+let listed = 0;
+const rand = prng(99);
+for (let i = 0; i < LISTS; i++) {
+  const at = tEnd - Math.floor(rand() * (tEnd - t0) * 0.9);
+  const texts = {} as Record<Path, string>;
+  const order = PATHS.map((_, k) => PATHS[(i + k) % PATHS.length]!);
+  for (const path of order) {
+    const s = performance.now();
+    const c = cpu();
+    const answer = await queries.listAt({ viewer: TRUSTED_VIEWER, kind: 'pods', namespace: 'big', at, limit: 5000, ...(path === 'slim' ? { summary: true } : {}) });
+    texts[path] = JSON.stringify(presentListAt(answer, { view: path === 'full' ? 'full' : 'summary' }));
+    cpuMs[path].push(cpu() - c);
+    ms[path].push(performance.now() - s);
+    answerBytes[path] = texts[path].length;
+    listed = answer.items.length;
+  }
+  if (!a.only && texts.slim !== texts.rebuild) throw new Error(`the slim and rebuilt summary lists differ at ${at}`);
+}
+await store.close();
+rmSync(DIR, { recursive: true, force: true });
+
+const st = Object.fromEntries(ALL_PATHS.map((p) => [p, summary(ms[p])])) as Record<Path, ReturnType<typeof summary>>;
+const sc = Object.fromEntries(ALL_PATHS.map((p) => [p, summary(cpuMs[p])])) as Record<Path, ReturnType<typeof summary>>;
+const mean = (xs: number[]) => xs.reduce((n, x) => n + x, 0) / xs.length;
+const perChurn = (b: { all: number; sum: number }) => (b.all - afterCreate!.all) / churn;
+const perChurnSum = (total.sum - afterCreate!.sum) / churn;
+const rawPer = churnRaw / churn;
+const row = (p: Path, label: string) =>
+  `| ${label} | ${fmt(st[p].p50, 1)} / ${fmt(st[p].p99, 1)} | ${fmt(sc[p].p50, 1)} / ${fmt(mean(cpuMs[p]), 1)} | ${fmt(st[p].p50 / st.rebuild.p50, 3)} / ${fmt(st[p].p99 / st.rebuild.p99, 3)} | ${fmt(sc[p].p50 / sc.rebuild.p50, 3)} | ${fmt(answerBytes[p] / Math.max(listed, 1), 0)} |`;
+const lines = [
+  `Command: \`node bench/summary-list.ts --records ${RECORDS} --pods ${PODS} --lists ${LISTS}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine).`,
+  `Store: ${records.toLocaleString()} audit records of ${PODS.toLocaleString()} Pods (namespace \`big\` ${BIG.toLocaleString()} Pods), ingested in ${fmt(ingestS, 0)} s. Lists: ${listed.toLocaleString()} Pods each, ${LISTS} random times, the three paths interleaved, each to the answer text of GET /v1/objects.`,
+  ``,
+  `| path | wall p50 / p99 ms | CPU ms p50 / mean | wall ÷ rebuild (p50 / p99) | CPU ÷ rebuild (p50) | answer bytes per Pod |`,
+  `|---|---|---|---|---|---|`,
+  ...([['slim', 'summary from slim rows (new)'], ['rebuild', 'summary from rebuilt objects (before)'], ['full', 'full view (rebuilt objects)']] as const).filter(([p]) => PATHS.includes(p)).map(([p, label]) => row(p, label)),
+  ``,
+  `| stored bytes (all LMDB pages) | without slim rows | slim rows (\`sum\`) | with slim rows |`,
+  `|---|---|---|---|`,
+  `| whole store | ${fmt((total.all - total.sum) / 2 ** 20, 1)} MiB | ${fmt(total.sum / 2 ** 20, 1)} MiB | ${fmt(total.all / 2 ** 20, 1)} MiB (×${fmt(total.all / (total.all - total.sum), 3)}) |`,
+  `| per status-only revision (raw JSON ${fmt(rawPer, 0)} B) | ${fmt(perChurn(total) - perChurnSum, 0)} B = ${fmt((100 * (perChurn(total) - perChurnSum)) / rawPer, 1)}% | +${fmt(perChurnSum, 0)} B = +${fmt((100 * perChurnSum) / rawPer, 1)}% | ${fmt(perChurn(total), 0)} B = **${fmt((100 * perChurn(total)) / rawPer, 1)}%** |`,
+  ``,
+];
+const out = lines.join('\n');
+process.stdout.write(out);
+if (a.out) writeFileSync(a.out, out);

@@ -1,0 +1,72 @@
+/**
+ * The embedded store's slim rows (keys.ts `sum`): each revision's slim object (core/present/slim.ts
+ * `slimForSummary`), keyed by the revision's identity [cluster, uid, resourceVersion] (a deletion
+ * has none), which a merge leaves as it is. Stored as JSON text without what the rev key already
+ * says (kind, metadata name, namespace and uid, when they equal the key's): `[elided, rest]`,
+ * where `elided` has a bit per member left out, so reading puts back exactly what was there.
+ */
+import { slimForSummary } from '../../core/present/slim.ts';
+import type { KubeObject } from '../../core/record.ts';
+import { rvOf, splitGk, type Key } from './keys.ts';
+
+type Obj = Record<string, any>; // manifests are untyped JSON
+
+/** The slim row's key of a (non-deleted) revision's rev key: its identity, as the ids database spells it. */
+export function slimKey(revKey: Key): Key {
+  return [revKey[0]!, revKey[7]!, rvOf(revKey)];
+}
+
+const KIND = 1;
+const NAME = 2;
+const NAMESPACE = 4;
+const UID = 8;
+const META = ['name', 'namespace', 'uid'] as const;
+const BITS = [NAME, NAMESPACE, UID] as const;
+
+/** What the rev key says of its object: kind, name, namespace, uid. */
+function keyParts(revKey: Key): [kind: string, name: string, namespace: string, uid: string] {
+  return [splitGk(String(revKey[1])).kind, String(revKey[3]), String(revKey[2]), String(revKey[7])];
+}
+
+/** The slim row of a revision whose object is `obj` (null: unknown). */
+export function packSlim(obj: KubeObject | null, revKey: Key): string {
+  if (obj === null) return 'null';
+  const slim = slimForSummary(obj) as Obj;
+  const [kind, ...meta] = keyParts(revKey);
+  let elided = 0;
+  const rest: Obj = { ...slim };
+  if (rest.kind === kind) {
+    delete rest.kind;
+    elided |= KIND;
+  }
+  const m = rest.metadata;
+  if (m !== null && typeof m === 'object' && !Array.isArray(m)) {
+    const left: Obj = { ...m };
+    META.forEach((f, i) => {
+      if (left[f] === meta[i]) {
+        delete left[f];
+        elided |= BITS[i]!;
+      }
+    });
+    rest.metadata = left;
+  }
+  return JSON.stringify([elided, rest]);
+}
+
+/** The slim object a row holds (null: the object was unknown). */
+export function unpackSlim(text: string, revKey: Key): KubeObject | null {
+  const row = JSON.parse(text) as [number, Obj] | null;
+  if (row === null) return null;
+  const [elided, rest] = row;
+  if (!elided) return rest as KubeObject;
+  const [kind, ...meta] = keyParts(revKey);
+  const out: Obj = elided & KIND ? { ...rest, kind } : rest;
+  if (elided & (NAME | NAMESPACE | UID)) {
+    const back: Obj = {};
+    META.forEach((f, i) => {
+      if (elided & BITS[i]!) back[f] = meta[i];
+    });
+    out.metadata = { ...back, ...rest.metadata };
+  }
+  return out as KubeObject;
+}
