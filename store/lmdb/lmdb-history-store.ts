@@ -57,6 +57,12 @@ export const LMDB_FORMAT = 'kubetime.lmdb/v4';
 const LMDB_FORMAT_V3 = 'kubetime.lmdb/v3';
 const STRUCTURES = Symbol.for('structures');
 
+/**
+ * Slim rows (slim-rows.ts) hold objects of many shapes (label sets, kinds): up to this many record
+ * structures are shared (two-byte record ids), so their values need not define their own.
+ */
+const SLIM_ROWS = { maxSharedStructures: 2048 };
+
 /** Stamps a new store with its format; refuses one written in another. Returns the format. */
 function checkFormat(meta: { get(k: Key): unknown; putSync(k: Key, v: unknown): unknown; getKeysCount(): number }, path: string): string {
   const found = meta.get(['format']);
@@ -101,9 +107,9 @@ export class LmdbHistoryStore implements HistoryStore {
     const meta = root.openDB<unknown, Key>({ name: 'meta' });
     const format = checkFormat(meta, opts.path);
     const shared = format === LMDB_FORMAT ? { sharedStructuresKey: STRUCTURES } : {};
-    const db = <V>(name: string) => root.openDB<V, Key>({ name, ...shared });
+    const db = <V>(name: string, more: object = {}) => root.openDB<V, Key>({ name, ...shared, ...more });
     return new LmdbHistoryStore(
-      { root, rev: db('rev'), ids: db('ids'), sum: db('sum'), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
+      { root, rev: db('rev'), ids: db('ids'), sum: db('sum', format === LMDB_FORMAT ? SLIM_ROWS : {}), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
       opts,
     );
   }

@@ -1,9 +1,10 @@
 /**
  * The embedded store's slim rows (keys.ts `sum`): each revision's slim object (core/present/slim.ts
  * `slimForSummary`), keyed by the revision's identity [cluster, uid, resourceVersion] (a deletion
- * has none), which a merge leaves as it is. Stored as JSON text without what the rev key already
- * says (kind, metadata name, namespace and uid, when they equal the key's): `[elided, rest]`,
- * where `elided` has a bit per member left out, so reading puts back exactly what was there.
+ * has none), which a merge leaves as it is. Stored as a value of the database (msgpack, its record
+ * structures shared as the other databases' are) without what the rev key already says (kind,
+ * metadata name, namespace and uid, when they equal the key's): `[elided, rest]`, where `elided`
+ * has a bit per member left out, so reading puts back exactly what was there; null: unknown.
  */
 import { slimForSummary } from '../../core/present/slim.ts';
 import type { KubeObject } from '../../core/record.ts';
@@ -28,9 +29,12 @@ function keyParts(revKey: Key): [kind: string, name: string, namespace: string, 
   return [splitGk(String(revKey[1])).kind, String(revKey[3]), String(revKey[2]), String(revKey[7])];
 }
 
+/** A stored slim row. */
+export type SlimRow = [elided: number, rest: Record<string, unknown>] | null;
+
 /** The slim row of a revision whose object is `obj` (null: unknown). */
-export function packSlim(obj: KubeObject | null, revKey: Key): string {
-  if (obj === null) return 'null';
+export function packSlim(obj: KubeObject | null, revKey: Key): SlimRow {
+  if (obj === null) return null;
   const slim = slimForSummary(obj) as Obj;
   const [kind, ...meta] = keyParts(revKey);
   let elided = 0;
@@ -50,12 +54,11 @@ export function packSlim(obj: KubeObject | null, revKey: Key): string {
     });
     rest.metadata = left;
   }
-  return JSON.stringify([elided, rest]);
+  return [elided, rest];
 }
 
 /** The slim object a row holds (null: the object was unknown). */
-export function unpackSlim(text: string, revKey: Key): KubeObject | null {
-  const row = JSON.parse(text) as [number, Obj] | null;
+export function unpackSlim(row: SlimRow, revKey: Key): KubeObject | null {
   if (row === null) return null;
   const [elided, rest] = row;
   if (!elided) return rest as KubeObject;
@@ -66,7 +69,7 @@ export function unpackSlim(text: string, revKey: Key): KubeObject | null {
     META.forEach((f, i) => {
       if (elided & BITS[i]!) back[f] = meta[i];
     });
-    out.metadata = { ...back, ...rest.metadata };
+    out.metadata = { ...back, ...(rest.metadata as Obj) };
   }
   return out as KubeObject;
 }

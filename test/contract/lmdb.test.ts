@@ -10,6 +10,7 @@ import type { ChangeRecord, KubeObject } from '../../core/record.ts';
 import { at, twoNamespaces } from '../fixtures/two-namespaces.ts';
 import { LMDB_FORMAT, LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import { slimKey } from '../../store/lmdb/slim-rows.ts';
+import { slimForSummary } from '../../core/present/slim.ts';
 import { historyStoreContract, pod, rec } from './history-store.contract.ts';
 
 historyStoreContract('LmdbHistoryStore', async () => {
@@ -63,6 +64,9 @@ describe('LmdbHistoryStore format v3 (values that describe their own records)', 
         for await (const r of again.revisions({ key: { cluster: records[0]!.cluster, gk: 'Pod', namespace: records[0]!.namespace, name: 'a' }, order: 'asc' })) got.push(r);
         await again.close();
         expect(got.map((r) => r.object)).toEqual(records.map((r) => r.object));
+        const reader = LmdbHistoryStore.open({ path });
+        expect(await reader.summaryStatesAt([{ cluster: records[0]!.cluster, gk: 'Pod', namespace: records[0]!.namespace, name: 'a' }], 25, 8)).toEqual([slimForSummary(records[1]!.object!)]);
+        await reader.close();
       }
       // Opened without any shared structures (as v3 code does), the v3 store's values decode in
       // full; the new store's values need the structures stored beside them.
@@ -184,6 +188,21 @@ describe('LmdbHistoryStore slim rows (summary lists as of T)', () => {
       const states = await store.summaryStatesAt([{ cluster: 'kt', gk: 'Pod', namespace: 'a', name: 'orders-1' }, { cluster: 'kt', gk: 'Pod', namespace: 'b', name: 'orders-0' }], at(9), 8);
       expect(states).toContain('full');
       await expectSameLists(store);
+    });
+  });
+
+  it('gives back odd values exactly (numbers, unicode, nulls, empty members, many shapes of labels)', async () => {
+    await withStore(async (store) => {
+      const odd = (i: number): KubeObject => ({
+        apiVersion: 'v1', kind: i % 2 ? 'Pod' : 'Service',
+        metadata: { name: `odd-${i}`, namespace: 'a', uid: `o${i}`, creationTimestamp: i % 3 ? '2026-03-01T10:00:00Z' : null, labels: { [`k${i}`]: 'v', 'ü/x': 'ß ✓', n: String(i) } },
+        spec: { containers: i % 4 ? [] : [{}, null, 'x'], nodeName: i % 5 ? `n${i}` : 0, ports: [{ port: 80.5, nodePort: -1 }, { port: 2 ** 53 - 1 }], selector: i % 2 ? {} : { a: 'b' }, type: 'LoadBalancer' },
+        status: { phase: i % 2 ? 'Running' : '', podIP: null, conditions: [{ type: 'Ready', status: 'True', reason: '' }], containerStatuses: [{ restartCount: 1e21, state: { running: {} }, lastState: {} }], loadBalancer: { ingress: [{ ip: '1.2.3.4' }, {}] } },
+      });
+      const objects = Array.from({ length: 60 }, (_, i) => odd(i));
+      await store.append(objects.map((o, i) => rec({ cluster: 'kt', kind: String(o.kind), resource: o.kind === 'Pod' ? 'pods' : 'services', namespace: 'a', name: `odd-${i}`, uid: `o${i}`, rv: String(10 + i), ts: at(1), op: 'ADDED', object: o })));
+      const keys = objects.map((o, i) => ({ cluster: 'kt', gk: String(o.kind), namespace: 'a', name: `odd-${i}` }));
+      expect(await store.summaryStatesAt(keys, at(2), 8)).toEqual(objects.map(slimForSummary));
     });
   });
 
