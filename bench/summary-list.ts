@@ -6,11 +6,12 @@
  *   rebuild: view=summary from every object rebuilt (the path before slim rows);
  *   full:    view=full (every object rebuilt, shown as manifests).
  * The slim and rebuild answers are compared on every list (the run fails if they differ).
- * Stored bytes: the slim rows' database (`sum`) apart from the rest, in all and per status-only
- * revision, as history.ts counts it (all LMDB pages).
+ * Ingest and stored bytes: the same batches go, interleaved, to a store without slim rows
+ * (`slimRows: false`) and to one with them; CPU per record, and bytes in all and per status-only
+ * revision as history.ts counts them (all LMDB pages). The lists run on the store with slim rows.
  * Run: node bench/summary-list.ts [--records 30000] [--pods 3000] [--lists 30] [--only slim|rebuild|full] [--out file]
  */
-import { rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TRUSTED_VIEWER } from '../core/access.ts';
@@ -30,14 +31,21 @@ const SPAN = 24 * 3600e6;
 const DIR = a.dir ?? join('bench', '.data', 'summary-list');
 
 rmSync(DIR, { recursive: true, force: true });
-mkdirSync(DIR, { recursive: true });
-const store = LmdbHistoryStore.open({ path: DIR });
-const sink = new AuditSink({ writer: { write: async (r) => void (await store.append(r)) }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
-const dbBytes = () => {
-  const all = Object.entries(store.dbs).filter(([k]) => k !== 'root').reduce((n, [, db]) => n + lmdbBytes(db as never), 0);
-  return { all, sum: lmdbBytes(store.dbs.sum!) };
+/** A: no slim rows (as before); B: slim rows (the default). The same batches go to both, interleaved. */
+const STORES = ['without', 'with'] as const;
+type Which = (typeof STORES)[number];
+const stores = {} as Record<Which, LmdbHistoryStore>;
+for (const w of STORES) {
+  mkdirSync(join(DIR, w), { recursive: true });
+  stores[w] = LmdbHistoryStore.open({ path: join(DIR, w), slimRows: w === 'with' });
+}
+const store = stores.with;
+const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
+const dbBytes = (s: LmdbHistoryStore) => {
+  const all = Object.entries(s.dbs).filter(([k]) => k !== 'root').reduce((n, [, db]) => n + lmdbBytes(db as never), 0);
+  return { all, sum: lmdbBytes(s.dbs.sum!) };
 };
-/** CPU time of this process (every thread), ms: on a loaded machine wall time mostly measures waiting. */
+/** CPU time of this process (every thread, lmdb's write thread too), ms: on a loaded machine wall time mostly measures waiting. */
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -45,10 +53,10 @@ const cpu = () => {
 
 let records = 0;
 let churnRaw = 0;
-let afterCreate: { all: number; sum: number } | undefined;
+const afterCreate = {} as Record<Which, { all: number; sum: number }>;
+const ingestCpu: Record<Which | 'parse', number> = { without: 0, with: 0, parse: 0 };
 let t0 = 0;
 let tEnd = 0;
-const started = performance.now();
 const gen = workload({ pods: PODS, records: RECORDS, namespaces: 47, bigNamespacePods: BIG, seed: 7, spanMicros: SPAN }, 400);
 for (let i = 0; ; i++) {
   const next = gen.next();
@@ -56,16 +64,27 @@ for (let i = 0; ; i++) {
   const { text, count, lastMicros } = next.value;
   const items = (JSON.parse(text) as { items: { responseObject: unknown }[] }).items;
   if (records >= PODS) churnRaw += items.reduce((n, e) => n + JSON.stringify(e.responseObject).length, 0);
-  await sink.ingestList(JSON.parse(text));
-  if (records < PODS && records + count >= PODS) afterCreate = dbBytes();
+  const steps = [
+    async () => {
+      const c = cpu();
+      JSON.parse(text);
+      ingestCpu.parse += cpu() - c;
+    },
+    ...STORES.map((w) => async () => {
+      const c = cpu();
+      await stores[w].append(sink.convert((JSON.parse(text) as { items: unknown[] }).items).records);
+      ingestCpu[w] += cpu() - c;
+    }),
+  ];
+  for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]!();
+  if (records < PODS && records + count >= PODS) for (const w of STORES) afterCreate[w] = dbBytes(stores[w]);
   records += count;
   if (!t0) t0 = lastMicros;
   tEnd = lastMicros;
   if (i % 25 === 0) process.stderr.write(`\r${records.toLocaleString()} records…`);
 }
 process.stderr.write('\n');
-const ingestS = (performance.now() - started) / 1000;
-const total = dbBytes();
+const total = { without: dbBytes(stores.without), with: dbBytes(stores.with) };
 const churn = records - PODS;
 
 const queries = createHistoryQueries({ store });
@@ -94,29 +113,31 @@ for (let i = 0; i < LISTS; i++) {
   }
   if (!a.only && texts.slim !== texts.rebuild) throw new Error(`the slim and rebuilt summary lists differ at ${at}`);
 }
-await store.close();
+for (const w of STORES) await stores[w].close();
 rmSync(DIR, { recursive: true, force: true });
 
 const st = Object.fromEntries(ALL_PATHS.map((p) => [p, summary(ms[p])])) as Record<Path, ReturnType<typeof summary>>;
 const sc = Object.fromEntries(ALL_PATHS.map((p) => [p, summary(cpuMs[p])])) as Record<Path, ReturnType<typeof summary>>;
 const mean = (xs: number[]) => xs.reduce((n, x) => n + x, 0) / xs.length;
-const perChurn = (b: { all: number; sum: number }) => (b.all - afterCreate!.all) / churn;
-const perChurnSum = (total.sum - afterCreate!.sum) / churn;
+const perChurn = (w: Which) => (total[w].all - afterCreate[w].all) / churn;
 const rawPer = churnRaw / churn;
+const pct = (b: number) => `${fmt((100 * b) / rawPer, 1)}%`;
 const row = (p: Path, label: string) =>
   `| ${label} | ${fmt(st[p].p50, 1)} / ${fmt(st[p].p99, 1)} | ${fmt(sc[p].p50, 1)} / ${fmt(mean(cpuMs[p]), 1)} | ${fmt(st[p].p50 / st.rebuild.p50, 3)} / ${fmt(st[p].p99 / st.rebuild.p99, 3)} | ${fmt(sc[p].p50 / sc.rebuild.p50, 3)} | ${fmt(answerBytes[p] / Math.max(listed, 1), 0)} |`;
 const lines = [
   `Command: \`node bench/summary-list.ts --records ${RECORDS} --pods ${PODS} --lists ${LISTS}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine).`,
-  `Store: ${records.toLocaleString()} audit records of ${PODS.toLocaleString()} Pods (namespace \`big\` ${BIG.toLocaleString()} Pods), ingested in ${fmt(ingestS, 0)} s. Lists: ${listed.toLocaleString()} Pods each, ${LISTS} random times, the three paths interleaved, each to the answer text of GET /v1/objects.`,
+  `Stores: the same ${records.toLocaleString()} audit records of ${PODS.toLocaleString()} Pods (namespace \`big\` ${BIG.toLocaleString()} Pods) appended to a store without slim rows (A, \`slimRows: false\`) and one with them (B, the default), interleaved batch by batch with a bare JSON.parse. Lists on B: ${listed.toLocaleString()} Pods each, ${LISTS} random times, the three paths interleaved, each to the answer text of GET /v1/objects.`,
   ``,
   `| path | wall p50 / p99 ms | CPU ms p50 / mean | wall ÷ rebuild (p50 / p99) | CPU ÷ rebuild (p50) | answer bytes per Pod |`,
   `|---|---|---|---|---|---|`,
   ...([['slim', 'summary from slim rows (new)'], ['rebuild', 'summary from rebuilt objects (before)'], ['full', 'full view (rebuilt objects)']] as const).filter(([p]) => PATHS.includes(p)).map(([p, label]) => row(p, label)),
   ``,
-  `| stored bytes (all LMDB pages) | without slim rows | slim rows (\`sum\`) | with slim rows |`,
+  `| ingest and storage | A: without slim rows | B: with slim rows | B ÷ A |`,
   `|---|---|---|---|`,
-  `| whole store | ${fmt((total.all - total.sum) / 2 ** 20, 1)} MiB | ${fmt(total.sum / 2 ** 20, 1)} MiB | ${fmt(total.all / 2 ** 20, 1)} MiB (×${fmt(total.all / (total.all - total.sum), 3)}) |`,
-  `| per status-only revision (raw JSON ${fmt(rawPer, 0)} B) | ${fmt(perChurn(total) - perChurnSum, 0)} B = ${fmt((100 * (perChurn(total) - perChurnSum)) / rawPer, 1)}% | +${fmt(perChurnSum, 0)} B = +${fmt((100 * perChurnSum) / rawPer, 1)}% | ${fmt(perChurn(total), 0)} B = **${fmt((100 * perChurn(total)) / rawPer, 1)}%** |`,
+  `| CPU ms per record ingested (every thread; bare JSON.parse ${fmt(ingestCpu.parse / records, 4)}) | ${fmt(ingestCpu.without / records, 4)} | ${fmt(ingestCpu.with / records, 4)} | ${fmt(ingestCpu.with / ingestCpu.without, 3)} |`,
+  `| ratio by CPU: JSON.parse ÷ ingest | ${fmt(ingestCpu.parse / ingestCpu.without, 3)} | ${fmt(ingestCpu.parse / ingestCpu.with, 3)} | |`,
+  `| stored bytes, all LMDB pages (B's slim rows: ${fmt(total.with.sum / 2 ** 20, 1)} MiB) | ${fmt(total.without.all / 2 ** 20, 1)} MiB | ${fmt(total.with.all / 2 ** 20, 1)} MiB | ${fmt(total.with.all / total.without.all, 3)} |`,
+  `| per status-only revision (raw JSON ${fmt(rawPer, 0)} B) | ${fmt(perChurn('without'), 0)} B = ${pct(perChurn('without'))} | ${fmt(perChurn('with'), 0)} B = **${pct(perChurn('with'))}** (slim rows ${fmt((total.with.sum - afterCreate.with.sum) / churn, 0)} B = ${pct((total.with.sum - afterCreate.with.sum) / churn)}) | ${fmt(perChurn('with') / perChurn('without'), 3)} |`,
   ``,
 ];
 const out = lines.join('\n');

@@ -36,6 +36,11 @@ export interface LmdbHistoryStoreOptions {
    * read per append of an object outside the parsed tier, at 100+ MB at 50,000 live Pods. Default false.
    */
   keepChains?: boolean;
+  /**
+   * Keep each revision's slim row (slim-rows.ts) for summary lists as of T. Default true; false
+   * writes none (benchmarks compare the two; lists then read those revisions in full).
+   */
+  slimRows?: boolean;
 }
 
 export type { LmdbDbs };
@@ -98,7 +103,7 @@ export class LmdbHistoryStore implements HistoryStore {
   private constructor(dbs: LmdbDbs, opts: LmdbHistoryStoreOptions) {
     this.#dbs = dbs;
     this.#chain = new ChainReader(dbs);
-    this.#writer = new RevisionWriter(dbs, this.#chain, { latestParsed: opts.latestCache ?? 1024, latestPacked: opts.latestPackedCache ?? 65_536, keepChains: opts.keepChains ?? false });
+    this.#writer = new RevisionWriter(dbs, this.#chain, { latestParsed: opts.latestCache ?? 1024, latestPacked: opts.latestPackedCache ?? 65_536, keepChains: opts.keepChains ?? false, slimRows: opts.slimRows ?? true });
   }
 
   static open(opts: LmdbHistoryStoreOptions): LmdbHistoryStore {

@@ -44,18 +44,22 @@ export interface RevisionWriterOptions {
   latestPacked: number;
   /** Keep each of those objects' chain packed in memory too (LatestCache). */
   keepChains: boolean;
+  /** Write slim rows (LmdbHistoryStoreOptions.slimRows). */
+  slimRows: boolean;
 }
 
 export class RevisionWriter {
   readonly #dbs: LmdbDbs;
   readonly #chain: ChainReader;
   readonly #cache: LatestCache;
+  readonly #slimRows: boolean;
   #seen = new Set<string>();
   #clusters = new Map<string, ClusterSpan>();
 
   constructor(dbs: LmdbDbs, chain: ChainReader, opts: RevisionWriterOptions) {
     this.#dbs = dbs;
     this.#chain = chain;
+    this.#slimRows = opts.slimRows;
     this.#cache = new LatestCache({
       parsed: opts.latestParsed, packed: opts.latestPacked, keepChains: opts.keepChains,
       load: (key) => {
@@ -271,7 +275,7 @@ export class RevisionWriter {
    */
   #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, object?: KubeObject | null): StoredLifetime {
     this.#dbs.rev.put(key, value);
-    if (object !== undefined && r.op !== 'DELETED') this.#dbs.sum?.put(slimKey(key), packSlim(object, key));
+    if (this.#slimRows && object !== undefined && r.op !== 'DELETED') this.#dbs.sum?.put(slimKey(key), packSlim(object, key));
     const feed: StoredFeedEntry = { op: value.op, source: value.source };
     if (value.actor) feed.actor = value.actor;
     if (value.verb) feed.verb = value.verb;

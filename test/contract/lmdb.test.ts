@@ -206,6 +206,19 @@ describe('LmdbHistoryStore slim rows (summary lists as of T)', () => {
     });
   });
 
+  it('writes no slim rows with slimRows: false, and answers the same lists in full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-noslim-'));
+    const store = LmdbHistoryStore.open({ path: dir, slimRows: false });
+    try {
+      await store.append(records());
+      expect(store.dbs.sum!.getKeysCount()).toBe(0);
+      await expectSameLists(store);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('opens a store without any slim rows read-only (kubetime mcp beside an older writer): every object in full', async () => {
     await withStore(async (store, dir) => {
       await store.append(records());
