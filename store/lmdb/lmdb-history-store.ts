@@ -17,7 +17,7 @@ import { currentOf } from '../../core/scope.ts';
 import type { Micros } from '../../core/time.ts';
 import { ChainReader, type LmdbDbs } from './chain.ts';
 import { RevisionWriter } from './revision-writer.ts';
-import { slimKey, unpackSlim } from './slim-rows.ts';
+import { SAME, slimKey, unpackSlim } from './slim-rows.ts';
 import { prefixRange, refOfKey, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key } from './keys.ts';
 
 export interface LmdbHistoryStoreOptions {
@@ -188,7 +188,7 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   /** The rev key of the revision in force at `at` (core/scope.ts currentOf over the last `window`), from the keys alone. */
-  #inForce(key: ObjectKey, at: Micros, window: number): { key: Key; newest: boolean; range: { start: Key; end: Key } } | undefined {
+  #inForce(key: ObjectKey, at: Micros, window: number): { key: Key; newest: boolean; range: { start: Key; end: Key }; keys: Key[]; index: number } | undefined {
     const { lo, hi } = revRange({ key, to: at });
     const range = { start: hi, end: lo };
     const keys = [...this.#dbs.rev.getKeys({ ...range, reverse: true, limit: window })];
@@ -196,7 +196,7 @@ export class LmdbHistoryStore implements HistoryStore {
     const best = currentOf(refs);
     if (!best) return undefined;
     const i = refs.indexOf(best);
-    return { key: keys[i]!, newest: i === 0, range };
+    return { key: keys[i]!, newest: i === 0, range, keys, index: i };
   }
 
   async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
@@ -216,7 +216,16 @@ export class LmdbHistoryStore implements HistoryStore {
     return keys.map((key) => {
       const found = this.#inForce(key, at, window);
       if (!found || found.key[5] === 1) return null; // nothing, or a deletion, in force
-      const row = this.#dbs.sum?.get(slimKey(found.key));
+      let i = found.index;
+      let row = this.#dbs.sum?.get(slimKey(found.key));
+      while (row === SAME) {
+        // The previous revision of the same uid (slim-rows.ts), among the keys read: else in full.
+        const uid = found.keys[i]![7];
+        do i++;
+        while (i < found.keys.length && found.keys[i]![7] !== uid);
+        if (i >= found.keys.length || found.keys[i]![5] === 1) return 'full';
+        row = this.#dbs.sum!.get(slimKey(found.keys[i]!));
+      }
       return row === undefined ? 'full' : unpackSlim(row, found.key);
     });
   }

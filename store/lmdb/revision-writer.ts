@@ -24,7 +24,7 @@ import { groupKind, mergeRecords, type ChangeRecord, type KubeObject } from '../
 import { splitApiVersion } from '../../core/kinds.ts';
 import { actorId, ChainReader, type Entry, type LmdbDbs } from './chain.ts';
 import { packFull } from './full-copy.ts';
-import { packSlim, slimKey } from './slim-rows.ts';
+import { packSlim, SAME, slimKey, slimRowAfter } from './slim-rows.ts';
 import { LatestCache, type Encoded, type LatestEntry } from './latest-cache.ts';
 import {
   CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, lifeKeyOfRev, revKey, rvNumber, rvOf,
@@ -35,7 +35,7 @@ import { pruneRevisions } from './prune.ts';
 interface ClusterSpan { firstSeen: number; lastSeen: number }
 
 /** The revision a new one is encoded against. */
-interface Prev { depth: number; obj: KubeObject | null }
+interface Prev { depth: number; obj: KubeObject | null; deleted?: boolean }
 
 export interface RevisionWriterOptions {
   /** Objects whose latest state stays parsed (LatestCache). */
@@ -117,7 +117,7 @@ export class RevisionWriter {
     const prev = cached && this.#cachedPrev(uid, cached);
     const object = r.object ?? prev?.obj ?? null;
     const encoded = this.#encode(r.object === null ? null : object, prev);
-    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, object);
+    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, object, prev);
     queued.add(idText);
     if (r.op === 'DELETED') this.#cache.delete(uid); // nothing should follow it
     // Every revision of a uid first seen here is known, so its versions are too.
@@ -229,15 +229,16 @@ export class RevisionWriter {
     if (appending) prev = this.#cachedPrev(uid, cached);
     else {
       const p = this.#chain.prevWithObject(key, uid);
-      prev = p && { depth: p.value.depth, obj: p.object };
+      prev = p && { depth: p.value.depth, obj: p.object, deleted: p.value.op === 'DELETED' };
     }
     // Read the successor's object before this revision joins its chain.
     const nextObj = next && next.value.obj === undefined ? this.#chain.objectOf(next.key, next.value) : undefined;
     const object = r.object ?? prev?.obj ?? null; // a deletion without its object keeps the last state
     const encoded = this.#encode(r.object === null ? null : object, prev);
     const value: StoredRevision = { ...this.#meta(r), ...encoded };
-    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), object);
+    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), object, prev);
     if (next && nextObj !== undefined) this.#reencode(next, nextObj, { depth: value.depth, obj: object });
+    if (next) this.#slimInFull(next, nextObj);
     // Only an append extends the chain the cache holds; anything else is read back when needed.
     if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion) });
     else this.#cache.delete(uid);
@@ -258,6 +259,7 @@ export class RevisionWriter {
 
   /** Takes a revision out of its chain (its successor is re-encoded against its predecessor). */
   #remove(e: Entry, prev: Entry | undefined, next: Entry | undefined): void {
+    if (next) this.#slimInFull(next); // while its chain still holds
     if (next && next.value.obj === undefined) {
       const nextObj = this.#chain.objectOf(next.key, next.value);
       const p = prev && { depth: prev.value.depth, obj: this.#chain.objectOf(prev.key, prev.value) };
@@ -270,12 +272,25 @@ export class RevisionWriter {
   }
 
   /**
-   * Writes a revision, its feed entry, identity and lifetime (`life`: as stored), and with `object`
-   * (the revision's content; a deletion has no slim row) its slim row; returns the lifetime.
+   * A revision whose predecessor changes gets its slim row in full, if it was SAME (slim-rows.ts);
+   * `obj`: its object when already read.
    */
-  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, object?: KubeObject | null): StoredLifetime {
+  #slimInFull(e: Entry, obj?: KubeObject | null): void {
+    if (e.value.op === 'DELETED' || this.#dbs.sum?.get(slimKey(e.key)) !== SAME) return;
+    this.#dbs.sum.put(slimKey(e.key), packSlim(obj === undefined ? this.#chain.objectOf(e.key, e.value) : obj, e.key));
+  }
+
+  /**
+   * Writes a revision, its feed entry, identity and lifetime (`life`: as stored), and with `object`
+   * (the revision's content; a deletion has no slim row) its slim row, SAME as `prev`'s (its
+   * predecessor of the same uid) when that shows the same; returns the lifetime.
+   */
+  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, object?: KubeObject | null, prev?: Prev): StoredLifetime {
     this.#dbs.rev.put(key, value);
-    if (this.#slimRows && object !== undefined && r.op !== 'DELETED') this.#dbs.sum?.put(slimKey(key), packSlim(object, key));
+    if (this.#slimRows && object !== undefined && r.op !== 'DELETED') {
+      // SAME only within a chain (depth > 0): a run of them then ends at most CHAIN_MAX - 1 revisions back, in the window a reader reads.
+      this.#dbs.sum?.put(slimKey(key), slimRowAfter(object, key, prev && !prev.deleted && value.depth > 0 ? prev.obj : undefined));
+    }
     const feed: StoredFeedEntry = { op: value.op, source: value.source };
     if (value.actor) feed.actor = value.actor;
     if (value.verb) feed.verb = value.verb;

@@ -5,6 +5,12 @@
  * structures shared as the other databases' are) without what the rev key already says (kind,
  * metadata name, namespace and uid, when they equal the key's): `[elided, rest]`, where `elided`
  * has a bit per member left out, so reading puts back exactly what was there; null: unknown.
+ *
+ * SAME (a row of one byte) stands for "the same slim object as the previous revision of this uid in
+ * key order" (an update that changes nothing a summary shows: a heartbeat, a lease renewal, a probe
+ * time). The writer never puts one after a deletion, and writes a revision's row in full again
+ * whenever its predecessor changes (a revision inserted before it or removed, prune); a reader
+ * follows it within the rev keys it has read, or reads the object in full.
  */
 import { slimForSummary } from '../../core/present/slim.ts';
 import type { KubeObject } from '../../core/record.ts';
@@ -30,10 +36,18 @@ function keyParts(revKey: Key): [kind: string, name: string, namespace: string, 
 }
 
 /** A stored slim row. */
-export type SlimRow = [elided: number, rest: Record<string, unknown>] | null;
+export type SlimRow = [elided: number, rest: Record<string, unknown>] | null | typeof SAME;
+
+export const SAME = 0;
+
+/** The row of a revision whose object is `obj`: SAME when its predecessor's (`prev`, which has a row) shows the same. */
+export function slimRowAfter(obj: KubeObject | null, revKey: Key, prev: KubeObject | null | undefined): SlimRow {
+  const row = packSlim(obj, revKey);
+  return prev !== undefined && row !== null && prev !== null && JSON.stringify(row) === JSON.stringify(packSlim(prev, revKey)) ? SAME : row;
+}
 
 /** The slim row of a revision whose object is `obj` (null: unknown). */
-export function packSlim(obj: KubeObject | null, revKey: Key): SlimRow {
+export function packSlim(obj: KubeObject | null, revKey: Key): Exclude<SlimRow, typeof SAME> {
   if (obj === null) return null;
   const slim = slimForSummary(obj) as Obj;
   const [kind, ...meta] = keyParts(revKey);
@@ -58,7 +72,7 @@ export function packSlim(obj: KubeObject | null, revKey: Key): SlimRow {
 }
 
 /** The slim object a row holds (null: the object was unknown). */
-export function unpackSlim(row: SlimRow, revKey: Key): KubeObject | null {
+export function unpackSlim(row: Exclude<SlimRow, typeof SAME>, revKey: Key): KubeObject | null {
   if (row === null) return null;
   const [elided, rest] = row;
   if (!elided) return rest as KubeObject;

@@ -206,6 +206,32 @@ describe('LmdbHistoryStore slim rows (summary lists as of T)', () => {
     });
   });
 
+  it('stores an update that changes nothing a summary shows as SAME, and answers it exactly, within the keys read', async () => {
+    await withStore(async (store) => {
+      // A Node's heartbeats: 40 revisions whose slim objects are equal, one that is not, then more.
+      const node = (rv: number, ready: string): KubeObject => ({
+        apiVersion: 'v1', kind: 'Node', metadata: { name: 'n9', uid: 'n9', resourceVersion: String(rv), creationTimestamp: '2026-03-01T10:00:00Z' },
+        status: { conditions: [{ type: 'Ready', status: ready, lastHeartbeatTime: `2026-03-01T10:${String(rv % 60).padStart(2, '0')}:00Z` }] },
+      });
+      const beats = (name: string) => Array.from({ length: 60 }, (_, i) => rec({ cluster: 'kt', kind: 'Node', resource: 'nodes', namespace: '', name, uid: name, rv: String(100 + i), ts: at(1 + i / 10), op: i ? 'MODIFIED' : 'ADDED', object: node(100 + i, i === 40 ? 'False' : 'True') }));
+      const [inOrder, shuffled] = [beats('n9'), beats('n8')];
+      await store.append(inOrder);
+      await store.append(shuffled.filter((_, i) => i % 5 !== 2));
+      await store.append(shuffled.filter((_, i) => i % 5 === 2)); // late ones land inside chains
+      const rows = [...store.dbs.sum!.getRange({})].map((e) => e.value);
+      expect(rows.filter((v) => v === 0).length).toBeGreaterThan(60);
+      const check = async (recs: ChangeRecord[]) => {
+        for (const r of recs) {
+          const key = { cluster: 'kt', gk: 'Node', namespace: '', name: r.name };
+          expect(await store.summaryStatesAt([key], r.ts, 8), `${r.name} at rv ${r.resourceVersion}`).toEqual([slimForSummary(r.object!)]);
+        }
+      };
+      await check([...inOrder, ...shuffled]);
+      expect((await store.prune({ cluster: 'kt', before: at(4.55) })).removed).toBeGreaterThan(0);
+      await check([...inOrder.slice(36), ...shuffled.slice(36)]);
+    });
+  });
+
   it('writes no slim rows with slimRows: false, and answers the same lists in full', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-noslim-'));
     const store = LmdbHistoryStore.open({ path: dir, slimRows: false });
