@@ -175,7 +175,7 @@ export class Scope {
     /** Keep only these; with `enough`, stop reading once that many were kept. */
     keep?: (r: Revision) => boolean;
   }): Promise<Revision[]> {
-    return this.#readList(await this.#keysAlive(opts), opts.enough, opts.keep, (keys) => this.#statesAt(keys, opts.at));
+    return this.#readList({ keys: await this.#keysAlive(opts), enough: opts.enough, keep: opts.keep, read: (keys) => this.#statesAt(keys, opts.at) });
   }
 
   /**
@@ -187,11 +187,14 @@ export class Scope {
     const keys = await this.#keysAlive(opts);
     const summaries = this.store.summaryStatesAt?.bind(this.store);
     if (!summaries) return (await this.objectsAt({ ...opts, keep: opts.keep && ((r) => opts.keep!(r.object!)) })).map((r) => r.object!);
-    return this.#readList(keys, opts.enough, opts.keep, async (chunk) => {
-      const slim = await summaries(chunk, opts.at, REORDER_WINDOW);
-      const full = await this.#statesAt(chunk.filter((_, i) => slim[i] === 'full'), opts.at);
-      let f = 0;
-      return slim.map((s) => (s === 'full' ? full[f++]?.object ?? undefined : s ?? undefined));
+    return this.#readList({
+      keys, enough: opts.enough, keep: opts.keep,
+      read: async (chunk) => {
+        const slim = await summaries(chunk, opts.at, REORDER_WINDOW);
+        const full = await this.#statesAt(chunk.filter((_, i) => slim[i] === 'full'), opts.at);
+        let f = 0;
+        return slim.map((s) => (s === 'full' ? full[f++]?.object ?? undefined : s ?? undefined));
+      },
     });
   }
 
@@ -224,7 +227,9 @@ export class Scope {
    * (Cassandra) answers many objects at once far faster than in turn; chunks let a limited list
    * stop early.
    */
-  async #readList<T>(keys: readonly ObjectKey[], enough: number | undefined, keep: ((x: T) => boolean) | undefined, read: (chunk: ObjectKey[]) => Promise<(T | undefined)[]>): Promise<T[]> {
+  async #readList<T>({ keys, enough, keep, read }: {
+    keys: readonly ObjectKey[]; enough?: number; keep?: (x: T) => boolean; read: (chunk: ObjectKey[]) => Promise<(T | undefined)[]>;
+  }): Promise<T[]> {
     const out: T[] = [];
     for (let i = 0; i < keys.length && (enough === undefined || out.length < enough); i += LIST_CHUNK) {
       for (const x of await read(keys.slice(i, i + LIST_CHUNK))) if (x !== undefined && (!keep || keep(x))) out.push(x);

@@ -117,7 +117,7 @@ export class RevisionWriter {
     const prev = cached && this.#cachedPrev(uid, cached);
     const object = r.object ?? prev?.obj ?? null;
     const encoded = this.#encode(r.object === null ? null : object, prev);
-    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, object, prev);
+    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, { object, prev });
     queued.add(idText);
     if (r.op === 'DELETED') this.#cache.delete(uid); // nothing should follow it
     // Every revision of a uid first seen here is known, so its versions are too.
@@ -236,7 +236,7 @@ export class RevisionWriter {
     const object = r.object ?? prev?.obj ?? null; // a deletion without its object keeps the last state
     const encoded = this.#encode(r.object === null ? null : object, prev);
     const value: StoredRevision = { ...this.#meta(r), ...encoded };
-    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), object, prev);
+    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), { object, prev });
     if (next && nextObj !== undefined) this.#reencode(next, nextObj, { depth: value.depth, obj: object });
     if (next) this.#slimInFull(next, nextObj);
     // Only an append extends the chain the cache holds; anything else is read back when needed.
@@ -281,13 +281,14 @@ export class RevisionWriter {
   }
 
   /**
-   * Writes a revision, its feed entry, identity and lifetime (`life`: as stored), and with `object`
-   * (the revision's content; a deletion has no slim row) its slim row, SAME as `prev`'s (its
+   * Writes a revision, its feed entry, identity and lifetime (`life`: as stored), and with `slim`
+   * its slim row: of `object` (the revision's content; a deletion has none), SAME as `prev`'s (its
    * predecessor of the same uid) when that shows the same; returns the lifetime.
    */
-  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, object?: KubeObject | null, prev?: Prev): StoredLifetime {
+  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, slim?: { object: KubeObject | null; prev: Prev | undefined }): StoredLifetime {
     this.#dbs.rev.put(key, value);
-    if (this.#slimRows && object !== undefined && r.op !== 'DELETED') {
+    if (this.#slimRows && slim && r.op !== 'DELETED') {
+      const { object, prev } = slim;
       // SAME only within a chain (depth > 0): a run of them then ends at most CHAIN_MAX - 1 revisions back, in the window a reader reads.
       this.#dbs.sum?.put(slimKey(key), slimRowAfter(object, key, prev && !prev.deleted && value.depth > 0 ? prev.obj : undefined));
     }
