@@ -12,9 +12,10 @@
  *   ids    [cluster, uid, resourceVersion | DELETED_ID]                  → [ts, resourceVersion]
  *          Revision identity (core/record.ts): dedupe and the audit/watch merge. With the
  *          record's own kind, namespace and name this rebuilds the rev key.
- *   sum    [cluster, uid, resourceVersion]                              → slim row (slim-rows.ts)
- *          The slim object (core/present/slim.ts) of a revision that is not a deletion, by its
- *          identity; none for revisions stored before slim rows existed. A summary list as of T
+ *   sum    [cluster, ts, uid, rvSort]                                   → slim row (slim-rows.ts)
+ *          The slim object (core/present/slim.ts) of a revision that is not a deletion (or SAME as
+ *          its predecessor's), in time order (appends fill pages in order); none for revisions
+ *          stored before slim rows existed. A summary list as of T
  *          reads these instead of rebuilding objects (LmdbHistoryStore.summaryStatesAt).
  *   life   [cluster, gk, namespace, name, uid]                          → StoredLifetime
  *          One row per uid: when it was first seen and when it was deleted. "Namespace N at T"

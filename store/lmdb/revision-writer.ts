@@ -174,7 +174,7 @@ export class RevisionWriter {
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
     this.#put(merged, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
     // One revision has one content (mergeRecords): its slim row stays, moved only if the merge gave it a resourceVersion.
-    if (merged.op !== 'DELETED' && rvOf(old.key) !== rvOf(key)) this.#moveSlim(slimKey(old.key), slimKey(key));
+    if (merged.op !== 'DELETED' && (old.key[4] !== key[4] || rvOf(old.key) !== rvOf(key))) this.#moveSlim(slimKey(old.key), slimKey(key));
     const latest = this.#cache.get(uid);
     if (latest && compareRevKeys(latest.key, old.key) === 0) latest.key = key;
   }

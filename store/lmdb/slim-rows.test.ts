@@ -22,6 +22,6 @@ describe('slim rows of the embedded store', () => {
     expect(unpackSlim(packSlim(null, key()), key())).toBeNull();
     // The row leaves out what the key says.
     expect(packSlim(pod, key())).not.toContain('web-1');
-    expect(slimKey(key())).toEqual(['c1', 'u1', '42']);
+    expect(slimKey(key())).toEqual(['c1', 5, 'u1', 42]);
   });
 });

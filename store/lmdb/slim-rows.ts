@@ -1,7 +1,7 @@
 /**
  * The embedded store's slim rows (keys.ts `sum`): each revision's slim object (core/present/slim.ts
- * `slimForSummary`), keyed by the revision's identity [cluster, uid, resourceVersion] (a deletion
- * has none), which a merge leaves as it is. Stored as a value of the database (msgpack, its record
+ * `slimForSummary`), keyed by [cluster, ts, uid, resourceVersion] (a deletion has none; a merge
+ * that moves a revision's time moves its row). Stored as a value of the database (msgpack, its record
  * structures shared as the other databases' are) without what the rev key already says (kind,
  * metadata name, namespace and uid, when they equal the key's): `[elided, rest]`, where `elided`
  * has a bit per member left out, so reading puts back exactly what was there; null: unknown.
@@ -14,13 +14,16 @@
  */
 import { slimForSummary } from '../../core/present/slim.ts';
 import type { KubeObject } from '../../core/record.ts';
-import { rvOf, splitGk, type Key } from './keys.ts';
+import { splitGk, type Key } from './keys.ts';
 
 type Obj = Record<string, any>; // manifests are untyped JSON
 
-/** The slim row's key of a (non-deleted) revision's rev key: its identity, as the ids database spells it. */
+/**
+ * The slim row's key of a (non-deleted) revision's rev key: [cluster, ts, uid, resourceVersion],
+ * in time order so that appends fill pages in order (random keys dirty a page per row).
+ */
 export function slimKey(revKey: Key): Key {
-  return [revKey[0]!, revKey[7]!, rvOf(revKey)];
+  return [revKey[0]!, revKey[4]!, revKey[7]!, revKey[6]!];
 }
 
 const KIND = 1;
