@@ -17,7 +17,7 @@ import { currentOf } from '../../core/scope.ts';
 import type { Micros } from '../../core/time.ts';
 import { ChainReader, type LmdbDbs } from './chain.ts';
 import { RevisionWriter } from './revision-writer.ts';
-import { SAME, slimKey, unpackSlim } from './slim-rows.ts';
+import { SAME, slimKey, unpackSlim, type SlimRow } from './slim-rows.ts';
 import { prefixRange, refOfKey, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key } from './keys.ts';
 
 export interface LmdbHistoryStoreOptions {
@@ -56,9 +56,13 @@ const DICTIONARY = readFileSync(new URL('./k8s-dictionary-v1.txt', import.meta.u
  * it changes. v4: values are msgpack records whose structures are shared, stored once per
  * database under STRUCTURES, where v3 repeated each value's record definition inside it, which
  * every read had to parse and compile again (about a third of the time of reading a chain).
+ * v5: v4 and slim rows (keys.ts `sum`). An older kubetime must not write a v5 store: it would move
+ * and remove revisions without their slim rows, and a SAME row could then stand for another
+ * revision's content; so it refuses the stamp.
  */
-export const LMDB_FORMAT = 'kubetime.lmdb/v4';
-/** The previous layout, still read and written as it is (its values define their own records). */
+export const LMDB_FORMAT = 'kubetime.lmdb/v5';
+/** Earlier layouts, still read and written as they are, without slim rows (their lists read objects in full). */
+const LMDB_FORMAT_V4 = 'kubetime.lmdb/v4';
 const LMDB_FORMAT_V3 = 'kubetime.lmdb/v3';
 const STRUCTURES = Symbol.for('structures');
 
@@ -71,12 +75,12 @@ const SLIM_ROWS = { maxSharedStructures: 2048 };
 /** Stamps a new store with its format; refuses one written in another. Returns the format. */
 function checkFormat(meta: { get(k: Key): unknown; putSync(k: Key, v: unknown): unknown; getKeysCount(): number }, path: string): string {
   const found = meta.get(['format']);
-  if (found === LMDB_FORMAT || found === LMDB_FORMAT_V3) return found;
+  if (found === LMDB_FORMAT || found === LMDB_FORMAT_V4 || found === LMDB_FORMAT_V3) return found;
   if (found === undefined && meta.getKeysCount() === 0) {
     meta.putSync(['format'], LMDB_FORMAT);
     return LMDB_FORMAT;
   }
-  throw new KubetimeError('INVALID_ARGUMENT', `data-dir: the store in ${path} has format ${String(found ?? 'unknown (older)')}, this kubetime reads ${LMDB_FORMAT} and ${LMDB_FORMAT_V3}; restore it from snapshots into a new --data-dir (kubetime restore)`, { param: 'data-dir', found, expected: LMDB_FORMAT });
+  throw new KubetimeError('INVALID_ARGUMENT', `data-dir: the store in ${path} has format ${String(found ?? 'unknown (older)')}, this kubetime reads ${LMDB_FORMAT}, ${LMDB_FORMAT_V4} and ${LMDB_FORMAT_V3}; restore it from snapshots into a new --data-dir (kubetime restore)`, { param: 'data-dir', found, expected: LMDB_FORMAT });
 }
 
 /** The rev keys of one object name from `from` to `to` (inclusive µs, absent = unbounded): [lo, hi). */
@@ -111,10 +115,12 @@ export class LmdbHistoryStore implements HistoryStore {
     // meta (the format stamp, small and rarely read) keeps self-described values in every format.
     const meta = root.openDB<unknown, Key>({ name: 'meta' });
     const format = checkFormat(meta, opts.path);
-    const shared = format === LMDB_FORMAT ? { sharedStructuresKey: STRUCTURES } : {};
+    const shared = format === LMDB_FORMAT_V3 ? {} : { sharedStructuresKey: STRUCTURES };
     const db = <V>(name: string, more: object = {}) => root.openDB<V, Key>({ name, ...shared, ...more });
+    // Slim rows only in a v5 store (see LMDB_FORMAT); read-only, a store may lack them.
+    const sum = format === LMDB_FORMAT ? db<SlimRow>('sum', SLIM_ROWS) : undefined;
     return new LmdbHistoryStore(
-      { root, rev: db('rev'), ids: db('ids'), sum: db('sum', format === LMDB_FORMAT ? SLIM_ROWS : {}), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
+      { root, rev: db('rev'), ids: db('ids'), ...(sum ? { sum } : {}), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
       opts,
     );
   }

@@ -46,6 +46,31 @@ describe('LmdbHistoryStore format', () => {
   });
 });
 
+describe('LmdbHistoryStore format v4 (before slim rows)', () => {
+  it('still reads and writes a v4 store as v4, without slim rows: its summary lists read objects in full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-v4-'));
+    try {
+      const raw = open({ path: dir, maxDbs: 16 });
+      raw.openDB({ name: 'meta' }).putSync(['format'], 'kubetime.lmdb/v4');
+      await raw.close();
+      const store = LmdbHistoryStore.open({ path: dir });
+      const r = rec({ name: 'a', uid: 'u1', rv: '1', ts: 10, op: 'ADDED' });
+      await store.append([r]);
+      expect(store.dbs.sum).toBeUndefined();
+      expect(await store.summaryStatesAt([{ cluster: r.cluster, gk: 'Pod', namespace: r.namespace, name: 'a' }], 20, 8)).toEqual(['full']);
+      const q = createHistoryQueries({ store });
+      const list = (summary: boolean) => q.listAt({ viewer: TRUSTED_VIEWER, kind: 'pods', namespace: r.namespace, at: 20, summary });
+      expect((await list(true)).items).toEqual((await list(false)).items);
+      await store.close();
+      const again = open({ path: dir, maxDbs: 16 });
+      expect(again.openDB({ name: 'meta' }).get(['format'])).toBe('kubetime.lmdb/v4');
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('LmdbHistoryStore format v3 (values that describe their own records)', () => {
   it('still reads and writes a v3 store as v3, and a new store shares its record structures', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-v3-'));
@@ -64,8 +89,9 @@ describe('LmdbHistoryStore format v3 (values that describe their own records)', 
         for await (const r of again.revisions({ key: { cluster: records[0]!.cluster, gk: 'Pod', namespace: records[0]!.namespace, name: 'a' }, order: 'asc' })) got.push(r);
         await again.close();
         expect(got.map((r) => r.object)).toEqual(records.map((r) => r.object));
+        // Slim rows only in the current format: a v3 store's lists read objects in full.
         const reader = LmdbHistoryStore.open({ path });
-        expect(await reader.summaryStatesAt([{ cluster: records[0]!.cluster, gk: 'Pod', namespace: records[0]!.namespace, name: 'a' }], 25, 8)).toEqual([slimForSummary(records[1]!.object!)]);
+        expect(await reader.summaryStatesAt([{ cluster: records[0]!.cluster, gk: 'Pod', namespace: records[0]!.namespace, name: 'a' }], 25, 8)).toEqual([path === dir ? 'full' : slimForSummary(records[1]!.object!)]);
         await reader.close();
       }
       // Opened without any shared structures (as v3 code does), the v3 store's values decode in
