@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { createHistoryQueries } from '../core/queries.ts';
 import { TRUSTED_VIEWER } from '../core/access.ts';
 import { queriesAs } from '../core/viewed-queries.ts';
+import { presentListAt } from '../history-api/present.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload, type PodRef } from './lib/generate.ts';
@@ -88,17 +89,24 @@ for (let i = 0; i < 10_000; i++) {
   objectSamples.push(performance.now() - s);
 }
 const listSamples: number[] = [];
+const summarySamples: number[] = [];
 let listed = 0;
+let summaryBytes = 0;
 for (let i = 0; i < 20; i++) {
   const at = tEnd - Math.floor(rand() * (tEnd - t0) * 0.9);
   const s = performance.now();
   listed = (await queries.listAt({ kind: 'pods', namespace: 'big', at, limit: 5000 })).items.length;
   listSamples.push(performance.now() - s);
+  // The summary view from slim rows, to the answer text of GET /v1/objects (bench/summary-list.ts compares the paths).
+  const t = performance.now();
+  summaryBytes = JSON.stringify(presentListAt(await queries.listAt({ kind: 'pods', namespace: 'big', at, limit: 5000, summary: true }), { view: 'summary' })).length;
+  summarySamples.push(performance.now() - t);
 }
 await store.close();
 
 const obj = summary(objectSamples);
 const list = summary(listSamples);
+const summaryList = summary(summarySamples);
 const ingestS = ingestMs / 1000;
 const ratio = parseMs / ingestMs;
 const churnRevisions = records - PODS;
@@ -117,6 +125,7 @@ const lines = [
   `| ratio ingest / JSON.parse | **${fmt(ratio, 2)}** | >= 0.5 |`,
   `| object as of T (${obj.n.toLocaleString()} random Pods and times) | p50 ${fmt(obj.p50, 3)} ms, **p99 ${fmt(obj.p99, 3)} ms**, max ${fmt(obj.max, 1)} ms | p99 <= 5 ms |`,
   `| namespace list as of T, ${listed.toLocaleString()} Pods (${list.n} random times) | p50 ${fmt(list.p50, 0)} ms, **p99 ${fmt(list.p99, 0)} ms** | <= 300 ms |`,
+  `| namespace list as of T in the summary view, from slim rows, answer text included (same times) | p50 ${fmt(summaryList.p50, 0)} ms, **p99 ${fmt(summaryList.p99, 0)} ms**, ${fmt(summaryBytes / Math.max(listed, 1), 0)} B per Pod | <= 50 ms |`,
   `| stored bytes per status-only revision (all LMDB pages: revisions, feed, indexes) | ${fmt(perChurn, 0)} B vs ${fmt(rawPerChurn, 0)} B raw JSON = **${fmt((100 * perChurn) / rawPerChurn, 1)}%** | <= 20% |`,
   `| whole store (${perDb}) | ${fmt(totalStored / 2 ** 20, 0)} MiB for ${records.toLocaleString()} revisions = ${fmt(totalStored / records, 0)} B each (${fmt((100 * totalStored) / rawObjectBytes, 1)}% of raw) | |`,
   ``,

@@ -147,6 +147,14 @@ export interface HistoryStore {
    * answer exactly what `revisionAt` composes from `revisionRefs`/`revisions`. Absent = composed.
    */
   revisionAt?(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined>;
+  /**
+   * Optional fast path of a summary list as of T: for each key, the slim object
+   * (core/present/slim.ts `slimForSummary`) of the revision `revisionAt(key, at, window)` picks,
+   * read without rebuilding the object: null when no object is in force there (no revision, a
+   * deletion, an unknown object); 'full' when that revision has no slim object stored (a store
+   * written before they were kept), which the caller then reads in full. Absent = all in full.
+   */
+  summaryStatesAt?(keys: readonly ObjectKey[], at: Micros, window: number): Promise<(KubeObject | null | 'full')[]>;
   /** Lifetimes matching the query, ordered by (gk, namespace, name, from). */
   lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime>;
   /** The change feed within [from, to], by ts in the requested order. */

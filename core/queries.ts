@@ -19,6 +19,7 @@ import type { Viewer } from './access.ts';
 import { listFilter, ListVisibility, requireRead } from './visibility.ts';
 import { valueChanges } from './present/diff.ts';
 import { decodeToken, encodeToken, pageAt, pageSize } from './present/paging.ts';
+import { summaryFromSlim } from './present/slim.ts';
 
 const CRD_GK = 'CustomResourceDefinition.apiextensions.k8s.io';
 import { pace } from './yield.ts';
@@ -86,16 +87,17 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
     const labels = k8sInvalidAsArgument(() => labelSelector(r.labelSelector ?? ''));
     // A custom resource's selectable fields are those its CRD declared as of `at`.
     const crd = kind.group && r.fieldSelector ? await scope.stateAt({ cluster, gk: CRD_GK, namespace: '', name: `${kind.resource}.${kind.group}` }, at) : undefined;
-    const fields = k8sInvalidAsArgument(() => fieldSelector(r.fieldSelector ?? '', 'fieldSelector', { ...kind, selectableFields: selectableFieldsOf(crd?.object ?? undefined, kind.version) }));
+    const selectable = selectableFieldsOf(crd?.object ?? undefined, kind.version);
+    const fields = k8sInvalidAsArgument(() => fieldSelector(r.fieldSelector ?? '', 'fieldSelector', { ...kind, selectableFields: selectable }));
     const size = pageSize('objects', r.limit);
-    const revs = await scope.objectsAt({
-      cluster, gk: kind.gk, namespace, at, after: page?.cursor as [string, string] | undefined, visible,
-      keep: (rev) => labels(rev.object!) && fields(rev.object!),
-      enough: size + 1, // one more tells whether a page follows
-    });
-    const items = revs.slice(0, size).map((rev) => rev.object!);
+    const list = { cluster, gk: kind.gk, namespace, at, after: page?.cursor as [string, string] | undefined, visible, enough: size + 1 }; // one more tells whether a page follows
+    // Summary rows read slim objects (core/present/slim.ts) unless a CRD's fields may be read.
+    const objects = r.summary && summaryFromSlim(kind) && !(r.fieldSelector && selectable.length)
+      ? await scope.summariesAt({ ...list, keep: (o) => labels(o) && fields(o) })
+      : (await scope.objectsAt({ ...list, keep: (rev) => labels(rev.object!) && fields(rev.object!) })).map((rev) => rev.object!);
+    const items = objects.slice(0, size);
     let token: string | undefined;
-    if (revs.length > size) {
+    if (objects.length > size) {
       const last = items.at(-1)!.metadata as { namespace?: string; name: string };
       token = encodeToken({ query: 'objects', times: [at], cursor: [last.namespace ?? '', last.name] }, filters);
     }

@@ -38,6 +38,11 @@ export interface ListAtRequest extends Viewed {
   at: Micros;
   limit?: number;
   continue?: string;
+  /**
+   * The answer is shown as summary rows only (view=summary, no `fields`): items may then be slim
+   * objects (core/present/slim.ts), which give the same rows, wide cells and selector matches.
+   */
+  summary?: boolean;
 }
 export interface ListAtResult { cluster: string; at: Micros; items: KubeObject[]; continue?: string }
 

@@ -6,7 +6,7 @@ import { mapLimit } from './concurrency.ts';
 import { KubetimeError, invalidArgument } from './errors.ts';
 import { resolveKind, resolveKinds, type KindInfo, type ResolvedKind } from './kinds.ts';
 import type { HistoryStore, Lifetime, Revision, RevisionRef } from './ports.ts';
-import { compareResourceVersions, type ObjectKey } from './record.ts';
+import { compareResourceVersions, type KubeObject, type ObjectKey } from './record.ts';
 import { formatTime, type Micros } from './time.ts';
 import type { Viewer } from './access.ts';
 import { clustersVisibleTo } from './visible-clusters.ts';
@@ -66,6 +66,15 @@ async function dropInvisible(keys: ObjectKey[], visible: (namespace: string) => 
   let w = 0;
   for (const k of keys) if (allowed.has(k.namespace)) keys[w++] = k;
   keys.length = w;
+}
+
+/** What a list as of T reads: a kind (and namespace) at `at`, from after `after`. */
+export interface ListOptions {
+  cluster: string; gk: string; namespace?: string; at: Micros; after?: [string, string];
+  /** With `keep`: stop reading once that many were kept. */
+  enough?: number;
+  /** Whether the reader may see a namespace's objects (core/visibility.ts); absent = all. Asked once per namespace, before any object is read. */
+  visible?: (namespace: string) => Promise<boolean>;
 }
 
 export class Scope {
@@ -162,14 +171,35 @@ export class Scope {
   }
 
   /** Every object of a kind (and namespace) that existed at `at`, in (namespace, name) order. */
-  async objectsAt(opts: {
-    cluster: string; gk: string; namespace?: string; at: Micros; after?: [string, string];
+  async objectsAt(opts: ListOptions & {
     /** Keep only these; with `enough`, stop reading once that many were kept. */
     keep?: (r: Revision) => boolean;
-    enough?: number;
-    /** Whether the reader may see a namespace's objects (core/visibility.ts); absent = all. Asked once per namespace, before any object is read. */
-    visible?: (namespace: string) => Promise<boolean>;
   }): Promise<Revision[]> {
+    return this.#readList({ keys: await this.#keysAlive(opts), enough: opts.enough, keep: opts.keep, read: (keys) => this.#statesAt(keys, opts.at) });
+  }
+
+  /**
+   * objectsAt for summary rows: the same objects, each as its slim object (core/present/slim.ts)
+   * where the store keeps one (`summaryStatesAt`), else in full; either gives the same summary
+   * row, wide cells and selector matches.
+   */
+  async summariesAt(opts: ListOptions & { keep?: (o: KubeObject) => boolean }): Promise<KubeObject[]> {
+    const keys = await this.#keysAlive(opts);
+    const summaries = this.store.summaryStatesAt?.bind(this.store);
+    if (!summaries) return (await this.objectsAt({ ...opts, keep: opts.keep && ((r) => opts.keep!(r.object!)) })).map((r) => r.object!);
+    return this.#readList({
+      keys, enough: opts.enough, keep: opts.keep,
+      read: async (chunk) => {
+        const slim = await summaries(chunk, opts.at, REORDER_WINDOW);
+        const full = await this.#statesAt(chunk.filter((_, i) => slim[i] === 'full'), opts.at);
+        let f = 0;
+        return slim.map((s) => (s === 'full' ? full[f++]?.object ?? undefined : s ?? undefined));
+      },
+    });
+  }
+
+  /** The keys of the objects alive at `at` (one per name), after `after`, that the reader may see. */
+  async #keysAlive(opts: ListOptions): Promise<ObjectKey[]> {
     const lives: Lifetime[] = await all(this.store.lifetimes({ cluster: opts.cluster, gk: opts.gk, namespace: opts.namespace, aliveAt: opts.at }));
     const keys: ObjectKey[] = [];
     let last = '';
@@ -181,17 +211,30 @@ export class Scope {
       keys.push(l.key);
     }
     if (opts.visible) await dropInvisible(keys, opts.visible);
-    // A store over the network (Cassandra) answers many objects at once far faster than in turn;
-    // chunks let a limited list stop early.
-    const out: Revision[] = [];
-    for (let i = 0; i < keys.length && (opts.enough === undefined || out.length < opts.enough); i += LIST_CHUNK) {
-      const states = await mapLimit(keys.slice(i, i + LIST_CHUNK), LIST_CONCURRENCY, async (key) => {
-        const state = await this.stateAt(key, opts.at);
-        await pace();
-        return state;
-      });
-      for (const r of states) if (r && (!opts.keep || opts.keep(r))) out.push(r);
+    return keys;
+  }
+
+  async #statesAt(keys: readonly ObjectKey[], at: Micros): Promise<(Revision | undefined)[]> {
+    return mapLimit(keys, LIST_CONCURRENCY, async (key) => {
+      const state = await this.stateAt(key, at);
+      await pace();
+      return state;
+    });
+  }
+
+  /**
+   * Reads `keys` in chunks, in order, keeping what `keep` keeps: a store over the network
+   * (Cassandra) answers many objects at once far faster than in turn; chunks let a limited list
+   * stop early.
+   */
+  async #readList<T>({ keys, enough, keep, read }: {
+    keys: readonly ObjectKey[]; enough?: number; keep?: (x: T) => boolean; read: (chunk: ObjectKey[]) => Promise<(T | undefined)[]>;
+  }): Promise<T[]> {
+    const out: T[] = [];
+    for (let i = 0; i < keys.length && (enough === undefined || out.length < enough); i += LIST_CHUNK) {
+      for (const x of await read(keys.slice(i, i + LIST_CHUNK))) if (x !== undefined && (!keep || keep(x))) out.push(x);
+      await pace();
     }
-    return opts.enough === undefined ? out : out.slice(0, opts.enough);
+    return enough === undefined ? out : out.slice(0, enough);
   }
 }

@@ -248,3 +248,19 @@ describe('summary rows of a custom resource', () => {
     expect(seen[1]).toEqual({ kind: 'customresourcedefinitions.apiextensions.k8s.io', at: us('2026-01-10T11:00:00Z') });
   });
 });
+
+describe('GET /v1/objects in the summary view', () => {
+  it('lets the store answer slim objects only for rows alone: not for manifests nor a fields projection', async () => {
+    const { app, queries } = testServer();
+    const summary = async (query: string) => {
+      queries.calls.length = 0;
+      expect((await app.inject({ url: `/v1/objects?kind=deploy&namespace=default&at=2026-01-10T10:00:00Z${query}` })).statusCode).toBe(200);
+      return (queries.calls.find((c) => c.method === 'listAt')!.request as { summary?: boolean }).summary;
+    };
+    expect(await summary('&view=summary')).toBe(true);
+    expect(await summary('&view=summary&wide=true')).toBe(true);
+    expect(await summary('&view=summary&fields=metadata.name')).toBeUndefined();
+    expect(await summary('&view=full')).toBeUndefined();
+    expect(await summary('')).toBeUndefined();
+  });
+});

@@ -14,3 +14,4 @@ export * from './summary.ts';
 export * from './view.ts';
 export * from './describe.ts';
 export * from './wide.ts';
+export * from './slim.ts';

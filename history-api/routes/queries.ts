@@ -94,7 +94,9 @@ function registerAtRoutes(app: FastifyInstance, { queries, clock }: QueryRouteDe
   }, async (req) => {
     const { at, view = 'raw', wide, fields, ...q } = req.query;
     const fieldPaths = fieldsOf(fields);
-    const answer = await queries.listAt({ viewer: req.viewer, ...q, at: resolveAt(at, clock.now()) });
+    // Rows alone (no projection): the store may answer slim objects instead of rebuilding them.
+    const summary = view === 'summary' && !fieldPaths?.length;
+    const answer = await queries.listAt({ viewer: req.viewer, ...q, at: resolveAt(at, clock.now()), ...(summary ? { summary } : {}) });
     const columns = view === 'summary' ? await printerColumns(queries, answer.cluster, answer.items[0], answer.at) : undefined;
     return presentListAt(answer, { view, wide, fields: fieldPaths, printerColumns: columns }, q.namespace === undefined);
   });

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Database, RootDatabase } from 'lmdb';
 import { applyPatches } from '../../k8s/json-patch.ts';
 import { unpackFull } from './full-copy.ts';
+import type { SlimRow } from './slim-rows.ts';
 import type { SeenKind } from '../../core/ports.ts';
 import type { Actor, ChangeRecord, KubeObject } from '../../core/record.ts';
 import { guessResource } from '../../core/kinds.ts';
@@ -19,6 +20,8 @@ export interface LmdbDbs {
   root: RootDatabase;
   rev: Database<StoredRevision, Key>;
   ids: Database<[number, string], Key>;
+  /** Slim objects by rev key (keys.ts); absent only from a store written before them and opened read-only. */
+  sum?: Database<SlimRow, Key>;
   life: Database<StoredLifetime, Key>;
   feed: Database<StoredFeedEntry, Key>;
   actors: Database<Actor, Key>;

@@ -12,6 +12,11 @@
  *   ids    [cluster, uid, resourceVersion | DELETED_ID]                  → [ts, resourceVersion]
  *          Revision identity (core/record.ts): dedupe and the audit/watch merge. With the
  *          record's own kind, namespace and name this rebuilds the rev key.
+ *   sum    [cluster, ts, uid, rvSort]                                   → slim row (slim-rows.ts)
+ *          The slim object (core/present/slim.ts) of a revision that is not a deletion (or SAME as
+ *          its predecessor's), in time order (appends fill pages in order). Format v5 only
+ *          (lmdb-history-store.ts LMDB_FORMAT); absent in v4 and v3 stores. A summary list as of T
+ *          reads these instead of rebuilding objects (LmdbHistoryStore.summaryStatesAt).
  *   life   [cluster, gk, namespace, name, uid]                          → StoredLifetime
  *          One row per uid: when it was first seen and when it was deleted. "Namespace N at T"
  *          scans [cluster, gk, N] here, not the revisions.

@@ -12,11 +12,12 @@ import type {
   AppendResult, ClusterInfo, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery,
   PruneRequest, Revision, RevisionQuery, RevisionRef, SeenKind,
 } from '../../core/ports.ts';
-import type { ChangeRecord, ObjectKey } from '../../core/record.ts';
+import type { ChangeRecord, KubeObject, ObjectKey } from '../../core/record.ts';
 import { currentOf } from '../../core/scope.ts';
 import type { Micros } from '../../core/time.ts';
 import { ChainReader, type LmdbDbs } from './chain.ts';
 import { RevisionWriter } from './revision-writer.ts';
+import { SAME, slimKey, unpackSlim, type SlimRow } from './slim-rows.ts';
 import { prefixRange, refOfKey, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key } from './keys.ts';
 
 export interface LmdbHistoryStoreOptions {
@@ -35,6 +36,11 @@ export interface LmdbHistoryStoreOptions {
    * read per append of an object outside the parsed tier, at 100+ MB at 50,000 live Pods. Default false.
    */
   keepChains?: boolean;
+  /**
+   * Keep each revision's slim row (slim-rows.ts) for summary lists as of T. Default true; false
+   * writes none (benchmarks compare the two; lists then read those revisions in full).
+   */
+  slimRows?: boolean;
 }
 
 export type { LmdbDbs };
@@ -50,21 +56,31 @@ const DICTIONARY = readFileSync(new URL('./k8s-dictionary-v1.txt', import.meta.u
  * it changes. v4: values are msgpack records whose structures are shared, stored once per
  * database under STRUCTURES, where v3 repeated each value's record definition inside it, which
  * every read had to parse and compile again (about a third of the time of reading a chain).
+ * v5: v4 and slim rows (keys.ts `sum`). An older kubetime must not write a v5 store: it would move
+ * and remove revisions without their slim rows, and a SAME row could then stand for another
+ * revision's content; so it refuses the stamp.
  */
-export const LMDB_FORMAT = 'kubetime.lmdb/v4';
-/** The previous layout, still read and written as it is (its values define their own records). */
+export const LMDB_FORMAT = 'kubetime.lmdb/v5';
+/** Earlier layouts, still read and written as they are, without slim rows (their lists read objects in full). */
+const LMDB_FORMAT_V4 = 'kubetime.lmdb/v4';
 const LMDB_FORMAT_V3 = 'kubetime.lmdb/v3';
 const STRUCTURES = Symbol.for('structures');
+
+/**
+ * Slim rows (slim-rows.ts) hold objects of many shapes (label sets, kinds): up to this many record
+ * structures are shared (two-byte record ids), so their values need not define their own.
+ */
+const SLIM_ROWS = { maxSharedStructures: 2048 };
 
 /** Stamps a new store with its format; refuses one written in another. Returns the format. */
 function checkFormat(meta: { get(k: Key): unknown; putSync(k: Key, v: unknown): unknown; getKeysCount(): number }, path: string): string {
   const found = meta.get(['format']);
-  if (found === LMDB_FORMAT || found === LMDB_FORMAT_V3) return found;
+  if (found === LMDB_FORMAT || found === LMDB_FORMAT_V4 || found === LMDB_FORMAT_V3) return found;
   if (found === undefined && meta.getKeysCount() === 0) {
     meta.putSync(['format'], LMDB_FORMAT);
     return LMDB_FORMAT;
   }
-  throw new KubetimeError('INVALID_ARGUMENT', `data-dir: the store in ${path} has format ${String(found ?? 'unknown (older)')}, this kubetime reads ${LMDB_FORMAT} and ${LMDB_FORMAT_V3}; restore it from snapshots into a new --data-dir (kubetime restore)`, { param: 'data-dir', found, expected: LMDB_FORMAT });
+  throw new KubetimeError('INVALID_ARGUMENT', `data-dir: the store in ${path} has format ${String(found ?? 'unknown (older)')}, this kubetime reads ${LMDB_FORMAT}, ${LMDB_FORMAT_V4} and ${LMDB_FORMAT_V3}; restore it from snapshots into a new --data-dir (kubetime restore)`, { param: 'data-dir', found, expected: LMDB_FORMAT });
 }
 
 /** The rev keys of one object name from `from` to `to` (inclusive µs, absent = unbounded): [lo, hi). */
@@ -91,7 +107,7 @@ export class LmdbHistoryStore implements HistoryStore {
   private constructor(dbs: LmdbDbs, opts: LmdbHistoryStoreOptions) {
     this.#dbs = dbs;
     this.#chain = new ChainReader(dbs);
-    this.#writer = new RevisionWriter(dbs, this.#chain, { latestParsed: opts.latestCache ?? 1024, latestPacked: opts.latestPackedCache ?? 65_536, keepChains: opts.keepChains ?? false });
+    this.#writer = new RevisionWriter(dbs, this.#chain, { latestParsed: opts.latestCache ?? 1024, latestPacked: opts.latestPackedCache ?? 65_536, keepChains: opts.keepChains ?? false, slimRows: opts.slimRows ?? true });
   }
 
   static open(opts: LmdbHistoryStoreOptions): LmdbHistoryStore {
@@ -99,10 +115,12 @@ export class LmdbHistoryStore implements HistoryStore {
     // meta (the format stamp, small and rarely read) keeps self-described values in every format.
     const meta = root.openDB<unknown, Key>({ name: 'meta' });
     const format = checkFormat(meta, opts.path);
-    const shared = format === LMDB_FORMAT ? { sharedStructuresKey: STRUCTURES } : {};
-    const db = <V>(name: string) => root.openDB<V, Key>({ name, ...shared });
+    const shared = format === LMDB_FORMAT_V3 ? {} : { sharedStructuresKey: STRUCTURES };
+    const db = <V>(name: string, more: object = {}) => root.openDB<V, Key>({ name, ...shared, ...more });
+    // Slim rows only in a v5 store (see LMDB_FORMAT); read-only, a store may lack them.
+    const sum = format === LMDB_FORMAT ? db<SlimRow>('sum', SLIM_ROWS) : undefined;
     return new LmdbHistoryStore(
-      { root, rev: db('rev'), ids: db('ids'), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
+      { root, rev: db('rev'), ids: db('ids'), ...(sum ? { sum } : {}), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
       opts,
     );
   }
@@ -175,22 +193,47 @@ export class LmdbHistoryStore implements HistoryStore {
     for (const k of keys) yield refOfKey(k);
   }
 
-  async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
-    // The refs come from the keys alone; only the chosen revision's chain is read.
+  /** The rev key of the revision in force at `at` (core/scope.ts currentOf over the last `window`), from the keys alone. */
+  #inForce(key: ObjectKey, at: Micros, window: number): { key: Key; newest: boolean; range: { start: Key; end: Key }; keys: Key[]; index: number } | undefined {
     const { lo, hi } = revRange({ key, to: at });
     const range = { start: hi, end: lo };
     const keys = [...this.#dbs.rev.getKeys({ ...range, reverse: true, limit: window })];
     const refs = keys.map(refOfKey);
     const best = currentOf(refs);
     if (!best) return undefined;
-    if (best === refs[0]) {
+    const i = refs.indexOf(best);
+    return { key: keys[i]!, newest: i === 0, range, keys, index: i };
+  }
+
+  async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
+    // The refs come from the keys alone; only the chosen revision's chain is read.
+    const found = this.#inForce(key, at, window);
+    if (!found) return undefined;
+    if (found.newest) {
       // Nearly always: the newest revision stored by T is in force; its chain lies behind it.
-      const hit = this.#chain.latest(range);
+      const hit = this.#chain.latest(found.range);
       return hit && this.#chain.toRecord(hit.key, hit.value, hit.object);
     }
-    const k = keys[refs.indexOf(best)]!;
-    const value = this.#dbs.rev.get(k);
-    return value && this.#chain.toRecord(k, value);
+    const value = this.#dbs.rev.get(found.key);
+    return value && this.#chain.toRecord(found.key, value);
+  }
+
+  async summaryStatesAt(keys: readonly ObjectKey[], at: Micros, window: number): Promise<(KubeObject | null | 'full')[]> {
+    return keys.map((key) => {
+      const found = this.#inForce(key, at, window);
+      if (!found || found.key[5] === 1) return null; // nothing, or a deletion, in force
+      let i = found.index;
+      let row = this.#dbs.sum?.get(slimKey(found.key));
+      while (row === SAME) {
+        // The previous revision of the same uid (slim-rows.ts), among the keys read: else in full.
+        const uid = found.keys[i]![7];
+        do i++;
+        while (i < found.keys.length && found.keys[i]![7] !== uid);
+        if (i >= found.keys.length || found.keys[i]![5] === 1) return 'full';
+        row = this.#dbs.sum!.get(slimKey(found.keys[i]!));
+      }
+      return row === undefined ? 'full' : unpackSlim(row, found.key);
+    });
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {

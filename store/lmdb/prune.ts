@@ -8,6 +8,7 @@ import type { PruneRequest } from '../../core/ports.ts';
 import type { KubeObject } from '../../core/record.ts';
 import type { ChainReader, Entry, LmdbDbs } from './chain.ts';
 import { feedKeyOfRev, idKey, prefixRange, rvOf } from './keys.ts';
+import { packSlim, SAME, slimKey } from './slim-rows.ts';
 
 /** Returns how many revisions were removed; `restart` stores a revision as a full copy. */
 export function pruneRevisions(dbs: LmdbDbs, chain: ChainReader, restart: (e: Entry, obj: KubeObject | null) => void, req: PruneRequest): number {
@@ -22,8 +23,13 @@ export function pruneRevisions(dbs: LmdbDbs, chain: ChainReader, restart: (e: En
     if (!doomed.length) continue;
     const survivor = gone ? undefined : old.at(-1)!;
     if (survivor && survivor.value.obj === undefined) restart(survivor, chain.objectOf(survivor.key, survivor.value));
+    // Its predecessors go: a slim row that was SAME as theirs is written in full (slim-rows.ts).
+    if (survivor && survivor.value.op !== 'DELETED' && dbs.sum?.get(slimKey(survivor.key)) === SAME) {
+      dbs.sum.put(slimKey(survivor.key), packSlim(chain.objectOf(survivor.key, survivor.value), survivor.key));
+    }
     for (const e of doomed) {
       dbs.rev.remove(e.key);
+      if (e.value.op !== 'DELETED') dbs.sum?.remove(slimKey(e.key));
       dbs.feed.remove(feedKeyOfRev(e.key));
       dbs.ids.remove(idKey(String(lk[0]), uid, e.value.op, rvOf(e.key)));
       removed++;

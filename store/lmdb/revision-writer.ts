@@ -13,6 +13,10 @@
  * half the object, or a uid the writer has no latest state of in memory). A revision that arrives
  * out of order is patched against its predecessor and its successor is re-encoded against it, so
  * every chain stays valid.
+ *
+ * Slim rows (keys.ts `sum`): every revision but a deletion gets its object's slim object, written
+ * beside the revision by #put and moved or removed with it (#replace, #remove, prune); a
+ * re-encoding changes no content, so it leaves the row alone.
  */
 import { diff } from '../../k8s/json-patch.ts';
 import type { AppendResult, PruneRequest, SeenKind } from '../../core/ports.ts';
@@ -20,9 +24,10 @@ import { groupKind, mergeRecords, type ChangeRecord, type KubeObject } from '../
 import { splitApiVersion } from '../../core/kinds.ts';
 import { actorId, ChainReader, type Entry, type LmdbDbs } from './chain.ts';
 import { packFull } from './full-copy.ts';
+import { packSlim, SAME, slimKey, slimRowAfter } from './slim-rows.ts';
 import { LatestCache, type Encoded, type LatestEntry } from './latest-cache.ts';
 import {
-  CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, lifeKeyOfRev, revKey, rvNumber,
+  CHAIN_MAX, compareRevKeys, feedKeyOfRev, idKey, lifeKeyOfRev, revKey, rvNumber, rvOf,
   type Key, type StoredFeedEntry, type StoredLifetime, type StoredRevision,
 } from './keys.ts';
 import { pruneRevisions } from './prune.ts';
@@ -30,7 +35,7 @@ import { pruneRevisions } from './prune.ts';
 interface ClusterSpan { firstSeen: number; lastSeen: number }
 
 /** The revision a new one is encoded against. */
-interface Prev { depth: number; obj: KubeObject | null }
+interface Prev { depth: number; obj: KubeObject | null; deleted?: boolean }
 
 export interface RevisionWriterOptions {
   /** Objects whose latest state stays parsed (LatestCache). */
@@ -39,18 +44,22 @@ export interface RevisionWriterOptions {
   latestPacked: number;
   /** Keep each of those objects' chain packed in memory too (LatestCache). */
   keepChains: boolean;
+  /** Write slim rows (LmdbHistoryStoreOptions.slimRows). */
+  slimRows: boolean;
 }
 
 export class RevisionWriter {
   readonly #dbs: LmdbDbs;
   readonly #chain: ChainReader;
   readonly #cache: LatestCache;
+  readonly #slimRows: boolean;
   #seen = new Set<string>();
   #clusters = new Map<string, ClusterSpan>();
 
   constructor(dbs: LmdbDbs, chain: ChainReader, opts: RevisionWriterOptions) {
     this.#dbs = dbs;
     this.#chain = chain;
+    this.#slimRows = opts.slimRows;
     this.#cache = new LatestCache({
       parsed: opts.latestParsed, packed: opts.latestPacked, keepChains: opts.keepChains,
       load: (key) => {
@@ -108,7 +117,7 @@ export class RevisionWriter {
     const prev = cached && this.#cachedPrev(uid, cached);
     const object = r.object ?? prev?.obj ?? null;
     const encoded = this.#encode(r.object === null ? null : object, prev);
-    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored);
+    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, { object, prev });
     queued.add(idText);
     if (r.op === 'DELETED') this.#cache.delete(uid); // nothing should follow it
     // Every revision of a uid first seen here is known, so its versions are too.
@@ -164,8 +173,17 @@ export class RevisionWriter {
     this.#dbs.rev.remove(old.key);
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
     this.#put(merged, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
+    // One revision has one content (mergeRecords): its slim row stays, moved only if the merge gave it a resourceVersion.
+    if (merged.op !== 'DELETED' && (old.key[4] !== key[4] || rvOf(old.key) !== rvOf(key))) this.#moveSlim(slimKey(old.key), slimKey(key));
     const latest = this.#cache.get(uid);
     if (latest && compareRevKeys(latest.key, old.key) === 0) latest.key = key;
+  }
+
+  #moveSlim(from: Key, to: Key): void {
+    const row = this.#dbs.sum?.get(from);
+    if (row === undefined) return;
+    this.#dbs.sum!.remove(from);
+    this.#dbs.sum!.put(to, row);
   }
 
   #meta(r: ChangeRecord): Omit<StoredRevision, 'depth'> {
@@ -211,15 +229,16 @@ export class RevisionWriter {
     if (appending) prev = this.#cachedPrev(uid, cached);
     else {
       const p = this.#chain.prevWithObject(key, uid);
-      prev = p && { depth: p.value.depth, obj: p.object };
+      prev = p && { depth: p.value.depth, obj: p.object, deleted: p.value.op === 'DELETED' };
     }
     // Read the successor's object before this revision joins its chain.
     const nextObj = next && next.value.obj === undefined ? this.#chain.objectOf(next.key, next.value) : undefined;
     const object = r.object ?? prev?.obj ?? null; // a deletion without its object keeps the last state
     const encoded = this.#encode(r.object === null ? null : object, prev);
     const value: StoredRevision = { ...this.#meta(r), ...encoded };
-    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
+    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), { object, prev });
     if (next && nextObj !== undefined) this.#reencode(next, nextObj, { depth: value.depth, obj: object });
+    if (next) this.#slimInFull(next, nextObj);
     // Only an append extends the chain the cache holds; anything else is read back when needed.
     if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion) });
     else this.#cache.delete(uid);
@@ -240,19 +259,39 @@ export class RevisionWriter {
 
   /** Takes a revision out of its chain (its successor is re-encoded against its predecessor). */
   #remove(e: Entry, prev: Entry | undefined, next: Entry | undefined): void {
+    if (next) this.#slimInFull(next); // while its chain still holds
     if (next && next.value.obj === undefined) {
       const nextObj = this.#chain.objectOf(next.key, next.value);
       const p = prev && { depth: prev.value.depth, obj: this.#chain.objectOf(prev.key, prev.value) };
       this.#reencode(next, nextObj, p);
     }
     this.#dbs.rev.remove(e.key);
+    if (e.value.op !== 'DELETED') this.#dbs.sum?.remove(slimKey(e.key));
     this.#dbs.feed.remove(feedKeyOfRev(e.key));
     this.#cache.delete(String(e.key[7]));
   }
 
-  /** Writes a revision, its feed entry, identity and lifetime (`life`: as stored); returns the lifetime. */
-  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined): StoredLifetime {
+  /**
+   * A revision whose predecessor changes gets its slim row in full, if it was SAME (slim-rows.ts);
+   * `obj`: its object when already read.
+   */
+  #slimInFull(e: Entry, obj?: KubeObject | null): void {
+    if (e.value.op === 'DELETED' || this.#dbs.sum?.get(slimKey(e.key)) !== SAME) return;
+    this.#dbs.sum.put(slimKey(e.key), packSlim(obj === undefined ? this.#chain.objectOf(e.key, e.value) : obj, e.key));
+  }
+
+  /**
+   * Writes a revision, its feed entry, identity and lifetime (`life`: as stored), and with `slim`
+   * its slim row: of `object` (the revision's content; a deletion has none), SAME as `prev`'s (its
+   * predecessor of the same uid) when that shows the same; returns the lifetime.
+   */
+  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, slim?: { object: KubeObject | null; prev: Prev | undefined }): StoredLifetime {
     this.#dbs.rev.put(key, value);
+    if (this.#slimRows && slim && r.op !== 'DELETED') {
+      const { object, prev } = slim;
+      // SAME only within a chain (depth > 0): a run of them then ends at most CHAIN_MAX - 1 revisions back, in the window a reader reads.
+      this.#dbs.sum?.put(slimKey(key), slimRowAfter(object, key, prev && !prev.deleted && value.depth > 0 ? prev.obj : undefined));
+    }
     const feed: StoredFeedEntry = { op: value.op, source: value.source };
     if (value.actor) feed.actor = value.actor;
     if (value.verb) feed.verb = value.verb;

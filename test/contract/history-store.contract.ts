@@ -6,7 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryStore, Revision } from '../../core/ports.ts';
-import { Scope } from '../../core/scope.ts';
+import { REORDER_WINDOW, Scope } from '../../core/scope.ts';
+import { slimForSummary } from '../../core/present/slim.ts';
 import type { ChangeRecord, KubeObject } from '../../core/record.ts';
 import { invalidRecordsContract } from './invalid-records.contract.ts';
 
@@ -66,6 +67,27 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
     const revs = (q: Partial<Parameters<HistoryStore['revisions']>[0]> = {}) =>
       all(store.revisions({ key: KEY, order: 'asc', ...q }));
 
+    /**
+     * Where the store keeps slim objects (summaryStatesAt): at every time around each stored
+     * revision of these names, each answer is the slim object of the state in force, or null.
+     */
+    const sameSummaries = async (names: string[] = [KEY.name]) => {
+      if (!store.summaryStatesAt) return;
+      const scope = new Scope({ store });
+      const keys = names.map((name) => ({ ...KEY, name }));
+      const times = new Set<number>();
+      for (const k of keys) for (const r of await all(store.revisions({ key: k, order: 'asc', objects: false }))) [r.ts - 1, r.ts, r.ts + 1].forEach((t) => times.add(t));
+      for (const t of [...times].sort((a, b) => a - b)) {
+        const got = await store.summaryStatesAt(keys, t, REORDER_WINDOW);
+        const want = await Promise.all(keys.map(async (k) => {
+          const state = await scope.stateAt(k, t);
+          return state ? slimForSummary(state.object!) : null;
+        }));
+        expect(got, `at T0 + ${(t - T0) / SEC} s`).toEqual(want);
+      }
+      expect(times.size).toBeGreaterThan(0);
+    };
+
     it('returns revisions in time order within inclusive bounds, both directions, with limit', async () => {
       const rs = [1, 2, 3, 4].map((i) => rec({ rv: String(100 + i), ts: T0 + i * SEC, op: i === 1 ? 'ADDED' : 'MODIFIED' }));
       await store.append([rs[2]!, rs[0]!, rs[3]!, rs[1]!]);
@@ -97,6 +119,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       await store.append([rec({ uid: 'uid-2', name: 'orders-2', ...pick(audit) }), rec({ uid: 'uid-2', name: 'orders-2', ...pick(watch) })]);
       const two = await all(store.revisions({ key: { ...KEY, name: 'orders-2' }, order: 'asc' }));
       expect(two.map((r) => [r.ts, r.actor?.username])).toEqual([[T0 + SEC + 123, 'alice']]);
+      await sameSummaries(['orders-1', 'orders-2']);
     });
 
     it('keeps the earliest audited request of a revision, whatever order the audit batches arrive in', async () => {
@@ -117,6 +140,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
         const stateAt = await all(store.revisions({ key: { ...KEY, name: at.name }, order: 'desc', to: T0 + SEC + 1, limit: 1 }));
         expect(stateAt.map((r) => r.resourceVersion), `order ${name}`).toEqual(['2']);
       }
+      await sameSummaries(['orders-a', 'orders-b', 'orders-c', 'orders-d']);
     });
 
     it('merges an audit record without an object (an attribution) into the stored revision, keeping its object', async () => {
@@ -128,6 +152,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect(second).toMatchObject({ resourceVersion: '2', ts: T0 + SEC + 7, source: 'watch+audit', actor: { username: 'system:kube-scheduler' } });
       expect(second!.object).toEqual(pod('orders-1', 'uid-1', '2'));
       expect(await store.append([attribution])).toEqual({ inserted: 0, merged: 0, duplicates: 1 });
+      await sameSummaries();
     });
 
     it('keeps the lifetime an audit time moved earlier when later revisions follow', async () => {
@@ -145,6 +170,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect(await alive(audited - 1)).toEqual([]);
       const lives = await all(store.lifetimes({ cluster: 'c1', gk: 'Pod', namespace: 'shop', name: 'orders-1' }));
       expect(lives.map((l) => [l.from, l.to])).toEqual([[audited, T0 + 9 * SEC]]);
+      await sameSummaries();
     });
 
     it('moves the lifetime with a creation or deletion the audit time puts later than the watch saw it', async () => {
@@ -164,6 +190,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect(await alive(gone)).toEqual([]);
       const lives = await all(store.lifetimes({ cluster: 'c1', gk: 'Pod', namespace: 'shop', name: 'orders-1' }));
       expect(lives.map((l) => [l.from, l.to])).toEqual([[made, gone]]);
+      await sameSummaries();
     });
 
     it('keeps the previous state for a DELETED record without an object', async () => {
@@ -171,6 +198,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       const [, del] = await revs();
       expect(del!.op).toBe('DELETED');
       expect(del!.object).toEqual(pod('orders-1', 'uid-1', '1'));
+      await sameSummaries();
     });
 
     it('tracks lifetimes across delete and recreate under the same name', async () => {
@@ -189,6 +217,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect(await alive(T0 + 10 * SEC)).toEqual([]); // deleted at exactly T: gone at T
       expect((await alive(T0 + 20 * SEC)).map((l) => l.uid)).toEqual(['uid-new']);
       expect((await revs()).map((r) => r.uid)).toEqual(['uid-1', 'uid-1', 'uid-new']);
+      await sameSummaries();
     });
 
     it('handles cluster-scoped objects and lists lifetimes by kind across namespaces', async () => {
@@ -205,6 +234,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
     it('orders equal timestamps by resourceVersion numerically, DELETED last', async () => {
       await store.append([rec({ rv: '10', ts: T0 }), rec({ rv: '9', ts: T0 }), rec({ rv: '8', ts: T0, op: 'DELETED' })]);
       expect((await revs()).map((r) => `${r.op}:${r.resourceVersion}`)).toEqual(['MODIFIED:9', 'MODIFIED:10', 'DELETED:8']);
+      await sameSummaries();
     });
 
     it('serves the change feed in a window, newest first, filtered and limited', async () => {
@@ -258,6 +288,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       const back = await revs();
       expect(back.map((r) => r.resourceVersion)).toEqual(records.map((r) => r.resourceVersion));
       expect(back.map((r) => r.object)).toEqual(records.map((r) => r.object));
+      await sameSummaries();
     });
 
     it('moves a revision when the audit time puts it before a watched predecessor', async () => {
@@ -278,6 +309,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       expect((await revs()).map((r) => [r.resourceVersion, (r.object!.status as { phase: string }).phase])).toEqual([
         ['3', 'Failed'], ['1', 'Pending'], ['2', 'Running'],
       ]);
+      await sameSummaries();
     });
 
     it('gives the same refs as revisions when it offers revisionRefs', async () => {
@@ -313,6 +345,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       }
       // rv 3 stays in force after rv 2 is stored later; the deletion, then the new uid.
       expect([...seen]).toEqual(['none', '1/ADDED', '3/MODIFIED', '/DELETED', '12/ADDED']);
+      await sameSummaries();
     });
 
     it('knows its clusters and the kinds seen', async () => {
@@ -339,6 +372,7 @@ export function historyStoreContract(name: string, make: () => Promise<ContractS
       const atHorizon = await revs({ to: T0 + 3 * SEC, order: 'desc', limit: 1 });
       expect(atHorizon[0]!.resourceVersion).toBe('2');
       expect(await all(store.lifetimes({ cluster: 'c1', gk: 'Pod', namespace: 'shop', name: 'gone' }))).toEqual([]);
+      await sameSummaries(['orders-1', 'gone']);
     });
 
     it('keeps every acknowledged write across a reopen', async () => {
