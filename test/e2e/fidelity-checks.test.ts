@@ -193,6 +193,20 @@ describe('exact times', () => {
     expect(await mistimedRevisions(histories([removal(T + 189)]), expected)).toHaveLength(1);
   });
 
+  it('leaves out a graceful delete that answered with the deletion mark an earlier request set', async () => {
+    // A fidelity run: db-0 evicted at .769799 (a Status answer; grace 2 s: deletionTimestamp
+    // 13:06:53Z); the StatefulSet controller's delete 2 s later changed nothing and answered with
+    // the eviction's revision 129320, which kubetime rightly dates at the eviction.
+    const marked = (rv: string) => pod(rv, { metadata: { ...pod(rv).metadata, deletionTimestamp: '2026-12-07T13:06:53Z', deletionGracePeriodSeconds: 2 } });
+    const late = change({ verb: 'delete', auditID: 'late', received: parseMicros('2026-12-07T13:06:53.729643Z'), completed: parseMicros('2026-12-07T13:06:53.731896Z'), response: marked('129320') });
+    const { expected, uncheckable } = expectedRevisions([late], () => true);
+    expect(expected).toEqual([]);
+    expect(uncheckable).toBe(1);
+    // The delete that set the mark (received in the second before deletionTimestamp − grace) is checked.
+    const own = change({ verb: 'delete', auditID: 'own', received: parseMicros('2026-12-07T13:06:51.762949Z'), completed: parseMicros('2026-12-07T13:06:51.769799Z'), response: marked('129320') });
+    expect(expectedRevisions([own], () => true).expected.map((e) => e.rv)).toEqual(['129320']);
+  });
+
   it('takes a grace-0 delete as the maker of the marked revision a later no-op answered with', async () => {
     // Seen in a fidelity run: kwok's delete (grace 0) marked db-0 (20691) and removed it (20697),
     // answering with the removal; kwok's status patch, completed 4.5 ms later, answered with 20691.

@@ -62,6 +62,7 @@ export function expectedRevisions(changes: readonly AuditChange[], inScope: (c: 
       // A write to a subresource (a status patch) does not finish a deletion: its answer may show the
       // grace-0 state a concurrent delete made, with nothing left to remove it but that delete.
       if (c.verb === 'delete' ? removedByDelete(meta) : !c.subresource && finishedDeletion(meta)) expected.push({ ...base, deleted: true });
+      else if (c.verb === 'delete' && markedBefore(meta, c.received)) uncheckable++;
       else expected.push({ ...base, rv: meta.resourceVersion });
     } else if (resp?.kind === 'Scale' && meta?.resourceVersion && c.name) {
       expected.push({ kind, namespace: c.namespace, name: c.name, ...(meta.uid ? { uid: meta.uid } : {}), rv: meta.resourceVersion, why, at, bodyless: true });
@@ -94,6 +95,17 @@ function removedByDelete(meta: DeletionMeta): boolean {
  */
 function finishedDeletion(meta: DeletionMeta): boolean {
   return !!meta.deletionTimestamp && meta.deletionGracePeriodSeconds === 0 && !meta.finalizers?.length;
+}
+
+/**
+ * Whether a graceful delete answered with a deletion mark an earlier request set: its
+ * deletionTimestamp less the grace period (whole seconds) is more than a second before the delete
+ * was received, so this delete changed nothing and its answer is the revision another request made
+ * (an eviction, answered with a Status: the StatefulSet controller deleting the evicted pod 2 s later).
+ */
+function markedBefore(meta: DeletionMeta, received: Micros): boolean {
+  const at = parseMicros(meta.deletionTimestamp ?? '');
+  return Number.isFinite(at) && at - (meta.deletionGracePeriodSeconds ?? 0) * 1e6 + 1e6 <= received;
 }
 
 interface DeletionMeta { deletionTimestamp?: string; deletionGracePeriodSeconds?: number; finalizers?: string[] }
