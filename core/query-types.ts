@@ -124,18 +124,11 @@ export interface GraphResult {
   truncated?: boolean;
 }
 
-export interface ChangesRequest extends Viewed {
-  cluster?: string;
-  from: Micros;
-  to: Micros;
-  namespace?: string;
-  kind?: string;
-  name?: string;
+export interface ChangesRequest extends Viewed, WindowScope {
   /** Matches actor.username exactly (or impersonated user). */
   actor?: string;
   /** Leave out changes whose actor is a `system:` user (controllers, kubelets, the scheduler). */
   excludeSystem?: boolean;
-  limit?: number;
   continue?: string;
 }
 export interface ChangeItem extends RevisionInfo { kind: string; namespace: string; name: string; uid: string }
