@@ -184,11 +184,10 @@ export class Scope {
    * row, wide cells and selector matches.
    */
   async summariesAt(opts: ListOptions & { keep?: (o: KubeObject) => boolean }): Promise<KubeObject[]> {
-    const keys = await this.#keysAlive(opts);
     const summaries = this.store.summaryStatesAt?.bind(this.store);
     if (!summaries) return (await this.objectsAt({ ...opts, keep: opts.keep && ((r) => opts.keep!(r.object!)) })).map((r) => r.object!);
     return this.#readList({
-      keys, enough: opts.enough, keep: opts.keep,
+      keys: await this.#keysAlive(opts), enough: opts.enough, keep: opts.keep,
       read: async (chunk) => {
         const slim = await summaries(chunk, opts.at, REORDER_WINDOW);
         const full = await this.#statesAt(chunk.filter((_, i) => slim[i] === 'full'), opts.at);
