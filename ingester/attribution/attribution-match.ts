@@ -201,10 +201,18 @@ export function matches(a: AttributionMatch, s: Seen, others: readonly Seen[], a
   }
 }
 
+/** One audit event may name several revisions (an eviction): each is told apart by its match. */
+export const attributionId = (a: Pick<Attribution, 'auditID' | 'match'>): string | undefined =>
+  a.auditID === undefined ? undefined : `${eventPrefix(a.auditID)}${a.match.by}`;
+const eventPrefix = (auditID: string) => `${auditID}/`;
+
 /** Whether the audit event `auditID` attributed `s` (in this process, or as stored before a restart). */
 function madeBy(s: Seen, auditID: string): boolean {
-  return s.attributedBy?.startsWith(`${auditID}/`) === true || s.record.auditID === auditID;
+  return s.attributedBy?.startsWith(eventPrefix(auditID)) === true || s.record.auditID === auditID;
 }
+
+/** Whether an eviction's time `t` and a time `own` a pod's revision shows are within EVICTION_SLACK. */
+export const nearEviction = (own: Micros | undefined, t: Micros): boolean => own !== undefined && Math.abs(own - t) <= EVICTION_SLACK;
 
 /** The widest span of commit times the revision clock may give for a revision to be matched by it. */
 export const CLOCK_SPAN = 5_000_000;
@@ -337,8 +345,7 @@ export function inCollection(w: Window, s: Seen, others: readonly Seen[], clock?
 
 /** Whether `s` is the first revision (in commit order) with a time `at(s)` within EVICTION_SLACK of `t`. */
 function firstNear(s: Seen, others: readonly Seen[], at: (x: Seen) => Micros | undefined, t: Micros): boolean {
-  const own = at(s);
-  if (own === undefined || Math.abs(own - t) > EVICTION_SLACK) return false;
+  if (!nearEviction(at(s), t)) return false;
   const prior = priorOf(s, others);
   return !prior || at(prior) === undefined;
 }

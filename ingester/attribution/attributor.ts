@@ -56,7 +56,7 @@
  */
 import { groupKind, type ChangeRecord } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
-import { byTime, EVICTION_SLACK, inCollection, matches, RevisionClock, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
+import { attributionId, byTime, inCollection, matches, nearEviction, RevisionClock, seenOf, type Attribution, type Seen, type Window } from './attribution-match.ts';
 
 export { EVICTION_SLACK, WATCH_LAG, type Attribution, type AttributionMatch, type Window } from './attribution-match.ts';
 
@@ -103,8 +103,6 @@ const nameKeyOf = (cluster: string, gk: string, namespace: string, name: string)
 /** Where deletecollections by time of a kind in a namespace wait ("" for cluster-scoped kinds). */
 const collectionKeyOf = (cluster: string, gk: string, namespace: string): string => `${cluster}\u0000${gk}\u0000${namespace}\u0000*`;
 
-/** One audit event may name several revisions (an eviction): each is told apart by its match. */
-const attributionId = (a: Attribution): string | undefined => a.auditID === undefined ? undefined : `${a.auditID}/${a.match.by}`;
 
 /** How many uids one name remembers for attributions by name (a StatefulSet pod recreated under its name). */
 const NAME_UIDS = 4;
@@ -117,7 +115,7 @@ function firstMatch(a: Attribution, lists: readonly Seen[][]): Seen | undefined 
   // under the name and deleted by another client (kwok's grace-0 delete, same second).
   if (match.by === 'terminatingAt' || match.by === 'removed') {
     const at = match.by === 'terminatingAt' ? match.at : a.ts;
-    const marked = lists.filter((list) => list.some((s) => s.disruptedAt !== undefined && Math.abs(s.disruptedAt - at) <= EVICTION_SLACK));
+    const marked = lists.filter((list) => list.some((s) => nearEviction(s.disruptedAt, at)));
     if (marked.length) lists = marked;
   }
   for (const list of lists) {
