@@ -149,15 +149,22 @@ export async function inRelistGaps(histories: Histories, expected: readonly Expe
       known.push(e);
       continue;
     }
-    const mine = (await histories.get(e.kind, e.namespace, e.name)).filter((i) => (!e.uid || i.uid === e.uid) && /^\d+$/.test(i.resourceVersion));
-    if (mine.some((i) => i.resourceVersion === e.rv)) {
-      known.push(e);
-      continue;
-    }
-    const next = mine.filter((i) => BigInt(i.resourceVersion) > BigInt(e.rv!)).sort((a, b) => (BigInt(a.resourceVersion) < BigInt(b.resourceVersion) ? -1 : 1))[0];
-    (next?.source.split('+').includes('relist') ? inGap : known).push(e);
+    (hiddenByRelist(await histories.get(e.kind, e.namespace, e.name), e.uid, e.rv) ? inGap : known).push(e);
   }
   return { known, inGap };
+}
+
+/**
+ * Whether kubetime never held revision `rv` of `uid` (any uid when absent) because its watch was
+ * relisting: it has no such revision, and its next one came from the relist. A DELETED record may
+ * carry the resourceVersion of the state it removed: it does not hold that state.
+ */
+function hiddenByRelist(items: readonly HistoryItem[], uid: string | undefined, rv: string): boolean {
+  const mine = items.filter((i) => (!uid || i.uid === uid) && /^\d+$/.test(i.resourceVersion));
+  if (mine.some((i) => i.op !== 'DELETED' && i.resourceVersion === rv)) return false;
+  const after = (i: HistoryItem) => BigInt(i.resourceVersion) > BigInt(rv) || (i.op === 'DELETED' && i.resourceVersion === rv);
+  const next = mine.filter(after).sort((a, b) => (BigInt(a.resourceVersion) < BigInt(b.resourceVersion) ? -1 : 1))[0];
+  return next?.source.split('+').includes('relist') === true;
 }
 
 /**
@@ -171,12 +178,7 @@ export async function relistGapUids(histories: Histories, kind: string, objects:
   for (const o of objects) {
     const m = o?.metadata;
     if (!m?.uid || !/^\d+$/.test(m.resourceVersion ?? '')) continue;
-    const mine = (await histories.get(kind, m.namespace ?? '', m.name)).filter((i) => i.uid === m.uid && /^\d+$/.test(i.resourceVersion));
-    // A DELETED record may carry the resourceVersion of the state it removed: not that state.
-    if (mine.some((i) => i.op !== 'DELETED' && i.resourceVersion === m.resourceVersion)) continue;
-    const after = (i: HistoryItem) => BigInt(i.resourceVersion) > BigInt(m.resourceVersion) || (i.op === 'DELETED' && i.resourceVersion === m.resourceVersion);
-    const next = mine.filter(after).sort((a, b) => (BigInt(a.resourceVersion) < BigInt(b.resourceVersion) ? -1 : 1))[0];
-    if (next?.source.split('+').includes('relist')) gap.add(m.uid);
+    if (hiddenByRelist(await histories.get(kind, m.namespace ?? '', m.name), m.uid, m.resourceVersion)) gap.add(m.uid);
   }
   return gap;
 }
