@@ -97,6 +97,16 @@ describe('answers compared', () => {
     // (a Job pod marked by its eviction while kubetime relisted): in the gap too.
     const removed = new Histories({ ok: async () => ({ items: [{ ts: 't', op: 'MODIFIED', resourceVersion: '68337', source: 'watch', uid: 'd1' }, { ts: 't', op: 'DELETED', resourceVersion: '68398', source: 'audit+relist', uid: 'd1' }] }) } as unknown as KubetimeApi);
     expect([...(await relistGapUids(removed, 'Deployment', [dep('68398')]))]).toEqual(['d1']);
+    // Revisions the audit alone brought (the watch never delivered them) lie in the same gap: a CI
+    // run where the apiserver's restart answered the resumed watch with 410, and the Scale (146564)
+    // was followed by a controller's update kubetime had only from the audit (146578), then the relist.
+    const viaAudit = (next: string) => new Histories({ ok: async () => ({ items: [
+      { ts: 't', op: 'MODIFIED', resourceVersion: '146537', source: 'watch+audit', uid: 'd1' },
+      { ts: 't', op: 'MODIFIED', resourceVersion: '146578', source: 'audit', uid: 'd1' },
+      { ts: 't', op: 'MODIFIED', resourceVersion: '146609', source: next, uid: 'd1' },
+    ] }) } as unknown as KubetimeApi);
+    expect([...(await relistGapUids(viaAudit('audit+relist'), 'Deployment', [dep('146564')]))]).toEqual(['d1']);
+    expect((await relistGapUids(viaAudit('watch+audit'), 'Deployment', [dep('146564')])).size).toBe(0);
     // Followed by a watched revision, the missing one is lost, not in a gap; web-0 differing still counts.
     expect((await relistGapUids(histories('watch+audit'), 'Deployment', list.items!)).size).toBe(0);
     expect(await checkProbe(api(200, { items: [dep('68280', 'd0', 'web-0'), dep('68337')] }), list, gap)).toBeDefined();

@@ -156,14 +156,18 @@ export async function inRelistGaps(histories: Histories, expected: readonly Expe
 
 /**
  * Whether kubetime never held revision `rv` of `uid` (any uid when absent) because its watch was
- * relisting: it has no such revision, and its next one came from the relist. A DELETED record may
- * carry the resourceVersion of the state it removed: it does not hold that state.
+ * relisting: it has no such revision, and the next one its watch side holds came from the relist.
+ * Revisions held from the audit alone (source `audit`) are passed over: the watch never delivered
+ * them either, so they lie in the same gap (a CI run: an apiserver restart answered the resumed
+ * watch with 410; a Scale, then a controller's update with its object, then the relist). A DELETED
+ * record may carry the resourceVersion of the state it removed: it does not hold that state.
  */
 function hiddenByRelist(items: readonly HistoryItem[], uid: string | undefined, rv: string): boolean {
   const mine = items.filter((i) => (!uid || i.uid === uid) && /^\d+$/.test(i.resourceVersion));
   if (mine.some((i) => i.op !== 'DELETED' && i.resourceVersion === rv)) return false;
   const after = (i: HistoryItem) => BigInt(i.resourceVersion) > BigInt(rv) || (i.op === 'DELETED' && i.resourceVersion === rv);
-  const next = mine.filter(after).sort((a, b) => (BigInt(a.resourceVersion) < BigInt(b.resourceVersion) ? -1 : 1))[0];
+  const watchSide = (i: HistoryItem) => i.source !== 'audit';
+  const next = mine.filter((i) => after(i) && watchSide(i)).sort((a, b) => (BigInt(a.resourceVersion) < BigInt(b.resourceVersion) ? -1 : 1))[0];
   return next?.source.split('+').includes('relist') === true;
 }
 
