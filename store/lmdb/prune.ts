@@ -9,9 +9,13 @@ import type { KubeObject } from '../../core/record.ts';
 import type { ChainReader, Entry, LmdbDbs } from './chain.ts';
 import { feedKeyOfRev, idKey, prefixRange, rvOf } from './keys.ts';
 import { packSlim, SAME, slimKey } from './slim-rows.ts';
+import type { OrderMarks } from './order.ts';
 
-/** Returns how many revisions were removed; `restart` stores a revision as a full copy. */
-export function pruneRevisions(dbs: LmdbDbs, chain: ChainReader, restart: (e: Entry, obj: KubeObject | null) => void, req: PruneRequest): number {
+/**
+ * Returns how many revisions were removed; `restart` stores a revision as a full copy. The keys
+ * left after a removal reach further back: `order` (format v6) checks them (order.ts).
+ */
+export function pruneRevisions(dbs: LmdbDbs, chain: ChainReader, restart: (e: Entry, obj: KubeObject | null) => void, req: PruneRequest, order?: OrderMarks): number {
   let removed = 0;
   for (const { key: lk, value: life } of dbs.life.getRange(prefixRange(req.gk !== undefined ? [req.cluster, req.gk] : [req.cluster]))) {
     if (req.namespace !== undefined && lk[2] !== req.namespace) continue;
@@ -34,6 +38,7 @@ export function pruneRevisions(dbs: LmdbDbs, chain: ChainReader, restart: (e: En
       dbs.ids.remove(idKey(String(lk[0]), uid, e.value.op, rvOf(e.key)));
       removed++;
     }
+    order?.afterPrune(lk.slice(0, 4), req.before);
     if (gone && ![...dbs.rev.getRange(prefixRange(lk.slice(0, 4)))].some((e) => e.key[7] === uid)) dbs.life.remove(lk);
   }
   return removed;

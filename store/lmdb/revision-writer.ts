@@ -17,6 +17,9 @@
  * Slim rows (keys.ts `sum`): every revision but a deletion gets its object's slim object, written
  * beside the revision by #put and moved or removed with it (#replace, #remove, prune); a
  * re-encoding changes no content, so it leaves the row alone.
+ *
+ * Order marks (order.ts, keys.ts `ord`): every place a rev key is put or removed is checked (the
+ * queued put in #queue, #insert, #replace, #remove, prune); a re-encoding keeps its key.
  */
 import { diff } from '../../k8s/json-patch.ts';
 import type { AppendResult, PruneRequest, SeenKind } from '../../core/ports.ts';
@@ -31,6 +34,7 @@ import {
   type Key, type StoredFeedEntry, type StoredLifetime, type StoredRevision,
 } from './keys.ts';
 import { pruneRevisions } from './prune.ts';
+import { nameOf, OrderMarks } from './order.ts';
 
 interface ClusterSpan { firstSeen: number; lastSeen: number }
 
@@ -53,6 +57,8 @@ export class RevisionWriter {
   readonly #chain: ChainReader;
   readonly #cache: LatestCache;
   readonly #slimRows: boolean;
+  /** Absent in a store before format v6 (lmdb-history-store.ts LMDB_FORMAT): no marks are kept there. */
+  readonly #order: OrderMarks | undefined;
   #seen = new Set<string>();
   #clusters = new Map<string, ClusterSpan>();
 
@@ -60,6 +66,7 @@ export class RevisionWriter {
     this.#dbs = dbs;
     this.#chain = chain;
     this.#slimRows = opts.slimRows;
+    this.#order = dbs.ord && new OrderMarks(dbs.ord, dbs.rev);
     this.#cache = new LatestCache({
       parsed: opts.latestParsed, packed: opts.latestPacked, keepChains: opts.keepChains,
       load: (key) => {
@@ -91,15 +98,16 @@ export class RevisionWriter {
    */
   appendQueued(records: readonly ChangeRecord[], result: AppendResult): number {
     const queued = new Set<string>(); // identities written by this call, not yet readable
+    const names = new Map<string, Key[]>(); // rev keys written by this call, by name, not yet readable
     for (let i = 0; i < records.length; i++) {
-      if (!this.#queue(records[i]!, queued)) return i;
+      if (!this.#queue(records[i]!, queued, names)) return i;
       result.inserted++;
     }
     return records.length;
   }
 
   /** Writes one record if it is a plain append (see appendQueued); false leaves it untouched. */
-  #queue(r: ChangeRecord, queued: Set<string>): boolean {
+  #queue(r: ChangeRecord, queued: Set<string>, names: Map<string, Key[]>): boolean {
     const id = idKey(r.cluster, r.uid, r.op, r.resourceVersion);
     const idText = id.join('\0');
     if (queued.has(idText)) return false;
@@ -117,6 +125,13 @@ export class RevisionWriter {
     const prev = cached && this.#cachedPrev(uid, cached);
     const object = r.object ?? prev?.obj ?? null;
     const encoded = this.#encode(r.object === null ? null : object, prev);
+    if (this.#order) {
+      // Before the key's own put: a reader that sees the key sees its mark.
+      const name = JSON.stringify(nameOf(key));
+      const same = names.get(name) ?? [];
+      this.#order.beforeQueuedPut(key, same);
+      names.set(name, [...same, key]);
+    }
     const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, { object, prev });
     queued.add(idText);
     if (r.op === 'DELETED') this.#cache.delete(uid); // nothing should follow it
@@ -173,6 +188,8 @@ export class RevisionWriter {
     this.#dbs.rev.remove(old.key);
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
     this.#put(merged, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
+    this.#order?.changedAt(old.key);
+    this.#order?.changedAt(key);
     // One revision has one content (mergeRecords): its slim row stays, moved only if the merge gave it a resourceVersion.
     if (merged.op !== 'DELETED' && (old.key[4] !== key[4] || rvOf(old.key) !== rvOf(key))) this.#moveSlim(slimKey(old.key), slimKey(key));
     const latest = this.#cache.get(uid);
@@ -239,6 +256,7 @@ export class RevisionWriter {
     const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), { object, prev });
     if (next && nextObj !== undefined) this.#reencode(next, nextObj, { depth: value.depth, obj: object });
     if (next) this.#slimInFull(next, nextObj);
+    this.#order?.changedAt(key);
     // Only an append extends the chain the cache holds; anything else is read back when needed.
     if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion) });
     else this.#cache.delete(uid);
@@ -268,6 +286,7 @@ export class RevisionWriter {
     this.#dbs.rev.remove(e.key);
     if (e.value.op !== 'DELETED') this.#dbs.sum?.remove(slimKey(e.key));
     this.#dbs.feed.remove(feedKeyOfRev(e.key));
+    this.#order?.changedAt(e.key);
     this.#cache.delete(String(e.key[7]));
   }
 
@@ -349,7 +368,7 @@ export class RevisionWriter {
 
   /** Retention (PruneRequest, prune.ts): returns how many revisions were removed. */
   prune(req: PruneRequest): number {
-    const removed = pruneRevisions(this.#dbs, this.#chain, (e, obj) => this.#reencode(e, obj, undefined), req);
+    const removed = pruneRevisions(this.#dbs, this.#chain, (e, obj) => this.#reencode(e, obj, undefined), req, this.#order);
     this.#cache.clear();
     return removed;
   }

@@ -37,6 +37,7 @@ describe('LmdbHistoryStore format', () => {
       const store = LmdbHistoryStore.open({ path: dir });
       await store.close();
       const raw = open({ path: dir, maxDbs: 16 });
+      expect(raw.openDB({ name: 'meta' }).get(['format'])).toBe('kubetime.lmdb/v6');
       await raw.openDB({ name: 'meta' }).put(['format'], 'kubetime.lmdb/v0');
       await raw.close();
       expect(() => LmdbHistoryStore.open({ path: dir })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', details: expect.objectContaining({ param: 'data-dir', expected: LMDB_FORMAT }) }));
@@ -46,14 +47,43 @@ describe('LmdbHistoryStore format', () => {
   });
 });
 
+/** Runs `check` on a store stamped with an older `format` before first opened; the stamp must stay. */
+async function withOlderFormat(format: string, check: (store: LmdbHistoryStore) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-older-'));
+  try {
+    const raw = open({ path: dir, maxDbs: 16 });
+    raw.openDB({ name: 'meta' }).putSync(['format'], format);
+    await raw.close();
+    const store = LmdbHistoryStore.open({ path: dir });
+    await check(store);
+    await store.close();
+    const again = open({ path: dir, maxDbs: 16 });
+    expect(again.openDB({ name: 'meta' }).get(['format'])).toBe(format);
+    await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('LmdbHistoryStore format v5 (before order marks)', () => {
+  it('still reads and writes a v5 store as v5, with slim rows and without order marks: revisions stored out of order are found by the window', async () => {
+    await withOlderFormat('kubetime.lmdb/v5', async (store) => {
+      // rv 3 is stored before rv 2, which an audit time puts later: rv 3 stays in force.
+      const r3 = rec({ name: 'a', uid: 'u1', rv: '3', ts: 10, op: 'ADDED' });
+      await store.append([r3]);
+      await store.append([rec({ name: 'a', uid: 'u1', rv: '2', ts: 20, op: 'MODIFIED' })]);
+      expect(store.dbs.ord).toBeUndefined();
+      expect(store.dbs.sum).toBeDefined();
+      const key = { cluster: r3.cluster, gk: 'Pod', namespace: r3.namespace, name: 'a' };
+      expect((await store.revisionAt(key, 25, 8))?.resourceVersion).toBe('3');
+      expect(await store.summaryStatesAt([key], 25, 8)).toEqual([slimForSummary(r3.object!)]);
+    });
+  });
+});
+
 describe('LmdbHistoryStore format v4 (before slim rows)', () => {
   it('still reads and writes a v4 store as v4, without slim rows: its summary lists read objects in full', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-v4-'));
-    try {
-      const raw = open({ path: dir, maxDbs: 16 });
-      raw.openDB({ name: 'meta' }).putSync(['format'], 'kubetime.lmdb/v4');
-      await raw.close();
-      const store = LmdbHistoryStore.open({ path: dir });
+    await withOlderFormat('kubetime.lmdb/v4', async (store) => {
       const r = rec({ name: 'a', uid: 'u1', rv: '1', ts: 10, op: 'ADDED' });
       await store.append([r]);
       expect(store.dbs.sum).toBeUndefined();
@@ -61,13 +91,7 @@ describe('LmdbHistoryStore format v4 (before slim rows)', () => {
       const q = createHistoryQueries({ store });
       const list = (summary: boolean) => q.listAt({ viewer: TRUSTED_VIEWER, kind: 'pods', namespace: r.namespace, at: 20, summary });
       expect((await list(true)).items).toEqual((await list(false)).items);
-      await store.close();
-      const again = open({ path: dir, maxDbs: 16 });
-      expect(again.openDB({ name: 'meta' }).get(['format'])).toBe('kubetime.lmdb/v4');
-      await again.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
