@@ -213,13 +213,17 @@ export class LmdbHistoryStore implements HistoryStore {
     for (const k of keys) yield refOfKey(k);
   }
 
+  /** Whether a window is one the writer's checks cover (order.ts ORDER_WINDOW), in a store that keeps marks. */
+  #oneKeyWindow(window: number): boolean {
+    return this.#order !== undefined && window >= 1 && window <= ORDER_WINDOW;
+  }
+
   /**
-   * Whether the newest key stored by T alone says the revision in force (order.ts): a v6 store,
-   * a window the writer checked, and no order mark on the name. Asked after reading that key, so
-   * that its mark, written no later than the key, is seen.
+   * Whether the newest key stored by T alone says the revision in force (order.ts): no order mark
+   * on the name. Asked after reading that key, so that its mark, written no later than the key, is seen.
    */
-  #oneKey(key: ObjectKey, window: number): boolean {
-    return this.#order !== undefined && window <= ORDER_WINDOW && !this.#order.marked([key.cluster, key.gk, key.namespace, key.name]);
+  #unmarked(key: ObjectKey): boolean {
+    return !this.#order!.marked([key.cluster, key.gk, key.namespace, key.name]);
   }
 
   /**
@@ -229,10 +233,10 @@ export class LmdbHistoryStore implements HistoryStore {
   #inForce(key: ObjectKey, at: Micros, window: number, oneKey = true): InForce | undefined {
     const { lo, hi } = revRange({ key, to: at });
     const range = { start: hi, end: lo };
-    if (oneKey && this.#order && window <= ORDER_WINDOW) {
+    if (oneKey && this.#oneKeyWindow(window)) {
       const newest = [...this.#dbs.rev.getKeys({ ...range, reverse: true, limit: 1 })];
       if (newest.length === 0) return undefined;
-      if (this.#oneKey(key, window)) return { key: newest[0]!, newest: true, range, keys: newest, index: 0 };
+      if (this.#unmarked(key)) return { key: newest[0]!, newest: true, range, keys: newest, index: 0 };
     }
     const keys = [...this.#dbs.rev.getKeys({ ...range, reverse: true, limit: window })];
     const refs = keys.map(refOfKey);
@@ -243,12 +247,12 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
-    if (this.#order && window <= ORDER_WINDOW) {
+    if (this.#oneKeyWindow(window)) {
       // The newest revision stored by T with its chain, in one reverse range: in force unless the name is marked.
       const { lo, hi } = revRange({ key, to: at });
       const hit = this.#chain.latest({ start: hi, end: lo });
       if (!hit) return undefined;
-      if (this.#oneKey(key, window)) return this.#chain.toRecord(hit.key, hit.value, hit.object);
+      if (this.#unmarked(key)) return this.#chain.toRecord(hit.key, hit.value, hit.object);
     }
     // The refs come from the keys alone; only the chosen revision's chain is read.
     const found = this.#inForce(key, at, window, false);

@@ -67,25 +67,29 @@ const id = (r: { resourceVersion: string; op: string; uid: string } | undefined)
 /**
  * At every time around every stored revision of `names`: revisionAt and summaryStatesAt of the
  * one-key store equal the window store's, and revisionAt equals the one composed from the
- * store's revisions (core/scope.ts). Returns how many times the newest revision stored by then
+ * store's revisions (core/scope.ts); the same for `windows`. Returns how many times the newest revision stored by then
  * was not the one in force.
  */
-async function expectSameAnswers(fast: LmdbHistoryStore, window: LmdbHistoryStore, names = [KEY.name]): Promise<number> {
-  const keys = names.map((name) => ({ ...KEY, name }));
-  const times = new Set<number>([T0 + 1000 * SEC]);
-  for (const k of keys) for (const r of await all(window.revisions({ key: k, order: 'asc', objects: false }))) [r.ts - 1, r.ts, r.ts + 1].forEach((t) => times.add(t));
+async function expectSameAnswers(fast: LmdbHistoryStore, window: LmdbHistoryStore, names = [KEY.name], windows = [0, 1, 3, REORDER_WINDOW, REORDER_WINDOW + 4]): Promise<number> {
   const scope = new Scope({ store: window });
   let notNewest = 0;
-  for (const t of [...times].sort((a, b) => a - b)) {
-    for (const k of keys) {
+  for (const k of names.map((name) => ({ ...KEY, name }))) {
+    const times = new Set<number>([T0 + 1000 * SEC]);
+    for (const r of await all(window.revisions({ key: k, order: 'asc', objects: false }))) [r.ts - 1, r.ts, r.ts + 1].forEach((t) => times.add(t));
+    for (const t of [...times].sort((a, b) => a - b)) {
+      const when = `${k.name} at T0 + ${(t - T0) / SEC} s`;
       const want = await window.revisionAt(k, t, REORDER_WINDOW);
-      expect(id(await fast.revisionAt(k, t, REORDER_WINDOW)), `${k.name} at T0 + ${(t - T0) / SEC} s`).toBe(id(want));
+      expect(id(await fast.revisionAt(k, t, REORDER_WINDOW)), when).toBe(id(want));
       expect(await fast.revisionAt(k, t, REORDER_WINDOW)).toEqual(want);
       expect(id(await scope.composedRevisionAt(k, t))).toBe(id(want));
       const [newest] = await all(window.revisions({ key: k, to: t, order: 'desc', limit: 1, objects: false }));
       if (id(newest) !== id(want)) notNewest++;
+      // Any window: the one-key path only where the writer's checks cover it (1 to ORDER_WINDOW).
+      for (const w of windows) {
+        expect(await fast.summaryStatesAt([k], t, w), `summary of ${when}, window ${w}`).toEqual(await window.summaryStatesAt([k], t, w));
+        expect(id(await fast.revisionAt(k, t, w)), `${when}, window ${w}`).toBe(id(await window.revisionAt(k, t, w)));
+      }
     }
-    expect(await fast.summaryStatesAt(keys, t, REORDER_WINDOW), `summaries at T0 + ${(t - T0) / SEC} s`).toEqual(await window.summaryStatesAt(keys, t, REORDER_WINDOW));
   }
   return notNewest;
 }
@@ -144,6 +148,18 @@ describe('LmdbHistoryStore order marks', () => {
       }
     });
   }
+
+  it('checks the window of REORDER_WINDOW keys only: a revision further back that would win is no disorder, and a wider window reads the keys', async () => {
+    const { fast, window, close } = await build([farApart()]);
+    try {
+      expect(marked(fast)).toBe(false);
+      expect((await fast.revisionAt(KEY, T0 + 10 * SEC, REORDER_WINDOW))?.resourceVersion).toBe('50');
+      expect((await fast.revisionAt(KEY, T0 + 10 * SEC, REORDER_WINDOW + 1))?.resourceVersion).toBe('100');
+      expect(await expectSameAnswers(fast, window)).toBe(0);
+    } finally {
+      await close();
+    }
+  });
 
   it('leaves names whose revisions arrive in order unmarked: audit times that move a revision earlier, delete and recreate, deletions without a resourceVersion, prune', async () => {
     const steps: Step[] = [
