@@ -228,22 +228,36 @@ export class LmdbHistoryStore implements HistoryStore {
 
   /**
    * The rev key of the revision in force at `at` (core/scope.ts currentOf over the last `window`),
-   * from the keys alone; `oneKey`: from the newest alone where that is exact (then `keys` holds it only).
+   * from the keys alone, handed to `use` while the keys' range is open. With `oneKey`, only the
+   * newest key is read where that is exact (order marks); `more()` then reads the rest of the
+   * last `window` keys into `keys` (the same range and limit as the window path).
    */
-  #inForce(key: ObjectKey, at: Micros, window: number, oneKey = true): InForce | undefined {
+  #inForce<T>(key: ObjectKey, at: Micros, window: number, oneKey: boolean, use: (found: InForce | undefined, more: () => void) => T): T {
     const { lo, hi } = revRange({ key, to: at });
     const range = { start: hi, end: lo };
-    if (oneKey && this.#oneKeyWindow(window)) {
-      const newest = [...this.#dbs.rev.getKeys({ ...range, reverse: true, limit: 1 })];
-      if (newest.length === 0) return undefined;
-      if (this.#unmarked(key)) return { key: newest[0]!, newest: true, range, keys: newest, index: 0 };
+    const it = this.#dbs.rev.getKeys({ ...range, reverse: true, limit: window })[Symbol.iterator]();
+    try {
+      const keys: Key[] = [];
+      let done = false;
+      const more = () => {
+        for (let r = done ? undefined : it.next(); r && !r.done; r = it.next()) keys.push(r.value);
+        done = true;
+      };
+      if (oneKey && this.#oneKeyWindow(window)) {
+        const first = it.next();
+        if (first.done) return use(undefined, () => undefined);
+        keys.push(first.value);
+        if (this.#unmarked(key)) return use({ key: first.value, newest: true, range, keys, index: 0 }, more);
+      }
+      more();
+      const refs = keys.map(refOfKey);
+      const best = currentOf(refs);
+      if (!best) return use(undefined, more);
+      const i = refs.indexOf(best);
+      return use({ key: keys[i]!, newest: i === 0, range, keys, index: i }, more);
+    } finally {
+      it.return?.(); // an unfinished range holds an LMDB read transaction (a reader slot) until closed
     }
-    const keys = [...this.#dbs.rev.getKeys({ ...range, reverse: true, limit: window })];
-    const refs = keys.map(refOfKey);
-    const best = currentOf(refs);
-    if (!best) return undefined;
-    const i = refs.indexOf(best);
-    return { key: keys[i]!, newest: i === 0, range, keys, index: i };
   }
 
   async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
@@ -255,7 +269,7 @@ export class LmdbHistoryStore implements HistoryStore {
       if (this.#unmarked(key)) return this.#chain.toRecord(hit.key, hit.value, hit.object);
     }
     // The refs come from the keys alone; only the chosen revision's chain is read.
-    const found = this.#inForce(key, at, window, false);
+    const found = this.#inForce(key, at, window, false, (f) => f);
     if (!found) return undefined;
     if (found.newest) {
       // Nearly always: the newest revision stored by T is in force; its chain lies behind it.
@@ -267,28 +281,22 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   async summaryStatesAt(keys: readonly ObjectKey[], at: Micros, window: number): Promise<(KubeObject | null | 'full')[]> {
-    return keys.map((key) => {
-      const found = this.#inForce(key, at, window);
+    return keys.map((key) => this.#inForce(key, at, window, true, (found, more) => {
+      if (!found || found.key[5] === 1) return null; // nothing, or a deletion, in force
+      let i = found.index;
+      let row = this.#dbs.sum?.get(slimKey(found.key));
       // SAME is followed among the last `window` keys: read them where only the newest was read.
-      if (found && found.keys.length < window && found.key[5] !== 1 && this.#dbs.sum?.get(slimKey(found.key)) === SAME) return this.#slimOf(this.#inForce(key, at, window, false));
-      return this.#slimOf(found);
-    });
-  }
-
-  /** The slim object of the revision `#inForce` found (null: none or a deletion; 'full': no row). */
-  #slimOf(found: InForce | undefined): KubeObject | null | 'full' {
-    if (!found || found.key[5] === 1) return null; // nothing, or a deletion, in force
-    let i = found.index;
-    let row = this.#dbs.sum?.get(slimKey(found.key));
-    while (row === SAME) {
-      // The previous revision of the same uid (slim-rows.ts), among the keys read: else in full.
-      const uid = found.keys[i]![7];
-      do i++;
-      while (i < found.keys.length && found.keys[i]![7] !== uid);
-      if (i >= found.keys.length || found.keys[i]![5] === 1) return 'full';
-      row = this.#dbs.sum!.get(slimKey(found.keys[i]!));
-    }
-    return row === undefined ? 'full' : unpackSlim(row, found.key);
+      if (row === SAME) more();
+      while (row === SAME) {
+        // The previous revision of the same uid (slim-rows.ts), among the keys read: else in full.
+        const uid = found.keys[i]![7];
+        do i++;
+        while (i < found.keys.length && found.keys[i]![7] !== uid);
+        if (i >= found.keys.length || found.keys[i]![5] === 1) return 'full';
+        row = this.#dbs.sum!.get(slimKey(found.keys[i]!));
+      }
+      return row === undefined ? 'full' : unpackSlim(row, found.key);
+    }));
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {
