@@ -21,6 +21,7 @@ import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload } from './lib/generate.ts';
 import { args, fmt, lmdbBytes, summary } from './lib/stats.ts';
+import { cpuMs as cpu, ingestInterleaved } from './lib/ingest-ab.ts';
 
 const a = args(process.argv.slice(2));
 const RECORDS = Number(a.records ?? 30_000);
@@ -45,11 +46,6 @@ const dbBytes = (s: LmdbHistoryStore) => {
   const all = Object.entries(s.dbs).filter(([k]) => k !== 'root').reduce((n, [, db]) => n + lmdbBytes(db as never), 0);
   return { all, sum: lmdbBytes(s.dbs.sum!) };
 };
-/** CPU time of this process (every thread, lmdb's write thread too), ms: on a loaded machine wall time mostly measures waiting. */
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 let records = 0;
 let churnRaw = 0;
@@ -64,19 +60,7 @@ for (let i = 0; ; i++) {
   const { text, count, lastMicros } = next.value;
   const items = (JSON.parse(text) as { items: { responseObject: unknown }[] }).items;
   if (records >= PODS) churnRaw += items.reduce((n, e) => n + JSON.stringify(e.responseObject).length, 0);
-  const steps = [
-    async () => {
-      const c = cpu();
-      JSON.parse(text);
-      ingestCpu.parse += cpu() - c;
-    },
-    ...STORES.map((w) => async () => {
-      const c = cpu();
-      await stores[w].append(sink.convert((JSON.parse(text) as { items: unknown[] }).items).records);
-      ingestCpu[w] += cpu() - c;
-    }),
-  ];
-  for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]!();
+  await ingestInterleaved(i, text, stores, (items) => sink.convert(items).records, ingestCpu);
   if (records < PODS && records + count >= PODS) for (const w of STORES) afterCreate[w] = dbBytes(stores[w]);
   records += count;
   if (!t0) t0 = lastMicros;
