@@ -261,8 +261,9 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
-    if (this.#oneKeyWindow(window)) {
-      // The newest revision stored by T with its chain, in one reverse range: in force unless the name is marked.
+    // The newest revision stored by T with its chain, in one reverse range: in force unless the
+    // name is marked. Asked before (a marked name skips reading it) and after reading it (exact).
+    if (this.#oneKeyWindow(window) && this.#unmarked(key)) {
       const { lo, hi } = revRange({ key, to: at });
       const hit = this.#chain.latest({ start: hi, end: lo });
       if (!hit) return undefined;
