@@ -140,7 +140,7 @@ const row = (label: string, s: Series, per = 1, digits = 1) => {
   return `| ${label} | ${fmt(w.a.p50 / per, digits)} / ${fmt(w.a.p99 / per, digits)} | ${fmt(w.b.p50 / per, digits)} / ${fmt(w.b.p99 / per, digits)} | ${fmt(w.b.p50 / w.a.p50, 3)} / ${fmt(w.b.p99 / w.a.p99, 3)} | ${fmt(w.ca.p50 / per, digits)} / ${fmt(w.cb.p50 / per, digits)} | ${fmt(mean(s.oneKey.cpu) / mean(s.window.cpu), 3)} |`;
 };
 const lines = [
-  `Command: \`node bench/in-force.ts --records ${RECORDS} --pods ${PODS} --lists ${LISTS} --objects ${OBJECTS}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine). B's format: ${LMDB_FORMAT}.`,
+  `Command: \`node bench/in-force.ts --records ${RECORDS} --pods ${PODS} --lists ${LISTS} --objects ${OBJECTS}${a['mark-all'] ? ' --mark-all' : ''}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine). B's format: ${LMDB_FORMAT}.`,
   `Stores: the same ${records.toLocaleString()} audit records of ${PODS.toLocaleString()} Pods (namespace \`big\` ${BIG.toLocaleString()} Pods), interleaved batch by batch with a bare JSON.parse, to A (window: format v5, no order marks) and B (one key: v6). Order marks in B: ${marked.toLocaleString()} of ${names.toLocaleString()} object names. Lists: ${listed.toLocaleString()} Pods each, ${LISTS} random times, A and B alternating first; objects: ${OBJECTS.toLocaleString()} random Pods and times in blocks of 100. Every answer of B equalled A's.`,
   ``,
   `| measure | A: window, wall p50 / p99 ms | B: one key, wall p50 / p99 ms | wall B ÷ A (p50 / p99) | CPU ms p50, A / B | CPU B ÷ A (mean) |`,

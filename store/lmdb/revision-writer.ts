@@ -188,8 +188,11 @@ export class RevisionWriter {
     this.#dbs.rev.remove(old.key);
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
     this.#put(merged, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
-    this.#order?.changedAt(old.key);
-    this.#order?.changedAt(key);
+    if (compareRevKeys(old.key, key) !== 0) {
+      // The revision moved (a merge that only adds an actor or a source keeps its key, and every window).
+      this.#order?.changedAt(old.key);
+      this.#order?.changedAt(key);
+    }
     // One revision has one content (mergeRecords): its slim row stays, moved only if the merge gave it a resourceVersion.
     if (merged.op !== 'DELETED' && (old.key[4] !== key[4] || rvOf(old.key) !== rvOf(key))) this.#moveSlim(slimKey(old.key), slimKey(key));
     const latest = this.#cache.get(uid);
