@@ -22,8 +22,8 @@ export interface LmdbDbs {
   ids: Database<[number, string], Key>;
   /** Slim objects by rev key (keys.ts); absent only from a store written before them and opened read-only. */
   sum?: Database<SlimRow, Key>;
-  /** Order marks by object name (order.ts); format v6 only (absent: every read takes the window). */
-  ord?: Database<1, Key>;
+  /** Order marks by object name (order.ts): a time, µs; format v6 only (absent: every read takes the window). */
+  ord?: Database<number, Key>;
   life: Database<StoredLifetime, Key>;
   feed: Database<StoredFeedEntry, Key>;
   actors: Database<Actor, Key>;

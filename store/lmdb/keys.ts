@@ -17,10 +17,11 @@
  *          its predecessor's), in time order (appends fill pages in order). Format v5 only
  *          (lmdb-history-store.ts LMDB_FORMAT); absent in v4 and v3 stores. A summary list as of T
  *          reads these instead of rebuilding objects (LmdbHistoryStore.summaryStatesAt).
- *   ord    [cluster, gk, namespace, name]                               → 1
- *          Order marks (order.ts): a name that may hold a revision not in force when it is the
- *          newest stored; every other name's revision in force at T is its newest key stored by T.
- *          Format v6 only; absent in older stores (there, every read takes the window).
+ *   ord    [cluster, gk, namespace, name]                               → mark (µs)
+ *          Order marks (order.ts): no revision of the name stored later than its mark (none
+ *          without one) can be out of order, so when the newest key stored by T is later, it is
+ *          the revision in force at T. Format v6 only; absent in older stores (there, every read
+ *          takes the window).
  *   life   [cluster, gk, namespace, name, uid]                          → StoredLifetime
  *          One row per uid: when it was first seen and when it was deleted. "Namespace N at T"
  *          scans [cluster, gk, N] here, not the revisions.

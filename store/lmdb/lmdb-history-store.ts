@@ -138,7 +138,7 @@ export class LmdbHistoryStore implements HistoryStore {
     // Slim rows only in a v5 or v6 store (see LMDB_FORMAT); read-only, a store may lack them.
     const sum = format === LMDB_FORMAT || format === LMDB_FORMAT_V5 ? db<SlimRow>('sum', SLIM_ROWS) : undefined;
     // Order marks only in a v6 store: in an older one, no mark does not mean in order.
-    const ord = format === LMDB_FORMAT ? db<1>('ord') : undefined;
+    const ord = format === LMDB_FORMAT ? db<number>('ord') : undefined;
     return new LmdbHistoryStore(
       { root, rev: db('rev'), ids: db('ids'), ...(sum ? { sum } : {}), ...(ord ? { ord } : {}), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
       opts,
@@ -219,14 +219,6 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   /**
-   * Whether the newest key stored by T alone says the revision in force (order.ts): no order mark
-   * on the name. Asked after reading that key, so that its mark, written no later than the key, is seen.
-   */
-  #unmarked(key: ObjectKey): boolean {
-    return !this.#order!.marked([key.cluster, key.gk, key.namespace, key.name]);
-  }
-
-  /**
    * The rev key of the revision in force at `at` (core/scope.ts currentOf over the last `window`),
    * from the keys alone, handed to `use` while the keys' range is open. With `oneKey`, only the
    * newest key is read where that is exact (order marks); `more()` then reads the rest of the
@@ -247,7 +239,8 @@ export class LmdbHistoryStore implements HistoryStore {
         const first = it.next();
         if (first.done) return use(undefined, () => undefined);
         keys.push(first.value);
-        if (this.#unmarked(key)) return use({ key: first.value, newest: true, range, keys, index: 0 }, more);
+        // The mark is read after the key (order.ts): the one the key needs is written no later.
+        if (this.#order!.inForceAlone(first.value)) return use({ key: first.value, newest: true, range, keys, index: 0 }, more);
       }
       more();
       const refs = keys.map(refOfKey);
@@ -261,13 +254,14 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
-    // The newest revision stored by T with its chain, in one reverse range: in force unless the
-    // name is marked. Asked before (a marked name skips reading it) and after reading it (exact).
-    if (this.#oneKeyWindow(window) && this.#unmarked(key)) {
+    // The newest revision stored by T with its chain, in one reverse range: in force when later
+    // than the name's mark, read after it (order.ts). A mark at or after T rules it out unread.
+    const mark = this.#oneKeyWindow(window) ? this.#order!.markOf([key.cluster, key.gk, key.namespace, key.name]) : null;
+    if (mark === undefined || (typeof mark === 'number' && at > mark)) {
       const { lo, hi } = revRange({ key, to: at });
       const hit = this.#chain.latest({ start: hi, end: lo });
       if (!hit) return undefined;
-      if (this.#unmarked(key)) return this.#chain.toRecord(hit.key, hit.value, hit.object);
+      if (this.#order!.inForceAlone(hit.key)) return this.#chain.toRecord(hit.key, hit.value, hit.object);
     }
     // The refs come from the keys alone; only the chosen revision's chain is read.
     const found = this.#inForce(key, at, window, false, (f) => f);

@@ -7,9 +7,9 @@ import type { ChangeRecord, KubeObject, ObjectKey } from '../../core/record.ts';
 import { prng } from '../../simulator/prng.ts';
 import { LmdbHistoryStore } from './lmdb-history-store.ts';
 
-// Order marks (order.ts): a store that finds the revision in force from the newest key alone
-// (the default) answers exactly as one that always reads the window (`oneKeyInForce: false`, the
-// read path before marks), fed the same records. Each scenario stores revisions in an order where,
+// Order marks (order.ts): a store that finds the revision in force from the newest key alone where
+// the name's mark allows (the default) answers exactly as one that always reads the window
+// (`oneKeyInForce: false`, the read path before marks), fed the same records. Each scenario stores revisions in an order where,
 // at some time, the newest revision stored is NOT the one in force: without its mark the one-key
 // store would answer that newest revision. Each scenario reaches the disorder by one write path.
 
@@ -43,8 +43,8 @@ function rec(r: R): ChangeRecord {
 
 type Step = ChangeRecord[] | { prune: number };
 
-/** Two stores fed `steps`: one-key (default) and window-only. */
-async function build(steps: Step[]): Promise<{ fast: LmdbHistoryStore; window: LmdbHistoryStore; close: () => Promise<void> }> {
+/** Runs `check` on two stores fed `steps`: one-key (the default) and window-only. */
+async function withStores(steps: Step[], check: (fast: LmdbHistoryStore, window: LmdbHistoryStore) => Promise<void>): Promise<void> {
   const open = (oneKeyInForce: boolean) => {
     const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-order-'));
     dirs.push(dir);
@@ -52,16 +52,22 @@ async function build(steps: Step[]): Promise<{ fast: LmdbHistoryStore; window: L
   };
   const fast = open(true);
   const window = open(false);
-  for (const s of steps) {
-    for (const store of [fast, window]) {
-      if (Array.isArray(s)) await store.append(s);
-      else await store.prune({ cluster: 'c', before: T0 + s.prune * SEC });
+  try {
+    for (const s of steps) {
+      for (const store of [fast, window]) {
+        if (Array.isArray(s)) await store.append(s);
+        else await store.prune({ cluster: 'c', before: T0 + s.prune * SEC });
+      }
     }
+    await check(fast, window);
+  } finally {
+    await fast.close();
+    await window.close();
   }
-  return { fast, window, close: async () => { await fast.close(); await window.close(); } };
 }
 
-const marked = (store: LmdbHistoryStore, name = KEY.name) => store.dbs.ord!.get([KEY.cluster, KEY.gk, KEY.namespace, name]) !== undefined;
+const markOf = (store: LmdbHistoryStore, name = KEY.name) => store.dbs.ord!.get([KEY.cluster, KEY.gk, KEY.namespace, name]);
+const marked = (store: LmdbHistoryStore, name = KEY.name) => markOf(store, name) !== undefined;
 const id = (r: { resourceVersion: string; op: string; uid: string } | undefined) => (r ? `${r.uid}/${r.resourceVersion}/${r.op}` : 'none');
 
 /**
@@ -108,6 +114,7 @@ describe('LmdbHistoryStore order marks', () => {
     ['a queued first revision of a uid, stored before another uid\'s revision it beats', [[rec({ uid: 'B', rv: '3', s: 40, op: 'ADDED' })], [rec({ uid: 'A', rv: '5', s: 30, op: 'ADDED' })]]],
     ['the same in one batch', [[rec({ uid: 'B', rv: '3', s: 40, op: 'ADDED' }), rec({ uid: 'A', rv: '5', s: 30, op: 'ADDED' })]]],
     ['an insert in a transaction before a revision it beats', [[rec({ rv: '2', s: 10, op: 'ADDED' }), rec({ rv: '3', s: 30 })], [rec({ rv: '5', s: 20 })]]],
+    ['an insert in a transaction before several revisions it beats (the mark reaches the last)', [[rec({ rv: '2', s: 10, op: 'ADDED' }), rec({ rv: '3', s: 20 }), rec({ rv: '4', s: 30 })], [rec({ rv: '9', s: 5 })]]],
     ['a revision of a uid stored after its deletion without a resourceVersion', [[rec({ rv: '2', s: 10, op: 'ADDED' }), rec({ rv: '', s: 20, op: 'DELETED', object: 'none', source: 'audit' })], [rec({ rv: '3', s: 30 })]]],
     ['a merge that moves a revision later, in place, past another uid', [
       [rec({ uid: 'A', rv: '3', s: 30, op: 'ADDED' }), rec({ uid: 'B', rv: '5', s: 40, op: 'ADDED' })],
@@ -138,27 +145,42 @@ describe('LmdbHistoryStore order marks', () => {
 
   for (const [what, steps] of cases) {
     it(`marks the name and answers as the window does: ${what}`, async () => {
-      const { fast, window, close } = await build(steps);
-      try {
+      await withStores(steps, async (fast, window) => {
         expect(marked(window)).toBe(true); // the writer keeps marks whatever the reads do
         expect(marked(fast)).toBe(true);
         expect(await expectSameAnswers(fast, window)).toBeGreaterThan(0);
-      } finally {
-        await close();
-      }
+      });
     });
   }
 
   it('checks the window of REORDER_WINDOW keys only: a revision further back that would win is no disorder, and a wider window reads the keys', async () => {
-    const { fast, window, close } = await build([farApart()]);
-    try {
+    await withStores([farApart()], async (fast, window) => {
       expect(marked(fast)).toBe(false);
       expect((await fast.revisionAt(KEY, T0 + 10 * SEC, REORDER_WINDOW))?.resourceVersion).toBe('50');
       expect((await fast.revisionAt(KEY, T0 + 10 * SEC, REORDER_WINDOW + 1))?.resourceVersion).toBe('100');
       expect(await expectSameAnswers(fast, window)).toBe(0);
-    } finally {
-      await close();
-    }
+    });
+  });
+
+  it('marks only up to the time of the disorder: revisions stored after it read one key', async () => {
+    await withStores([
+      [rec({ rv: '3', s: 30, op: 'ADDED' })], [rec({ rv: '2', s: 40 })], // rv 2 at 40 s is not in force (rv 3 is)
+      [rec({ rv: '4', s: 50 }), rec({ rv: '5', s: 60 })],
+    ], async (fast, window) => {
+      expect(markOf(fast)).toBe(T0 + 40 * SEC);
+      expect(await expectSameAnswers(fast, window)).toBeGreaterThan(0);
+    });
+  });
+
+  it('never lowers a mark: a later check that fails only at earlier times keeps it', async () => {
+    await withStores([
+      Array.from({ length: 12 }, (_, i) => rec({ rv: String(i + 1), s: 10 * (i + 1), op: i ? 'MODIFIED' : 'ADDED' })),
+      [rec({ uid: 'B', rv: '6', s: 130, op: 'ADDED' })], // beaten by rv 12: marked at 130 s
+      [rec({ rv: '100', s: 15 })], // inserted in a transaction: the keys after it up to 80 s fail
+    ], async (fast, window) => {
+      expect(markOf(fast)).toBe(T0 + 130 * SEC);
+      expect(await expectSameAnswers(fast, window)).toBeGreaterThan(0);
+    });
   });
 
   it('leaves names whose revisions arrive in order unmarked: audit times that move a revision earlier, delete and recreate, deletions without a resourceVersion, prune', async () => {
@@ -169,13 +191,10 @@ describe('LmdbHistoryStore order marks', () => {
       [rec({ uid: 'B', rv: '42', s: 33, op: 'DELETED' }), rec({ uid: 'C', rv: '50', s: 34, op: 'ADDED' })],
       { prune: 25 },
     ];
-    const { fast, window, close } = await build(steps);
-    try {
+    await withStores(steps, async (fast, window) => {
       expect(marked(fast)).toBe(false);
       expect(await expectSameAnswers(fast, window)).toBe(0);
-    } finally {
-      await close();
-    }
+    });
   });
 
   /**
@@ -220,16 +239,13 @@ describe('LmdbHistoryStore order marks', () => {
   for (const [late, names, seed] of [[0.5, 6, 16], [0.03, 30, 17]] as const) {
     it(`answers as the window does after random appends, merges, duplicates and prunes (300 records, ${names} names, ${late * 100}% late)`, async () => {
       const all = Array.from({ length: names }, (_, i) => `n${i}`);
-      const { fast, window, close } = await build(randomSteps(seed, all, late));
-      try {
+      await withStores(randomSteps(seed, all, late), async (fast, window) => {
         expect(await expectSameAnswers(fast, window, all)).toBeGreaterThan(0);
         const marks = all.filter((n) => marked(fast, n)).length;
         expect(marks).toBeGreaterThan(0);
         // Mostly in order: most names read one key.
         if (late < 0.1) expect(marks).toBeLessThan(names / 2);
-      } finally {
-        await close();
-      }
+      });
     });
   }
 });

@@ -98,7 +98,7 @@ export class RevisionWriter {
    */
   appendQueued(records: readonly ChangeRecord[], result: AppendResult): number {
     const queued = new Set<string>(); // identities written by this call, not yet readable
-    const names = new Map<string, Key[]>(); // rev keys written by this call, by name, not yet readable
+    const names = new Map<string, { keys: Key[]; mark?: number }>(); // rev keys and order marks written by this call, by name, not yet readable
     for (let i = 0; i < records.length; i++) {
       if (!this.#queue(records[i]!, queued, names)) return i;
       result.inserted++;
@@ -107,7 +107,7 @@ export class RevisionWriter {
   }
 
   /** Writes one record if it is a plain append (see appendQueued); false leaves it untouched. */
-  #queue(r: ChangeRecord, queued: Set<string>, names: Map<string, Key[]>): boolean {
+  #queue(r: ChangeRecord, queued: Set<string>, names: Map<string, { keys: Key[]; mark?: number }>): boolean {
     const id = idKey(r.cluster, r.uid, r.op, r.resourceVersion);
     const idText = id.join('\0');
     if (queued.has(idText)) return false;
@@ -128,9 +128,9 @@ export class RevisionWriter {
     if (this.#order) {
       // Before the key's own put: a reader that sees the key sees its mark.
       const name = JSON.stringify(nameOf(key));
-      const same = names.get(name) ?? [];
+      const same = names.get(name) ?? { keys: [] };
+      names.set(name, same);
       this.#order.beforeQueuedPut(key, same);
-      names.set(name, [...same, key]);
     }
     const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, { object, prev });
     queued.add(idText);
