@@ -43,9 +43,10 @@ export interface LmdbHistoryStoreOptions {
    */
   slimRows?: boolean;
   /**
-   * Find the revision in force at T from the newest key stored by T alone, for an object name
-   * without an order mark (order.ts; format v6). Default true; false always reads the last
-   * `window` keys (benchmarks compare the two; the answers are the same).
+   * Find the revision in force at T from the newest key stored by T alone where its name's order
+   * mark allows (order.ts; format v6). Default true; false always reads the last `window` keys
+   * (benchmarks and tests compare the two; the answers are the same). The writer keeps the marks
+   * either way.
    */
   oneKeyInForce?: boolean;
 }
@@ -66,9 +67,10 @@ const DICTIONARY = readFileSync(new URL('./k8s-dictionary-v1.txt', import.meta.u
  * v5: v4 and slim rows (keys.ts `sum`). An older kubetime must not write a v5 store: it would move
  * and remove revisions without their slim rows, and a SAME row could then stand for another
  * revision's content; so it refuses the stamp.
- * v6: v5 and order marks (keys.ts `ord`, order.ts): an object name without one finds its revision
- * in force from one key. An older kubetime must not write a v6 store: it would store revisions out
- * of order without marking their names, and reads would then miss a revision in force.
+ * v6: v5 and order marks (keys.ts `ord`, order.ts): when the newest key stored by T is later than
+ * its name's mark (or there is none), it is the revision in force, read alone. An older kubetime
+ * must not write a v6 store: it would store revisions out of order without raising their names'
+ * marks, and reads would then miss a revision in force.
  */
 export const LMDB_FORMAT = 'kubetime.lmdb/v6';
 /** A v5 store is still read and written as it is, without order marks (every read takes the window). */
