@@ -7,26 +7,36 @@
  * Run (Cassandra from `npm run services:up`):
  *   node bench/cassandra.ts [--records 100000] [--pods 10000] [--contact-points 127.0.0.1:9042]
  *                           [--dc datacenter1] [--out bench/results/cassandra.md]
+ *                           [--big 1000] [--lists 10] [--summary] [--list-profile file.cpuprofile]
+ *   --big: Pods in the listed namespace (default min(1000, pods)); --summary (implied by --big) adds
+ *   the namespace list as of T in the summary view, the way GET /v1/objects?view=summary asks for it
+ *   (listAt `summary`, answer text included), with each list's Node CPU and Cassandra round trips;
+ *   --list-profile writes a CPU profile of the Cassandra list phase and prints its top self times.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import cassandra from 'cassandra-driver';
 import type { HistoryStore } from '../core/ports.ts';
 import { createHistoryQueries } from '../core/queries.ts';
 import { TRUSTED_VIEWER } from '../core/access.ts';
 import { queriesAs } from '../core/viewed-queries.ts';
+import { presentListAt } from '../history-api/present.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { CassandraHistoryStore } from '../store/cassandra/index.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload, type PodRef } from './lib/generate.ts';
+import { listCosts, profileOf } from './lib/cassandra-lists.ts';
 import { args, fmt, summary } from './lib/stats.ts';
 
 const a = args(process.argv.slice(2));
 const RECORDS = Number(a.records ?? 100_000);
 const PODS = Number(a.pods ?? 10_000);
-const BIG = Math.min(1000, PODS);
+const BIG = Math.min(Number(a.big ?? 1000), PODS);
+const LISTS = Number(a.lists ?? 10);
+const SUMMARY = Boolean(a.summary ?? a.big);
 const SPAN = 6 * 3600e6;
 const CONTACT = (a['contact-points'] ?? '127.0.0.1:9042').split(',');
 const DC = a.dc ?? 'datacenter1';
@@ -105,9 +115,29 @@ const sampleAt = Array.from({ length: 1000 }, () => t0 + SPAN / 20 + Math.floor(
 const results: [string, Awaited<ReturnType<typeof timed>>][] = [];
 results.push(['object as of T (random Pod, random T)', await timed(1000, (s, i) => qOf(s).objectAt({ kind: 'pods', namespace: samplePods[i]!.ns, name: samplePods[i]!.name, at: sampleAt[i]! }))]);
 let listed = 0;
-results.push([`namespace list as of T (${BIG.toLocaleString()}-Pod namespace)`, await timed(10, async (s, i) => {
+const fullList: Q = async (s, i) => {
   listed = (await qOf(s).listAt({ kind: 'pods', namespace: 'big', at: sampleAt[i]!, limit: 5000 })).items.length;
-})]);
+};
+// The summary view as GET /v1/objects?view=summary answers it: listAt `summary`, then the answer text.
+let summaryBytes = 0;
+const summaryList: Q = async (s, i) => {
+  summaryBytes = JSON.stringify(presentListAt(await qOf(s).listAt({ kind: 'pods', namespace: 'big', at: sampleAt[i]!, limit: 5000, summary: true }), { view: 'summary' })).length;
+};
+const costs = listCosts(cass, LISTS);
+results.push([`namespace list as of T (${BIG.toLocaleString()}-Pod namespace)`, await timed(LISTS, costs.measure('full', fullList))]);
+if (SUMMARY) results.push([`namespace list as of T, summary view, answer text included (${BIG.toLocaleString()}-Pod namespace)`, await timed(LISTS, costs.measure('summary', summaryList))]);
+let profile: string[] = [];
+if (a['list-profile']) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  for (let i = 0; i < Math.min(LISTS, 3); i++) await (SUMMARY ? summaryList : fullList)(cass, i);
+  const { profile: p } = await session.post('Profiler.stop');
+  session.disconnect();
+  writeFileSync(a['list-profile'], JSON.stringify(p));
+  profile = profileOf(p);
+}
 results.push(['history of one Pod (all revisions)', await timed(200, (s, i) => qOf(s).history({ kind: 'pods', namespace: samplePods[i]!.ns, name: samplePods[i]!.name }))]);
 results.push(['changes, 5 min window, newest 100 (cluster)', await timed(200, (s, i) => qOf(s).changes({ from: sampleAt[i]! - 300e6, to: sampleAt[i]!, limit: 100 }))]);
 results.push(['changes, 5 min window, newest 100 (one namespace)', await timed(200, (s, i) => qOf(s).changes({ namespace: samplePods[i]!.ns, from: sampleAt[i]! - 300e6, to: sampleAt[i]!, limit: 100 }))]);
@@ -144,7 +174,7 @@ const bl = { lmdb: summary(batchMs.lmdb), cassandra: summary(batchMs.cassandra) 
 const lines = [
   `# Cassandra vs embedded store benchmark`,
   ``,
-  `Command: \`node bench/cassandra.ts --records ${RECORDS} --pods ${PODS}${a['uid-concurrency'] ? ` --uid-concurrency ${a['uid-concurrency']}` : ''}${a['max-in-flight'] ? ` --max-in-flight ${a['max-in-flight']}` : ''}\` (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}).`,
+  `Command: \`node bench/cassandra.ts --records ${RECORDS} --pods ${PODS}${a.big ? ` --big ${BIG}` : ''}${a.lists ? ` --lists ${LISTS}` : ''}${a.summary ? ' --summary' : ''}${a['uid-concurrency'] ? ` --uid-concurrency ${a['uid-concurrency']}` : ''}${a['max-in-flight'] ? ` --max-in-flight ${a['max-in-flight']}` : ''}\` (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}).`,
   `Machine: 2 shared cores, one Cassandra 5.0 node (1 GB heap, test/infra/cassandra.sh) on the same machine as the benchmark, replication factor 1, consistency LOCAL_QUORUM (= 1 replica).`,
   `Data: ${records.toLocaleString()} audit-derived revisions (${PODS.toLocaleString()} Pod creates of 4–10 KB, then status churn) over 6 h, in batches of 400 as the apiserver's webhook sends them; both stores get the same batches, interleaved, each append timed alone (conversion not timed).`,
   ``,
@@ -156,6 +186,8 @@ const lines = [
   ``,
   `Requests to Cassandra (statements and batches, each page counts): ${fmt(ingestRequests / records, 2)} per record ingested; per query: ${results.map(([name, r]) => `${name} ${fmt(r.cassandra.requests, 1)}`).join('; ')}.`,
   ``,
+  ...(SUMMARY ? costs.report(listed, summaryBytes) : []),
+  ...(profile.length ? [`CPU profile of ${Math.min(LISTS, 3)} Cassandra ${SUMMARY ? 'summary' : 'full'} lists (${a['list-profile']}), self time by where it runs: ${profile.join('; ')}.`, ``] : []),
   `The namespace list returned ${listed.toLocaleString()} Pods. Cassandra revision rows (200 sampled Pods): ${bodyRows.toLocaleString()} revisions, body ${fmt(bodyBytes / Math.max(1, bodyRows), 0)} B each on average (RFC 6902 patch against a base, deflated when > 512 B); ${baseRows.toLocaleString()} bases of ${fmt(baseBytes / Math.max(1, baseRows), 0)} B (deflated JSON).`,
   ``,
   `Reading the numbers: every Cassandra request is a network round trip to a JVM competing with the benchmark for the same two cores, while LMDB answers from memory-mapped pages in-process; the ratios are an upper bound of the cost on a real cluster. Ingest is latency-bound (about three sequential round trips per record, 32 objects in flight). An object as of T is three point reads (bucket index, revision, base). The namespace list is one lifetime epoch read plus one object-as-of-T per Pod, issued one after another by core/scope.ts objectsAt; issuing them concurrently would cut the Cassandra figure by roughly the concurrency. Sizing for a 150,000-Pod cluster: bench/results/cassandra-sizing.md.`,
