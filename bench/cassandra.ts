@@ -7,11 +7,12 @@
  * Run (Cassandra from `npm run services:up`):
  *   node bench/cassandra.ts [--records 100000] [--pods 10000] [--contact-points 127.0.0.1:9042]
  *                           [--dc datacenter1] [--out bench/results/cassandra.md]
- *                           [--big 1000] [--lists 10] [--summary] [--list-profile file.cpuprofile]
+ *                           [--big 1000] [--lists 10] [--summary] [--list-profile file.cpuprofile] [--server-pid PID]
  *   --big: Pods in the listed namespace (default min(1000, pods)); --summary (implied by --big) adds
  *   the namespace list as of T in the summary view, the way GET /v1/objects?view=summary asks for it
  *   (listAt `summary`, answer text included), with each list's Node CPU and Cassandra round trips;
- *   --list-profile writes a CPU profile of the Cassandra list phase and prints its top self times.
+ *   --list-profile writes a CPU profile of the Cassandra list phase and prints its top self times;
+ *   --server-pid: Cassandra's process id on this machine (Linux), to count its CPU per list.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -123,7 +124,7 @@ let summaryBytes = 0;
 const summaryList: Q = async (s, i) => {
   summaryBytes = JSON.stringify(presentListAt(await qOf(s).listAt({ kind: 'pods', namespace: 'big', at: sampleAt[i]!, limit: 5000, summary: true }), { view: 'summary' })).length;
 };
-const costs = listCosts(cass, LISTS);
+const costs = listCosts(cass, LISTS, a['server-pid'] ? Number(a['server-pid']) : undefined);
 results.push([`namespace list as of T (${BIG.toLocaleString()}-Pod namespace)`, await timed(LISTS, costs.measure('full', fullList))]);
 if (SUMMARY) results.push([`namespace list as of T, summary view, answer text included (${BIG.toLocaleString()}-Pod namespace)`, await timed(LISTS, costs.measure('summary', summaryList))]);
 let profile: string[] = [];

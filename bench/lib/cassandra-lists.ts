@@ -4,19 +4,33 @@
  * driver's own encoding and decoding, and waiting for this event loop), and the wall time during
  * which no request was in flight (work in this process that no Cassandra read overlapped).
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import cassandra from 'cassandra-driver';
 import type { Profiler } from 'node:inspector';
 import type { HistoryStore } from '../../core/ports.ts';
 import { fmt, summary } from './stats.ts';
 
-interface Cost { wall: number; cpu: number; requests: number; roundTrip: number; idle: number }
+interface Cost { wall: number; cpu: number; requests: number; roundTrip: number; idle: number; tables: Map<string, number>; server: number }
+
+/** CPU ms (user + system) a process has used so far, from /proc (Linux; NaN elsewhere or without a pid). */
+function processCpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in ticks of 10 ms (CLK_TCK 100)
+  } catch {
+    return NaN;
+  }
+}
 
 let inFlight = 0;
 let idleSince = performance.now();
 let idleMs = 0;
 let roundTripMs = 0;
 let patched = false;
+/** Driver executes by the table they read or write (FROM/INTO/UPDATE name). */
+let tables = new Map<string, number>();
 
 /** Times every driver execute (the store's reads go through Client.execute); once per process. */
 function patchDriver(): void {
@@ -27,6 +41,8 @@ function patchDriver(): void {
   proto.execute = function (this: unknown, ...args: unknown[]) {
     const answer = execute.apply(this, args);
     if (typeof args.at(-1) === 'function' || !(answer instanceof Promise)) return answer;
+    const table = /\b(?:FROM|INTO|UPDATE)\s+(\w+)/i.exec(String(args[0]))?.[1] ?? '?';
+    tables.set(table, (tables.get(table) ?? 0) + 1);
     const s = performance.now();
     if (inFlight++ === 0) idleMs += s - idleSince;
     const done = () => {
@@ -39,7 +55,8 @@ function patchDriver(): void {
   };
 }
 
-export function listCosts(cass: HistoryStore & { requests: number }, lists: number) {
+/** `serverPid`: Cassandra's process on this machine, to count its CPU per list. */
+export function listCosts(cass: HistoryStore & { requests: number }, lists: number, serverPid?: number) {
   patchDriver();
   const costs = new Map<string, { lmdb: Cost[]; cassandra: Cost[] }>();
   return {
@@ -49,16 +66,18 @@ export function listCosts(cass: HistoryStore & { requests: number }, lists: numb
       costs.set(name, c);
       return async (s: HistoryStore, ...rest: A) => {
         const cpu = process.cpuUsage();
+        const server = processCpuMs(serverPid);
         const [req, rt] = [cass.requests, roundTripMs];
         const start = performance.now();
         idleMs = 0;
+        tables = new Map();
         if (inFlight === 0) idleSince = start;
         await q(s, ...rest);
         const end = performance.now();
         const idle = idleMs + (inFlight === 0 ? end - Math.max(idleSince, start) : 0);
         const used = process.cpuUsage(cpu);
         (s === cass ? c.cassandra : c.lmdb).push({
-          wall: end - start, cpu: (used.user + used.system) / 1000, requests: cass.requests - req, roundTrip: roundTripMs - rt, idle,
+          wall: end - start, cpu: (used.user + used.system) / 1000, requests: cass.requests - req, roundTrip: roundTripMs - rt, idle, tables: new Map(tables), server: processCpuMs(serverPid) - server,
         });
       };
     },
@@ -68,18 +87,26 @@ export function listCosts(cass: HistoryStore & { requests: number }, lists: numb
         const xs = c[store];
         const wall = mean(xs.map((x) => x.wall));
         const cpu = summary(xs.map((x) => x.cpu));
-        if (store === 'lmdb') return `| ${name} | embedded | ${fmt(wall, 0)} | ${fmt(cpu.p50, 0)} / ${fmt(mean(xs.map((x) => x.cpu)), 0)} | | | | |`;
+        if (store === 'lmdb') return `| ${name} | embedded | ${fmt(wall, 0)} | ${fmt(cpu.p50, 0)} / ${fmt(mean(xs.map((x) => x.cpu)), 0)} | | | | | |`;
         const req = mean(xs.map((x) => x.requests));
         const rt = mean(xs.map((x) => x.roundTrip));
         const idle = mean(xs.map((x) => x.idle));
-        return `| ${name} | Cassandra | ${fmt(wall, 0)} | ${fmt(cpu.p50, 0)} / ${fmt(mean(xs.map((x) => x.cpu)), 0)} | ${fmt(req, 1)} (${fmt(req / Math.max(1, listed), 2)} per Pod) | ${fmt(rt / Math.max(1, req), 2)} | ${fmt(rt / Math.max(1, wall - idle), 1)} | ${fmt(idle, 0)} (${fmt((100 * idle) / Math.max(1, wall), 0)}%) |`;
+        const server = mean(xs.map((x) => x.server));
+        return `| ${name} | Cassandra | ${fmt(wall, 0)} | ${fmt(cpu.p50, 0)} / ${fmt(mean(xs.map((x) => x.cpu)), 0)} | ${Number.isNaN(server) ? 'not measured' : fmt(server, 0)} | ${fmt(req, 1)} (${fmt(req / Math.max(1, listed), 2)} per Pod) | ${fmt(rt / Math.max(1, req), 2)} | ${fmt(rt / Math.max(1, wall - idle), 1)} | ${fmt(idle, 0)} (${fmt((100 * idle) / Math.max(1, wall), 0)}%) |`;
       }));
+      const byTable = [...costs].map(([name, c]) => {
+        const sum = new Map<string, number>();
+        for (const x of c.cassandra) for (const [t, n] of x.tables) sum.set(t, (sum.get(t) ?? 0) + n / c.cassandra.length);
+        return `${name}: ${[...sum].sort((x, y) => y[1] - x[1]).map(([t, n]) => `${t} ${fmt(n, 0)}`).join(', ')}`;
+      });
       return [
-        `Where the ${lists} lists of each view spend their time (means per list; Cassandra round trip = driver call to answer; in flight = round-trip time ÷ wall time with at least one request out; no request out = wall time of work in this process that no Cassandra read overlapped). The embedded store answers the summary view from slim rows (summaryStatesAt); the Cassandra adapter has no summaryStatesAt, so core/scope.ts summariesAt falls back to objectsAt and rebuilds every object in full (the same reads as the full view), then the summary rows are cut from them. Summary answer text: ${fmt(summaryBytes / Math.max(1, listed), 0)} B per Pod.`,
+        `Where the ${lists} lists of each view spend their time (means per list; Cassandra round trip = driver call to answer; in flight = round-trip time ÷ wall time with at least one request out; no request out = wall time of work in this process that no Cassandra read overlapped; Cassandra CPU from /proc of its process, with --server-pid). The embedded store answers the summary view from slim rows (summaryStatesAt); the Cassandra adapter has no summaryStatesAt, so core/scope.ts summariesAt falls back to objectsAt and rebuilds every object in full (the same reads as the full view), then the summary rows are cut from them. Summary answer text: ${fmt(summaryBytes / Math.max(1, listed), 0)} B per Pod.`,
         ``,
-        `| list | store | wall ms | Node CPU ms p50 / mean | requests | ms per round trip | requests in flight (mean) | ms with no request out |`,
-        `|---|---|---|---|---|---|---|---|`,
+        `| list | store | wall ms | Node CPU ms p50 / mean | Cassandra CPU ms (mean) | requests | ms per round trip | requests in flight (mean) | ms with no request out |`,
+        `|---|---|---|---|---|---|---|---|---|`,
         ...rows,
+        ``,
+        `Cassandra reads per list by table (driver executes; pages of one statement are separate executes): ${byTable.join('; ')}.`,
         ``,
       ];
     },
