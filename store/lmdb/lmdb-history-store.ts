@@ -18,8 +18,8 @@ import type { Micros } from '../../core/time.ts';
 import { ChainReader, type LmdbDbs } from './chain.ts';
 import { RevisionWriter } from './revision-writer.ts';
 import { SAME, slimKey, unpackSlim, type SlimRow } from './slim-rows.ts';
-import { ORDER_WINDOW, OrderMarks } from './order.ts';
-import { prefixRange, refOfKey, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key } from './keys.ts';
+import { nameOf, ORDER_WINDOW, OrderMarks } from './order.ts';
+import { compareRevKeys, prefixRange, refOfKey, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key } from './keys.ts';
 
 export interface LmdbHistoryStoreOptions {
   /** Folder of the LMDB environment (created when missing). */
@@ -258,19 +258,23 @@ export class LmdbHistoryStore implements HistoryStore {
   async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
     // The newest revision stored by T with its chain, in one reverse range: in force when later
     // than the name's mark, read after it (order.ts). A mark at or after T rules it out unread.
-    const mark = this.#oneKeyWindow(window) ? this.#order!.markOf([key.cluster, key.gk, key.namespace, key.name]) : null;
-    if (mark === undefined || (typeof mark === 'number' && at > mark)) {
+    let newest: ReturnType<ChainReader['latest']>;
+    if (this.#oneKeyWindow(window)) {
       const { lo, hi } = revRange({ key, to: at });
-      const hit = this.#chain.latest({ start: hi, end: lo });
-      if (!hit) return undefined;
-      if (this.#order!.inForceAlone(hit.key)) return this.#chain.toRecord(hit.key, hit.value, hit.object);
+      const mark = this.#order!.markOf(nameOf(lo));
+      if (mark === undefined || at > mark) {
+        newest = this.#chain.latest({ start: hi, end: lo });
+        if (!newest) return undefined;
+        if (this.#order!.inForceAlone(newest.key)) return this.#chain.toRecord(newest.key, newest.value, newest.object);
+      }
     }
     // The refs come from the keys alone; only the chosen revision's chain is read.
     const found = this.#inForce(key, at, window, false, (f) => f);
     if (!found) return undefined;
     if (found.newest) {
-      // Nearly always: the newest revision stored by T is in force; its chain lies behind it.
-      const hit = this.#chain.latest(found.range);
+      // Nearly always: the newest revision stored by T is in force; its chain lies behind it (read
+      // above already when the mark sent us here, unless a later write came in between).
+      const hit = newest && compareRevKeys(newest.key, found.key) === 0 ? newest : this.#chain.latest(found.range);
       return hit && this.#chain.toRecord(hit.key, hit.value, hit.object);
     }
     const value = this.#dbs.rev.get(found.key);
