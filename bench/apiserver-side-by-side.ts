@@ -34,7 +34,7 @@ import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { apiserverPid, kubeEnv } from '../test/e2e/lib/kube.ts';
 import { freePort, KubetimeProcess } from '../test/e2e/lib/kubetime.ts';
 import { makePod, prng } from './lib/generate.ts';
-import { args, fmt, summary } from './lib/stats.ts';
+import { args, fmt, processCpuMs as cpuMs, summary } from './lib/stats.ts';
 
 const exec = promisify(execFile);
 const a = args(process.argv.slice(2));
@@ -109,17 +109,6 @@ async function untilApiserverReady(): Promise<void> {
     if (interrupted) throw new Error('interrupted');
     if (Date.now() > deadline) throw new Error('kube-apiserver not ready within 5 minutes');
     await sleep(1000);
-  }
-}
-
-/** utime + stime of a process, ms (clock ticks of 10 ms). */
-function cpuMs(pid: number | string | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return NaN;
   }
 }
 

@@ -15,7 +15,7 @@ import { presentListAt } from '../history-api/present.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload, type PodRef } from './lib/generate.ts';
-import { args, fmt, lmdbBytes, summary } from './lib/stats.ts';
+import { args, fmt, lmdbBytes, storeBytes, summary } from './lib/stats.ts';
 
 const a = args(process.argv.slice(2));
 const RECORDS = Number(a.records ?? 1_000_000);
@@ -28,7 +28,7 @@ rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 const store = LmdbHistoryStore.open({ path: DIR });
 const sink = new AuditSink({ writer: { write: async (r) => void (await store.append(r)) }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
-const storedBytes = () => Object.entries(store.dbs).filter(([k]) => k !== 'root').reduce((n, [, db]) => n + lmdbBytes(db as never), 0);
+const storedBytes = () => storeBytes(store.dbs);
 
 let parseMs = 0;
 let ingestMs = 0;

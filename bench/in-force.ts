@@ -21,17 +21,16 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { open } from 'lmdb';
 import { TRUSTED_VIEWER } from '../core/access.ts';
 import { createHistoryQueries } from '../core/queries.ts';
 import { all, REORDER_WINDOW } from '../core/scope.ts';
 import type { ObjectKey } from '../core/record.ts';
 import { presentListAt } from '../history-api/present.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
-import { LMDB_FORMAT, LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
+import { LMDB_FORMAT, LmdbHistoryStore, stampFormat } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload } from './lib/generate.ts';
 import { cpuMs as cpu, ingestInterleaved } from './lib/ingest-ab.ts';
-import { args, fmt, lmdbBytes, summary } from './lib/stats.ts';
+import { args, fmt, lmdbBytes, storeBytes, summary } from './lib/stats.ts';
 
 const a = args(process.argv.slice(2));
 const RECORDS = Number(a.records ?? 30_000);
@@ -49,12 +48,8 @@ const stores = {} as Record<Which, LmdbHistoryStore>;
 for (const w of STORES) {
   const path = join(DIR, w);
   mkdirSync(path, { recursive: true });
-  if (w === 'window') {
-    // An empty store stamped with the previous format: the store keeps writing it as it is.
-    const raw = open({ path, maxDbs: 16 });
-    raw.openDB({ name: 'meta' }).putSync(['format'], 'kubetime.lmdb/v5');
-    await raw.close();
-  }
+  // An empty store stamped with the previous format: the store keeps writing it as it is.
+  if (w === 'window') await stampFormat(path, 'kubetime.lmdb/v5');
   stores[w] = LmdbHistoryStore.open({ path });
 }
 const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
@@ -129,7 +124,7 @@ for (let i = 0; i < OBJECTS / 100; i++) {
   });
   if (JSON.stringify(got.window) !== JSON.stringify(got.oneKey)) throw new Error('objects as of T differ');
 }
-const bytes = Object.fromEntries(STORES.map((w) => [w, Object.entries(stores[w].dbs).filter(([k]) => k !== 'root').reduce((n, [, db]) => n + lmdbBytes(db as never), 0)])) as Record<Which, number>;
+const bytes = Object.fromEntries(STORES.map((w) => [w, storeBytes(stores[w].dbs)])) as Record<Which, number>;
 const ordBytes = lmdbBytes(stores.oneKey.dbs.ord!);
 for (const w of STORES) await stores[w].close();
 rmSync(DIR, { recursive: true, force: true });

@@ -13,13 +13,13 @@ import { TRUSTED_VIEWER } from '../core/access.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { open } from 'lmdb';
 import { createHistoryQueries } from '../core/queries.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
-import { LMDB_FORMAT, LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
+import { LMDB_FORMAT, LmdbHistoryStore, stampFormat } from '../store/lmdb/lmdb-history-store.ts';
+import { cpuMs as cpu } from './lib/ingest-ab.ts';
 import { prng, workload, type PodRef } from './lib/generate.ts';
-import { args, fmt, lmdbBytes, summary } from './lib/stats.ts';
+import { args, fmt, storeBytes, summary } from './lib/stats.ts';
 
 const a = args(process.argv.slice(2));
 const RECORDS = Number(a.records ?? 60_000);
@@ -38,22 +38,13 @@ const stores = {} as Record<Name, LmdbHistoryStore>;
 for (const name of NAMES) {
   const path = join(DIR, name);
   mkdirSync(path, { recursive: true });
-  if (name === 'v3' && AB === 'format') {
-    // An empty store stamped with the previous format: the store keeps writing it as it is.
-    const raw = open({ path, maxDbs: 16 });
-    raw.openDB({ name: 'meta' }).putSync(['format'], 'kubetime.lmdb/v3');
-    await raw.close();
-  }
+  // An empty store stamped with the previous format: the store keeps writing it as it is.
+  if (name === 'v3' && AB === 'format') await stampFormat(path, 'kubetime.lmdb/v3');
   stores[name] = LmdbHistoryStore.open({ path, keepChains: AB === 'chains' && name === 'v3' });
 }
 const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
 
 const ingestMs: Record<Name | 'parse', number> = { v3: 0, v4: 0, parse: 0 };
-/** CPU time of this process (every thread: lmdb's write thread too), ms: wall time on a loaded machine mostly measures waiting. */
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 const ingestCpu: Record<Name | 'parse', number> = { v3: 0, v4: 0, parse: 0 };
 let records = 0;
 let t0 = 0;
@@ -121,8 +112,7 @@ for (let i = 0; i < LISTS; i++) {
     listMs[name].push(performance.now() - s);
   }
 }
-const bytes = (s: LmdbHistoryStore) => Object.entries(s.dbs).filter(([k]) => k !== 'root').reduce((n, [, db]) => n + lmdbBytes(db as never), 0);
-const stored = { v3: bytes(stores.v3), v4: bytes(stores.v4) };
+const stored = { v3: storeBytes(stores.v3.dbs), v4: storeBytes(stores.v4.dbs) };
 for (const name of NAMES) await stores[name].close();
 rmSync(DIR, { recursive: true, force: true });
 

@@ -20,7 +20,7 @@ import { presentListAt } from '../history-api/present.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload } from './lib/generate.ts';
-import { args, fmt, lmdbBytes, summary } from './lib/stats.ts';
+import { args, fmt, lmdbBytes, storeBytes, summary } from './lib/stats.ts';
 import { cpuMs as cpu, ingestInterleaved } from './lib/ingest-ab.ts';
 
 const a = args(process.argv.slice(2));
@@ -43,8 +43,7 @@ for (const w of STORES) {
 const store = stores.with;
 const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
 const dbBytes = (s: LmdbHistoryStore) => {
-  const all = Object.entries(s.dbs).filter(([k]) => k !== 'root').reduce((n, [, db]) => n + lmdbBytes(db as never), 0);
-  return { all, sum: lmdbBytes(s.dbs.sum!) };
+  return { all: storeBytes(s.dbs), sum: lmdbBytes(s.dbs.sum!) };
 };
 
 let records = 0;

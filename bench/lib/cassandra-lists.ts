@@ -4,25 +4,13 @@
  * driver's own encoding and decoding, and waiting for this event loop), and the wall time during
  * which no request was in flight (work in this process that no Cassandra read overlapped).
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import cassandra from 'cassandra-driver';
 import type { Profiler } from 'node:inspector';
 import type { HistoryStore } from '../../core/ports.ts';
-import { fmt, summary } from './stats.ts';
+import { fmt, processCpuMs, summary } from './stats.ts';
 
 interface Cost { wall: number; cpu: number; requests: number; roundTrip: number; idle: number; tables: Map<string, number>; server: number }
-
-/** CPU ms (user + system) a process has used so far, from /proc (Linux; NaN elsewhere or without a pid). */
-function processCpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in ticks of 10 ms (CLK_TCK 100)
-  } catch {
-    return NaN;
-  }
-}
 
 let inFlight = 0;
 let idleSince = performance.now();

@@ -1,4 +1,6 @@
-/** Small helpers for the benchmarks: percentiles, formatting, LMDB space accounting. */
+/** Small helpers for the benchmarks: percentiles, formatting, LMDB space accounting, CPU of other processes. */
+import { readFileSync } from 'node:fs';
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -29,4 +31,20 @@ interface DbStat { pageSize: number; treeBranchPageCount: number; treeLeafPageCo
 export function lmdbBytes(db: { getStats(): unknown }): number {
   const s = db.getStats() as DbStat;
   return (s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages) * s.pageSize;
+}
+
+/** CPU ms (utime + stime) another process has used so far, from /proc/<pid>/stat (Linux, ticks of 10 ms); NaN without a pid or elsewhere. */
+export function processCpuMs(pid: number | string | undefined): number {
+  if (pid === undefined || pid === '' || pid === 0) return NaN;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Bytes of pages all of an embedded store's databases occupy (LmdbHistoryStore.dbs; the root environment left out). */
+export function storeBytes(dbs: object): number {
+  return Object.entries(dbs).filter(([k]) => k !== 'root').reduce((n, [, db]) => n + lmdbBytes(db as never), 0);
 }

@@ -97,6 +97,19 @@ function checkFormat(meta: { get(k: Key): unknown; putSync(k: Key, v: unknown): 
   throw new KubetimeError('INVALID_ARGUMENT', `data-dir: the store in ${path} has format ${String(found ?? 'unknown (older)')}, this kubetime reads ${LMDB_FORMAT}, ${LMDB_FORMAT_V5}, ${LMDB_FORMAT_V4} and ${LMDB_FORMAT_V3}; restore it from snapshots into a new --data-dir (kubetime restore)`, { param: 'data-dir', found, expected: LMDB_FORMAT });
 }
 
+/**
+ * Stamps the store at `path`, empty and never opened, with an earlier `format` (tests and
+ * benchmarks of older layouts): LmdbHistoryStore.open then reads and writes it as that format.
+ */
+export async function stampFormat(path: string, format: string): Promise<void> {
+  const raw = open({ path, maxDbs: 16 });
+  try {
+    raw.openDB<unknown, Key>({ name: 'meta' }).putSync(['format'], format);
+  } finally {
+    await raw.close();
+  }
+}
+
 /** The rev keys of one object name from `from` to `to` (inclusive µs, absent = unbounded): [lo, hi). */
 function revRange(q: { key: ObjectKey; from?: Micros | undefined; to?: Micros | undefined }): { lo: Key; hi: Key } {
   const { cluster, gk, namespace, name } = q.key;

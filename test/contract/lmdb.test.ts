@@ -8,7 +8,7 @@ import { showList } from '../../core/present/objects.ts';
 import { createHistoryQueries } from '../../core/queries.ts';
 import type { ChangeRecord, KubeObject } from '../../core/record.ts';
 import { at, twoNamespaces } from '../fixtures/two-namespaces.ts';
-import { LMDB_FORMAT, LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
+import { LMDB_FORMAT, LmdbHistoryStore, stampFormat } from '../../store/lmdb/lmdb-history-store.ts';
 import { slimKey } from '../../store/lmdb/slim-rows.ts';
 import { slimForSummary } from '../../core/present/slim.ts';
 import { historyStoreContract, pod, rec } from './history-store.contract.ts';
@@ -51,9 +51,7 @@ describe('LmdbHistoryStore format', () => {
 async function withOlderFormat(format: string, check: (store: LmdbHistoryStore) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-older-'));
   try {
-    const raw = open({ path: dir, maxDbs: 16 });
-    raw.openDB({ name: 'meta' }).putSync(['format'], format);
-    await raw.close();
+    await stampFormat(dir, format);
     const store = LmdbHistoryStore.open({ path: dir });
     await check(store);
     await store.close();
@@ -100,9 +98,7 @@ describe('LmdbHistoryStore format v3 (values that describe their own records)', 
     const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-v3-'));
     const fresh = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-v4-'));
     try {
-      const raw = open({ path: dir, maxDbs: 16 });
-      raw.openDB({ name: 'meta' }).putSync(['format'], 'kubetime.lmdb/v3');
-      await raw.close();
+      await stampFormat(dir, 'kubetime.lmdb/v3');
       const records = [rec({ name: 'a', uid: 'u1', rv: '1', ts: 10, op: 'ADDED' }), rec({ name: 'a', uid: 'u1', rv: '2', ts: 20, op: 'MODIFIED', object: pod('a', 'u1', '2', { status: { phase: 'Running' } }) })];
       for (const path of [dir, fresh]) {
         const store = LmdbHistoryStore.open({ path });
