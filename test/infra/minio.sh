@@ -105,9 +105,8 @@ cmd_install() {
   fi
   kt_require go
   kt_log "building $MINIO_MODULE@$MINIO_VERSION with $(go version | awk '{print $3}') (slow: several minutes on first use)"
-  local started=$SECONDS tmp="$BIN_DIR.tmp.$$"
-  rm -rf "$tmp"; mkdir -p "$tmp"
-  # CGO off: MinIO's release builds are static; this also avoids needing a C toolchain.
+  local started=$SECONDS
+  # CGO off (kt_go_install): MinIO's release builds are static; no C toolchain needed.
   # Stamp the version like MinIO's own buildscripts/gen-ldflags.go does; otherwise the
   # binary reports DEVELOPMENT.GOGET.
   local ts="${MINIO_RELEASE#RELEASE.}" commit="${MINIO_VERSION##*-}"
@@ -116,12 +115,7 @@ cmd_install() {
   local pkg="$MINIO_MODULE/cmd"
   local ldflags="-s -w -X $pkg.Version=$rfc -X $pkg.ReleaseTag=$MINIO_RELEASE"
   ldflags+=" -X $pkg.CommitID=$commit -X $pkg.ShortCommitID=$commit -X $pkg.CopyrightYear=${ts:0:4}"
-  if ! GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -buildvcs=false" GOTOOLCHAIN=local \
-       go install -trimpath -ldflags "$ldflags" "$MINIO_MODULE@$MINIO_VERSION" >&2; then
-    rm -rf "$tmp"
-    kt_die "go install $MINIO_MODULE@$MINIO_VERSION failed (see output above)"
-  fi
-  rm -rf "$BIN_DIR"; mv "$tmp" "$BIN_DIR"
+  kt_go_install "$BIN_DIR" "$ldflags" "$MINIO_MODULE@$MINIO_VERSION"
   kt_log "MinIO built in $((SECONDS - started))s: $("$MINIO_BIN" --version 2>/dev/null | head -1)"
   kt_unlock
 }

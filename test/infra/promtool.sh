@@ -27,20 +27,13 @@ cmd_install() {
   fi
   kt_require go
   kt_log "building $PROMETHEUS_MODULE/cmd/promtool@$PROMETHEUS_VERSION with $(go version | awk '{print $3}') (slow: a large dependency tree)"
-  local started=$SECONDS tmp="$BIN_DIR.tmp.$$"
-  rm -rf "$tmp"; mkdir -p "$tmp"
+  local started=$SECONDS
   # Stamp the version like Prometheus' own build does (promtool --version would say nothing).
   # v0.316.0 -> 3.16.0
   local v="${PROMETHEUS_VERSION#v0.}" mm ldflags="-s -w"
   mm="${v%%.*}"
   ldflags+=" -X github.com/prometheus/common/version.Version=${mm:0:1}.${mm:1}.${v#*.}"
-  if ! GOBIN="$tmp" CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off \
-       GOFLAGS="${GOFLAGS:-} -buildvcs=false -p=${KUBETIME_GO_PARALLEL:-2}" \
-       go install -trimpath -ldflags "$ldflags" "$PROMETHEUS_MODULE/cmd/promtool@$PROMETHEUS_VERSION" >&2; then
-    rm -rf "$tmp"
-    kt_die "go install $PROMETHEUS_MODULE/cmd/promtool@$PROMETHEUS_VERSION failed (see output above)"
-  fi
-  rm -rf "$BIN_DIR"; mv "$tmp" "$BIN_DIR"
+  kt_go_install "$BIN_DIR" "$ldflags" "$PROMETHEUS_MODULE/cmd/promtool@$PROMETHEUS_VERSION"
   kt_log "promtool built in $((SECONDS - started))s: $("$PROMTOOL_BIN" --version 2>&1 | head -1)"
   kt_unlock
 }
