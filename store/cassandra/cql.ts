@@ -103,9 +103,13 @@ export const CQL = {
   selectSchemaVersions: 'SELECT version FROM schema_version',
 } as const;
 
-/** The statements that read several partitions (`name IN ?`), and the most names one binds. */
+/**
+ * The statements that read several partitions (`name IN ?`), and the most names one binds: one
+ * request per 100 Pods of a list (bench/results/issue-16.md §14: 32, 64, 100 and 256 measured; 100
+ * used the least Cassandra CPU per list with the most overlap).
+ */
 export const SUMMARY_IN_STATEMENTS = ['selectSummaryRows', 'selectOlderBuckets'] as const;
-export const SUMMARY_IN_MAX = 64;
+export const SUMMARY_IN_MAX = 100;
 
 /** USING TIMESTAMP for first_seen: decreasing in ts, so the earliest change time wins. */
 export const FIRST_SEEN_TIMESTAMP_BASE = 2 ** 60;
