@@ -71,6 +71,7 @@ describeCassandra('CassandraHistoryStore answers like the embedded store', (targ
     expect(a).toEqual(b);
     expect(a.removed).toBeGreaterThan(0);
     await cmp.everything();
+    await cmp.summaries();
   }, 600_000);
 
   it('re-delivering everything after the prune changes nothing it should not', async () => {
