@@ -10,7 +10,9 @@
  *                       whole (ts is not the first clustering column: no slice on it).
  * Per read: wall, this process's CPU, Cassandra's CPU (/proc, --server-pid), requests.
  * Run: node bench/cassandra-floor.ts [--pods 3000] [--revisions 6] [--reps 20] [--server-pid PID]
- *        [--contact-points 127.0.0.1:9042] [--dc datacenter1]
+ *        [--pad N] [--contact-points 127.0.0.1:9042] [--dc datacenter1]
+ *   --pad N: store N-byte placeholder slim cells (they read as null) instead of real slim objects,
+ *   to price the bytes a list reads.
  */
 import { performance } from 'node:perf_hooks';
 import cassandra from 'cassandra-driver';
@@ -57,7 +59,8 @@ try {
       const ts = B0 + MIN + Math.floor(((r + rand()) / REVS) * (BUCKET - 2 * MIN));
       const v = String(rv++);
       churnStatus(pod, Number(v), isoMicros(ts), rand);
-      const slim = Buffer.from(JSON.stringify(slimForSummary(pod)));
+      // --pad N: an N-byte placeholder (the JSON `null` and spaces) instead, to price the bytes.
+      const slim = a.pad ? Buffer.from(`null${' '.repeat(Math.max(0, Number(a.pad) - 4))}`) : Buffer.from(JSON.stringify(slimForSummary(pod)));
       slimBytes += slim.length;
       writes.push(client.execute(insRev, ['c', 'Pod', 'big', name, B0, ts, uid, v, v, r ? 'MODIFIED' : 'ADDED', '', 'Pod', 'v1', 'pods', ts, 'audit', 2, body, slim], { prepare: true }));
       writes.push(client.execute(insNs, ['c', 'Pod', 'big', B0, name, ts, uid, v, v, r ? 'MODIFIED' : 'ADDED', slim], { prepare: true }));
@@ -99,8 +102,8 @@ try {
   }
   const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / Math.max(1, xs.length);
   const requestsPerName = (store.requests - before) / (REPS + 2);
-  console.log(`Command: \`node bench/cassandra-floor.ts --pods ${PODS} --revisions ${REVS} --reps ${REPS}${PID ? ' --server-pid <pid>' : ''}\` (Node ${process.version}, ${new Date().toISOString()}).`);
-  console.log(`${PODS.toLocaleString()} Pods of one namespace, ${REVS} revisions each in one 6 h bucket; slim objects ${fmt(slimBytes / (PODS * REVS), 0)} B of JSON on average. ${REPS} reads of each shape at the same random times, alternating which goes first, after 2 warm-up rounds.`);
+  console.log(`Command: \`node bench/cassandra-floor.ts --pods ${PODS} --revisions ${REVS} --reps ${REPS}${a.pad ? ` --pad ${a.pad}` : ''}${PID ? ' --server-pid <pid>' : ''}\` (Node ${process.version}, ${new Date().toISOString()}).`);
+  console.log(`${PODS.toLocaleString()} Pods of one namespace, ${REVS} revisions each in one 6 h bucket; slim cells ${fmt(slimBytes / (PODS * REVS), 0)} B on average${a.pad ? ' (placeholders)' : ''}. ${REPS} reads of each shape at the same random times, alternating which goes first, after 2 warm-up rounds.`);
   console.log('');
   console.log('| read shape | wall p50 / p99 ms | Node CPU ms (mean) | Cassandra CPU ms (mean) | requests |');
   console.log('|---|---|---|---|---|');
