@@ -3,6 +3,7 @@
  * tables (schema/001_history.cql). Absent optional values bind as `undefined` ("unset": no
  * tombstone) when a row is new, and as `null` when a row is rewritten and a cell must be cleared.
  */
+import { KubetimeError } from '../../core/errors.ts';
 import type { FeedEntry, Lifetime } from '../../core/ports.ts';
 import { slimForSummary } from '../../core/present/slim.ts';
 import { compareRevisions, groupKind, type Actor, type ChangeRecord, type KubeObject, type Op } from '../../core/record.ts';
@@ -66,7 +67,11 @@ export function slimCell(r: ChangeRecord, clear: boolean): Buffer | null | undef
 
 /** The slim object a `revisions.slim` cell holds (null: the object was unknown). */
 export function slimOfCell(cell: Buffer): KubeObject | null {
-  return JSON.parse(cell.toString('utf8')) as KubeObject | null;
+  try {
+    return JSON.parse(cell.toString('utf8')) as KubeObject | null;
+  } catch (e) {
+    throw new KubetimeError('INTERNAL', 'cassandra: a stored slim object cannot be decoded', {}, { cause: e });
+  }
 }
 
 /** A revision row: the record without its object, and the stored object fields. */
