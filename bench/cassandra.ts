@@ -121,12 +121,19 @@ const fullList: Q = async (s, i) => {
 };
 // The summary view as GET /v1/objects?view=summary answers it: listAt `summary`, then the answer text.
 let summaryBytes = 0;
+/** Each summary answer by store and list, to check both stores answered the same. */
+const summaryAnswers = { lmdb: new Map<number, string>(), cassandra: new Map<number, string>() };
 const summaryList: Q = async (s, i) => {
-  summaryBytes = JSON.stringify(presentListAt(await qOf(s).listAt({ kind: 'pods', namespace: 'big', at: sampleAt[i]!, limit: 5000, summary: true }), { view: 'summary' })).length;
+  const text = JSON.stringify(presentListAt(await qOf(s).listAt({ kind: 'pods', namespace: 'big', at: sampleAt[i]!, limit: 5000, summary: true }), { view: 'summary' }));
+  summaryBytes = text.length;
+  summaryAnswers[s === lmdb ? 'lmdb' : 'cassandra'].set(i, text);
 };
 const costs = listCosts(cass, LISTS, a['server-pid'] ? Number(a['server-pid']) : undefined);
 results.push([`namespace list as of T (${BIG.toLocaleString()}-Pod namespace)`, await timed(LISTS, costs.measure('full', fullList))]);
 if (SUMMARY) results.push([`namespace list as of T, summary view, answer text included (${BIG.toLocaleString()}-Pod namespace)`, await timed(LISTS, costs.measure('summary', summaryList))]);
+for (const [i, text] of summaryAnswers.lmdb) {
+  if (summaryAnswers.cassandra.get(i) !== text) throw new Error(`the summary list at sample ${i} differs between the stores`);
+}
 let profile: string[] = [];
 if (a['list-profile']) {
   const session = new Session();
@@ -188,6 +195,7 @@ const lines = [
   `Requests to Cassandra (statements and batches, each page counts): ${fmt(ingestRequests / records, 2)} per record ingested; per query: ${results.map(([name, r]) => `${name} ${fmt(r.cassandra.requests, 1)}`).join('; ')}.`,
   ``,
   ...(SUMMARY ? costs.report(listed, summaryBytes) : []),
+  ...(SUMMARY ? [`The summary answers (answer text) of both stores were identical on all ${summaryAnswers.lmdb.size} lists.`, ``] : []),
   ...(profile.length ? [`CPU profile of ${Math.min(LISTS, 3)} Cassandra ${SUMMARY ? 'summary' : 'full'} lists (${a['list-profile']}), self time by where it runs: ${profile.join('; ')}.`, ``] : []),
   `The namespace list returned ${listed.toLocaleString()} Pods. Cassandra revision rows (200 sampled Pods): ${bodyRows.toLocaleString()} revisions, body ${fmt(bodyBytes / Math.max(1, bodyRows), 0)} B each on average (RFC 6902 patch against a base, deflated when > 512 B); ${baseRows.toLocaleString()} bases of ${fmt(baseBytes / Math.max(1, baseRows), 0)} B (deflated JSON).`,
   ``,

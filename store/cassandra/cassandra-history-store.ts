@@ -1,7 +1,7 @@
 /**
  * CassandraHistoryStore: the HistoryStore port (core/ports.ts) on Apache Cassandra 5, for
  * clusters too large or too shared for the embedded store. Tables and the queries each serves:
- * schema/001_history.cql; write path: revision-writer.ts; lifetimes: lifetimes.ts.
+ * schema/001_history.cql and 002_summary_slim.cql; write path: revision-writer.ts; lifetimes: lifetimes.ts.
  *
  * Failures of Cassandra reject with KubetimeError STORE_UNAVAILABLE (driver error as `cause`);
  * the driver keeps reconnecting, so the same instance works again once Cassandra is back.
@@ -13,7 +13,7 @@ import type {
   AppendResult, ClusterInfo, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery,
   PruneRequest, Revision, RevisionQuery, SeenKind,
 } from '../../core/ports.ts';
-import { groupKind, type ChangeRecord, type ObjectKey } from '../../core/record.ts';
+import { groupKind, type ChangeRecord, type KubeObject, type ObjectKey } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
 import { CassandraDb, createClient, num0, storeError, type CassandraConnectionOptions } from './client.ts';
 import { CQL } from './cql.ts';
@@ -25,10 +25,11 @@ import { prune } from './prune.ts';
 import { BaseCache } from './base-cache.ts';
 import { RevisionReader } from './revision-reader.ts';
 import { RevisionWriter } from './revision-writer.ts';
+import { SummaryReader } from './summary-reader.ts';
 import { loadLayout } from './settings.ts';
 
 /** The schema version (schema/NNN_*.cql) this code needs. */
-export const REQUIRED_SCHEMA_VERSION = 1;
+export const REQUIRED_SCHEMA_VERSION = 2;
 
 export interface CassandraHistoryStoreOptions extends CassandraConnectionOptions {
   keyspace: string;
@@ -53,6 +54,7 @@ export class CassandraHistoryStore implements HistoryStore {
   readonly #db: CassandraDb;
   readonly #buckets: Buckets;
   readonly #reader: RevisionReader;
+  readonly #summaries: SummaryReader;
   readonly #lifetimes: LifetimeIndex;
   readonly #writer: RevisionWriter;
   #clusters: { at: number; list: Promise<ClusterInfo[]> } | undefined;
@@ -65,6 +67,7 @@ export class CassandraHistoryStore implements HistoryStore {
     // One cache of current bases: the writer fills it, reads of recent states take bases from it.
     const bases = new BaseCache(db);
     this.#reader = new RevisionReader(db, buckets, bases);
+    this.#summaries = new SummaryReader(db, buckets, this.#reader);
     this.#lifetimes = new LifetimeIndex({ db, buckets, ttlSeconds, kindsOf: (c) => this.#kindsOf(c), ...(log ? { logger: log } : {}) });
     this.#writer = new RevisionWriter({
       db, buckets, reader: this.#reader, lifetimes: this.#lifetimes, ttlSeconds, bases,
@@ -119,6 +122,12 @@ export class CassandraHistoryStore implements HistoryStore {
   revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
     checkRange(undefined, at);
     return this.#reader.revisionAt(key, at, window);
+  }
+
+  /** Slim objects of the revisions in force (summary-reader.ts): many names per request, no object rebuilt. */
+  summaryStatesAt(keys: readonly ObjectKey[], at: Micros, window: number): Promise<(KubeObject | null | 'full')[]> {
+    checkRange(undefined, at);
+    return this.#summaries.statesAt(keys, at, window);
   }
 
   revisions(q: RevisionQuery): AsyncIterable<Revision> {

@@ -1,9 +1,11 @@
 /**
  * Enforces the query rules on every statement the store runs (cql.ts): each reads or writes ONE
- * partition, named by its full partition key; no ALLOW FILTERING, no IN, no secondary index.
+ * partition, named by its full partition key; no ALLOW FILTERING, no secondary index, and no IN
+ * except `name IN ?` in the summary reads (SUMMARY_IN_STATEMENTS: the rest of the key fixed, at
+ * most SUMMARY_IN_MAX names bound, summary-reader.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { CQL } from './cql.ts';
+import { CQL, SUMMARY_IN_MAX, SUMMARY_IN_STATEMENTS } from './cql.ts';
 import { loadMigrations } from './migrate.ts';
 
 function partitionKeys(): Map<string, string[]> {
@@ -30,8 +32,10 @@ describe('every CQL statement of the store', () => {
     expect(pks.get('clusters')).toEqual(['scope']);
   });
 
-  it.each(entries)('%s restricts the whole partition key and nothing forbidden', (_name, cql) => {
+  it.each(entries)('%s restricts the whole partition key and nothing forbidden', (name, cql) => {
     expect(cql).not.toMatch(/ALLOW FILTERING|\bIN\s*\(|\bTOKEN\s*\(/i);
+    const bounded = (SUMMARY_IN_STATEMENTS as readonly string[]).includes(name);
+    expect(/\bIN\b/.test(cql), 'IN only where allowed').toBe(bounded);
     const table = /(?:FROM|INTO|UPDATE)\s+(\w+)/i.exec(cql)![1]!;
     if (WHOLE_TABLE_READS.has(table)) return;
     const cols = pks.get(table);
@@ -42,6 +46,14 @@ describe('every CQL statement of the store', () => {
       return;
     }
     const where = /\bWHERE\b(.*)$/i.exec(cql)?.[1] ?? '';
-    for (const c of cols!) expect(where, `${table}.${c}`).toMatch(new RegExp(`\\b${c} = (\\?|'[^']*')`));
+    for (const c of cols!) {
+      const restricted = bounded && c === 'name' ? 'name IN \\?' : `${c} = (\\?|'[^']*')`;
+      expect(where, `${table}.${c}`).toMatch(new RegExp(`\\b${restricted}`));
+    }
+  });
+
+  it('binds a bounded number of names where it reads several partitions', () => {
+    expect(SUMMARY_IN_STATEMENTS.map((n) => CQL[n])).toEqual(SUMMARY_IN_STATEMENTS.map((n) => expect.stringContaining('PER PARTITION LIMIT')));
+    expect(SUMMARY_IN_MAX).toBeLessThanOrEqual(100);
   });
 });

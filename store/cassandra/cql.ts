@@ -1,20 +1,34 @@
 /**
- * Every CQL statement the store runs (tables: schema/001_history.cql). All are prepared; each
- * touches exactly one partition, restricted by its full partition key.
+ * Every CQL statement the store runs (tables: schema/001_history.cql, 002_summary_slim.cql). All
+ * are prepared; each touches exactly one partition, restricted by its full partition key, except
+ * the summary reads (SUMMARY_IN_STATEMENTS): those name up to SUMMARY_IN_MAX partitions of one
+ * kind and namespace with `name IN ?`, the rest of the key fixed (summary-reader.ts).
  */
 
 const REV_COLS =
   'cluster, gk, namespace, name, bucket, ts, uid, rvid, rv, op, grp, kind, api_version, resource, observed_at, source, verb, audit_id, actor, gap, base_hash, codec, body';
 const REV_KEY = 'cluster = ? AND gk = ? AND namespace = ? AND name = ? AND bucket = ?';
 
+/** Written, never read with the rest: only the summary path reads `slim` (schema/002_summary_slim.cql). */
+const REV_INSERT_COLS = `${REV_COLS}, slim`;
+/** What a summary list reads of a revision: its place, its ref, its slim object; never `body`. */
+const SUMMARY_COLS = 'name, ts, uid, rvid, rv, op, slim';
+
 export const CQL = {
   // revisions ----------------------------------------------------------------------------------
-  insertRevision: `INSERT INTO revisions (${REV_COLS}) VALUES (${REV_COLS.split(',').map(() => '?').join(', ')}) USING TTL ?`,
+  insertRevision: `INSERT INTO revisions (${REV_INSERT_COLS}) VALUES (${REV_INSERT_COLS.split(',').map(() => '?').join(', ')}) USING TTL ?`,
   deleteRevision: `DELETE FROM revisions WHERE ${REV_KEY} AND ts = ? AND uid = ? AND rvid = ?`,
   deleteRevisionPartition: `DELETE FROM revisions WHERE ${REV_KEY}`,
   selectRevision: `SELECT ${REV_COLS} FROM revisions WHERE ${REV_KEY} AND ts = ? AND uid = ? AND rvid = ?`,
   selectRevisionsAsc: `SELECT ${REV_COLS} FROM revisions WHERE ${REV_KEY} AND ts >= ? AND ts <= ? ORDER BY ts ASC`,
   selectRevisionsDesc: `SELECT ${REV_COLS} FROM revisions WHERE ${REV_KEY} AND ts >= ? AND ts <= ? ORDER BY ts DESC`,
+
+  // Summary lists (summary-reader.ts): the newest revisions <= T of up to SUMMARY_IN_MAX names of
+  // one kind and namespace in one bucket, at most PER PARTITION LIMIT each; the newest older
+  // bucket of each name; one revision's slim object.
+  selectSummaryRows: `SELECT ${SUMMARY_COLS} FROM revisions WHERE cluster = ? AND gk = ? AND namespace = ? AND name IN ? AND bucket = ? AND ts <= ? PER PARTITION LIMIT ?`,
+  selectOlderBuckets: 'SELECT name, bucket FROM revision_buckets WHERE cluster = ? AND gk = ? AND namespace = ? AND name IN ? AND bucket < ? PER PARTITION LIMIT 1',
+  selectRevisionSlim: `SELECT op, slim FROM revisions WHERE ${REV_KEY} AND ts = ? AND uid = ? AND rvid = ?`,
 
   // The newest revisions of a partition, to find the base a uid patches against (writer cache miss).
   selectRecentBaseHashes: `SELECT uid, base_hash FROM revisions WHERE ${REV_KEY} LIMIT 8`,
@@ -88,6 +102,14 @@ export const CQL = {
 
   selectSchemaVersions: 'SELECT version FROM schema_version',
 } as const;
+
+/**
+ * The statements that read several partitions (`name IN ?`), and the most names one binds: one
+ * request per 100 Pods of a list (bench/results/issue-16.md §14: 32, 64, 100 and 256 measured; 100
+ * used the least Cassandra CPU per list with the most overlap).
+ */
+export const SUMMARY_IN_STATEMENTS = ['selectSummaryRows', 'selectOlderBuckets'] as const;
+export const SUMMARY_IN_MAX = 100;
 
 /** USING TIMESTAMP for first_seen: decreasing in ts, so the earliest change time wins. */
 export const FIRST_SEEN_TIMESTAMP_BASE = 2 ** 60;

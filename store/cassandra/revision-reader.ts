@@ -86,15 +86,19 @@ export class RevisionReader {
    * one is decoded (where the composed form reads the newest revision a second time).
    */
   async revisionAt(key: ObjectKey, at: Micros, window: number): Promise<Revision | undefined> {
+    const row = await this.inForceRow(key, at, window);
+    return row && this.decode(row, key);
+  }
+
+  /** The row of the revision in force at `at` (revisionAt), its object not decoded. */
+  async inForceRow(key: ObjectKey, at: Micros, window: number): Promise<RevisionRow | undefined> {
     const rows: RevisionRow[] = [];
     if (window > 0) {
       for await (const row of this.rows(key, MIN, at, 'desc')) {
         if (rows.push(row) >= window) break;
       }
     }
-    const refs = rows.map(({ record: r }) => ({ ts: r.ts, uid: r.uid, resourceVersion: r.resourceVersion, deleted: r.op === 'DELETED' }));
-    const best = currentOf(refs);
-    return best && this.decode(rows[refs.indexOf(best)]!, key);
+    return inForce(rows);
   }
 
   /** One revision row by its location, or null. */
@@ -129,7 +133,18 @@ export class RevisionReader {
   }
 }
 
-function sortTie(tie: RevisionRow[], sign: number): RevisionRow[] {
+/** What currentOf needs of a row, and what orders ties. */
+type Ranked = { record: Pick<ChangeRecord, 'ts' | 'uid' | 'resourceVersion' | 'op'> };
+
+/** Of the last `window` rows stored by T (newest first, ties sorted), the one currentOf picks. */
+export function inForce<R extends Ranked>(rows: readonly R[]): R | undefined {
+  const refs = rows.map(({ record: r }) => ({ ts: r.ts, uid: r.uid, resourceVersion: r.resourceVersion, deleted: r.op === 'DELETED' }));
+  const best = currentOf(refs);
+  return best && rows[refs.indexOf(best)];
+}
+
+/** Rows of equal ts (read in clustering order) in compareRevisions order; `sign` -1 = newest first. */
+export function sortTie<R extends Ranked>(tie: R[], sign: number): R[] {
   if (tie.length > 1) {
     tie.sort((a, b) => sign * (compareRevisions(a.record, b.record) || (a.record.uid < b.record.uid ? -1 : a.record.uid > b.record.uid ? 1 : 0)));
   }

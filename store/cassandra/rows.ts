@@ -3,8 +3,10 @@
  * tables (schema/001_history.cql). Absent optional values bind as `undefined` ("unset": no
  * tombstone) when a row is new, and as `null` when a row is rewritten and a cell must be cleared.
  */
+import { KubetimeError } from '../../core/errors.ts';
 import type { FeedEntry, Lifetime } from '../../core/ports.ts';
-import { compareRevisions, groupKind, type Actor, type ChangeRecord, type Op } from '../../core/record.ts';
+import { slimForSummary } from '../../core/present/slim.ts';
+import { compareRevisions, groupKind, type Actor, type ChangeRecord, type KubeObject, type Op } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
 import { num, num0, type Row, type Statement } from './client.ts';
 import type { EncodedObject } from './codec.ts';
@@ -49,9 +51,27 @@ export function revisionStatement(r: ChangeRecord, enc: EncodedObject, bucket: M
       l.cluster, l.gk, l.namespace, l.name, bucket, r.ts, r.uid, l.rvid, r.resourceVersion, r.op, r.group, r.kind, r.apiVersion,
       r.resource, r.observedAt, r.source, opt(r.verb, clear), opt(r.auditID, clear),
       r.actor ? JSON.stringify(r.actor) : clear ? null : undefined, r.gap ? true : clear ? null : undefined,
-      opt(enc.baseHash ?? undefined, clear), enc.codec, enc.body ?? (clear ? null : undefined), ttl,
+      opt(enc.baseHash ?? undefined, clear), enc.codec, enc.body ?? (clear ? null : undefined), slimCell(r, clear), ttl,
     ],
   };
+}
+
+/**
+ * `revisions.slim` (schema/002_summary_slim.cql): the slim object of a revision as JSON, `null`
+ * for an unknown object; none for a deletion (a summary never shows one).
+ */
+export function slimCell(r: ChangeRecord, clear: boolean): Buffer | null | undefined {
+  if (r.op === 'DELETED') return clear ? null : undefined;
+  return Buffer.from(JSON.stringify(r.object === null ? null : slimForSummary(r.object)), 'utf8');
+}
+
+/** The slim object a `revisions.slim` cell holds (null: the object was unknown). */
+export function slimOfCell(cell: Buffer): KubeObject | null {
+  try {
+    return JSON.parse(cell.toString('utf8')) as KubeObject | null;
+  } catch (e) {
+    throw new KubetimeError('INTERNAL', 'cassandra: a stored slim object cannot be decoded', {}, { cause: e });
+  }
 }
 
 /** A revision row: the record without its object, and the stored object fields. */

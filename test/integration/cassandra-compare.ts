@@ -1,6 +1,6 @@
 /**
  * Asserts that two HistoryStores answer a workload's queries identically: revisions (full, as of
- * T, windows), lifetimes (by name, by kind, alive at T), and the change feed (filters, limits).
+ * T, windows), summary states as of T, lifetimes (by name, by kind, alive at T), and the change feed (filters, limits).
  */
 import { expect } from 'vitest';
 import type { HistoryStore, Lifetime } from '../../core/ports.ts';
@@ -51,6 +51,23 @@ export class StoreComparison {
         const t = w.from + Math.floor(rnd() * (w.to - w.from));
         await this.same((s) => s.revisions({ key, order: 'desc', to: t, limit: 1 }));
         await this.same((s) => s.revisions({ key, order: 'asc', from: t, to: t + 1200 * SEC }));
+      }
+    }
+  }
+
+  /**
+   * summaryStatesAt of every key at once, around every stored time and at random ones, for windows
+   * of 1, 3 and 8 (both stores must offer it).
+   */
+  async summaries(): Promise<void> {
+    const rnd = prng(17);
+    const w = this.#w;
+    const times = new Set<number>();
+    for (const r of w.deliveries) [r.ts - 1, r.ts].forEach((t) => times.add(t));
+    for (let i = 0; i < 25; i++) times.add(w.from + Math.floor(rnd() * (w.to - w.from)));
+    for (const t of times) {
+      for (const window of [1, 3, 8]) {
+        expect(await this.#a.summaryStatesAt!(this.#keys, t, window), `at ${t}, window ${window}`).toEqual(await this.#b.summaryStatesAt!(this.#keys, t, window));
       }
     }
   }

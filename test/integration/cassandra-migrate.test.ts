@@ -1,6 +1,6 @@
 /**
  * Schema migrations and start-up on a real Cassandra: concurrent `migrate` calls apply each
- * version once, a second run is a no-op, a store refuses an unmigrated keyspace or an unreachable
+ * version once, a second run is a no-op, version 1 keyspaces move to 2, a store refuses an unmigrated keyspace or an unreachable
  * Cassandra with STORE_UNAVAILABLE, and the layout is fixed by the first start.
  */
 import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { afterAll, expect, it } from 'vitest';
 import { CassandraHistoryStore, migrate, SCHEMA_DIR } from '../../store/cassandra/index.ts';
+import { loadMigrations } from '../../store/cassandra/migrate.ts';
 import { describeCassandra, dropKeyspace, freshKeyspace } from './cassandra-helpers.ts';
 
 describeCassandra('Cassandra schema migrations', (target) => {
@@ -25,12 +26,12 @@ describeCassandra('Cassandra schema migrations', (target) => {
   it('applies each version once even when two processes migrate at the same time', async () => {
     const keyspace = ks();
     const [a, b] = await Promise.all([migrate({ ...target(), keyspace }), migrate({ ...target(), keyspace })]);
-    expect([...a, ...b]).toEqual([1]);
+    expect([...a, ...b].sort()).toEqual([1, 2]);
     expect(await migrate({ ...target(), keyspace })).toEqual([]);
     const client = new cassandra.Client({ ...target(), keyspace });
     try {
       const rows = (await client.execute('SELECT version, name, checksum FROM schema_version')).rows;
-      expect(rows.map((r) => [r.get('version'), r.get('name')])).toEqual([[1, 'history']]);
+      expect(rows.map((r) => [r.get('version'), r.get('name')]).sort()).toEqual([[1, 'history'], [2, 'summary_slim']]);
       const ksMeta = (await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace])).rows[0]!;
       expect(ksMeta.get('replication')).toMatchObject({ class: 'org.apache.cassandra.locator.SimpleStrategy', replication_factor: '1' });
     } finally {
@@ -47,6 +48,28 @@ describeCassandra('Cassandra schema migrations', (target) => {
     expect(await migrate({ ...target(), keyspace, schemaDir: dir })).toEqual([2]);
     expect(await migrate({ ...target(), keyspace, schemaDir: dir })).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
+  }, 180_000);
+
+  it('takes a keyspace of version 1 to 2 (revisions.slim), refused before, and its statements can run again', async () => {
+    const keyspace = ks();
+    const dir = mkdtempSync(join(tmpdir(), 'kubetime-schema-'));
+    copyFileSync(join(SCHEMA_DIR, '001_history.cql'), join(dir, '001_history.cql'));
+    expect(await migrate({ ...target(), keyspace, schemaDir: dir })).toEqual([1]);
+    rmSync(dir, { recursive: true, force: true });
+    const refused = await CassandraHistoryStore.connect({ ...target(), keyspace }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringContaining('schema version 1') });
+    expect(await migrate({ ...target(), keyspace })).toEqual([2]);
+    const client = new cassandra.Client({ ...target(), keyspace });
+    try {
+      // A migration stopped half way is run again: 002's statements change nothing the second time.
+      for (const cql of loadMigrations().find((m) => m.version === 2)!.statements) await client.execute(cql);
+      const cols = (await client.execute('SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [keyspace, 'revisions'])).rows;
+      expect(cols.filter((c) => c.get('column_name') === 'slim').map((c) => c.get('type'))).toEqual(['blob']);
+    } finally {
+      await client.shutdown();
+    }
+    const store = await CassandraHistoryStore.connect({ ...target(), keyspace });
+    await store.close();
   }, 180_000);
 
   it('refuses to start on a keyspace that was never migrated', async () => {

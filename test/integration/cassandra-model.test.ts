@@ -55,6 +55,7 @@ describeCassandra('CassandraHistoryStore answers like the embedded store', (targ
   });
 
   it('gives the same revisions (full history, as-of T, windows)', () => cmp.revisions(), 300_000);
+  it('gives the same summary states as of T (slim objects across buckets, windows 1, 3, 8)', () => cmp.summaries(), 300_000);
   it('gives the same lifetimes (by name, by kind, alive at many T)', () => cmp.lifetimes(), 300_000);
   it('gives the same change feed (cluster, namespace, name; windows, limits)', () => cmp.feed(), 300_000);
 
@@ -70,6 +71,7 @@ describeCassandra('CassandraHistoryStore answers like the embedded store', (targ
     expect(a).toEqual(b);
     expect(a.removed).toBeGreaterThan(0);
     await cmp.everything();
+    await cmp.summaries();
   }, 600_000);
 
   it('re-delivering everything after the prune changes nothing it should not', async () => {
