@@ -97,6 +97,18 @@ describe('CassandraDb', () => {
     expect(f.peak()).toBeLessThanOrEqual(8);
   });
 
+  it('cuts the batch of a partition before its values pass 24 KiB (Cassandra refuses a batch over 50 KiB)', async () => {
+    const f = fakeClient();
+    const db = new CassandraDb(f.client, 8);
+    const row = () => ({ cql: 'INSERT', params: ['k', Buffer.alloc(5_000)], partition: 'p1' });
+    await db.writeAll(Array.from({ length: 10 }, row));
+    expect(f.calls.map((c) => c.size)).toEqual([4, 4, 2]);
+    const g = fakeClient();
+    const coalescing = new CassandraDb(g.client, 8);
+    await Promise.all(Array.from({ length: 10 }, () => coalescing.writeCoalesced([row()])));
+    expect(g.calls.map((c) => c.size).sort()).toEqual([2, 4, 4]);
+  });
+
   it('shares a batch among concurrent writers of one partition, and fails every one of them with it', async () => {
     const f = fakeClient();
     const db = new CassandraDb(f.client, 8);
