@@ -8,11 +8,12 @@
  *     (core/record.ts mergeRecords) — an unchanged merge is a duplicate and writes nothing; merges
  *     go one record at a time (below);
  *  2. for the new ones, every data row — revision (+ its base, in its partition), both feeds, the
- *     bucket indexes, kind — in unlogged batches per partition (one request for the feed rows of
- *     a whole round);
- *  3. their uids' lifetimes (lifetimes.ts);
- *  4. every identity row, LAST. A failure anywhere before leaves no identity, so the caller's
- *     retry redoes every step, and every step is an upsert of the same keys: exactly once.
+ *     bucket indexes, kind — in unlogged batches: per partition (one request for the feed rows of
+ *     a whole round), and partitions on the same replicas together (client.ts writeAll);
+ *  3. their uids' lifetimes (lifetimes.ts setAll: the same batching);
+ *  4. every identity row, LAST (batched the same way). A failure anywhere before leaves no
+ *     identity, so the caller's retry redoes every step, and every step is an upsert of the same
+ *     keys: exactly once.
  * A merge rewrites an existing revision (in place, or at a new ts when the audit's time wins):
  * it first marks the identity `pending_ts` = the new ts, writes the new rows, deletes the old
  * ones, then points the identity at the new ts. An append that finds `pending_ts` set finishes
@@ -24,7 +25,7 @@ import type { AppendResult, Lifetime } from '../../core/ports.ts';
 import { checkScopes, checkStorable } from '../../core/record-limits.ts';
 import { groupKind, mergeRecords, objectKeyOf, type ChangeRecord, type KubeObject } from '../../core/record.ts';
 import { splitApiVersion } from '../../core/kinds.ts';
-import { num, type CassandraDb, type Row, type Statement } from './client.ts';
+import { num, type CassandraDb, type Row, type Statement, type Write } from './client.ts';
 import { BaseCache } from './base-cache.ts';
 import { LRUCache } from 'lru-cache';
 import { encodeObject, type EncodedObject } from './codec.ts';
@@ -32,7 +33,7 @@ import { mapLimit } from '../../core/concurrency.ts';
 import { KeyedMutex } from './concurrency.ts';
 import { CQL, FIRST_SEEN_TIMESTAMP_BASE } from './cql.ts';
 import type { Buckets } from './layout.ts';
-import type { LifetimeIndex } from './lifetimes.ts';
+import type { LifetimeChange, LifetimeIndex } from './lifetimes.ts';
 import type { RevisionReader } from './revision-reader.ts';
 import { feedBucketStatements, feedDeleteStatements, feedStatements, locOf, revisionStatement, revPartition, type RevLoc } from './rows.ts';
 
@@ -59,8 +60,8 @@ const STEP_RECORDS = 1_000;
 
 /** What #dataRows gives for one revision. */
 interface DataRows {
-  writes: (Statement & { partition?: string })[];
-  once: { key: string; statement: Statement }[];
+  writes: Write[];
+  once: { key: string; statement: Write }[];
   base?: { loc: RevLoc; bucket: number; entry: NonNullable<EncodedObject['newBase']> };
 }
 
@@ -228,15 +229,15 @@ export class RevisionWriter {
       const rec = r.op === 'DELETED' && r.object === null ? { ...r, object: await this.#previousState(r) } : r;
       return { rec, rows: await this.#dataRows(rec, null) };
     });
-    const once = new Map<string, Statement>();
+    const once = new Map<string, Write>();
     for (const { rows } of items) for (const s of rows.once) once.set(s.key, s.statement);
     await o.db.writeAll([...items.flatMap(({ rows }) => rows.writes), ...once.values()], 'write revision');
     for (const { rows } of items) this.#wrote({ ...rows, once: [] });
     for (const key of once.keys()) this.#seen.set(key, true);
-    await mapLimit(items, this.#concurrency, ({ rec }) => this.#updateLifetime(rec, null, false));
+    await this.#setLifetimes(await mapLimit(items, this.#concurrency, ({ rec }) => this.#nextLifetime(rec, null, false)));
     await o.db.writeAll(items.map(({ rec }) => {
       const l = locOf(rec);
-      return { cql: CQL.insertId, params: [l.cluster, l.uid, l.rvid, l.gk, l.namespace, l.name, rec.ts, undefined, o.ttlSeconds] };
+      return { cql: CQL.insertId, params: [l.cluster, l.uid, l.rvid, l.gk, l.namespace, l.name, rec.ts, undefined, o.ttlSeconds], routing: [l.cluster, l.uid, l.rvid] };
     }), 'write revision identity');
     return items.map(({ rec }) => rec.ts);
   }
@@ -286,16 +287,17 @@ export class RevisionWriter {
     const bucket = o.buckets.revision(rec.ts);
     const clear = prev !== null && prev.ts === rec.ts;
     const enc = encodeObject(rec.object, rec.object ? await this.#bases.current(loc, bucket) : undefined);
-    const writes: (Statement & { partition?: string })[] = [];
+    const routing = [loc.cluster, loc.gk, loc.namespace, loc.name, bucket];
+    const writes: Write[] = [];
     if (enc.newBase) {
       // In the revision's batch: the two tables share its partition key, so the batch is one
       // mutation, applied together, and a stored revision never lacks its base. A base outlives
       // its revisions: they may be written up to one bucket later.
       const ttl = o.ttlSeconds ? o.ttlSeconds + o.buckets.layout.revisionBucketSeconds : 0;
       const b = enc.newBase;
-      writes.push({ partition: revPartition(loc, bucket), cql: CQL.insertBase, params: [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, rec.uid, b.hash, b.codec, b.body, ttl] });
+      writes.push({ partition: revPartition(loc, bucket), routing, cql: CQL.insertBase, params: [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, rec.uid, b.hash, b.codec, b.body, ttl] });
     }
-    writes.push(revisionStatement(rec, enc, bucket, o.ttlSeconds, clear));
+    writes.push({ ...revisionStatement(rec, enc, bucket, o.ttlSeconds, clear), routing });
     writes.push(...feedStatements(rec, o.buckets, o.ttlSeconds, clear));
     return { writes, once: this.#indexRows(rec, loc, bucket), ...(enc.newBase ? { base: { loc, bucket, entry: enc.newBase } } : {}) };
   }
@@ -336,15 +338,15 @@ export class RevisionWriter {
   }
 
   /** Index rows this process has not written yet: revision bucket, feed buckets, kind. */
-  #indexRows(rec: ChangeRecord, loc: RevLoc, bucket: number, all = false): { key: string; statement: Statement }[] {
+  #indexRows(rec: ChangeRecord, loc: RevLoc, bucket: number, all = false): { key: string; statement: Write }[] {
     const o = this.#o;
-    const out: { key: string; statement: Statement }[] = [];
-    const add = (key: string, statement: Statement) => {
+    const out: { key: string; statement: Write }[] = [];
+    const add = (key: string, statement: Write) => {
       if (all || !this.#seen.get(key)) out.push({ key, statement });
     };
     const bucketTtl = o.ttlSeconds ? o.ttlSeconds + o.buckets.layout.revisionBucketSeconds : 0;
     add(`rb\u0000${loc.cluster}\u0000${loc.gk}\u0000${loc.namespace}\u0000${loc.name}\u0000${bucket}`,
-      { cql: CQL.insertRevisionBucket, params: [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, bucketTtl] });
+      { cql: CQL.insertRevisionBucket, params: [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, bucketTtl], routing: [loc.cluster, loc.gk, loc.namespace, loc.name] });
     const feedTtl = o.ttlSeconds ? o.ttlSeconds + 86_400 : 0;
     for (const s of feedBucketStatements(loc.cluster, loc.namespace, rec.ts, o.buckets, feedTtl)) {
       add(`fb\u0000${s.key}`, { cql: s.cql, params: s.params });
@@ -367,6 +369,17 @@ export class RevisionWriter {
   }
 
   async #updateLifetime(rec: ChangeRecord, prev: ChangeRecord | null, moved: boolean): Promise<void> {
+    await this.#setLifetimes([await this.#nextLifetime(rec, prev, moved)]);
+  }
+
+  /** Writes lifetime changes (one per uid), then remembers them. */
+  async #setLifetimes(changes: readonly LifetimeChange[]): Promise<void> {
+    await this.#o.lifetimes.setAll(changes);
+    for (const { next } of changes) this.#lives.set(`${next.key.cluster}\u0000${next.uid}`, next);
+  }
+
+  /** The uid's lifetime once `rec` (replacing `prev`) is stored, and the one stored now. */
+  async #nextLifetime(rec: ChangeRecord, prev: ChangeRecord | null, moved: boolean): Promise<LifetimeChange> {
     const key = objectKeyOf(rec);
     const cacheKey = `${rec.cluster}\u0000${rec.uid}`;
     const old = this.#lives.get(cacheKey) ?? await this.#o.lifetimes.get({ key, uid: rec.uid });
@@ -380,8 +393,7 @@ export class RevisionWriter {
     const next: Lifetime = {
       key, uid: rec.uid, group: rec.group, kind: rec.kind, apiVersion: old?.apiVersion ?? rec.apiVersion, resource: rec.resource, from, to,
     };
-    await this.#o.lifetimes.set(next, old);
-    this.#lives.set(cacheKey, next);
+    return { next, old };
   }
 
   /** The time of the uid's first revision other than `rec` in [from, rec.ts], else rec.ts. */

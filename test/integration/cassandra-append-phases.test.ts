@@ -10,6 +10,7 @@
 import cassandra from 'cassandra-driver';
 import { expect, it, vi } from 'vitest';
 import type { ChangeRecord } from '../../core/record.ts';
+import { routingKey } from '../../store/cassandra/client.ts';
 import { describeCassandra, storesPerTest, type CassandraTarget } from './cassandra-helpers.ts';
 import { StoreComparison } from './cassandra-compare.ts';
 import { generateWorkload, W_T0 } from './cassandra-workload.ts';
@@ -25,33 +26,32 @@ const WRITE_ID = /^INSERT INTO revision_ids/;
 const WRITE_REVISION = /^INSERT INTO revisions /;
 
 /**
- * Logs every driver request as the statements it carries, and fails identity writes on demand:
- * `failIds` = how many more identity writes fail (Infinity: all of them). The revision row of uid
- * `slowUid` is held back 300 ms, and its answer logged as DONE.
+ * Logs every driver request as the statements it carries, and fails requests carrying identity
+ * writes on demand: `failIds` = how many more of them fail (Infinity: all). A request carrying
+ * the revision row of uid `slowUid` is held back 300 ms, and its answer logged as DONE.
  */
 function watchDriver() {
   const state = { log: [] as string[], failIds: 0, failed: 0, slowUid: '' };
-  const exec = cassandra.Client.prototype.execute;
-  const batch = cassandra.Client.prototype.batch;
-  vi.spyOn(cassandra.Client.prototype, 'execute').mockImplementation(function (this: cassandra.Client, ...args: unknown[]) {
-    const cql = String(args[0]);
-    state.log.push(cql);
-    if (WRITE_ID.test(cql) && state.failIds > 0) {
+  const intercept = (queries: { query: string; params: unknown[] }[], call: () => Promise<unknown>): Promise<unknown> => {
+    for (const q of queries) state.log.push(q.query);
+    if (queries.some((q) => WRITE_ID.test(q.query)) && state.failIds > 0) {
       state.failIds--;
       state.failed++;
       return Promise.reject(new cassandra.errors.OperationTimedOutError('injected: the process stops before its identity rows'));
     }
-    if (WRITE_REVISION.test(cql) && (args[1] as unknown[])[6] === state.slowUid) {
-      return new Promise((r) => setTimeout(r, 300))
-        .then(() => (exec as (...a: unknown[]) => Promise<unknown>).apply(this, args))
-        .then((v) => (state.log.push('DONE'), v));
+    if (queries.some((q) => WRITE_REVISION.test(q.query) && q.params[6] === state.slowUid)) {
+      return new Promise((r) => setTimeout(r, 300)).then(call).then((v) => (state.log.push('DONE'), v));
     }
-    return (exec as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-  } as typeof exec);
+    return call();
+  };
+  const exec = cassandra.Client.prototype.execute as (...a: unknown[]) => Promise<unknown>;
+  const batch = cassandra.Client.prototype.batch as (...a: unknown[]) => Promise<unknown>;
+  vi.spyOn(cassandra.Client.prototype, 'execute').mockImplementation(function (this: cassandra.Client, ...args: unknown[]) {
+    return intercept([{ query: String(args[0]), params: (args[1] ?? []) as unknown[] }], () => exec.apply(this, args));
+  } as typeof cassandra.Client.prototype.execute);
   vi.spyOn(cassandra.Client.prototype, 'batch').mockImplementation(function (this: cassandra.Client, ...args: unknown[]) {
-    for (const q of args[0] as { query: string }[]) state.log.push(q.query);
-    return (batch as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-  } as typeof batch);
+    return intercept(args[0] as { query: string; params: unknown[] }[], () => batch.apply(this, args));
+  } as typeof cassandra.Client.prototype.batch);
   return state;
 }
 
@@ -103,6 +103,23 @@ describeCassandra('CassandraHistoryStore: the append phased across its records',
     driver.log.length = 0;
     expect(await stores().cass.append(records)).toEqual({ inserted: 0, merged: 0, duplicates: 8 });
     expect(phases(driver.log)).toBe('R8'); // duplicates: identity reads only
+  }, 120_000);
+
+  it('routes batches by the token Cassandra gives each partition key (routingKey)', async () => {
+    const { cass, keyspace } = stores();
+    await cass.append([pod('u1', 'pod-1', 201, 'ADDED', W_T0)]);
+    const client = new cassandra.Client({ contactPoints: target().contactPoints, localDataCenter: target().localDataCenter, keyspace });
+    try {
+      await client.connect();
+      const tokenizer = (client.metadata as unknown as { tokenizer: { hash(b: Buffer): { getValue(): unknown } } }).tokenizer;
+      const id = (await client.execute('SELECT token(cluster, uid, rvid) AS t FROM revision_ids')).rows[0]!;
+      expect(String(tokenizer.hash(routingKey(['c1', 'u1', '201'])).getValue())).toBe(String(id.get('t')));
+      const rev = (await client.execute('SELECT token(cluster, gk, namespace, name, bucket) AS t, bucket FROM revisions')).rows[0]!;
+      const key = routingKey(['c1', 'Pod', 'shop', 'pod-1', Number(rev.get('bucket'))]);
+      expect(String(tokenizer.hash(key).getValue())).toBe(String(rev.get('t')));
+    } finally {
+      await client.shutdown();
+    }
   }, 120_000);
 
   it.each([
