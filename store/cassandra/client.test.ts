@@ -111,6 +111,17 @@ describe('CassandraDb', () => {
     expect(g.calls.map((c) => c.size).sort()).toEqual([1, 2, 2]);
   });
 
+  it('keeps a statement marked withPrevious in the batch of the one before it, however large (a revision and its base)', async () => {
+    const base = { cql: 'INSERT base', params: [Buffer.alloc(6_000)], partition: 'p1' };
+    const revision = { cql: 'INSERT rev', params: [Buffer.alloc(500)], partition: 'p1', withPrevious: true };
+    const other = { cql: 'INSERT rev', params: [Buffer.alloc(500)], partition: 'p1' };
+    for (const write of ['writeAll', 'writeCoalesced'] as const) {
+      const f = fakeClient();
+      await new CassandraDb(f.client, 8)[write]([other, base, revision]);
+      expect(f.calls.map((c) => c.size).sort()).toEqual([1, 2]);
+    }
+  });
+
   it('batches partitions on the same replicas together (at most 10), routed to them; others alone', async () => {
     const f = fakeClient();
     const db = new CassandraDb(f.client, 8);

@@ -167,7 +167,17 @@ export interface Statement {
  * same replicas (Cassandra applies such a batch on the replicas it reaches: one request, no
  * fan-out; the batch is not atomic, as no unlogged batch is).
  */
-export type Write = Statement & { partition?: string; routing?: readonly (string | number)[] };
+export type Write = Statement & {
+  partition?: string;
+  routing?: readonly (string | number)[];
+  /** Goes in the batch of the statement before it (same partition), whatever the batch's size. */
+  withPrevious?: boolean;
+};
+
+/** Whether `s` may not join a batch of `count` statements and `bytes` bytes. */
+function full(count: number, bytes: number, s: Write, more: number): boolean {
+  return !s.withPrevious && (count >= MAX_BATCH || bytes + more > MAX_BATCH_BYTES);
+}
 
 interface Group {
   statements: Statement[];
@@ -216,7 +226,7 @@ export class CassandraDb {
     for (const s of statements) {
       const bytes = bytesOf(s);
       const g = s.partition === undefined ? undefined : open.get(s.partition);
-      if (g && g.statements.length < MAX_BATCH && g.bytes + bytes <= MAX_BATCH_BYTES) {
+      if (g && !full(g.statements.length, g.bytes, s, bytes)) {
         g.statements.push(s);
         g.bytes += bytes;
         continue;
@@ -257,7 +267,7 @@ export class CassandraDb {
    * records). For upserts only: a batch gives its statements one timestamp, so a delete and an
    * insert of one row in it would leave the delete.
    */
-  async writeCoalesced(statements: readonly (Statement & { partition?: string })[], what = 'write'): Promise<void> {
+  async writeCoalesced(statements: readonly Write[], what = 'write'): Promise<void> {
     const waits: Promise<unknown>[] = [];
     for (const s of statements) {
       if (s.partition === undefined) {
@@ -266,7 +276,7 @@ export class CassandraDb {
       }
       const bytes = bytesOf(s);
       let g = this.#coalescing.get(s.partition);
-      if (g && g.bytes + bytes > MAX_BATCH_BYTES) {
+      if (g && full(g.statements.length, g.bytes, s, bytes)) {
         this.#coalescing.delete(s.partition);
         this.#send(g);
         g = undefined;
@@ -281,10 +291,6 @@ export class CassandraDb {
       g.statements.push(s);
       g.bytes += bytes;
       waits.push(g.done);
-      if (g.statements.length >= MAX_BATCH) {
-        this.#coalescing.delete(s.partition);
-        this.#send(g);
-      }
     }
     if (this.#coalescing.size && !this.#flushQueued) {
       this.#flushQueued = true;

@@ -297,7 +297,8 @@ export class RevisionWriter {
       const b = enc.newBase;
       writes.push({ partition: revPartition(loc, bucket), routing, cql: CQL.insertBase, params: [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, rec.uid, b.hash, b.codec, b.body, ttl] });
     }
-    writes.push({ ...revisionStatement(rec, enc, bucket, o.ttlSeconds, clear), routing });
+    // With its base, if any, whatever the batch's size (client.ts Write.withPrevious).
+    writes.push({ ...revisionStatement(rec, enc, bucket, o.ttlSeconds, clear), routing, ...(enc.newBase ? { withPrevious: true } : {}) });
     writes.push(...feedStatements(rec, o.buckets, o.ttlSeconds, clear));
     return { writes, once: this.#indexRows(rec, loc, bucket), ...(enc.newBase ? { base: { loc, bucket, entry: enc.newBase } } : {}) };
   }
