@@ -226,15 +226,17 @@ export class RevisionWriter {
     if (!recs.length) return [];
     const o = this.#o;
     const items = await mapLimit(recs, this.#concurrency, async (r) => {
+      const life = await this.#storedLifetime(r);
       const rec = r.op === 'DELETED' && r.object === null ? { ...r, object: await this.#previousState(r) } : r;
-      return { rec, rows: await this.#dataRows(rec, null) };
+      // A uid without a lifetime has no complete revision, so no base to patch against.
+      return { rec, life, rows: await this.#dataRows(rec, null, life === null) };
     });
     const once = new Map<string, Write>();
     for (const { rows } of items) for (const s of rows.once) once.set(s.key, s.statement);
     await o.db.writeAll([...items.flatMap(({ rows }) => rows.writes), ...once.values()], 'write revision');
     for (const { rows } of items) this.#wrote({ ...rows, once: [] });
     for (const key of once.keys()) this.#seen.set(key, true);
-    await this.#setLifetimes(await mapLimit(items, this.#concurrency, ({ rec }) => this.#nextLifetime(rec, null, false)));
+    await this.#setLifetimes(await mapLimit(items, this.#concurrency, ({ rec, life }) => this.#nextLifetime(rec, null, false, life)));
     await o.db.writeAll(items.map(({ rec }) => {
       const l = locOf(rec);
       return { cql: CQL.insertId, params: [l.cluster, l.uid, l.rvid, l.gk, l.namespace, l.name, rec.ts, undefined, o.ttlSeconds], routing: [l.cluster, l.uid, l.rvid] };
@@ -281,12 +283,12 @@ export class RevisionWriter {
    * The data rows of `rec` (replacing `prev`, or new): its revision (+ a new base, in the
    * revision's partition), both feeds, and the index rows this process has not written yet.
    */
-  async #dataRows(rec: ChangeRecord, prev: ChangeRecord | null): Promise<DataRows> {
+  async #dataRows(rec: ChangeRecord, prev: ChangeRecord | null, newUid = false): Promise<DataRows> {
     const o = this.#o;
     const loc = locOf(rec);
     const bucket = o.buckets.revision(rec.ts);
     const clear = prev !== null && prev.ts === rec.ts;
-    const enc = encodeObject(rec.object, rec.object ? await this.#bases.current(loc, bucket) : undefined);
+    const enc = encodeObject(rec.object, rec.object && !newUid ? await this.#bases.current(loc, bucket) : undefined);
     const routing = [loc.cluster, loc.gk, loc.namespace, loc.name, bucket];
     const writes: Write[] = [];
     if (enc.newBase) {
@@ -379,11 +381,15 @@ export class RevisionWriter {
     for (const { next } of changes) this.#lives.set(`${next.key.cluster}\u0000${next.uid}`, next);
   }
 
-  /** The uid's lifetime once `rec` (replacing `prev`) is stored, and the one stored now. */
-  async #nextLifetime(rec: ChangeRecord, prev: ChangeRecord | null, moved: boolean): Promise<LifetimeChange> {
+  /** The uid's lifetime as stored (this process's last write, else a read), or null. */
+  async #storedLifetime(rec: ChangeRecord): Promise<Lifetime | null> {
+    return this.#lives.get(`${rec.cluster}\u0000${rec.uid}`) ?? await this.#o.lifetimes.get({ key: objectKeyOf(rec), uid: rec.uid });
+  }
+
+  /** The uid's lifetime once `rec` (replacing `prev`) is stored, and the one stored now (`stored`, if read already). */
+  async #nextLifetime(rec: ChangeRecord, prev: ChangeRecord | null, moved: boolean, stored?: Lifetime | null): Promise<LifetimeChange> {
     const key = objectKeyOf(rec);
-    const cacheKey = `${rec.cluster}\u0000${rec.uid}`;
-    const old = this.#lives.get(cacheKey) ?? await this.#o.lifetimes.get({ key, uid: rec.uid });
+    const old = stored !== undefined ? stored : await this.#storedLifetime(rec);
     const deleted = rec.op === 'DELETED';
     let to = old?.to ?? null;
     if (deleted) to = moved && prev?.op === 'DELETED' ? rec.ts : Math.min(to ?? rec.ts, rec.ts);
