@@ -352,11 +352,12 @@ export class RevisionWriter {
       { cql: CQL.insertRevisionBucket, params: [loc.cluster, loc.gk, loc.namespace, loc.name, bucket, bucketTtl], routing: [loc.cluster, loc.gk, loc.namespace, loc.name] });
     const feedTtl = o.ttlSeconds ? o.ttlSeconds + 86_400 : 0;
     for (const s of feedBucketStatements(loc.cluster, loc.namespace, rec.ts, o.buckets, feedTtl)) {
-      add(`fb\u0000${s.key}`, { cql: s.cql, params: s.params });
+      // Its partition key (cluster, scope, day) leads its values.
+      add(`fb\u0000${s.key}`, { cql: s.cql, params: s.params, routing: s.params.slice(0, 3) as (string | number)[] });
     }
     const { version } = splitApiVersion(rec.apiVersion);
     add(`k\u0000${loc.cluster}\u0000${loc.gk}\u0000${version}\u0000${rec.resource}`,
-      { cql: CQL.insertKind, params: [loc.cluster, rec.group, rec.kind, version, rec.resource, rec.namespace !== ''] });
+      { cql: CQL.insertKind, params: [loc.cluster, rec.group, rec.kind, version, rec.resource, rec.namespace !== ''], routing: [loc.cluster] });
     return out;
   }
 

@@ -117,6 +117,8 @@ describeCassandra('CassandraHistoryStore: the append phased across its records',
       const rev = (await client.execute('SELECT token(cluster, gk, namespace, name, bucket) AS t, bucket FROM revisions')).rows[0]!;
       const key = routingKey(['c1', 'Pod', 'shop', 'pod-1', Number(rev.get('bucket'))]);
       expect(String(tokenizer.hash(key).getValue())).toBe(String(rev.get('t')));
+      const fb = (await client.execute("SELECT token(cluster, scope, day) AS t, day FROM feed_buckets WHERE cluster = 'c1' AND scope = '*' ALLOW FILTERING")).rows[0]!;
+      expect(String(tokenizer.hash(routingKey(['c1', '*', Number(fb.get('day'))])).getValue())).toBe(String(fb.get('t')));
     } finally {
       await client.shutdown();
     }
