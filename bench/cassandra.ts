@@ -12,7 +12,7 @@
  *   the namespace list as of T in the summary view, the way GET /v1/objects?view=summary asks for it
  *   (listAt `summary`, answer text included), with each list's Node CPU and Cassandra round trips;
  *   --list-profile writes a CPU profile of the Cassandra list phase and prints its top self times;
- *   --server-pid: Cassandra's process id on this machine (Linux), to count its CPU per list.
+ *   --server-pid: Cassandra's process id on this machine (Linux), to count its CPU per list and per record ingested.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ import { CassandraHistoryStore } from '../store/cassandra/index.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload, type PodRef } from './lib/generate.ts';
 import { listCosts, profileOf } from './lib/cassandra-lists.ts';
-import { args, fmt, summary } from './lib/stats.ts';
+import { args, fmt, processCpuMs, summary } from './lib/stats.ts';
 
 const a = args(process.argv.slice(2));
 const RECORDS = Number(a.records ?? 100_000);
@@ -64,6 +64,8 @@ const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { 
 const ingestMs = { lmdb: 0, cassandra: 0 };
 const requestsBefore = cass.requests;
 const batchMs: Record<'lmdb' | 'cassandra', number[]> = { lmdb: [], cassandra: [] };
+// CPU while each store appends: this process (every thread) and, with --server-pid, Cassandra's.
+const ingestCpu = { lmdb: 0, cassandra: 0, server: 0 };
 let records = 0;
 let t0 = 0;
 let tEnd = 0;
@@ -77,9 +79,13 @@ for (let i = 0; ; i++) {
   }
   const recs: ChangeRecord[] = sink.convert((JSON.parse(next.value.text) as { items: unknown[] }).items).records;
   for (const name of (i % 2 ? ['lmdb', 'cassandra'] : ['cassandra', 'lmdb']) as ('lmdb' | 'cassandra')[]) {
+    const [cpu, server] = [process.cpuUsage(), name === 'cassandra' ? processCpuMs(a['server-pid']) : 0];
     const s = performance.now();
     await stores[name].append(recs);
     const ms = performance.now() - s;
+    const used = process.cpuUsage(cpu);
+    ingestCpu[name] += (used.user + used.system) / 1000;
+    if (name === 'cassandra') ingestCpu.server += processCpuMs(a['server-pid']) - server;
     ingestMs[name] += ms;
     batchMs[name].push(ms);
   }
@@ -192,6 +198,8 @@ const lines = [
   `| ingest, one batch p50 / p99 ms | ${fmt(bl.lmdb.p50, 1)} / ${fmt(bl.lmdb.p99, 1)} | ${fmt(bl.cassandra.p50, 1)} / ${fmt(bl.cassandra.p99, 1)} | |`,
   ...results.map(([name, r]) => `| ${name}: p50 / p99 ms (${r.lmdb.n} queries) | ${fmt(r.lmdb.p50, 2)} / ${fmt(r.lmdb.p99, 2)} | ${fmt(r.cassandra.p50, 2)} / ${fmt(r.cassandra.p99, 2)} | ${fmt(r.cassandra.p50 / r.lmdb.p50, 1)}x (p50) |`),
   ``,
+  `CPU per record ingested: this process ${fmt(ingestCpu.lmdb / records * 1000, 0)} µs appending to the embedded store, ${fmt(ingestCpu.cassandra / records * 1000, 0)} µs appending to Cassandra${a['server-pid'] ? `; Cassandra's own (pid ${a['server-pid']}, /proc, while this process appended to it) ${fmt(ingestCpu.server / records * 1000, 0)} µs, ${fmt(ingestCpu.server / ingestRequests * 1000, 0)} µs a request` : ''}.`,
+  ``,
   `Requests to Cassandra (statements and batches, each page counts): ${fmt(ingestRequests / records, 2)} per record ingested; per query: ${results.map(([name, r]) => `${name} ${fmt(r.cassandra.requests, 1)}`).join('; ')}.`,
   ``,
   ...(SUMMARY ? costs.report(listed, summaryBytes) : []),
@@ -199,7 +207,7 @@ const lines = [
   ...(profile.length ? [`CPU profile of ${Math.min(LISTS, 3)} Cassandra ${SUMMARY ? 'summary' : 'full'} lists (${a['list-profile']}), self time by where it runs: ${profile.join('; ')}.`, ``] : []),
   `The namespace list returned ${listed.toLocaleString()} Pods. Cassandra revision rows (200 sampled Pods): ${bodyRows.toLocaleString()} revisions, body ${fmt(bodyBytes / Math.max(1, bodyRows), 0)} B each on average (RFC 6902 patch against a base, deflated when > 512 B); ${baseRows.toLocaleString()} bases of ${fmt(baseBytes / Math.max(1, baseRows), 0)} B (deflated JSON).`,
   ``,
-  `Reading the numbers: every Cassandra request is a network round trip to a JVM competing with the benchmark for the same two cores, while LMDB answers from memory-mapped pages in-process; the ratios are an upper bound of the cost on a real cluster. Ingest is latency-bound (about three sequential round trips per record, 32 objects in flight). An object as of T is three point reads (bucket index, revision, base). The namespace list is one lifetime epoch read plus one object-as-of-T per Pod, issued one after another by core/scope.ts objectsAt; issuing them concurrently would cut the Cassandra figure by roughly the concurrency. Sizing for a 150,000-Pod cluster: bench/results/cassandra-sizing.md.`,
+  `Reading the numbers: every Cassandra request is a network round trip to a JVM competing with the benchmark for the same two cores, while LMDB answers from memory-mapped pages in-process; the ratios are an upper bound of the cost on a real cluster. An append goes in phases over all its records (identity reads; data rows in batches by partition and replica set; lifetimes; identity rows: issue-16.md §13), about two requests per record. An object as of T is three point reads (bucket index, revision, base). The namespace list is one lifetime epoch read plus one object-as-of-T per Pod, issued one after another by core/scope.ts objectsAt; issuing them concurrently would cut the Cassandra figure by roughly the concurrency. Sizing for a 150,000-Pod cluster: bench/results/cassandra-sizing.md.`,
   ``,
 ];
 const out = lines.join('\n');

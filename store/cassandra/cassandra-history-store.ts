@@ -45,7 +45,7 @@ export interface CassandraHistoryStoreOptions extends CassandraConnectionOptions
   ttlSeconds?: number;
   /** Cassandra requests in flight per store (default 64). */
   maxInFlight?: number;
-  /** uids written concurrently by one append (default 32). */
+  /** Records one phase of an append handles at once (default 32). */
   uidConcurrency?: number;
   logger?: Logger;
 }

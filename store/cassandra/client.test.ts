@@ -78,6 +78,8 @@ function fakeClient(opts: { pages?: unknown[][]; failWith?: Error } = {}) {
       return settle({});
     },
     shutdown: async () => undefined,
+    keyspace: 'ks',
+    getReplicas: (_ks: string, key: Buffer) => [{ address: key[0] === 0x61 ? 'host-a' : 'host-b' }],
   };
   return { client: client as unknown as cassandra.Client, calls, peak: () => peak };
 }
@@ -95,6 +97,40 @@ describe('CassandraDb', () => {
     for (const c of f.calls) expect(c.options).toMatchObject({ prepare: true, isIdempotent: true });
     expect(f.calls.find((c) => c.kind === 'batch')!.options).toMatchObject({ logged: false });
     expect(f.peak()).toBeLessThanOrEqual(8);
+  });
+
+  it('cuts the batch of a partition before its values pass 4 KiB (Cassandra warns over 5 KiB)', async () => {
+    const f = fakeClient();
+    const db = new CassandraDb(f.client, 8);
+    const row = () => ({ cql: 'INSERT', params: ['k', Buffer.alloc(1_500)], partition: 'p1' });
+    await db.writeAll(Array.from({ length: 5 }, row));
+    expect(f.calls.map((c) => c.size)).toEqual([2, 2, 1]);
+    const g = fakeClient();
+    const coalescing = new CassandraDb(g.client, 8);
+    await Promise.all(Array.from({ length: 5 }, () => coalescing.writeCoalesced([row()])));
+    expect(g.calls.map((c) => c.size).sort()).toEqual([1, 2, 2]);
+  });
+
+  it('keeps a statement marked withPrevious in the batch of the one before it, however large (a revision and its base)', async () => {
+    const base = { cql: 'INSERT base', params: [Buffer.alloc(6_000)], partition: 'p1' };
+    const revision = { cql: 'INSERT rev', params: [Buffer.alloc(500)], partition: 'p1', withPrevious: true };
+    const other = { cql: 'INSERT rev', params: [Buffer.alloc(500)], partition: 'p1' };
+    for (const write of ['writeAll', 'writeCoalesced'] as const) {
+      const f = fakeClient();
+      await new CassandraDb(f.client, 8)[write]([other, base, revision]);
+      expect(f.calls.map((c) => c.size).sort()).toEqual([1, 2]);
+    }
+  });
+
+  it('batches partitions on the same replicas together (at most 10), routed to them; others alone', async () => {
+    const f = fakeClient();
+    const db = new CassandraDb(f.client, 8);
+    // Keys starting with "a" live on one replica, the others on another (see fakeClient).
+    const rows = [...Array.from({ length: 12 }, (_, i) => `a${i}`), ...Array.from({ length: 3 }, (_, i) => `b${i}`)]
+      .map((k) => ({ cql: 'INSERT', params: [k], partition: k, routing: [k] }));
+    await db.writeAll([...rows, { cql: 'INSERT solo', params: [] }]);
+    expect(f.calls.map((c) => c.size).sort((a, b) => b - a)).toEqual([10, 3, 2, 1]);
+    for (const c of f.calls.filter((x) => x.kind === 'batch')) expect(c.options.routingKey).toBeInstanceOf(Buffer);
   });
 
   it('shares a batch among concurrent writers of one partition, and fails every one of them with it', async () => {

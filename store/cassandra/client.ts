@@ -1,7 +1,8 @@
 /**
  * The cassandra-driver boundary: building a client with kubetime's policies, turning driver
  * errors into KubetimeErrors, and `CassandraDb`, a thin wrapper every store module goes through
- * (prepared statements, bounded requests in flight, paging, single-partition batches).
+ * (prepared statements, bounded requests in flight, paging, unlogged batches per partition or
+ * per replica set).
  */
 import cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
@@ -98,11 +99,56 @@ function toConsistencyName(c: NonNullable<CassandraConnectionOptions['consistenc
   return ({ ONE: 'one', LOCAL_ONE: 'localOne', LOCAL_QUORUM: 'localQuorum', QUORUM: 'quorum', ALL: 'all' } as const)[c];
 }
 
-/** Statements per single-partition batch (small rows: far below Cassandra's batch size limits). */
+/** Statements per single-partition batch. */
 const MAX_BATCH = 64;
+/**
+ * Bytes of bound values per batch, as bytesOf counts them. Cassandra logs (and tells the client)
+ * a warning for a batch over batch_size_warn_threshold (default 5 KiB) and refuses one over
+ * batch_size_fail_threshold (default 50 KiB; test/infra/cassandra.sh keeps both defaults): this
+ * keeps batches under the warning.
+ */
+const MAX_BATCH_BYTES = 4 * 1024;
+
+/**
+ * Partitions per batch across partitions (statements with `routing`, all on the same replicas).
+ * Cassandra logs a warning for an unlogged batch over more partitions than
+ * unlogged_batch_across_partitions_warn_threshold (default 10).
+ */
+const MAX_PARTITIONS = 10;
+
+/**
+ * The serialized partition key of `values` (the driver's routing key: one component as is,
+ * several as [length][bytes][0] each). Strings are text, numbers bigint.
+ */
+export function routingKey(values: readonly (string | number)[]): Buffer {
+  const parts = values.map((v) => {
+    if (typeof v === 'string') return Buffer.from(v, 'utf8');
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(BigInt(v));
+    return b;
+  });
+  if (parts.length === 1) return parts[0]!;
+  return Buffer.concat(parts.flatMap((p) => {
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(p.length);
+    return [len, p, Buffer.alloc(1)];
+  }));
+}
+
+/** The bytes a statement's values take in a batch (an estimate: value sizes, 8 per value for the rest). */
+function bytesOf(s: Statement): number {
+  let n = 0;
+  for (const p of s.params) {
+    n += 8;
+    if (typeof p === 'string') n += Buffer.byteLength(p);
+    else if (Buffer.isBuffer(p)) n += p.length;
+  }
+  return n;
+}
 
 interface CoalescedGroup {
   statements: Statement[];
+  bytes: number;
   what: string;
   done: Promise<void>;
   resolve: () => void;
@@ -113,6 +159,31 @@ interface CoalescedGroup {
 export interface Statement {
   cql: string;
   params: Params;
+}
+
+/**
+ * A write writeAll may batch: with statements of its `partition` (a string naming it), and, when
+ * it gives its partition key values as `routing`, with writes of other partitions stored on the
+ * same replicas (Cassandra applies such a batch on the replicas it reaches: one request, no
+ * fan-out; the batch is not atomic, as no unlogged batch is).
+ */
+export type Write = Statement & {
+  partition?: string;
+  routing?: readonly (string | number)[];
+  /** Goes in the batch of the statement before it (same partition), whatever the batch's size. */
+  withPrevious?: boolean;
+};
+
+/** Whether `s` may not join a batch of `count` statements and `bytes` bytes. */
+function full(count: number, bytes: number, s: Write, more: number): boolean {
+  return !s.withPrevious && (count >= MAX_BATCH || bytes + more > MAX_BATCH_BYTES);
+}
+
+interface Group {
+  statements: Statement[];
+  bytes: number;
+  partitions: number;
+  routing?: Buffer;
 }
 
 /**
@@ -145,22 +216,49 @@ export class CassandraDb {
 
   /**
    * Runs statements concurrently (bounded); those sharing a partition go as unlogged batches of
-   * at most MAX_BATCH statements (never a batch across partitions).
+   * at most MAX_BATCH statements and MAX_BATCH_BYTES; partitions given a `routing` share batches
+   * (up to MAX_PARTITIONS) with others on the same replicas.
    */
-  async writeAll(statements: readonly (Statement & { partition?: string })[], what = 'write'): Promise<void> {
-    const groups: Statement[][] = [];
-    const open = new Map<string, Statement[]>();
+  async writeAll(statements: readonly Write[], what = 'write'): Promise<void> {
+    const groups: Group[] = [];
+    const open = new Map<string, Group>();
+    const routings = new Map<Group, readonly (string | number)[]>();
     for (const s of statements) {
+      const bytes = bytesOf(s);
       const g = s.partition === undefined ? undefined : open.get(s.partition);
-      if (g && g.length < MAX_BATCH) {
-        g.push(s);
+      if (g && !full(g.statements.length, g.bytes, s, bytes)) {
+        g.statements.push(s);
+        g.bytes += bytes;
         continue;
       }
-      const fresh = [s];
+      const fresh: Group = { statements: [s], bytes, partitions: 1 };
       groups.push(fresh);
       if (s.partition !== undefined) open.set(s.partition, fresh);
+      if (s.routing) routings.set(fresh, s.routing);
     }
-    await Promise.all(groups.map((g) => (g.length === 1 ? this.execute(g[0]!.cql, g[0]!.params, what) : this.#batch(g, what))));
+    const sends: Group[] = [];
+    const byReplicas = new Map<string, Group>();
+    for (const g of groups) {
+      const values = routings.get(g);
+      if (!values) {
+        sends.push(g);
+        continue;
+      }
+      const routing = routingKey(values);
+      const replicas = this.client.getReplicas(this.client.keyspace, routing) as { address: string }[] | null;
+      const key = replicas ? replicas.map((h) => h.address).sort().join(',') : '';
+      let r = byReplicas.get(key);
+      if (r && (r.partitions >= MAX_PARTITIONS || r.statements.length + g.statements.length > MAX_BATCH || r.bytes + g.bytes > MAX_BATCH_BYTES)) {
+        sends.push(r);
+        r = undefined;
+      }
+      if (!r) byReplicas.set(key, (r = { statements: [], bytes: 0, partitions: 0, routing }));
+      r.statements.push(...g.statements);
+      r.bytes += g.bytes;
+      r.partitions++;
+    }
+    sends.push(...byReplicas.values());
+    await Promise.all(sends.map((g) => (g.statements.length === 1 ? this.execute(g.statements[0]!.cql, g.statements[0]!.params, what) : this.#batch(g.statements, what, g.routing))));
   }
 
   /**
@@ -169,27 +267,30 @@ export class CassandraDb {
    * records). For upserts only: a batch gives its statements one timestamp, so a delete and an
    * insert of one row in it would leave the delete.
    */
-  async writeCoalesced(statements: readonly (Statement & { partition?: string })[], what = 'write'): Promise<void> {
+  async writeCoalesced(statements: readonly Write[], what = 'write'): Promise<void> {
     const waits: Promise<unknown>[] = [];
     for (const s of statements) {
       if (s.partition === undefined) {
         waits.push(this.execute(s.cql, s.params, what));
         continue;
       }
+      const bytes = bytesOf(s);
       let g = this.#coalescing.get(s.partition);
+      if (g && full(g.statements.length, g.bytes, s, bytes)) {
+        this.#coalescing.delete(s.partition);
+        this.#send(g);
+        g = undefined;
+      }
       if (!g) {
         let resolve!: () => void;
         let reject!: (e: unknown) => void;
         const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-        g = { statements: [], what, done, resolve, reject };
+        g = { statements: [], bytes: 0, what, done, resolve, reject };
         this.#coalescing.set(s.partition, g);
       }
       g.statements.push(s);
+      g.bytes += bytes;
       waits.push(g.done);
-      if (g.statements.length >= MAX_BATCH) {
-        this.#coalescing.delete(s.partition);
-        this.#send(g);
-      }
     }
     if (this.#coalescing.size && !this.#flushQueued) {
       this.#flushQueued = true;
@@ -209,11 +310,11 @@ export class CassandraDb {
     sent.then(() => g.resolve(), g.reject);
   }
 
-  async #batch(statements: Statement[], what: string): Promise<void> {
+  async #batch(statements: Statement[], what: string, routing?: Buffer): Promise<void> {
     this.requests++;
     try {
       await this.#limit(() =>
-        this.client.batch(statements.map((s) => ({ query: s.cql, params: s.params })), { prepare: true, logged: false, isIdempotent: true }),
+        this.client.batch(statements.map((s) => ({ query: s.cql, params: s.params })), { prepare: true, logged: false, isIdempotent: true, ...(routing ? { routingKey: routing } : {}) }),
       );
     } catch (e) {
       throw storeError(what, e);

@@ -19,6 +19,21 @@ describe('KeyedMutex', () => {
     expect(m.size).toBe(0);
   });
 
+  it('holds a set of keys at once; overlapping sets given in opposite orders take turns, never deadlock', async () => {
+    const m = new KeyedMutex();
+    const log: string[] = [];
+    const job = (keys: string[], id: string) => m.runAll(keys, async () => {
+      log.push(`start ${id}`);
+      await tick();
+      log.push(`end ${id}`);
+    });
+    await Promise.all([job(['a', 'b', 'c'], '1'), job(['c', 'b', 'x'], '2'), m.run('b', async () => void log.push('b alone'))]);
+    // All done (no deadlock), and never two holders of 'b' at once.
+    expect(log).toHaveLength(5);
+    for (const id of ['1', '2']) expect(log[log.indexOf(`start ${id}`) + 1]).toBe(`end ${id}`);
+    expect(m.size).toBe(0);
+  });
+
   it('lets different keys run at the same time', async () => {
     const m = new KeyedMutex();
     let running = 0;

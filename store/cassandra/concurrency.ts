@@ -20,6 +20,16 @@ export class KeyedMutex {
     }
   }
 
+  /**
+   * Runs `fn` holding every key. Keys are taken one by one in sorted order, so two callers whose
+   * key sets overlap cannot each hold a key the other waits for.
+   */
+  async runAll<T>(keys: Iterable<string>, fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const hold = (i: number): Promise<T> => (i === sorted.length ? fn() : this.run(sorted[i]!, () => hold(i + 1)));
+    return hold(0);
+  }
+
   /** Keys with work queued or running (for tests). */
   get size(): number {
     return this.#tails.size;

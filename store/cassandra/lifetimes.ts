@@ -16,7 +16,7 @@
 import type { Logger } from 'pino';
 import type { Lifetime, LifetimeQuery } from '../../core/ports.ts';
 import type { Micros } from '../../core/time.ts';
-import { num0, type CassandraDb, type Row, type Statement } from './client.ts';
+import { num0, type CassandraDb, type Row, type Statement, type Write } from './client.ts';
 import { mapLimit } from '../../core/concurrency.ts';
 import { RwLock } from './concurrency.ts';
 import { CQL } from './cql.ts';
@@ -29,6 +29,12 @@ const MAX = Number.MAX_SAFE_INTEGER;
 export interface Span {
   from: Micros;
   to: Micros | null;
+}
+
+/** A lifetime's new span and the one stored now (null: none). */
+export interface LifetimeChange {
+  next: Lifetime;
+  old: Span | null;
 }
 
 interface Epoch {
@@ -64,24 +70,42 @@ export class LifetimeIndex {
     return rs.rows[0] ? lifetimeFromRow(cluster, gk, rs.rows[0], namespace, name) : null;
   }
 
-  /** Records that a lifetime's span changed from `old` (null: new) to `next.from/to`. */
-  async set(next: Lifetime, old: Span | null): Promise<void> {
-    if (old && old.from === next.from && old.to === next.to) return;
-    const { cluster, gk } = next.key;
-    await this.#ensureEpoch(cluster, gk, this.#o.buckets.epoch(gk, next.from));
+  /**
+   * Records that lifetimes' spans changed from `old` (null: new) to `next.from/to` (one change per
+   * uid): per kind, the epoch rows of all of them in batches, then all their name rows.
+   */
+  async setAll(changes: readonly LifetimeChange[]): Promise<void> {
+    const byKind = new Map<string, LifetimeChange[]>();
+    for (const c of changes) {
+      if (c.old && c.old.from === c.next.from && c.old.to === c.next.to) continue;
+      const k = `${c.next.key.cluster}\u0000${c.next.key.gk}`;
+      const list = byKind.get(k);
+      if (list) list.push(c);
+      else byKind.set(k, [c]);
+    }
+    const done = await Promise.allSettled([...byKind.values()].map((list) => this.#setKind(list)));
+    const failed = done.find((x) => x.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async #setKind(changes: readonly LifetimeChange[]): Promise<void> {
+    const { cluster, gk } = changes[0]!.next.key;
+    for (const start of new Set(changes.map((c) => this.#o.buckets.epoch(gk, c.next.from)))) await this.#ensureEpoch(cluster, gk, start);
     await this.#lock(cluster, gk).read(async () => {
-      const lo = this.#o.buckets.epoch(gk, Math.min(next.from, old?.from ?? MAX));
-      const writes: Statement[] = [];
-      for (const e of await this.#knownEpochs(cluster, gk)) {
-        if (e.start < lo) break;
-        if (placedIn(next.from, next.to, e.start, e.len)) writes.push(this.#epochRow(next, e.start));
-        else if (old && placedIn(old.from, old.to, e.start, e.len)) writes.push(this.#epochDelete(next, e.start));
+      const epochs = await this.#knownEpochs(cluster, gk);
+      const writes: Write[] = [];
+      for (const { next, old } of changes) {
+        const lo = this.#o.buckets.epoch(gk, Math.min(next.from, old?.from ?? MAX));
+        for (const e of epochs) {
+          if (e.start < lo) break;
+          if (placedIn(next.from, next.to, e.start, e.len)) writes.push(this.#epochRow(next, e.start));
+          else if (old && placedIn(old.from, old.to, e.start, e.len)) writes.push(this.#epochDelete(next, e.start));
+        }
       }
       await this.#o.db.writeAll(writes, 'write lifetime');
       // The name row is the lifetime's record of truth for the next change: written only once
       // every epoch row agrees with it, so a retry after a partial failure redoes the epochs.
-      const nameRow = this.#nameRow(next);
-      await this.#o.db.execute(nameRow.cql, nameRow.params, 'write lifetime');
+      await this.#o.db.writeAll(changes.map(({ next }) => this.#nameRow(next)), 'write lifetime');
     });
   }
 
@@ -235,9 +259,10 @@ export class LifetimeIndex {
     return { cql: CQL.deleteLifetimeInEpoch, params: [cluster, gk, epoch, this.#o.buckets.shard(namespace, name), namespace, name, l.uid] };
   }
 
-  #nameRow(l: Lifetime): Statement {
+  #nameRow(l: Lifetime): Write {
     const { cluster, gk, namespace, name } = l.key;
     return {
+      routing: [cluster, gk, namespace, name],
       cql: CQL.insertLifetimeByName,
       params: [cluster, gk, namespace, name, l.uid, l.from, l.to ?? undefined, l.group, l.kind, l.apiVersion, l.resource, this.#ttl(l)],
     };

@@ -5,16 +5,11 @@
  * retries the batch; in the end the store must answer exactly like a store that never failed
  * (the embedded store fed the same batches): nothing lost, nothing stored twice.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { KubetimeError } from '../../core/errors.ts';
 import type { ChangeRecord } from '../../core/record.ts';
-import { CassandraHistoryStore } from '../../store/cassandra/index.ts';
-import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
-import { DATA_TABLES, describeCassandra, dropKeyspace, freshKeyspace, runCql } from './cassandra-helpers.ts';
+import { describeCassandra, storesPerTest } from './cassandra-helpers.ts';
 import { StoreComparison } from './cassandra-compare.ts';
 import { batches, generateWorkload, prng } from './cassandra-workload.ts';
 
@@ -47,35 +42,10 @@ function injectFaults() {
 }
 
 describeCassandra('CassandraHistoryStore: a failure at any point of an append, then a retry', (target) => {
-  const keyspace = freshKeyspace('kt_faults');
-  let dir: string;
-  let cass: CassandraHistoryStore | undefined;
-  let lmdb: LmdbHistoryStore | undefined;
-
-  beforeAll(async () => {
-    await (await CassandraHistoryStore.connect({ ...target(), keyspace, migrate: true, layout: TINY })).close();
-  }, 120_000);
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kubetime-faults-'));
-    cass = await CassandraHistoryStore.connect({ ...target(), keyspace, uidConcurrency: 4 });
-    lmdb = LmdbHistoryStore.open({ path: dir });
-  });
-
-  afterEach(async () => {
-    vi.restoreAllMocks();
-    await cass?.close();
-    await lmdb?.close();
-    rmSync(dir, { recursive: true, force: true });
-    await runCql(target(), DATA_TABLES.map((t) => `TRUNCATE ${t}`), keyspace);
-  }, 120_000);
-
-  afterAll(async () => {
-    await dropKeyspace(target(), keyspace);
-  }, 120_000);
+  const stores = storesPerTest(target, 'kt_faults', TINY, { uidConcurrency: 4 });
 
   it.each([23, 24, 25, 26, 27])('rejects with STORE_UNAVAILABLE and converges to exactly-once after retries (seed %i)', async (seed) => {
-    const [c, l] = [cass!, lmdb!];
+    const { cass: c, lmdb: l } = stores();
     const w = generateWorkload(seed, { names: 3 });
     const rnd = prng(seed * 1000);
     const faults = injectFaults();

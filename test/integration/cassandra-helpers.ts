@@ -7,8 +7,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, vi } from 'vitest';
 import cassandra from 'cassandra-driver';
+import { CassandraHistoryStore, type CassandraHistoryStoreOptions } from '../../store/cassandra/index.ts';
+import type { Layout } from '../../store/cassandra/layout.ts';
+import { LmdbHistoryStore } from '../../store/lmdb/lmdb-history-store.ts';
 import { describeWithService, serviceEnv } from '../infra/services.ts';
 
 export interface CassandraTarget {
@@ -86,3 +92,36 @@ export const DATA_TABLES = [
   'revisions', 'revision_bases', 'revision_buckets', 'revision_ids', 'feed', 'feed_by_namespace', 'feed_buckets',
   'lifetimes_by_name', 'lifetime_epochs', 'lifetimes_by_epoch', 'kinds', 'clusters',
 ];
+
+/**
+ * Inside describeCassandra: a Cassandra store (one keyspace for the suite with `layout`, its
+ * tables emptied after each test, driver mocks restored) and an empty embedded store, new for
+ * each test. Call the result inside a test.
+ */
+export function storesPerTest(
+  target: () => CassandraTarget, prefix: string, layout: Partial<Layout>, opts: Partial<CassandraHistoryStoreOptions> = {},
+): () => { cass: CassandraHistoryStore; lmdb: LmdbHistoryStore; keyspace: string } {
+  const keyspace = freshKeyspace(prefix);
+  let dir: string;
+  let cass: CassandraHistoryStore | undefined;
+  let lmdb: LmdbHistoryStore | undefined;
+  beforeAll(async () => {
+    await (await CassandraHistoryStore.connect({ ...target(), keyspace, migrate: true, layout })).close();
+  }, 120_000);
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), `kubetime-${prefix}-`));
+    cass = await CassandraHistoryStore.connect({ ...target(), ...opts, keyspace });
+    lmdb = LmdbHistoryStore.open({ path: dir });
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await cass?.close();
+    await lmdb?.close();
+    rmSync(dir, { recursive: true, force: true });
+    await runCql(target(), DATA_TABLES.map((t) => `TRUNCATE ${t}`), keyspace);
+  }, 120_000);
+  afterAll(async () => {
+    await dropKeyspace(target(), keyspace);
+  }, 120_000);
+  return () => ({ cass: cass!, lmdb: lmdb!, keyspace });
+}
