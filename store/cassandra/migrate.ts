@@ -152,9 +152,8 @@ export async function migrate(opts: MigrateOptions): Promise<number[]> {
   const replication = replicationCql(opts.replication ?? { class: 'SimpleStrategy', replicationFactor: 1 });
   const log = opts.logger?.child({ component: 'cassandra-migrate', keyspace });
   await createKeyspace(opts, keyspace, replication, log);
-  const db = new CassandraDb(createClient({ ...opts, keyspace }), 4);
+  const db = await openKeyspace(opts, keyspace);
   try {
-    await connect(db);
     for (const cql of BOOTSTRAP) await db.execute(cql, [], 'create schema_version');
     const owner = randomUUID();
     await acquireLock(db, owner, opts);
@@ -175,6 +174,36 @@ async function connect(db: CassandraDb): Promise<void> {
   } catch (e) {
     throw storeError('connect', e);
   }
+}
+
+/**
+ * A client on the keyspace just created or seen. Of two processes creating it at once, the one
+ * whose CREATE KEYSPACE IF NOT EXISTS found the other's may connect before the keyspace can be
+ * used ("Keyspace … does not exist" from the driver's USE); that answer is retried for a while.
+ */
+export async function openKeyspace(opts: MigrateOptions, keyspace: string): Promise<CassandraDb> {
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const db = new CassandraDb(createClient({ ...opts, keyspace }), 4);
+    try {
+      await connect(db);
+      return db;
+    } catch (e) {
+      await db.shutdown().catch(() => undefined);
+      if (!keyspaceMissing(e) || Date.now() > deadline) throw e;
+      await sleep(250);
+    }
+  }
+}
+
+export function keyspaceMissing(e: unknown): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    if (/keyspace .* does not exist/i.test(c.message)) return true;
+    const inner = (c as { innerErrors?: Record<string, unknown> }).innerErrors;
+    if (inner && Object.values(inner).some((x) => keyspaceMissing(x))) return true;
+  }
+  return false;
 }
 
 async function createKeyspace(opts: MigrateOptions, keyspace: string, replication: string, log: Logger | undefined): Promise<void> {

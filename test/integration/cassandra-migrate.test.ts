@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { afterAll, expect, it } from 'vitest';
 import { CassandraHistoryStore, migrate, SCHEMA_DIR } from '../../store/cassandra/index.ts';
-import { loadMigrations } from '../../store/cassandra/migrate.ts';
+import { loadMigrations, openKeyspace } from '../../store/cassandra/migrate.ts';
 import { describeCassandra, dropKeyspace, freshKeyspace } from './cassandra-helpers.ts';
 
 describeCassandra('Cassandra schema migrations', (target) => {
@@ -38,6 +38,35 @@ describeCassandra('Cassandra schema migrations', (target) => {
       await client.shutdown();
     }
   }, 180_000);
+
+  it('connects to a keyspace that another process creates a moment later, and only waits for that', async () => {
+    // Two migrations at once: the one whose CREATE KEYSPACE IF NOT EXISTS found the other's may
+    // connect before the keyspace can be used, and the driver answers "Keyspace … does not exist".
+    const keyspace = ks();
+    let waits = 0;
+    // The keyspace appears while openKeyspace waits after its first attempt was refused.
+    const sleep = async () => {
+      if (waits++ > 0) return;
+      const admin = new cassandra.Client({ ...target() });
+      try {
+        await admin.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+      } finally {
+        await admin.shutdown();
+      }
+    };
+    const db = await openKeyspace({ ...target(), keyspace, sleep }, keyspace);
+    try {
+      expect((await db.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace], 'read')).rows).toHaveLength(1);
+    } finally {
+      await db.shutdown();
+    }
+    expect(waits).toBe(1);
+    // Any other failure is not waited for: nothing listening fails at once.
+    let otherWaits = 0;
+    const unreachable = openKeyspace({ ...target(), contactPoints: ['127.0.0.1:1'], keyspace, sleep: async () => void otherWaits++ }, keyspace);
+    await expect(unreachable).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(otherWaits).toBe(0);
+  }, 120_000);
 
   it('applies a later migration on top and records it', async () => {
     const keyspace = ks();
