@@ -6,8 +6,12 @@
  *   --ab format: A is stamped with the previous on-disk format (v3: every value carries its own
  *                msgpack record definition), B is the current one (v4: structures shared);
  *   --ab chains: A keeps every object's chain packed in memory (keepChains), B rebuilds objects
- *                beyond the parsed tier from the store (the default).
- * Run: node bench/lmdb-ab.ts [--ab format|chains] [--records 60000] [--pods 6000] [--lists 10] [--out file]
+ *                beyond the parsed tier from the store (the default);
+ *   --ab encode: A is stamped v6 (rev values msgpack records), B is the current format (v7: each
+ *                rev value one pre-encoded buffer, store/lmdb/revision-codec.ts);
+ *   --ab txn:    A writes plain appends as lmdb-js asynchronous puts (asyncPuts), B writes each
+ *                append in one write transaction (the default).
+ * Run: node bench/lmdb-ab.ts [--ab format|chains|encode|txn] [--records 60000] [--pods 6000] [--lists 10] [--out file]
  */
 import { TRUSTED_VIEWER } from '../core/access.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +35,14 @@ const DIR = join('bench', '.data', 'lmdb-ab');
 const AB = a.ab ?? 'format';
 const NAMES = ['v3', 'v4'] as const;
 type Name = (typeof NAMES)[number];
-const LABEL: Record<Name, string> = AB === 'chains' ? { v3: 'A: chains kept in memory', v4: 'B: chains read back (default)' } : { v3: 'A: v3 (previous)', v4: 'B: v4 (current)' };
+const LABELS: Record<string, Record<Name, string>> = {
+  chains: { v3: 'A: chains kept in memory', v4: 'B: chains read back (default)' },
+  encode: { v3: 'A: v6 (msgpack rev values)', v4: 'B: v7 (pre-encoded rev values)' },
+  txn: { v3: 'A: asynchronous puts', v4: 'B: one transaction per append (default)' },
+};
+const LABEL = LABELS[AB] ?? { v3: 'A: v3 (previous)', v4: 'B: v4 (current)' };
+/** The format store A is stamped with (the store keeps writing it as it is). */
+const PREVIOUS: Record<string, string> = { format: 'kubetime.lmdb/v3', encode: 'kubetime.lmdb/v6' };
 
 rmSync(DIR, { recursive: true, force: true });
 const stores = {} as Record<Name, LmdbHistoryStore>;
@@ -39,8 +50,8 @@ for (const name of NAMES) {
   const path = join(DIR, name);
   mkdirSync(path, { recursive: true });
   // An empty store stamped with the previous format: the store keeps writing it as it is.
-  if (name === 'v3' && AB === 'format') await stampFormat(path, 'kubetime.lmdb/v3');
-  stores[name] = LmdbHistoryStore.open({ path, keepChains: AB === 'chains' && name === 'v3' });
+  if (name === 'v3' && PREVIOUS[AB]) await stampFormat(path, PREVIOUS[AB]);
+  stores[name] = LmdbHistoryStore.open({ path, keepChains: AB === 'chains' && name === 'v3', asyncPuts: AB === 'txn' && name === 'v3' });
 }
 const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
 

@@ -50,6 +50,14 @@ export interface LmdbHistoryStoreOptions {
    * either way.
    */
   oneKeyInForce?: boolean;
+  /**
+   * Write plain appends as lmdb-js asynchronous puts outside a transaction, which its write thread
+   * applies (and the thread pool compresses) while this thread prepares the next record: the write
+   * path before, kept for benchmarks (bench/lmdb-ab.ts --ab txn). Default false: each append is one
+   * write transaction whose puts lmdb-js applies on the spot, without handing each to another
+   * thread (0.77–0.87 of the ingest CPU).
+   */
+  asyncPuts?: boolean;
 }
 
 export type { LmdbDbs };
@@ -140,6 +148,7 @@ export class LmdbHistoryStore implements HistoryStore {
   readonly #writer: RevisionWriter;
   /** Order marks, where the format keeps them and `oneKeyInForce` is on. */
   readonly #order: OrderMarks | undefined;
+  readonly #asyncPuts: boolean;
 
   /** Settles once the latest append's writes are committed (or it failed). */
   #committed: Promise<unknown> = Promise.resolve();
@@ -148,6 +157,7 @@ export class LmdbHistoryStore implements HistoryStore {
     this.#dbs = dbs;
     this.#chain = new ChainReader(dbs);
     this.#order = dbs.ord && (opts.oneKeyInForce ?? true) ? new OrderMarks(dbs.ord, dbs.rev) : undefined;
+    this.#asyncPuts = opts.asyncPuts ?? false;
     this.#writer = new RevisionWriter(dbs, this.#chain, { latestParsed: opts.latestCache ?? 1024, latestPacked: opts.latestPackedCache ?? 65_536, keepChains: opts.keepChains ?? false, slimRows: opts.slimRows ?? true });
   }
 
@@ -181,12 +191,20 @@ export class LmdbHistoryStore implements HistoryStore {
     return this.#write('append', async () => {
       // After the appends before it are committed, so a kind's first record is known by then.
       checkScopes(records, { namespaced: (cluster, gk) => (this.#dbs.meta.get(['kind', cluster, gk]) as SeenKind | undefined)?.namespaced });
-      // Plain appends go as asynchronous puts; from the first record that needs to read what this
-      // batch wrote, the rest runs in a transaction queued behind them (RevisionWriter).
       const result: AppendResult = { inserted: 0, merged: 0, duplicates: 0 };
-      const queued = this.#writer.appendQueued(records, result);
-      const rest = records.slice(queued);
-      await (rest.length ? this.#dbs.root.transaction(() => this.#writer.appendAll(rest, result)) : this.#dbs.root.committed);
+      if (this.#asyncPuts) {
+        // Plain appends go as asynchronous puts; from the first record that needs to read what this
+        // batch wrote, the rest runs in a transaction queued behind them (RevisionWriter).
+        const queued = this.#writer.appendQueued(records, result);
+        const rest = records.slice(queued);
+        await (rest.length ? this.#dbs.root.transaction(() => this.#writer.appendAll(rest, result)) : this.#dbs.root.committed);
+        return result;
+      }
+      // One write transaction: plain appends take the cheap path, the rest the general one.
+      await this.#dbs.root.transaction(() => {
+        const plain = this.#writer.appendQueued(records, result);
+        if (plain < records.length) this.#writer.appendAll(records.slice(plain), result);
+      });
       return result;
     });
   }

@@ -1,9 +1,11 @@
 /**
- * The write side of LmdbHistoryStore, in two modes:
- * - appendQueued runs outside any transaction and writes with lmdb-js asynchronous puts, which
- *   its write thread applies (B-tree work, LZ4) while this thread prepares the next record. Its
- *   reads see only committed data, so it takes only records whose effect is known without reading
- *   its own writes back: a revision after its uid's cached latest one, or a uid's first.
+ * The write side of LmdbHistoryStore, in two paths:
+ * - appendQueued takes plain appends: records whose effect is known without reading its own
+ *   writes back (a revision after its uid's cached latest one, or a uid's first). It runs either
+ *   in the append's write transaction (the default) or, with the store's `asyncPuts`, outside any
+ *   transaction, writing lmdb-js asynchronous puts that its write thread applies while this thread
+ *   prepares the next record; its reads then see only committed data. Its checks hold either way
+ *   (reads that also see this call's writes only know more).
  * - appendAll and prune (prune.ts) run inside one LMDB write transaction (the store wraps the
  *   calls), so reads see the transaction's own earlier writes; they handle everything else
  *   (merges, duplicates, revisions out of order).
@@ -91,10 +93,9 @@ export class RevisionWriter {
   }
 
   /**
-   * Appends the records it can outside a transaction (see the file comment), in order, and
-   * returns how many it took; the rest must go through appendAll in a transaction queued after
-   * these puts. Only while everything written before is committed (LmdbHistoryStore serialises
-   * appends).
+   * Appends the plain appends it can (see the file comment), in order, and returns how many it
+   * took; the rest must go through appendAll, in the same transaction or one queued after these
+   * puts. Only while everything written before is committed (LmdbHistoryStore serialises appends).
    */
   appendQueued(records: readonly ChangeRecord[], result: AppendResult): number {
     const queued = new Set<string>(); // identities written by this call, not yet readable

@@ -13,22 +13,25 @@ import { slimKey } from '../../store/lmdb/slim-rows.ts';
 import { slimForSummary } from '../../core/present/slim.ts';
 import { historyStoreContract, pod, rec } from './history-store.contract.ts';
 
-historyStoreContract('LmdbHistoryStore', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-'));
-  let store = LmdbHistoryStore.open({ path: dir });
-  return {
-    store,
-    reopen: async () => {
-      await store.close();
-      store = LmdbHistoryStore.open({ path: dir });
-      return store;
-    },
-    cleanup: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+// The default (one write transaction per append) and the write path before it (plain appends as asynchronous puts).
+for (const asyncPuts of [false, true]) {
+  historyStoreContract(asyncPuts ? 'LmdbHistoryStore (asyncPuts)' : 'LmdbHistoryStore', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-'));
+    let store = LmdbHistoryStore.open({ path: dir, asyncPuts });
+    return {
+      store,
+      reopen: async () => {
+        await store.close();
+        store = LmdbHistoryStore.open({ path: dir, asyncPuts });
+        return store;
+      },
+      cleanup: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
+}
 
 describe('LmdbHistoryStore format', () => {
   it('stamps a new store and refuses one of another format', async () => {
