@@ -7,11 +7,9 @@
  *                msgpack record definition), B is the current one (v4: structures shared);
  *   --ab chains: A keeps every object's chain packed in memory (keepChains), B rebuilds objects
  *                beyond the parsed tier from the store (the default);
- *   --ab encode: A is stamped v6 (rev values msgpack records), B is the current format (v7: each
- *                rev value one pre-encoded buffer, store/lmdb/revision-codec.ts);
  *   --ab txn:    A writes plain appends as lmdb-js asynchronous puts (asyncPuts), B writes each
  *                append in one write transaction (the default).
- * Run: node bench/lmdb-ab.ts [--ab format|chains|encode|txn] [--records 60000] [--pods 6000] [--lists 10] [--out file]
+ * Run: node bench/lmdb-ab.ts [--ab format|chains|txn] [--records 60000] [--pods 6000] [--lists 10] [--out file]
  */
 import { TRUSTED_VIEWER } from '../core/access.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,12 +35,11 @@ const NAMES = ['v3', 'v4'] as const;
 type Name = (typeof NAMES)[number];
 const LABELS: Record<string, Record<Name, string>> = {
   chains: { v3: 'A: chains kept in memory', v4: 'B: chains read back (default)' },
-  encode: { v3: 'A: v6 (msgpack rev values)', v4: 'B: v7 (pre-encoded rev values)' },
   txn: { v3: 'A: asynchronous puts', v4: 'B: one transaction per append (default)' },
 };
 const LABEL = LABELS[AB] ?? { v3: 'A: v3 (previous)', v4: 'B: v4 (current)' };
 /** The format store A is stamped with (the store keeps writing it as it is). */
-const PREVIOUS: Record<string, string> = { format: 'kubetime.lmdb/v3', encode: 'kubetime.lmdb/v6' };
+const PREVIOUS: Record<string, string> = { format: 'kubetime.lmdb/v3' };
 
 rmSync(DIR, { recursive: true, force: true });
 const stores = {} as Record<Name, LmdbHistoryStore>;

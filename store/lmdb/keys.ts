@@ -8,9 +8,7 @@
  *          of the object (`obj`) or an RFC 6902 `patch` against the previous revision of the same
  *          uid; a full copy (deflated JSON, full-copy.ts) starts every chain of at most CHAIN_MAX revisions, so reading any
  *          revision applies at most CHAIN_MAX small patches. A chain may also restart early (a large
- *          change, or a writer that no longer holds the uid's latest state in memory). From
- *          format v7 the value is one pre-encoded buffer (revision-codec.ts: the patch as JSON
- *          text); a msgpack record before.
+ *          change, or a writer that no longer holds the uid's latest state in memory).
  *   ids    [cluster, uid, resourceVersion | DELETED_ID]                  → [ts, resourceVersion]
  *          Revision identity (core/record.ts): dedupe and the audit/watch merge. With the
  *          record's own kind, namespace and name this rebuilds the rev key.

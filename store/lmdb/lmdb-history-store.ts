@@ -17,10 +17,9 @@ import { currentOf } from '../../core/scope.ts';
 import type { Micros } from '../../core/time.ts';
 import { ChainReader, type LmdbDbs } from './chain.ts';
 import { RevisionWriter } from './revision-writer.ts';
-import { revisionEncoder } from './revision-codec.ts';
 import { SAME, slimKey, unpackSlim, type SlimRow } from './slim-rows.ts';
 import { nameOf, ORDER_WINDOW, OrderMarks } from './order.ts';
-import { compareRevKeys, prefixRange, refOfKey, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key, type StoredRevision } from './keys.ts';
+import { compareRevKeys, prefixRange, refOfKey, revKeyOfFeed, rvOf, splitGk, TS_MAX, TS_MIN, type Key } from './keys.ts';
 
 export interface LmdbHistoryStoreOptions {
   /** Folder of the LMDB environment (created when missing). */
@@ -80,12 +79,8 @@ const DICTIONARY = readFileSync(new URL('./k8s-dictionary-v1.txt', import.meta.u
  * its name's mark (or there is none), it is the revision in force, read alone. An older kubetime
  * must not write a v6 store: it would store revisions out of order without raising their names'
  * marks, and reads would then miss a revision in force.
- * v7: v6 with each rev value one pre-encoded buffer (revision-codec.ts: a few fixed fields and the
- * patch's JSON text) instead of a msgpack record; an older kubetime would read it as msgpack.
  */
-export const LMDB_FORMAT = 'kubetime.lmdb/v7';
-/** A v6 store is still read and written as it is, its rev values msgpack records. */
-const LMDB_FORMAT_V6 = 'kubetime.lmdb/v6';
+export const LMDB_FORMAT = 'kubetime.lmdb/v6';
 /** A v5 store is still read and written as it is, without order marks (every read takes the window). */
 const LMDB_FORMAT_V5 = 'kubetime.lmdb/v5';
 /** Earlier layouts, still read and written as they are, without slim rows (their lists read objects in full). */
@@ -99,18 +94,15 @@ const STRUCTURES = Symbol.for('structures');
  */
 const SLIM_ROWS = { maxSharedStructures: 2048 };
 
-/** The rev database of a v7 store: lmdb-js takes any `encoder` with encode and decode (its typings name only msgpack's options). */
-const REV_V7: { name: string; encoder: typeof revisionEncoder } = { name: 'rev', encoder: revisionEncoder };
-
 /** Stamps a new store with its format; refuses one written in another. Returns the format. */
 function checkFormat(meta: { get(k: Key): unknown; putSync(k: Key, v: unknown): unknown; getKeysCount(): number }, path: string): string {
   const found = meta.get(['format']);
-  if (found === LMDB_FORMAT || found === LMDB_FORMAT_V6 || found === LMDB_FORMAT_V5 || found === LMDB_FORMAT_V4 || found === LMDB_FORMAT_V3) return found;
+  if (found === LMDB_FORMAT || found === LMDB_FORMAT_V5 || found === LMDB_FORMAT_V4 || found === LMDB_FORMAT_V3) return found;
   if (found === undefined && meta.getKeysCount() === 0) {
     meta.putSync(['format'], LMDB_FORMAT);
     return LMDB_FORMAT;
   }
-  throw new KubetimeError('INVALID_ARGUMENT', `data-dir: the store in ${path} has format ${String(found ?? 'unknown (older)')}, this kubetime reads ${LMDB_FORMAT}, ${LMDB_FORMAT_V6}, ${LMDB_FORMAT_V5}, ${LMDB_FORMAT_V4} and ${LMDB_FORMAT_V3}; restore it from snapshots into a new --data-dir (kubetime restore)`, { param: 'data-dir', found, expected: LMDB_FORMAT });
+  throw new KubetimeError('INVALID_ARGUMENT', `data-dir: the store in ${path} has format ${String(found ?? 'unknown (older)')}, this kubetime reads ${LMDB_FORMAT}, ${LMDB_FORMAT_V5}, ${LMDB_FORMAT_V4} and ${LMDB_FORMAT_V3}; restore it from snapshots into a new --data-dir (kubetime restore)`, { param: 'data-dir', found, expected: LMDB_FORMAT });
 }
 
 /**
@@ -168,14 +160,12 @@ export class LmdbHistoryStore implements HistoryStore {
     const format = checkFormat(meta, opts.path);
     const shared = format === LMDB_FORMAT_V3 ? {} : { sharedStructuresKey: STRUCTURES };
     const db = <V>(name: string, more: object = {}) => root.openDB<V, Key>({ name, ...shared, ...more });
-    // Slim rows only from v5 on (see LMDB_FORMAT); read-only, a store may lack them.
-    const sum = format === LMDB_FORMAT || format === LMDB_FORMAT_V6 || format === LMDB_FORMAT_V5 ? db<SlimRow>('sum', SLIM_ROWS) : undefined;
-    // Order marks only from v6 on: in an older store, no mark does not mean in order.
-    const ord = format === LMDB_FORMAT || format === LMDB_FORMAT_V6 ? db<number>('ord') : undefined;
-    // Rev values pre-encoded from v7 on (revision-codec.ts), msgpack records before.
-    const rev = format === LMDB_FORMAT ? root.openDB<StoredRevision, Key>(REV_V7) : db<StoredRevision>('rev');
+    // Slim rows only in a v5 or v6 store (see LMDB_FORMAT); read-only, a store may lack them.
+    const sum = format === LMDB_FORMAT || format === LMDB_FORMAT_V5 ? db<SlimRow>('sum', SLIM_ROWS) : undefined;
+    // Order marks only in a v6 store: in an older one, no mark does not mean in order.
+    const ord = format === LMDB_FORMAT ? db<number>('ord') : undefined;
     return new LmdbHistoryStore(
-      { root, rev, ids: db('ids'), ...(sum ? { sum } : {}), ...(ord ? { ord } : {}), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
+      { root, rev: db('rev'), ids: db('ids'), ...(sum ? { sum } : {}), ...(ord ? { ord } : {}), life: db('life'), feed: db('feed'), actors: db('actors'), meta },
       opts,
     );
   }

@@ -40,7 +40,7 @@ describe('LmdbHistoryStore format', () => {
       const store = LmdbHistoryStore.open({ path: dir });
       await store.close();
       const raw = open({ path: dir, maxDbs: 16 });
-      expect(raw.openDB({ name: 'meta' }).get(['format'])).toBe('kubetime.lmdb/v7');
+      expect(raw.openDB({ name: 'meta' }).get(['format'])).toBe('kubetime.lmdb/v6');
       await raw.openDB({ name: 'meta' }).put(['format'], 'kubetime.lmdb/v0');
       await raw.close();
       expect(() => LmdbHistoryStore.open({ path: dir })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', details: expect.objectContaining({ param: 'data-dir', expected: LMDB_FORMAT }) }));
@@ -65,59 +65,6 @@ async function withOlderFormat(format: string, check: (store: LmdbHistoryStore) 
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-describe('LmdbHistoryStore format v6 (rev values as msgpack records)', () => {
-  it('still reads and writes a v6 store as v6, its rev values msgpack records, where a new store pre-encodes them', async () => {
-    const chain = [
-      rec({ name: 'a', uid: 'u1', rv: '1', ts: 10, op: 'ADDED', actor: { username: 'alice', groups: ['dev'] }, verb: 'create', auditID: 'id-1' }),
-      ...[2, 3, 4].map((n) => rec({ name: 'a', uid: 'u1', rv: String(n), ts: 10 * n, op: 'MODIFIED', object: pod('a', 'u1', String(n), { status: { phase: 'Running', restarts: n, note: 'ü✓' } }) })),
-      rec({ name: 'a', uid: 'u1', rv: '5', ts: 50, op: 'DELETED', object: null }),
-    ];
-    const key = { cluster: chain[0]!.cluster, gk: 'Pod', namespace: chain[0]!.namespace, name: 'a' };
-    const history = async (store: LmdbHistoryStore) => {
-      const got = [];
-      for await (const r of store.revisions({ key, order: 'asc' })) got.push(r);
-      return got;
-    };
-    /** The rev values as msgpack records (how v6 and older stored them), or the error reading them so. */
-    const asMsgpack = async (path: string) => {
-      const env = open({ path, maxDbs: 16 });
-      try {
-        return [...env.openDB<Record<string, unknown>>({ name: 'rev', sharedStructuresKey: Symbol.for('structures') }).getRange({})].map((e) => e.value.op);
-      } catch (e) {
-        return e;
-      } finally {
-        await env.close();
-      }
-    };
-    const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-v6-'));
-    const fresh = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-v7-'));
-    try {
-      await stampFormat(dir, 'kubetime.lmdb/v6');
-      for (const path of [dir, fresh]) {
-        const store = LmdbHistoryStore.open({ path });
-        await store.append(chain.slice(0, 3));
-        await store.append(chain.slice(3));
-        await store.close();
-        const again = LmdbHistoryStore.open({ path });
-        expect((await history(again)).map((r) => ({ op: r.op, rv: r.resourceVersion, object: r.object, actor: r.actor, verb: r.verb, auditID: r.auditID }))).toEqual(
-          chain.map((r) => ({ op: r.op, rv: r.resourceVersion, object: r.op === 'DELETED' ? chain[3]!.object : r.object, actor: r.actor, verb: r.verb, auditID: r.auditID })),
-        );
-        expect((await again.revisionAt(key, 35, 8))?.object).toEqual(chain[2]!.object);
-        expect(await again.summaryStatesAt([key], 45, 8)).toEqual([slimForSummary(chain[3]!.object!)]);
-        await again.close();
-      }
-      const raw = open({ path: dir, maxDbs: 16 });
-      expect(raw.openDB({ name: 'meta' }).get(['format'])).toBe('kubetime.lmdb/v6');
-      await raw.close();
-      expect(await asMsgpack(dir)).toEqual(chain.map((r) => r.op));
-      expect(await asMsgpack(fresh)).not.toEqual(chain.map((r) => r.op));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(fresh, { recursive: true, force: true });
-    }
-  });
-});
 
 describe('LmdbHistoryStore format v5 (before order marks)', () => {
   it('still reads and writes a v5 store as v5, with slim rows and without order marks: revisions stored out of order are found by the window', async () => {
