@@ -180,7 +180,14 @@ export class LmdbHistoryStore implements HistoryStore {
     checkStorable(records);
     return this.#write('append', async () => {
       // After the appends before it are committed, so a kind's first record is known by then.
-      checkScopes(records, { namespaced: (cluster, gk) => (this.#dbs.meta.get(['kind', cluster, gk]) as SeenKind | undefined)?.namespaced });
+      const scopes = new Map<string, boolean | undefined>(); // read once a kind per append
+      checkScopes(records, {
+        namespaced: (cluster, gk) => {
+          const k = `${cluster}\0${gk}`;
+          if (!scopes.has(k)) scopes.set(k, (this.#dbs.meta.get(['kind', cluster, gk]) as SeenKind | undefined)?.namespaced);
+          return scopes.get(k);
+        },
+      });
       const result: AppendResult = { inserted: 0, merged: 0, duplicates: 0 };
       if (this.#asyncPuts) {
         // Plain appends go as asynchronous puts; from the first record that needs to read what this

@@ -40,6 +40,9 @@ import { nameOf, OrderMarks } from './order.ts';
 
 interface ClusterSpan { firstSeen: number; lastSeen: number }
 
+/** Bound of the actor id memo (cleared when full). */
+const ACTOR_IDS_MAX = 4096;
+
 /** The revision a new one is encoded against. */
 interface Prev { depth: number; obj: KubeObject | null; deleted?: boolean }
 
@@ -63,6 +66,10 @@ export class RevisionWriter {
   readonly #order: OrderMarks | undefined;
   #seen = new Set<string>();
   #clusters = new Map<string, ClusterSpan>();
+  /** Clusters whose span changed since it was last written (#writeSpans, once per call, not once per record). */
+  #spansChanged = new Set<string>();
+  /** Actor ids by the actor's JSON (actorId hashes it; few actors write most records). */
+  #actorIds = new Map<string, string>();
 
   constructor(dbs: LmdbDbs, chain: ChainReader, opts: RevisionWriterOptions) {
     this.#dbs = dbs;
@@ -72,9 +79,10 @@ export class RevisionWriter {
     this.#cache = new LatestCache({
       parsed: opts.latestParsed, packed: opts.latestPacked, keepChains: opts.keepChains,
       load: (key) => {
-        const value = dbs.rev.get(key);
-        if (!value) throw new Error('the latest revision the writer knows of is not in the store');
-        return chain.objectOf(key, value);
+        // One reverse range from the revision itself: it, then the rest of its chain.
+        const hit = chain.latest({ start: key, end: nameOf(key) });
+        if (!hit || compareRevKeys(hit.key, key) !== 0) throw new Error('the latest revision the writer knows of is not in the store');
+        return hit.object;
       },
     });
   }
@@ -89,6 +97,8 @@ export class RevisionWriter {
     this.#cache.clear();
     this.#seen.clear();
     this.#clusters.clear();
+    this.#spansChanged.clear();
+    this.#actorIds.clear();
     this.#chain.forget();
   }
 
@@ -100,11 +110,13 @@ export class RevisionWriter {
   appendQueued(records: readonly ChangeRecord[], result: AppendResult): number {
     const queued = new Set<string>(); // identities written by this call, not yet readable
     const names = new Map<string, { keys: Key[]; mark?: number }>(); // rev keys and order marks written by this call, by name, not yet readable
-    for (let i = 0; i < records.length; i++) {
-      if (!this.#queue(records[i]!, queued, names)) return i;
+    let i = 0;
+    for (; i < records.length; i++) {
+      if (!this.#queue(records[i]!, queued, names)) break;
       result.inserted++;
     }
-    return records.length;
+    this.#writeSpans();
+    return i;
   }
 
   /** Writes one record if it is a plain append (see appendQueued); false leaves it untouched. */
@@ -161,6 +173,7 @@ export class RevisionWriter {
       this.#replace(existing, before, merged);
       result.merged++;
     }
+    this.#writeSpans();
     return result;
   }
 
@@ -217,7 +230,13 @@ export class RevisionWriter {
   }
 
   #internActor(r: ChangeRecord): string {
-    const id = actorId(r.actor!);
+    const text = JSON.stringify(r.actor);
+    let id = this.#actorIds.get(text);
+    if (id === undefined) {
+      id = actorId(r.actor!);
+      if (this.#actorIds.size >= ACTOR_IDS_MAX) this.#actorIds.clear();
+      this.#actorIds.set(text, id);
+    }
     const k = `a\0${r.cluster}\0${id}`;
     if (!this.#seen.has(k)) {
       if (!this.#dbs.actors.get([r.cluster, id])) this.#dbs.actors.put([r.cluster, id], r.actor!);
@@ -355,11 +374,10 @@ export class RevisionWriter {
   }
 
   #noteSeen(r: ChangeRecord, gk: string): void {
-    const ck = ['cluster', r.cluster];
-    const c = this.#clusters.get(r.cluster) ?? (this.#dbs.meta.get(ck) as ClusterSpan | undefined);
+    const c = this.#clusters.get(r.cluster) ?? (this.#dbs.meta.get(['cluster', r.cluster]) as ClusterSpan | undefined);
     if (!c || r.ts < c.firstSeen || r.ts > c.lastSeen) {
       const span = { firstSeen: Math.min(c?.firstSeen ?? r.ts, r.ts), lastSeen: Math.max(c?.lastSeen ?? r.ts, r.ts) };
-      this.#dbs.meta.put(ck, span);
+      this.#spansChanged.add(r.cluster);
       this.#clusters.set(r.cluster, span);
     } else this.#clusters.set(r.cluster, c);
     const kk = `k\0${r.cluster}\0${gk}`;
@@ -368,6 +386,12 @@ export class RevisionWriter {
       const seen: SeenKind = { group: r.group, version: splitApiVersion(r.apiVersion).version, kind: r.kind, resource: r.resource, namespaced: r.namespace !== '' };
       this.#dbs.meta.put(['kind', r.cluster, gk], seen);
     }
+  }
+
+  /** Writes the cluster spans the records of this call changed (with them: queued, or in their transaction). */
+  #writeSpans(): void {
+    for (const cluster of this.#spansChanged) this.#dbs.meta.put(['cluster', cluster], this.#clusters.get(cluster)!);
+    this.#spansChanged.clear();
   }
 
   /** Retention (PruneRequest, prune.ts): returns how many revisions were removed. */
