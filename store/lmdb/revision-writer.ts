@@ -46,6 +46,13 @@ const ACTOR_IDS_MAX = 4096;
 /** The revision a new one is encoded against. */
 interface Prev { depth: number; obj: KubeObject | null; deleted?: boolean }
 
+/**
+ * A revision's slim row to write: of `object` (its content; a deletion has none), SAME as `prev`'s
+ * (its predecessor of the same uid) when that shows the same. `prevHash`: the rowHash of `prev`'s
+ * row when the writer's cache knows it (slim-rows.ts slimRowAfter); `hash` is set to the written row's.
+ */
+interface Slim { object: KubeObject | null; prev: Prev | undefined; prevHash: number | undefined; hash?: number | undefined }
+
 export interface RevisionWriterOptions {
   /** Objects whose latest state stays parsed (LatestCache). */
   latestParsed: number;
@@ -145,11 +152,12 @@ export class RevisionWriter {
       names.set(name, same);
       this.#order.beforeQueuedPut(key, same);
     }
-    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, { object, prev });
+    const slim: Slim = { object, prev, prevHash: cached?.slimHash };
+    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, slim);
     queued.add(idText);
     if (r.op === 'DELETED') this.#cache.delete(uid); // nothing should follow it
     // Every revision of a uid first seen here is known, so its versions are too.
-    else this.#cache.append(uid, cached, { key, encoded, object, life, rv: cached || !stored ? rv : undefined });
+    else this.#cache.append(uid, cached, { key, encoded, object, life, rv: cached || !stored ? rv : undefined, slimHash: slim.hash });
     return true;
   }
 
@@ -276,12 +284,13 @@ export class RevisionWriter {
     const object = r.object ?? prev?.obj ?? null; // a deletion without its object keeps the last state
     const encoded = this.#encode(r.object === null ? null : object, prev);
     const value: StoredRevision = { ...this.#meta(r), ...encoded };
-    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), { object, prev });
+    const slim: Slim = { object, prev, prevHash: appending ? cached.slimHash : undefined };
+    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), slim);
     if (next && nextObj !== undefined) this.#reencode(next, nextObj, { depth: value.depth, obj: object });
     if (next) this.#slimInFull(next, nextObj);
     this.#order?.changedAt(key);
     // Only an append extends the chain the cache holds; anything else is read back when needed.
-    if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion) });
+    if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion), slimHash: slim.hash });
     else this.#cache.delete(uid);
   }
 
@@ -324,15 +333,16 @@ export class RevisionWriter {
 
   /**
    * Writes a revision, its feed entry, identity and lifetime (`life`: as stored), and with `slim`
-   * its slim row: of `object` (the revision's content; a deletion has none), SAME as `prev`'s (its
-   * predecessor of the same uid) when that shows the same; returns the lifetime.
+   * its slim row (Slim); returns the lifetime.
    */
-  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, slim?: { object: KubeObject | null; prev: Prev | undefined }): StoredLifetime {
+  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, slim?: Slim): StoredLifetime {
     this.#dbs.rev.put(key, value);
-    if (this.#slimRows && slim && r.op !== 'DELETED') {
+    if (this.#slimRows && slim && r.op !== 'DELETED' && this.#dbs.sum) {
       const { object, prev } = slim;
       // SAME only within a chain (depth > 0): a run of them then ends at most CHAIN_MAX - 1 revisions back, in the window a reader reads.
-      this.#dbs.sum?.put(slimKey(key), slimRowAfter(object, key, prev && !prev.deleted && value.depth > 0 ? prev.obj : undefined));
+      const after = slimRowAfter(object, key, prev && !prev.deleted && value.depth > 0 ? prev.obj : undefined, slim.prevHash);
+      this.#dbs.sum.put(slimKey(key), after.row);
+      slim.hash = after.hash;
     }
     const feed: StoredFeedEntry = { op: value.op, source: value.source };
     if (value.actor) feed.actor = value.actor;
