@@ -54,7 +54,7 @@ export interface LmdbHistoryStoreOptions {
    * applies (and the thread pool compresses) while this thread prepares the next record: the write
    * path before, kept for benchmarks (bench/lmdb-ab.ts --ab txn). Default false: each append is one
    * write transaction whose puts lmdb-js applies on the spot, without handing each to another
-   * thread (0.77–0.87 of the ingest CPU).
+   * thread: 0.80–0.84 of the ingest CPU, wall 1.04–1.14× as fast (bench/results/issue-16.md §15).
    */
   asyncPuts?: boolean;
 }
