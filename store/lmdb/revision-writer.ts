@@ -115,8 +115,8 @@ export class RevisionWriter {
    * puts. Only while everything written before is committed (LmdbHistoryStore serialises appends).
    */
   appendQueued(records: readonly ChangeRecord[], result: AppendResult): number {
-    const queued = new Set<string>(); // identities written by this call, not yet readable
-    const names = new Map<string, { keys: Key[]; mark?: number }>(); // rev keys and order marks written by this call, by name, not yet readable
+    const queued = new Set<string>(); // identities written by this call (readable only inside the transaction)
+    const names = new Map<string, { keys: Key[]; mark?: number }>(); // rev keys and order marks written by this call, by name (likewise)
     let i = 0;
     for (; i < records.length; i++) {
       if (!this.#queue(records[i]!, queued, names)) break;
