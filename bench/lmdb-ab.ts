@@ -6,12 +6,19 @@
  *   --ab format: A is stamped with the previous on-disk format (v3: every value carries its own
  *                msgpack record definition), B is the current one (v4: structures shared);
  *   --ab chains: A keeps every object's chain packed in memory (keepChains), B rebuilds objects
- *                beyond the parsed tier from the store (the default).
- * Run: node bench/lmdb-ab.ts [--ab format|chains] [--records 60000] [--pods 6000] [--lists 10] [--out file]
+ *                beyond the parsed tier from the store (the default);
+ *   --ab txn:    A writes plain appends as lmdb-js asynchronous puts (asyncPuts), B writes each
+ *                append in one write transaction (the default);
+ *   --ab code --before DIR: A is the store code of another commit, B this one's. DIR holds that
+ *                commit's store/lmdb two folders below the repository (its imports then resolve
+ *                to this checkout's core/), e.g. for main:
+ *                git archive main store/lmdb | tar -x --strip-components=2 -C .scratch/lmdb-main
+ * Run: node bench/lmdb-ab.ts [--ab format|chains|txn|code] [--before DIR] [--records 60000] [--pods 6000] [--lists 10] [--out file]
  */
 import { TRUSTED_VIEWER } from '../core/access.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createHistoryQueries } from '../core/queries.ts';
 import type { ChangeRecord } from '../core/record.ts';
@@ -31,7 +38,14 @@ const DIR = join('bench', '.data', 'lmdb-ab');
 const AB = a.ab ?? 'format';
 const NAMES = ['v3', 'v4'] as const;
 type Name = (typeof NAMES)[number];
-const LABEL: Record<Name, string> = AB === 'chains' ? { v3: 'A: chains kept in memory', v4: 'B: chains read back (default)' } : { v3: 'A: v3 (previous)', v4: 'B: v4 (current)' };
+const LABELS: Record<string, Record<Name, string>> = {
+  chains: { v3: 'A: chains kept in memory', v4: 'B: chains read back (default)' },
+  txn: { v3: 'A: asynchronous puts', v4: 'B: one transaction per append (default)' },
+  code: { v3: `A: the store code in ${a.before}`, v4: 'B: this commit\'s' },
+};
+const LABEL = LABELS[AB] ?? { v3: 'A: v3 (previous)', v4: 'B: v4 (current)' };
+/** The format store A is stamped with (the store keeps writing it as it is). */
+const PREVIOUS: Record<string, string> = { format: 'kubetime.lmdb/v3' };
 
 rmSync(DIR, { recursive: true, force: true });
 const stores = {} as Record<Name, LmdbHistoryStore>;
@@ -39,8 +53,10 @@ for (const name of NAMES) {
   const path = join(DIR, name);
   mkdirSync(path, { recursive: true });
   // An empty store stamped with the previous format: the store keeps writing it as it is.
-  if (name === 'v3' && AB === 'format') await stampFormat(path, 'kubetime.lmdb/v3');
-  stores[name] = LmdbHistoryStore.open({ path, keepChains: AB === 'chains' && name === 'v3' });
+  if (name === 'v3' && PREVIOUS[AB]) await stampFormat(path, PREVIOUS[AB]);
+  // --ab code: A opens the same way with the other commit's class (the options it does not know are ignored).
+  const Store: typeof LmdbHistoryStore = AB === 'code' && name === 'v3' ? (await import(pathToFileURL(resolve(a.before!, 'lmdb-history-store.ts')).href)).LmdbHistoryStore : LmdbHistoryStore;
+  stores[name] = Store.open({ path, keepChains: AB === 'chains' && name === 'v3', asyncPuts: AB === 'txn' && name === 'v3' });
 }
 const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
 
@@ -121,7 +137,7 @@ const obj = { v3: summary(objMs.v3), v4: summary(objMs.v4) };
 const list = { v3: summary(listMs.v3), v4: summary(listMs.v4) };
 const cpuList = { v3: summary(listCpu.v3), v4: summary(listCpu.v4) };
 const lines = [
-  `Command: \`node bench/lmdb-ab.ts --ab ${AB} --records ${RECORDS} --pods ${PODS} --lists ${LISTS}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine). Current format: ${LMDB_FORMAT}.`,
+  `Command: \`node bench/lmdb-ab.ts --ab ${AB}${a.before ? ` --before ${a.before}` : ''} --records ${RECORDS} --pods ${PODS} --lists ${LISTS}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine). Current format: ${LMDB_FORMAT}.`,
   ``,
   `| measure | ${LABEL.v3} | ${LABEL.v4} | B ÷ A |`,
   `|---|---|---|---|`,

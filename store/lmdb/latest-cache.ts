@@ -41,6 +41,8 @@ export interface LatestEntry {
    * version cannot be stored yet, so its identity needs no lookup.
    */
   maxRv: number | undefined;
+  /** The rowHash (slim-rows.ts) of the latest revision's slim row, when the writer computed it. */
+  slimHash: number | undefined;
 }
 
 /** What a revision's stored form adds to its uid's chain. */
@@ -90,11 +92,11 @@ export class LatestCache {
    * Records a revision appended after the cached latest (`prev`, or none: it starts the entry,
    * which then must be a full copy) with its object.
    */
-  append(uid: string, prev: LatestEntry | undefined, rev: { key: Key; encoded: Encoded; object: KubeObject | null; life: StoredLifetime; rv: number | undefined }): void {
+  append(uid: string, prev: LatestEntry | undefined, rev: { key: Key; encoded: Encoded; object: KubeObject | null; life: StoredLifetime; rv: number | undefined; slimHash: number | undefined }): void {
     const { key, encoded, object, life } = rev;
     let e: LatestEntry;
     if (!this.#o.keepChains) {
-      e = prev ?? { key, depth: 0, full: undefined, patches: [], life, maxRv: rev.rv };
+      e = prev ?? { key, depth: 0, full: undefined, patches: [], life, maxRv: rev.rv, slimHash: undefined };
       e.key = key;
       e.depth = encoded.depth;
       e.life = life;
@@ -102,7 +104,7 @@ export class LatestCache {
       this.#pending.set(uid, object);
     } else if ('obj' in encoded) {
       // A fresh copy of exactly its bytes: zlib's output may be a view into a larger buffer.
-      e = { key, depth: 0, full: encoded.obj && new Uint8Array(encoded.obj), patches: [], life, maxRv: rev.rv };
+      e = { key, depth: 0, full: encoded.obj && new Uint8Array(encoded.obj), patches: [], life, maxRv: rev.rv, slimHash: undefined };
       if (prev) e.maxRv = prev.maxRv !== undefined && rev.rv !== undefined ? Math.max(prev.maxRv, rev.rv) : undefined;
     } else {
       if (!prev || prev.full === undefined) throw new Error('a patch needs the chain it extends');
@@ -113,6 +115,7 @@ export class LatestCache {
       e.life = life;
       e.maxRv = e.maxRv !== undefined && rev.rv !== undefined ? Math.max(e.maxRv, rev.rv) : undefined;
     }
+    e.slimHash = rev.slimHash;
     touch(this.#packed, uid, e);
     if (this.#packed.size > this.#o.packed) this.delete(this.#packed.keys().next().value!);
     touch(this.#parsed, uid, object);

@@ -49,6 +49,14 @@ export interface LmdbHistoryStoreOptions {
    * either way.
    */
   oneKeyInForce?: boolean;
+  /**
+   * Write plain appends as lmdb-js asynchronous puts outside a transaction, which its write thread
+   * applies (and the thread pool compresses) while this thread prepares the next record: the write
+   * path before, kept for benchmarks (bench/lmdb-ab.ts --ab txn). Default false: each append is one
+   * write transaction whose puts lmdb-js applies on the spot, without handing each to another
+   * thread: 0.80–0.84 of the ingest CPU, wall 1.04–1.14× as fast (bench/results/issue-16.md §15).
+   */
+  asyncPuts?: boolean;
 }
 
 export type { LmdbDbs };
@@ -132,6 +140,7 @@ export class LmdbHistoryStore implements HistoryStore {
   readonly #writer: RevisionWriter;
   /** Order marks, where the format keeps them and `oneKeyInForce` is on. */
   readonly #order: OrderMarks | undefined;
+  readonly #asyncPuts: boolean;
 
   /** Settles once the latest append's writes are committed (or it failed). */
   #committed: Promise<unknown> = Promise.resolve();
@@ -140,6 +149,7 @@ export class LmdbHistoryStore implements HistoryStore {
     this.#dbs = dbs;
     this.#chain = new ChainReader(dbs);
     this.#order = dbs.ord && (opts.oneKeyInForce ?? true) ? new OrderMarks(dbs.ord, dbs.rev) : undefined;
+    this.#asyncPuts = opts.asyncPuts ?? false;
     this.#writer = new RevisionWriter(dbs, this.#chain, { latestParsed: opts.latestCache ?? 1024, latestPacked: opts.latestPackedCache ?? 65_536, keepChains: opts.keepChains ?? false, slimRows: opts.slimRows ?? true });
   }
 
@@ -170,13 +180,28 @@ export class LmdbHistoryStore implements HistoryStore {
     checkStorable(records);
     return this.#write('append', async () => {
       // After the appends before it are committed, so a kind's first record is known by then.
-      checkScopes(records, { namespaced: (cluster, gk) => (this.#dbs.meta.get(['kind', cluster, gk]) as SeenKind | undefined)?.namespaced });
-      // Plain appends go as asynchronous puts; from the first record that needs to read what this
-      // batch wrote, the rest runs in a transaction queued behind them (RevisionWriter).
+      const scopes = new Map<string, boolean | undefined>(); // read once a kind per append
+      checkScopes(records, {
+        namespaced: (cluster, gk) => {
+          const k = `${cluster}\0${gk}`;
+          if (!scopes.has(k)) scopes.set(k, (this.#dbs.meta.get(['kind', cluster, gk]) as SeenKind | undefined)?.namespaced);
+          return scopes.get(k);
+        },
+      });
       const result: AppendResult = { inserted: 0, merged: 0, duplicates: 0 };
-      const queued = this.#writer.appendQueued(records, result);
-      const rest = records.slice(queued);
-      await (rest.length ? this.#dbs.root.transaction(() => this.#writer.appendAll(rest, result)) : this.#dbs.root.committed);
+      if (this.#asyncPuts) {
+        // Plain appends go as asynchronous puts; from the first record that needs to read what this
+        // batch wrote, the rest runs in a transaction queued behind them (RevisionWriter).
+        const queued = this.#writer.appendQueued(records, result);
+        const rest = records.slice(queued);
+        await (rest.length ? this.#dbs.root.transaction(() => this.#writer.appendAll(rest, result)) : this.#dbs.root.committed);
+        return result;
+      }
+      // One write transaction: plain appends take the cheap path, the rest the general one.
+      await this.#dbs.root.transaction(() => {
+        const plain = this.#writer.appendQueued(records, result);
+        if (plain < records.length) this.#writer.appendAll(records.slice(plain), result);
+      });
       return result;
     });
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { all, REORDER_WINDOW, Scope } from '../../core/scope.ts';
 import type { ChangeRecord, KubeObject, ObjectKey } from '../../core/record.ts';
 import { prng } from '../../simulator/prng.ts';
@@ -43,12 +43,15 @@ function rec(r: R): ChangeRecord {
 
 type Step = ChangeRecord[] | { prune: number };
 
+/** The write path of the stores (each describe below sets it): `asyncPuts` (the store option) or one transaction per append. */
+let writePath = { asyncPuts: false };
+
 /** Runs `check` on two stores fed `steps`: one-key (the default) and window-only. */
 async function withStores(steps: Step[], check: (fast: LmdbHistoryStore, window: LmdbHistoryStore) => Promise<void>): Promise<void> {
   const open = (oneKeyInForce: boolean) => {
     const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-order-'));
     dirs.push(dir);
-    return LmdbHistoryStore.open({ path: dir, oneKeyInForce });
+    return LmdbHistoryStore.open({ path: dir, oneKeyInForce, ...writePath });
   };
   const fast = open(true);
   const window = open(false);
@@ -107,12 +110,17 @@ const farApart = (): ChangeRecord[] => [
   rec({ uid: 'B', rv: '50', s: 9, op: 'ADDED' }),
 ];
 
-describe('LmdbHistoryStore order marks', () => {
+for (const asyncPuts of [false, true]) describe(`LmdbHistoryStore order marks${asyncPuts ? ', plain appends as asynchronous puts (asyncPuts)' : ''}`, () => {
+  beforeAll(() => {
+    writePath = { asyncPuts };
+  });
   const cases: [string, Step[]][] = [
     ['a queued append whose audit time is later than a higher resourceVersion', [[rec({ rv: '3', s: 30, op: 'ADDED' })], [rec({ rv: '2', s: 40 })]]],
     ['two queued appends out of order in one batch (the first not yet readable)', [[rec({ rv: '3', s: 30, op: 'ADDED' }), rec({ rv: '2', s: 40 })]]],
     ['a queued first revision of a uid, stored before another uid\'s revision it beats', [[rec({ uid: 'B', rv: '3', s: 40, op: 'ADDED' })], [rec({ uid: 'A', rv: '5', s: 30, op: 'ADDED' })]]],
     ['the same in one batch', [[rec({ uid: 'B', rv: '3', s: 40, op: 'ADDED' }), rec({ uid: 'A', rv: '5', s: 30, op: 'ADDED' })]]],
+    // In the append's transaction the keys read include this batch's own: each must count once, or the window shrinks past rv 100.
+    ['queued appends in one batch whose revision in force lies six keys back', [[rec({ rv: '100', s: 1, op: 'ADDED' }), ...[40, 41, 42, 43, 44, 45].map((rv, i) => rec({ rv: String(rv), s: 2 + i }))]]],
     ['an insert in a transaction before a revision it beats', [[rec({ rv: '2', s: 10, op: 'ADDED' }), rec({ rv: '3', s: 30 })], [rec({ rv: '5', s: 20 })]]],
     ['an insert in a transaction before several revisions it beats (the mark reaches the last)', [[rec({ rv: '2', s: 10, op: 'ADDED' }), rec({ rv: '3', s: 20 }), rec({ rv: '4', s: 30 })], [rec({ rv: '9', s: 5 })]]],
     ['a revision of a uid stored after its deletion without a resourceVersion', [[rec({ rv: '2', s: 10, op: 'ADDED' }), rec({ rv: '', s: 20, op: 'DELETED', object: 'none', source: 'audit' })], [rec({ rv: '3', s: 30 })]]],

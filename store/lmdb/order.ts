@@ -64,8 +64,9 @@ export class OrderMarks {
   }
 
   /**
-   * Before a queued put of `key` (no reads of this call's own writes): `queued` holds the keys of
-   * the same name this call has queued already and the mark it has written. A key that comes after
+   * Before a queued put of `key`: `queued` holds the keys of the same name this call has queued
+   * already and the mark it has written (which a read outside the transaction does not see, and one
+   * inside does: a key read and queued counts once). A key that comes after
    * every key of the name and is in force among the ORDER_WINDOW - 1 before it needs no mark; one
    * that is not in force raises the mark to its time; one put before another key raises it to the
    * name's newest time (the keys after it are not read here).
@@ -73,7 +74,8 @@ export class OrderMarks {
   beforeQueuedPut(key: Key, queued: { keys: Key[]; mark?: number }): void {
     const name = nameOf(key);
     const tail = [...this.#rev.getKeys({ start: [...name, TS_MAX], end: name, reverse: true, limit: ORDER_WINDOW })];
-    const before = [...tail, ...queued.keys].sort((a, b) => compareRevKeys(b, a));
+    const unread = queued.keys.filter((q) => !tail.some((k) => compareRevKeys(k, q) === 0));
+    const before = [...tail, ...unread].sort((a, b) => compareRevKeys(b, a));
     queued.keys.push(key);
     const ts = before.length && compareRevKeys(before[0]!, key) >= 0 ? (before[0]![4] as number) : !firstInForce([key, ...before.slice(0, ORDER_WINDOW - 1)]) ? (key[4] as number) : undefined;
     if (ts === undefined) return;

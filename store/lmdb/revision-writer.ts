@@ -1,9 +1,11 @@
 /**
- * The write side of LmdbHistoryStore, in two modes:
- * - appendQueued runs outside any transaction and writes with lmdb-js asynchronous puts, which
- *   its write thread applies (B-tree work, LZ4) while this thread prepares the next record. Its
- *   reads see only committed data, so it takes only records whose effect is known without reading
- *   its own writes back: a revision after its uid's cached latest one, or a uid's first.
+ * The write side of LmdbHistoryStore, in two paths:
+ * - appendQueued takes plain appends: records whose effect is known without reading its own
+ *   writes back (a revision after its uid's cached latest one, or a uid's first). It runs either
+ *   in the append's write transaction (the default) or, with the store's `asyncPuts`, outside any
+ *   transaction, writing lmdb-js asynchronous puts that its write thread applies while this thread
+ *   prepares the next record; its reads then see only committed data. Its checks hold either way
+ *   (reads that also see this call's writes only know more).
  * - appendAll and prune (prune.ts) run inside one LMDB write transaction (the store wraps the
  *   calls), so reads see the transaction's own earlier writes; they handle everything else
  *   (merges, duplicates, revisions out of order).
@@ -38,8 +40,18 @@ import { nameOf, OrderMarks } from './order.ts';
 
 interface ClusterSpan { firstSeen: number; lastSeen: number }
 
+/** Bound of the actor id memo (cleared when full). */
+const ACTOR_IDS_MAX = 4096;
+
 /** The revision a new one is encoded against. */
 interface Prev { depth: number; obj: KubeObject | null; deleted?: boolean }
+
+/**
+ * A revision's slim row to write: of `object` (its content; a deletion has none), SAME as `prev`'s
+ * (its predecessor of the same uid) when that shows the same. `prevHash`: the rowHash of `prev`'s
+ * row when the writer's cache knows it (slim-rows.ts slimRowAfter); `hash` is set to the written row's.
+ */
+interface Slim { object: KubeObject | null; prev: Prev | undefined; prevHash: number | undefined; hash?: number | undefined }
 
 export interface RevisionWriterOptions {
   /** Objects whose latest state stays parsed (LatestCache). */
@@ -61,6 +73,10 @@ export class RevisionWriter {
   readonly #order: OrderMarks | undefined;
   #seen = new Set<string>();
   #clusters = new Map<string, ClusterSpan>();
+  /** Clusters whose span changed since it was last written (#writeSpans, once per call, not once per record). */
+  #spansChanged = new Set<string>();
+  /** Actor ids by the actor's JSON (actorId hashes it; few actors write most records). */
+  #actorIds = new Map<string, string>();
 
   constructor(dbs: LmdbDbs, chain: ChainReader, opts: RevisionWriterOptions) {
     this.#dbs = dbs;
@@ -70,9 +86,10 @@ export class RevisionWriter {
     this.#cache = new LatestCache({
       parsed: opts.latestParsed, packed: opts.latestPacked, keepChains: opts.keepChains,
       load: (key) => {
-        const value = dbs.rev.get(key);
-        if (!value) throw new Error('the latest revision the writer knows of is not in the store');
-        return chain.objectOf(key, value);
+        // One reverse range from the revision itself: it, then the rest of its chain.
+        const hit = chain.latest({ start: key, end: nameOf(key) });
+        if (!hit || compareRevKeys(hit.key, key) !== 0) throw new Error('the latest revision the writer knows of is not in the store');
+        return hit.object;
       },
     });
   }
@@ -87,23 +104,26 @@ export class RevisionWriter {
     this.#cache.clear();
     this.#seen.clear();
     this.#clusters.clear();
+    this.#spansChanged.clear();
+    this.#actorIds.clear();
     this.#chain.forget();
   }
 
   /**
-   * Appends the records it can outside a transaction (see the file comment), in order, and
-   * returns how many it took; the rest must go through appendAll in a transaction queued after
-   * these puts. Only while everything written before is committed (LmdbHistoryStore serialises
-   * appends).
+   * Appends the plain appends it can (see the file comment), in order, and returns how many it
+   * took; the rest must go through appendAll, in the same transaction or one queued after these
+   * puts. Only while everything written before is committed (LmdbHistoryStore serialises appends).
    */
   appendQueued(records: readonly ChangeRecord[], result: AppendResult): number {
-    const queued = new Set<string>(); // identities written by this call, not yet readable
-    const names = new Map<string, { keys: Key[]; mark?: number }>(); // rev keys and order marks written by this call, by name, not yet readable
-    for (let i = 0; i < records.length; i++) {
-      if (!this.#queue(records[i]!, queued, names)) return i;
+    const queued = new Set<string>(); // identities written by this call (readable only inside the transaction)
+    const names = new Map<string, { keys: Key[]; mark?: number }>(); // rev keys and order marks written by this call, by name (likewise)
+    let i = 0;
+    for (; i < records.length; i++) {
+      if (!this.#queue(records[i]!, queued, names)) break;
       result.inserted++;
     }
-    return records.length;
+    this.#writeSpans();
+    return i;
   }
 
   /** Writes one record if it is a plain append (see appendQueued); false leaves it untouched. */
@@ -132,11 +152,12 @@ export class RevisionWriter {
       names.set(name, same);
       this.#order.beforeQueuedPut(key, same);
     }
-    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, { object, prev });
+    const slim: Slim = { object, prev, prevHash: cached?.slimHash };
+    const life = this.#put(r, key, { ...this.#meta(r), ...encoded }, stored, slim);
     queued.add(idText);
     if (r.op === 'DELETED') this.#cache.delete(uid); // nothing should follow it
     // Every revision of a uid first seen here is known, so its versions are too.
-    else this.#cache.append(uid, cached, { key, encoded, object, life, rv: cached || !stored ? rv : undefined });
+    else this.#cache.append(uid, cached, { key, encoded, object, life, rv: cached || !stored ? rv : undefined, slimHash: slim.hash });
     return true;
   }
 
@@ -160,6 +181,7 @@ export class RevisionWriter {
       this.#replace(existing, before, merged);
       result.merged++;
     }
+    this.#writeSpans();
     return result;
   }
 
@@ -216,7 +238,13 @@ export class RevisionWriter {
   }
 
   #internActor(r: ChangeRecord): string {
-    const id = actorId(r.actor!);
+    const text = JSON.stringify(r.actor);
+    let id = this.#actorIds.get(text);
+    if (id === undefined) {
+      id = actorId(r.actor!);
+      if (this.#actorIds.size >= ACTOR_IDS_MAX) this.#actorIds.clear();
+      this.#actorIds.set(text, id);
+    }
     const k = `a\0${r.cluster}\0${id}`;
     if (!this.#seen.has(k)) {
       if (!this.#dbs.actors.get([r.cluster, id])) this.#dbs.actors.put([r.cluster, id], r.actor!);
@@ -256,12 +284,13 @@ export class RevisionWriter {
     const object = r.object ?? prev?.obj ?? null; // a deletion without its object keeps the last state
     const encoded = this.#encode(r.object === null ? null : object, prev);
     const value: StoredRevision = { ...this.#meta(r), ...encoded };
-    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), { object, prev });
+    const slim: Slim = { object, prev, prevHash: appending ? cached.slimHash : undefined };
+    const life = this.#put(r, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)), slim);
     if (next && nextObj !== undefined) this.#reencode(next, nextObj, { depth: value.depth, obj: object });
     if (next) this.#slimInFull(next, nextObj);
     this.#order?.changedAt(key);
     // Only an append extends the chain the cache holds; anything else is read back when needed.
-    if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion) });
+    if (appending && r.op !== 'DELETED') this.#cache.append(uid, cached, { key, encoded, object, life, rv: rvNumber(r.resourceVersion), slimHash: slim.hash });
     else this.#cache.delete(uid);
   }
 
@@ -304,15 +333,16 @@ export class RevisionWriter {
 
   /**
    * Writes a revision, its feed entry, identity and lifetime (`life`: as stored), and with `slim`
-   * its slim row: of `object` (the revision's content; a deletion has none), SAME as `prev`'s (its
-   * predecessor of the same uid) when that shows the same; returns the lifetime.
+   * its slim row (Slim); returns the lifetime.
    */
-  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, slim?: { object: KubeObject | null; prev: Prev | undefined }): StoredLifetime {
+  #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, slim?: Slim): StoredLifetime {
     this.#dbs.rev.put(key, value);
-    if (this.#slimRows && slim && r.op !== 'DELETED') {
+    if (this.#slimRows && slim && r.op !== 'DELETED' && this.#dbs.sum) {
       const { object, prev } = slim;
       // SAME only within a chain (depth > 0): a run of them then ends at most CHAIN_MAX - 1 revisions back, in the window a reader reads.
-      this.#dbs.sum?.put(slimKey(key), slimRowAfter(object, key, prev && !prev.deleted && value.depth > 0 ? prev.obj : undefined));
+      const after = slimRowAfter(object, key, prev && !prev.deleted && value.depth > 0 ? prev.obj : undefined, slim.prevHash);
+      this.#dbs.sum.put(slimKey(key), after.row);
+      slim.hash = after.hash;
     }
     const feed: StoredFeedEntry = { op: value.op, source: value.source };
     if (value.actor) feed.actor = value.actor;
@@ -354,11 +384,10 @@ export class RevisionWriter {
   }
 
   #noteSeen(r: ChangeRecord, gk: string): void {
-    const ck = ['cluster', r.cluster];
-    const c = this.#clusters.get(r.cluster) ?? (this.#dbs.meta.get(ck) as ClusterSpan | undefined);
+    const c = this.#clusters.get(r.cluster) ?? (this.#dbs.meta.get(['cluster', r.cluster]) as ClusterSpan | undefined);
     if (!c || r.ts < c.firstSeen || r.ts > c.lastSeen) {
       const span = { firstSeen: Math.min(c?.firstSeen ?? r.ts, r.ts), lastSeen: Math.max(c?.lastSeen ?? r.ts, r.ts) };
-      this.#dbs.meta.put(ck, span);
+      this.#spansChanged.add(r.cluster);
       this.#clusters.set(r.cluster, span);
     } else this.#clusters.set(r.cluster, c);
     const kk = `k\0${r.cluster}\0${gk}`;
@@ -367,6 +396,12 @@ export class RevisionWriter {
       const seen: SeenKind = { group: r.group, version: splitApiVersion(r.apiVersion).version, kind: r.kind, resource: r.resource, namespaced: r.namespace !== '' };
       this.#dbs.meta.put(['kind', r.cluster, gk], seen);
     }
+  }
+
+  /** Writes the cluster spans the records of this call changed (with them: queued, or in their transaction). */
+  #writeSpans(): void {
+    for (const cluster of this.#spansChanged) this.#dbs.meta.put(['cluster', cluster], this.#clusters.get(cluster)!);
+    this.#spansChanged.clear();
   }
 
   /** Retention (PruneRequest, prune.ts): returns how many revisions were removed. */

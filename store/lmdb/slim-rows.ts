@@ -43,10 +43,26 @@ export type SlimRow = [elided: number, rest: Record<string, unknown>] | null | t
 
 export const SAME = 0;
 
-/** The row of a revision whose object is `obj`: SAME when its predecessor's (`prev`, which has a row) shows the same. */
-export function slimRowAfter(obj: KubeObject | null, revKey: Key, prev: KubeObject | null | undefined): SlimRow {
+/** A 32-bit FNV-1a hash of a row's JSON text: rows whose hashes differ differ (equal hashes prove nothing). */
+export function rowHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The row of a revision whose object is `obj`, and its rowHash (undefined for an unknown object):
+ * SAME when its predecessor's (`prev`, which has a row) shows the same. `prevHash`, the hash of
+ * the predecessor's row when the caller knows it: a different one shows the rows differ without
+ * building the predecessor's; an equal one is checked in full.
+ */
+export function slimRowAfter(obj: KubeObject | null, revKey: Key, prev: KubeObject | null | undefined, prevHash?: number): { row: SlimRow; hash: number | undefined } {
   const row = packSlim(obj, revKey);
-  return prev !== undefined && row !== null && prev !== null && JSON.stringify(row) === JSON.stringify(packSlim(prev, revKey)) ? SAME : row;
+  if (row === null) return { row, hash: undefined };
+  const text = JSON.stringify(row);
+  const hash = rowHash(text);
+  const same = prev !== undefined && prev !== null && (prevHash === undefined || prevHash === hash) && text === JSON.stringify(packSlim(prev, revKey));
+  return { row: same ? SAME : row, hash };
 }
 
 /** The slim row of a revision whose object is `obj` (null: unknown). */

@@ -9,26 +9,30 @@ import type { ChangeRecord, KubeObject } from '../../core/record.ts';
 import { at } from '../fixtures/two-namespaces.ts';
 import { LMDB_FORMAT, LmdbHistoryStore, stampFormat } from '../../store/lmdb/lmdb-history-store.ts';
 import { slimKey } from '../../store/lmdb/slim-rows.ts';
+import { CHAIN_MAX } from '../../store/lmdb/keys.ts';
 import { slimForSummary } from '../../core/present/slim.ts';
 import { historyStoreContract, pod, rec } from './history-store.contract.ts';
 import { expectSameSummaryLists, slimListRecords } from './summary-lists.ts';
 
-historyStoreContract('LmdbHistoryStore', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-'));
-  let store = LmdbHistoryStore.open({ path: dir });
-  return {
-    store,
-    reopen: async () => {
-      await store.close();
-      store = LmdbHistoryStore.open({ path: dir });
-      return store;
-    },
-    cleanup: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+// The default (one write transaction per append) and the write path before it (plain appends as asynchronous puts).
+for (const asyncPuts of [false, true]) {
+  historyStoreContract(asyncPuts ? 'LmdbHistoryStore (asyncPuts)' : 'LmdbHistoryStore', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubetime-lmdb-'));
+    let store = LmdbHistoryStore.open({ path: dir, asyncPuts });
+    return {
+      store,
+      reopen: async () => {
+        await store.close();
+        store = LmdbHistoryStore.open({ path: dir, asyncPuts });
+        return store;
+      },
+      cleanup: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
+}
 
 describe('LmdbHistoryStore format', () => {
   it('stamps a new store and refuses one of another format', async () => {
@@ -229,6 +233,22 @@ describe('LmdbHistoryStore slim rows (summary lists as of T)', () => {
       await check([...inOrder, ...shuffled]);
       expect((await store.prune({ cluster: 'kt', before: at(4.55) })).removed).toBeGreaterThan(0);
       await check([...inOrder.slice(36), ...shuffled.slice(36)]);
+    });
+  });
+
+  it('stores SAME for every update that shows what the one before it shows, also after a change, appended one by one or together', async () => {
+    await withStore(async (store) => {
+      // Ready, then not ready from the 20th revision on, then a new condition from the 30th: SAME
+      // everywhere but there and where a chain starts (every CHAIN_MAX revisions: SAME only within one).
+      const node = (i: number): KubeObject => ({
+        apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'n1', resourceVersion: String(100 + i) },
+        status: { conditions: [{ type: 'Ready', status: i < 20 ? 'True' : 'False', lastHeartbeatTime: `2026-03-01T10:${String(i).padStart(2, '0')}:00Z` }, ...(i >= 30 ? [{ type: 'DiskPressure', status: 'True' }] : [])] },
+      });
+      const recs = Array.from({ length: 40 }, (_, i) => rec({ cluster: 'kt', kind: 'Node', resource: 'nodes', namespace: '', name: 'n1', uid: 'n1', rv: String(100 + i), ts: at(1 + i / 10), op: i ? 'MODIFIED' : 'ADDED', object: node(i) }));
+      for (const r of recs.slice(0, 25)) await store.append([r]);
+      await store.append(recs.slice(25));
+      const same = [...store.dbs.rev.getKeys({})].map((k) => store.dbs.sum!.get(slimKey(k)) === 0);
+      expect(same).toEqual(recs.map((_, i) => i % CHAIN_MAX !== 0 && i !== 20 && i !== 30));
     });
   });
 
