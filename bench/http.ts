@@ -1,0 +1,205 @@
+/**
+ * Issue 16's HTTP measure in one run: a client posting audit batches to the sink and querying,
+ * against the server `serve` composes (cli/compose.ts createApp + createServer, embedded LMDB
+ * store, audit token set, reads without authentication on loopback = trusted), listening on
+ * 127.0.0.1; the client (undici, keep-alive, one connection) runs in the same process.
+ * - ingest: each EventList batch POSTed to /v1/audit (a 2xx means durable), interleaved with the
+ *   client's own JSON.parse of the same body text; records/s ingested ÷ records/s parsed, and the
+ *   same by CPU of the process (client and server together: they share it);
+ * - GET /v1/object as of T (random Pod, random T), interleaved with the same query in process;
+ * - GET /v1/objects of the big namespace as of T, view=full and view=summary, each checked for the
+ *   expected number of items, with the in-process list and its answer text beside it.
+ * Run: node bench/http.ts [--records 60000] [--pods 6000] [--big 3000] [--queries 1000] [--lists 10] [--out file]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { Agent, request } from 'undici';
+import { createApp, createServer, shutdown } from '../cli/compose.ts';
+import { loadConfig } from '../cli/config.ts';
+import { TRUSTED_VIEWER } from '../core/access.ts';
+import { queriesAs } from '../core/viewed-queries.ts';
+import { presentListAt } from '../history-api/present.ts';
+import { prng, workload, type PodRef } from './lib/generate.ts';
+import { cpuMs } from './lib/ingest-ab.ts';
+import { args, fmt, summary } from './lib/stats.ts';
+
+const a = args(process.argv.slice(2));
+const RECORDS = Number(a.records ?? 60_000);
+const PODS = Number(a.pods ?? 6_000);
+const BIG = Math.min(Number(a.big ?? 3_000), PODS);
+const QUERIES = Number(a.queries ?? 1_000);
+const LISTS = Number(a.lists ?? 10);
+const SPAN = 6 * 3600e6;
+const TOKEN = 'bench-audit-token';
+const load = () => loadavg().map((x) => fmt(x, 1)).join(' / ');
+const loadBefore = load();
+const started = performance.now();
+
+const dir = mkdtempSync(join(tmpdir(), 'kubetime-bench-http-'));
+// One log line per request, as `serve` writes them (to /dev/null here). The generated history is
+// of January 2026: the sink's skew check (default 10 min from receipt) would refuse all of it.
+const logger = pino({ level: 'info', base: { service: 'kubetime' } }, pino.destination({ dest: '/dev/null', sync: false }));
+const app = await createApp(loadConfig({ KUBETIME_DATA_DIR: dir, KUBETIME_WATCH: 'false', KUBETIME_AUDIT_TOKEN: TOKEN, KUBETIME_AUDIT_MAX_SKEW: '1000d' }), { logger });
+const server = createServer(app);
+const base = await server.listen({ port: 0, host: '127.0.0.1' });
+const agent = new Agent({ keepAliveTimeout: 60_000, connections: 1 });
+
+async function get(path: string): Promise<string> {
+  const res = await request(`${base}${path}`, { dispatcher: agent });
+  const body = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`GET ${path}: HTTP ${res.statusCode} ${body.slice(0, 300)}`);
+  return body;
+}
+
+// ───────────── ingest: POST each batch, interleaved with the client's JSON.parse of it ─────────────
+const spent = { postMs: 0, parseMs: 0, postCpu: 0, parseCpu: 0 };
+let records = 0;
+let accepted = 0;
+let inputBytes = 0;
+let tCreated = 0; // a time at which every Pod exists
+let tEnd = 0;
+let pods: PodRef[] = [];
+const gen = workload({ pods: PODS, records: RECORDS, namespaces: 20, bigNamespacePods: BIG, seed: 16, spanMicros: SPAN }, 400);
+for (let i = 0; ; i++) {
+  const next = gen.next();
+  if (next.done) {
+    pods = next.value;
+    break;
+  }
+  const { text, count, lastMicros } = next.value;
+  const post = async () => {
+    const s = performance.now();
+    const c = cpuMs();
+    const res = await request(`${base}/v1/audit`, { method: 'POST', body: text, dispatcher: agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
+    const body = await res.body.text();
+    spent.postCpu += cpuMs() - c;
+    spent.postMs += performance.now() - s;
+    if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`POST /v1/audit: HTTP ${res.statusCode} ${body.slice(0, 300)}`);
+    accepted += (JSON.parse(body) as { accepted: number }).accepted;
+  };
+  const parse = () => {
+    const s = performance.now();
+    const c = cpuMs();
+    JSON.parse(text);
+    spent.parseCpu += cpuMs() - c;
+    spent.parseMs += performance.now() - s;
+  };
+  if (i % 2) { parse(); await post(); } else { await post(); parse(); }
+  records += count;
+  inputBytes += Buffer.byteLength(text);
+  if (!tCreated && records >= PODS) tCreated = lastMicros + 1;
+  tEnd = lastMicros;
+  if (i % 50 === 0) process.stderr.write(`\r${records.toLocaleString()} records posted…`);
+}
+process.stderr.write('\n');
+await app.writer.settled?.();
+if (accepted !== records) throw new Error(`the sink accepted ${accepted} of ${records} changes`);
+const ingestWallS = (performance.now() - started) / 1000;
+
+// ───────────── queries: HTTP and in-process, interleaved ─────────────
+const queries = queriesAs(app.queries, TRUSTED_VIEWER);
+const rand = prng(61);
+const randomAt = () => Math.floor((tCreated + rand() * (tEnd - tCreated)) / 1000); // ms: every Pod exists
+const iso = (ms: number) => new Date(ms).toISOString();
+const objHttp: number[] = [];
+const objIn: number[] = [];
+const objCpu = { http: 0, inproc: 0 };
+let objBytes = 0;
+for (let i = 0; i < 50; i++) await get(`/v1/object?kind=pods&namespace=${pods[i]!.ns}&name=${pods[i]!.name}&at=${iso(Math.floor(tEnd / 1000))}`); // warm-up
+for (let i = 0; i < QUERIES; i++) {
+  const p = pods[Math.floor(rand() * pods.length)]!;
+  const at = randomAt();
+  const steps = [
+    async () => {
+      const s = performance.now();
+      const c = cpuMs();
+      const body = await get(`/v1/object?kind=pods&namespace=${p.ns}&name=${p.name}&at=${iso(at)}`);
+      objCpu.http += cpuMs() - c;
+      objHttp.push(performance.now() - s);
+      objBytes += Buffer.byteLength(body);
+      if (!body.includes(`"uid":"${p.uid}"`)) throw new Error(`GET /v1/object ${p.ns}/${p.name}: not the Pod asked for`);
+    },
+    async () => {
+      const s = performance.now();
+      const c = cpuMs();
+      const r = await queries.objectAt({ kind: 'pods', namespace: p.ns, name: p.name, at: at * 1000 });
+      objCpu.inproc += cpuMs() - c;
+      objIn.push(performance.now() - s);
+      if (!r) throw new Error(`objectAt ${p.ns}/${p.name}: nothing`);
+    },
+  ];
+  for (const step of i % 2 ? steps : steps.reverse()) await step();
+}
+
+type ListMode = 'httpFull' | 'httpSummary' | 'inFull' | 'inSummary';
+const lists: Record<ListMode, number[]> = { httpFull: [], httpSummary: [], inFull: [], inSummary: [] };
+const listCpu: Record<ListMode, number> = { httpFull: 0, httpSummary: 0, inFull: 0, inSummary: 0 };
+const listBytes: Record<ListMode, number> = { httpFull: 0, httpSummary: 0, inFull: 0, inSummary: 0 };
+const httpList = (view: 'full' | 'summary') => async (at: number) => {
+  const body = await get(`/v1/objects?kind=pods&namespace=big&at=${iso(at)}&view=${view}&limit=5000`);
+  return { body, count: () => { const r = JSON.parse(body) as { items: unknown[]; continue?: string }; return r.continue ? -1 : r.items.length; } };
+};
+// In process: the list and its answer text (what the route serializes), no HTTP.
+const inList = (view: 'full' | 'summary') => async (at: number) => {
+  const r = await queries.listAt({ kind: 'pods', namespace: 'big', at: at * 1000, limit: 5000, ...(view === 'summary' ? { summary: true } : {}) });
+  const body = JSON.stringify(presentListAt(r, { view }));
+  return { body, count: () => (r.continue ? -1 : r.items.length) };
+};
+const listModes: Record<ListMode, (at: number) => Promise<{ body: string; count: () => number }>> = {
+  httpFull: httpList('full'), httpSummary: httpList('summary'), inFull: inList('full'), inSummary: inList('summary'),
+};
+const order = Object.keys(listModes) as ListMode[];
+for (let i = 0; i < LISTS; i++) {
+  const at = randomAt();
+  for (let k = 0; k < order.length; k++) {
+    const mode = order[(i + k) % order.length]!;
+    const s = performance.now();
+    const c = cpuMs();
+    const { body, count } = await listModes[mode](at);
+    listCpu[mode] += cpuMs() - c;
+    lists[mode].push(performance.now() - s);
+    listBytes[mode] += Buffer.byteLength(body);
+    // Untimed: a wrong answer must not produce a fast figure.
+    const n = count();
+    if (n !== BIG) throw new Error(`${mode} list as of ${iso(at)}: ${n} items, expected ${BIG}`);
+  }
+}
+const loadAfter = load();
+await server.close();
+await agent.close();
+await shutdown(app);
+rmSync(dir, { recursive: true, force: true });
+
+// ───────────── report ─────────────
+const ingestRate = records / (spent.postMs / 1000);
+const parseRate = records / (spent.parseMs / 1000);
+const obj = summary(objHttp);
+const objI = summary(objIn);
+const row = (what: string, mode: ListMode, target: string) => {
+  const s = summary(lists[mode]);
+  return `| ${what} | p50 ${fmt(s.p50, 0)} ms, **p99 ${fmt(s.p99, 0)} ms** (max of ${s.n}); ${fmt(listBytes[mode] / LISTS / BIG, 0)} B per Pod (${fmt(listBytes[mode] / LISTS / 2 ** 20, 1)} MiB); CPU ${fmt(listCpu[mode] / LISTS, 0)} ms a list | ${target} |`;
+};
+const command = `node bench/http.ts --records ${RECORDS} --pods ${PODS} --big ${BIG} --queries ${QUERIES} --lists ${LISTS}`;
+const out = [
+  `Command: \`${command}\` (Node ${process.version}, ${new Date().toISOString().slice(0, 16)}Z, 2-core machine shared with other engineers' tests; load average 1/5/15 min ${loadBefore} at the start, ${loadAfter} at the end; wall time ${fmt((performance.now() - started) / 1000, 0)} s, of which generating and posting the batches ${fmt(ingestWallS, 0)} s).`,
+  `Input: ${records.toLocaleString()} audit events (${PODS.toLocaleString()} Pod creates, then status patches) in ${Math.ceil(records / 400)} EventList batches of 400, ${fmt(inputBytes / 2 ** 20, 0)} MiB of JSON; ${BIG.toLocaleString()} Pods in namespace \`big\`, the rest in 20 others; 6 h of history. The sink accepted ${accepted.toLocaleString()} changes.`,
+  '',
+  '| measure (HTTP: undici client, keep-alive, one connection, same process) | result | target |',
+  '|---|---|---|',
+  `| POST /v1/audit, each batch until its 2xx (durable) | ${fmt(ingestRate, 0)} records/s, ${fmt(inputBytes / 2 ** 20 / (spent.postMs / 1000), 1)} MiB/s | |`,
+  `| the client's JSON.parse of the same bodies (interleaved) | ${fmt(parseRate, 0)} records/s | |`,
+  `| ratio ingest ÷ JSON.parse (wall) | **${fmt(ingestRate / parseRate, 3)}** | ≥ 0.4 |`,
+  `| the same by CPU of the process (client + server + lmdb threads): CPU ms per record, JSON.parse ${fmt(spent.parseCpu / records, 4)} ÷ POST ${fmt(spent.postCpu / records, 4)} | **${fmt(spent.parseCpu / spent.postCpu, 3)}** | |`,
+  `| GET /v1/object as of T (${obj.n.toLocaleString()} random Pods and times; ${fmt(objBytes / obj.n / 1024, 1)} KiB answers) | p50 ${fmt(obj.p50, 3)} ms, **p99 ${fmt(obj.p99, 3)} ms**, max ${fmt(obj.max, 1)} ms; CPU ${fmt(objCpu.http / obj.n, 3)} ms a query | p99 ≤ 5 ms |`,
+  `| the same queries in process (core/queries.ts objectAt, interleaved) | p50 ${fmt(objI.p50, 3)} ms, p99 ${fmt(objI.p99, 3)} ms, max ${fmt(objI.max, 1)} ms; CPU ${fmt(objCpu.inproc / objI.n, 3)} ms a query | |`,
+  row(`GET /v1/objects?namespace=big&view=full, ${BIG.toLocaleString()} Pods as of T (${LISTS} random times)`, 'httpFull', 'p99 ≤ 250 ms'),
+  row('GET /v1/objects … &view=summary (same times)', 'httpSummary', 'p99 ≤ 60 ms, ≤ 150 B per Pod'),
+  row('in process: listAt + JSON.stringify(presentListAt(view full)) (same times, interleaved)', 'inFull', ''),
+  row('in process: listAt summary (slim rows) + its answer text (same times, interleaved)', 'inSummary', ''),
+  '',
+].join('\n');
+process.stdout.write(out);
+if (a.out) writeFileSync(a.out, out);
