@@ -23,8 +23,8 @@ import { TRUSTED_VIEWER } from '../core/access.ts';
 import { queriesAs } from '../core/viewed-queries.ts';
 import { presentListAt } from '../history-api/present.ts';
 import { prng, workload, type PodRef } from './lib/generate.ts';
-import { cpuMs } from './lib/ingest-ab.ts';
 import { args, fmt, summary } from './lib/stats.ts';
+import { spent, timed, type Spent } from './lib/timed.ts';
 
 const a = args(process.argv.slice(2));
 const RECORDS = Number(a.records ?? 60_000);
@@ -55,7 +55,8 @@ async function get(path: string): Promise<string> {
 }
 
 // ───────────── ingest: POST each batch, interleaved with the client's JSON.parse of it ─────────────
-const spent = { postMs: 0, parseMs: 0, postCpu: 0, parseCpu: 0 };
+const post = spent();
+const parse = spent();
 let records = 0;
 let accepted = 0;
 let inputBytes = 0;
@@ -70,24 +71,18 @@ for (let i = 0; ; i++) {
     break;
   }
   const { text, count, lastMicros } = next.value;
-  const post = async () => {
-    const s = performance.now();
-    const c = cpuMs();
-    const res = await request(`${base}/v1/audit`, { method: 'POST', body: text, dispatcher: agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
-    const body = await res.body.text();
-    spent.postCpu += cpuMs() - c;
-    spent.postMs += performance.now() - s;
-    if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`POST /v1/audit: HTTP ${res.statusCode} ${body.slice(0, 300)}`);
-    accepted += (JSON.parse(body) as { accepted: number }).accepted;
-  };
-  const parse = () => {
-    const s = performance.now();
-    const c = cpuMs();
-    JSON.parse(text);
-    spent.parseCpu += cpuMs() - c;
-    spent.parseMs += performance.now() - s;
-  };
-  if (i % 2) { parse(); await post(); } else { await post(); parse(); }
+  const steps = [
+    async () => {
+      const res = await timed(post, async () => {
+        const r = await request(`${base}/v1/audit`, { method: 'POST', body: text, dispatcher: agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
+        return { status: r.statusCode, body: await r.body.text() };
+      });
+      if (res.status < 200 || res.status > 299) throw new Error(`POST /v1/audit: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+      accepted += (JSON.parse(res.body) as { accepted: number }).accepted;
+    },
+    () => timed(parse, () => JSON.parse(text)),
+  ];
+  for (const step of i % 2 ? steps : steps.reverse()) await step();
   records += count;
   inputBytes += Buffer.byteLength(text);
   if (!tCreated && records >= PODS) tCreated = lastMicros + 1;
@@ -104,9 +99,8 @@ const queries = queriesAs(app.queries, TRUSTED_VIEWER);
 const rand = prng(61);
 const randomAt = () => Math.floor((tCreated + rand() * (tEnd - tCreated)) / 1000); // ms: every Pod exists
 const iso = (ms: number) => new Date(ms).toISOString();
-const objHttp: number[] = [];
-const objIn: number[] = [];
-const objCpu = { http: 0, inproc: 0 };
+const objHttp = spent();
+const objIn = spent();
 let objBytes = 0;
 for (let i = 0; i < 50; i++) await get(`/v1/object?kind=pods&namespace=${pods[i]!.ns}&name=${pods[i]!.name}&at=${iso(Math.floor(tEnd / 1000))}`); // warm-up
 for (let i = 0; i < QUERIES; i++) {
@@ -114,20 +108,12 @@ for (let i = 0; i < QUERIES; i++) {
   const at = randomAt();
   const steps = [
     async () => {
-      const s = performance.now();
-      const c = cpuMs();
-      const body = await get(`/v1/object?kind=pods&namespace=${p.ns}&name=${p.name}&at=${iso(at)}`);
-      objCpu.http += cpuMs() - c;
-      objHttp.push(performance.now() - s);
+      const body = await timed(objHttp, () => get(`/v1/object?kind=pods&namespace=${p.ns}&name=${p.name}&at=${iso(at)}`));
       objBytes += Buffer.byteLength(body);
       if (!body.includes(`"uid":"${p.uid}"`)) throw new Error(`GET /v1/object ${p.ns}/${p.name}: not the Pod asked for`);
     },
     async () => {
-      const s = performance.now();
-      const c = cpuMs();
-      const r = await queries.objectAt({ kind: 'pods', namespace: p.ns, name: p.name, at: at * 1000 });
-      objCpu.inproc += cpuMs() - c;
-      objIn.push(performance.now() - s);
+      const r = await timed(objIn, () => queries.objectAt({ kind: 'pods', namespace: p.ns, name: p.name, at: at * 1000 }));
       if (!r) throw new Error(`objectAt ${p.ns}/${p.name}: nothing`);
     },
   ];
@@ -135,9 +121,6 @@ for (let i = 0; i < QUERIES; i++) {
 }
 
 type ListMode = 'httpFull' | 'httpSummary' | 'inFull' | 'inSummary';
-const lists: Record<ListMode, number[]> = { httpFull: [], httpSummary: [], inFull: [], inSummary: [] };
-const listCpu: Record<ListMode, number> = { httpFull: 0, httpSummary: 0, inFull: 0, inSummary: 0 };
-const listBytes: Record<ListMode, number> = { httpFull: 0, httpSummary: 0, inFull: 0, inSummary: 0 };
 const httpList = (view: 'full' | 'summary') => async (at: number) => {
   const body = await get(`/v1/objects?kind=pods&namespace=big&at=${iso(at)}&view=${view}&limit=5000`);
   return { body, count: () => { const r = JSON.parse(body) as { items: unknown[]; continue?: string }; return r.continue ? -1 : r.items.length; } };
@@ -152,15 +135,13 @@ const listModes: Record<ListMode, (at: number) => Promise<{ body: string; count:
   httpFull: httpList('full'), httpSummary: httpList('summary'), inFull: inList('full'), inSummary: inList('summary'),
 };
 const order = Object.keys(listModes) as ListMode[];
+const lists: Record<ListMode, Spent> = { httpFull: spent(), httpSummary: spent(), inFull: spent(), inSummary: spent() };
+const listBytes: Record<ListMode, number> = { httpFull: 0, httpSummary: 0, inFull: 0, inSummary: 0 };
 for (let i = 0; i < LISTS; i++) {
   const at = randomAt();
   for (let k = 0; k < order.length; k++) {
     const mode = order[(i + k) % order.length]!;
-    const s = performance.now();
-    const c = cpuMs();
-    const { body, count } = await listModes[mode](at);
-    listCpu[mode] += cpuMs() - c;
-    lists[mode].push(performance.now() - s);
+    const { body, count } = await timed(lists[mode], () => listModes[mode](at));
     listBytes[mode] += Buffer.byteLength(body);
     // Untimed: a wrong answer must not produce a fast figure.
     const n = count();
@@ -174,13 +155,13 @@ await shutdown(app);
 rmSync(dir, { recursive: true, force: true });
 
 // ───────────── report ─────────────
-const ingestRate = records / (spent.postMs / 1000);
-const parseRate = records / (spent.parseMs / 1000);
-const obj = summary(objHttp);
-const objI = summary(objIn);
+const ingestRate = records / (post.wall / 1000);
+const parseRate = records / (parse.wall / 1000);
+const obj = summary(objHttp.samples);
+const objI = summary(objIn.samples);
 const row = (what: string, mode: ListMode, target: string) => {
-  const s = summary(lists[mode]);
-  return `| ${what} | p50 ${fmt(s.p50, 0)} ms, **p99 ${fmt(s.p99, 0)} ms** (max of ${s.n}); ${fmt(listBytes[mode] / LISTS / BIG, 0)} B per Pod (${fmt(listBytes[mode] / LISTS / 2 ** 20, 1)} MiB); CPU ${fmt(listCpu[mode] / LISTS, 0)} ms a list | ${target} |`;
+  const s = summary(lists[mode].samples);
+  return `| ${what} | p50 ${fmt(s.p50, 0)} ms, **p99 ${fmt(s.p99, 0)} ms** (max of ${s.n}); ${fmt(listBytes[mode] / LISTS / BIG, 0)} B per Pod (${fmt(listBytes[mode] / LISTS / 2 ** 20, 1)} MiB); CPU ${fmt(lists[mode].cpu / LISTS, 0)} ms a list | ${target} |`;
 };
 const command = `node bench/http.ts --records ${RECORDS} --pods ${PODS} --big ${BIG} --queries ${QUERIES} --lists ${LISTS}`;
 const out = [
@@ -189,12 +170,12 @@ const out = [
   '',
   '| measure (HTTP: undici client, keep-alive, one connection, same process) | result | target |',
   '|---|---|---|',
-  `| POST /v1/audit, each batch until its 2xx (durable) | ${fmt(ingestRate, 0)} records/s, ${fmt(inputBytes / 2 ** 20 / (spent.postMs / 1000), 1)} MiB/s | |`,
+  `| POST /v1/audit, each batch until its 2xx (durable) | ${fmt(ingestRate, 0)} records/s, ${fmt(inputBytes / 2 ** 20 / (post.wall / 1000), 1)} MiB/s | |`,
   `| the client's JSON.parse of the same bodies (interleaved) | ${fmt(parseRate, 0)} records/s | |`,
   `| ratio ingest ÷ JSON.parse (wall) | **${fmt(ingestRate / parseRate, 3)}** | ≥ 0.4 |`,
-  `| the same by CPU of the process (client + server + lmdb threads): CPU ms per record, JSON.parse ${fmt(spent.parseCpu / records, 4)} ÷ POST ${fmt(spent.postCpu / records, 4)} | **${fmt(spent.parseCpu / spent.postCpu, 3)}** | |`,
-  `| GET /v1/object as of T (${obj.n.toLocaleString()} random Pods and times; ${fmt(objBytes / obj.n / 1024, 1)} KiB answers) | p50 ${fmt(obj.p50, 3)} ms, **p99 ${fmt(obj.p99, 3)} ms**, max ${fmt(obj.max, 1)} ms; CPU ${fmt(objCpu.http / obj.n, 3)} ms a query | p99 ≤ 5 ms |`,
-  `| the same queries in process (core/queries.ts objectAt, interleaved) | p50 ${fmt(objI.p50, 3)} ms, p99 ${fmt(objI.p99, 3)} ms, max ${fmt(objI.max, 1)} ms; CPU ${fmt(objCpu.inproc / objI.n, 3)} ms a query | |`,
+  `| the same by CPU of the process (client + server + lmdb threads): CPU ms per record, JSON.parse ${fmt(parse.cpu / records, 4)} ÷ POST ${fmt(post.cpu / records, 4)} | **${fmt(parse.cpu / post.cpu, 3)}** | |`,
+  `| GET /v1/object as of T (${obj.n.toLocaleString()} random Pods and times; ${fmt(objBytes / obj.n / 1024, 1)} KiB answers) | p50 ${fmt(obj.p50, 3)} ms, **p99 ${fmt(obj.p99, 3)} ms**, max ${fmt(obj.max, 1)} ms; CPU ${fmt(objHttp.cpu / obj.n, 3)} ms a query | p99 ≤ 5 ms |`,
+  `| the same queries in process (core/queries.ts objectAt, interleaved) | p50 ${fmt(objI.p50, 3)} ms, p99 ${fmt(objI.p99, 3)} ms, max ${fmt(objI.max, 1)} ms; CPU ${fmt(objIn.cpu / objI.n, 3)} ms a query | |`,
   row(`GET /v1/objects?namespace=big&view=full, ${BIG.toLocaleString()} Pods as of T (${LISTS} random times)`, 'httpFull', 'p99 ≤ 250 ms'),
   row('GET /v1/objects … &view=summary (same times)', 'httpSummary', 'p99 ≤ 60 ms, ≤ 150 B per Pod'),
   row('in process: listAt + JSON.stringify(presentListAt(view full)) (same times, interleaved)', 'inFull', ''),
