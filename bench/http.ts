@@ -21,7 +21,10 @@ import { createApp, createServer, shutdown } from '../cli/compose.ts';
 import { loadConfig } from '../cli/config.ts';
 import { TRUSTED_VIEWER } from '../core/access.ts';
 import { queriesAs } from '../core/viewed-queries.ts';
+import { createHistoryQueries } from '../core/queries.ts';
 import { presentListAt } from '../history-api/present.ts';
+import { AuditSink } from '../ingester/audit/audit-sink.ts';
+import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import { prng, workload, type PodRef } from './lib/generate.ts';
 import { args, fmt, summary } from './lib/stats.ts';
 import { spent, timed, type Spent } from './lib/timed.ts';
@@ -63,7 +66,8 @@ let inputBytes = 0;
 let tCreated = 0; // a time at which every Pod exists
 let tEnd = 0;
 let pods: PodRef[] = [];
-const gen = workload({ pods: PODS, records: RECORDS, namespaces: 20, bigNamespacePods: BIG, seed: 16, spanMicros: SPAN }, 400);
+const WORKLOAD = { pods: PODS, records: RECORDS, namespaces: 20, bigNamespacePods: BIG, seed: 16, spanMicros: SPAN };
+const gen = workload(WORKLOAD, 400);
 for (let i = 0; ; i++) {
   const next = gen.next();
   if (next.done) {
@@ -126,8 +130,8 @@ const httpList = (view: 'full' | 'summary') => async (at: number) => {
   return { body, count: () => { const r = JSON.parse(body) as { items: unknown[]; continue?: string }; return r.continue ? -1 : r.items.length; } };
 };
 // In process: the list and its answer text (what the route serializes), no HTTP.
-const inList = (view: 'full' | 'summary') => async (at: number) => {
-  const r = await queries.listAt({ kind: 'pods', namespace: 'big', at: at * 1000, limit: 5000, ...(view === 'summary' ? { summary: true } : {}) });
+const inList = (view: 'full' | 'summary', q = queries) => async (at: number) => {
+  const r = await q.listAt({ kind: 'pods', namespace: 'big', at: at * 1000, limit: 5000, ...(view === 'summary' ? { summary: true } : {}) });
   const body = JSON.stringify(presentListAt(r, { view }));
   return { body, count: () => (r.continue ? -1 : r.items.length) };
 };
@@ -137,21 +141,48 @@ const listModes: Record<ListMode, (at: number) => Promise<{ body: string; count:
 const order = Object.keys(listModes) as ListMode[];
 const lists: Record<ListMode, Spent> = { httpFull: spent(), httpSummary: spent(), inFull: spent(), inSummary: spent() };
 const listBytes: Record<ListMode, number> = { httpFull: 0, httpSummary: 0, inFull: 0, inSummary: 0 };
+const listTimes: number[] = [];
+async function checkedList(into: Spent, list: (at: number) => Promise<{ body: string; count: () => number }>, at: number, what: string): Promise<number> {
+  const { body, count } = await timed(into, () => list(at));
+  // Untimed: a wrong answer must not produce a fast figure.
+  const n = count();
+  if (n !== BIG) throw new Error(`${what} list as of ${iso(at)}: ${n} items, expected ${BIG}`);
+  return Buffer.byteLength(body);
+}
 for (let i = 0; i < LISTS; i++) {
   const at = randomAt();
+  listTimes.push(at);
   for (let k = 0; k < order.length; k++) {
     const mode = order[(i + k) % order.length]!;
-    const { body, count } = await timed(lists[mode], () => listModes[mode](at));
-    listBytes[mode] += Buffer.byteLength(body);
-    // Untimed: a wrong answer must not produce a fast figure.
-    const n = count();
-    if (n !== BIG) throw new Error(`${mode} list as of ${iso(at)}: ${n} items, expected ${BIG}`);
+    listBytes[mode] += await checkedList(lists[mode], listModes[mode], at, mode);
   }
 }
 const loadAfter = load();
 await server.close();
 await agent.close();
 await shutdown(app);
+
+// ───────────── the same data, in process on the bare store (no instrumentStore), after the server closed ─────────────
+// serve's store is cli/instrument.ts instrumentStore(LmdbHistoryStore); these say what the store itself gives.
+const bare = LmdbHistoryStore.open({ path: join(dir, 'store') });
+const bareQueries = queriesAs(createHistoryQueries({ store: bare }), TRUSTED_VIEWER);
+const bareLists = { full: spent(), summary: spent() };
+for (const at of listTimes) {
+  for (const view of ['full', 'summary'] as const) await checkedList(bareLists[view], inList(view, bareQueries), at, `bare ${view}`);
+}
+await bare.close();
+// Ingest of the same batches by the sink in process into a fresh bare store (as bench/history.ts), interleaved with JSON.parse.
+const baseline = LmdbHistoryStore.open({ path: join(dir, 'baseline') });
+const sink = new AuditSink({ writer: { write: async (r) => void (await baseline.append(r)) }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
+const bareIngest = spent();
+const bareParse = spent();
+const again = workload(WORKLOAD, 400);
+for (let i = 0, r = again.next(); !r.done; i++, r = again.next()) {
+  const text = r.value.text;
+  const steps = [() => timed(bareIngest, () => sink.ingestList(JSON.parse(text))), () => timed(bareParse, () => JSON.parse(text))];
+  for (const step of i % 2 ? steps : steps.reverse()) await step();
+}
+await baseline.close();
 rmSync(dir, { recursive: true, force: true });
 
 // ───────────── report ─────────────
@@ -162,6 +193,10 @@ const objI = summary(objIn.samples);
 const row = (what: string, mode: ListMode, target: string) => {
   const s = summary(lists[mode].samples);
   return `| ${what} | p50 ${fmt(s.p50, 0)} ms, **p99 ${fmt(s.p99, 0)} ms** (max of ${s.n}); ${fmt(listBytes[mode] / LISTS / BIG, 0)} B per Pod (${fmt(listBytes[mode] / LISTS / 2 ** 20, 1)} MiB); CPU ${fmt(lists[mode].cpu / LISTS, 0)} ms a list | ${target} |`;
+};
+const bareRow = (what: string, sp: Spent) => {
+  const s = summary(sp.samples);
+  return `| ${what} | p50 ${fmt(s.p50, 0)} ms, **p99 ${fmt(s.p99, 0)} ms**; CPU ${fmt(sp.cpu / s.n, 0)} ms a list | |`;
 };
 const command = `node bench/http.ts --records ${RECORDS} --pods ${PODS} --big ${BIG} --queries ${QUERIES} --lists ${LISTS}`;
 const out = [
@@ -179,7 +214,10 @@ const out = [
   row(`GET /v1/objects?namespace=big&view=full, ${BIG.toLocaleString()} Pods as of T (${LISTS} random times)`, 'httpFull', 'p99 ≤ 250 ms'),
   row('GET /v1/objects … &view=summary (same times)', 'httpSummary', 'p99 ≤ 60 ms, ≤ 150 B per Pod'),
   row('in process: listAt + JSON.stringify(presentListAt(view full)) (same times, interleaved)', 'inFull', ''),
-  row('in process: listAt summary (slim rows) + its answer text (same times, interleaved)', 'inSummary', ''),
+  row('in process: listAt summary + its answer text (same times, interleaved)', 'inSummary', ''),
+  bareRow('after the server closed, the bare LmdbHistoryStore in process: listAt full + answer text (same times)', bareLists.full),
+  bareRow('the same, summary view (slim rows: `summaryStatesAt`)', bareLists.summary),
+  `| after, the sink in process on a fresh bare store (as bench/history.ts), the same batches: ingest ÷ JSON.parse, wall / by CPU | ${fmt(records / (bareIngest.wall / 1000), 0)} records/s ÷ ${fmt(records / (bareParse.wall / 1000), 0)} = **${fmt(bareParse.wall / bareIngest.wall, 3)}**; CPU ms per record ${fmt(bareParse.cpu / records, 4)} ÷ ${fmt(bareIngest.cpu / records, 4)} = **${fmt(bareParse.cpu / bareIngest.cpu, 3)}** | |`,
   '',
 ].join('\n');
 process.stdout.write(out);
