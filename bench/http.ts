@@ -8,7 +8,10 @@
  *   same by CPU of the process (client and server together: they share it);
  * - GET /v1/object as of T (random Pod, random T), interleaved with the same query in process;
  * - GET /v1/objects of the big namespace as of T, view=full and view=summary, each checked for the
- *   expected number of items, with the in-process list and its answer text beside it.
+ *   expected number of items, with the in-process list and its answer text beside it;
+ * - after the server closed: the same lists from the bare LmdbHistoryStore (serve's is wrapped by
+ *   cli/instrument.ts), and the same batches through AuditSink into a fresh bare store (as
+ *   bench/history.ts): what the store alone gives. Results: bench/results/issue-16.md §17.
  * Run: node bench/http.ts [--records 60000] [--pods 6000] [--big 3000] [--queries 1000] [--lists 10] [--out file]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
