@@ -1,4 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { HistoryStore } from '../core/ports.ts';
+import type { ObjectKey } from '../core/record.ts';
+import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import { filledStore, ManualClock, T0 } from '../compactor/testing/fixtures.ts';
 import { MemoryHistoryStore } from '../compactor/testing/memory-history-store.ts';
@@ -33,6 +39,31 @@ describe('instrumentStore', () => {
     const [cluster] = await inner.clusters();
     for await (const _ of store.feed({ cluster: cluster!.name, from: 0, to: Number.MAX_SAFE_INTEGER, order: 'asc' })) break;
     expect(await count(metrics, 'kubetime_store_operation_duration_seconds_count', { operation: 'feed' })).toBe(1);
+  });
+});
+
+describe('instrumentStore over the embedded store', () => {
+  it('offers every method the store offers (a summary list reads slim rows through it) and times them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubetime-instrument-'));
+    const inner = LmdbHistoryStore.open({ path: dir });
+    try {
+      await filledStore({ store: inner, objects: 10, changes: 30 });
+      const metrics = new MetricsRegistry();
+      const store = instrumentStore(inner, metrics, 'lmdb');
+      // Every member of HistoryStore (a new one fails to compile here until it is listed).
+      const members = { append: 1, revisions: 1, revisionRefs: 1, revisionAt: 1, summaryStatesAt: 1, lifetimes: 1, feed: 1, clusters: 1, kinds: 1, prune: 1, close: 1 } satisfies Record<keyof HistoryStore, 1>;
+      for (const m of Object.keys(members) as (keyof HistoryStore)[]) expect([m, typeof store[m]]).toEqual([m, typeof inner[m]]);
+      const [cluster] = await inner.clusters();
+      const keys: ObjectKey[] = [];
+      for await (const l of inner.lifetimes({ cluster: cluster!.name })) keys.push(l.key);
+      expect(keys.length).toBeGreaterThan(0);
+      const at = T0 + 3_600_000_000;
+      expect(await store.summaryStatesAt!(keys, at, 8)).toEqual(await inner.summaryStatesAt!(keys, at, 8));
+      expect(await count(metrics, 'kubetime_store_operation_duration_seconds_count', { store: 'lmdb', operation: 'summaryStatesAt' })).toBe(1);
+    } finally {
+      await inner.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -60,6 +60,11 @@ export function instrumentStore(inner: HistoryStore, metrics: MetricsRegistry, s
     const at = inner.revisionAt.bind(inner);
     store.revisionAt = (key, t, window) => call('revisionAt', keyAttrs(key, {}), () => at(key, t, window), (r) => (r ? 1 : 0));
   }
+  if (inner.summaryStatesAt) {
+    // Summary lists read slim objects through it; without it core/scope.ts rebuilds every object.
+    const states = inner.summaryStatesAt.bind(inner);
+    store.summaryStatesAt = (keys, t, window) => call('summaryStatesAt', { 'kubetime.keys': keys.length }, () => states(keys, t, window), (r) => r.length);
+  }
   return store;
 }
 
