@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from './concurrency.ts';
+import { allSettledOrThrow, mapLimit } from './concurrency.ts';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -32,3 +32,16 @@ describe('mapLimit', () => {
     expect(await mapLimit([], 4, async (x) => x)).toEqual([]);
   });
 });
+
+describe('allSettledOrThrow', () => {
+  it('rejects with the first failure only after every promise has settled', async () => {
+    let lateDone = false;
+    const late = (async () => { await tick(); await tick(); lateDone = true; })();
+    const first = Promise.reject(new Error('first'));
+    const second = Promise.reject(new Error('second'));
+    await expect(allSettledOrThrow([late, first, second])).rejects.toThrow('first');
+    expect(lateDone).toBe(true);
+    await expect(allSettledOrThrow([late, Promise.resolve(1)])).resolves.toBeUndefined();
+  });
+});
+

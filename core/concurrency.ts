@@ -1,6 +1,7 @@
 /**
  * Bounded parallelism for the whole project, over p-limit (a plain promise queue, no I/O): a
- * limiter is `pLimit(n)` itself; `mapLimit` is the one bounded map.
+ * limiter is `pLimit(n)` itself; `mapLimit` is the one bounded map; `allSettledOrThrow` waits for
+ * work already started before it reports a failure.
  */
 import pLimit from 'p-limit';
 
@@ -23,4 +24,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   })));
   if (failure) throw failure.error;
   return settled as R[];
+}
+
+/** Waits for every promise, then rejects with the first failure (in `all`'s order) if any. */
+export async function allSettledOrThrow(all: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(all)).find((x) => x.status === 'rejected');
+  if (failed) throw failed.reason;
 }

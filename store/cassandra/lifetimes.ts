@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import type { Lifetime, LifetimeQuery } from '../../core/ports.ts';
 import type { Micros } from '../../core/time.ts';
 import { num0, type CassandraDb, type Row, type Statement, type Write } from './client.ts';
-import { mapLimit } from '../../core/concurrency.ts';
+import { allSettledOrThrow, mapLimit } from '../../core/concurrency.ts';
 import { RwLock } from './concurrency.ts';
 import { CQL } from './cql.ts';
 import { placedIn, type Buckets } from './layout.ts';
@@ -83,9 +83,7 @@ export class LifetimeIndex {
       if (list) list.push(c);
       else byKind.set(k, [c]);
     }
-    const done = await Promise.allSettled([...byKind.values()].map((list) => this.#setKind(list)));
-    const failed = done.find((x) => x.status === 'rejected');
-    if (failed) throw failed.reason;
+    await allSettledOrThrow([...byKind.values()].map((list) => this.#setKind(list)));
   }
 
   async #setKind(changes: readonly LifetimeChange[]): Promise<void> {

@@ -29,7 +29,7 @@ import { num, type CassandraDb, type Row, type Statement, type Write } from './c
 import { BaseCache } from './base-cache.ts';
 import { LRUCache } from 'lru-cache';
 import { encodeObject, type EncodedObject } from './codec.ts';
-import { mapLimit } from '../../core/concurrency.ts';
+import { allSettledOrThrow, mapLimit } from '../../core/concurrency.ts';
 import { KeyedMutex } from './concurrency.ts';
 import { CQL, FIRST_SEEN_TIMESTAMP_BASE } from './cql.ts';
 import type { Buckets } from './layout.ts';
@@ -66,12 +66,6 @@ interface DataRows {
 }
 
 const uidKey = (r: ChangeRecord) => `${r.cluster}\u0000${r.uid}`;
-
-/** Waits for every promise, then rejects with the first failure if any. */
-async function settled(all: Promise<unknown>[]): Promise<void> {
-  const failed = (await Promise.allSettled(all)).find((x) => x.status === 'rejected');
-  if (failed) throw failed.reason;
-}
 
 export class RevisionWriter {
   readonly #o: RevisionWriterOptions;
@@ -184,7 +178,7 @@ export class RevisionWriter {
       at.forEach((i, j) => (out[i] = { outcome: 'inserted', ts: ts[j]! }));
     };
     const again: number[] = [];
-    await settled([
+    await allSettledOrThrow([
       mapLimit(stored, this.#concurrency, async (i) => {
         const done = await this.#appendExisting(step[i]!, ids[i]!);
         if (done) out[i] = done;
