@@ -19,7 +19,7 @@ import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { CassandraHistoryStore } from '../store/cassandra/index.ts';
 import { CassandraDb } from '../store/cassandra/client.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
-import { workload } from './lib/generate.ts';
+import { eachBatch, workload } from './lib/generate.ts';
 import { args, fmt, processCpuMs } from './lib/stats.ts';
 
 const a = args(process.argv.slice(2));
@@ -54,10 +54,8 @@ const requests: Record<Name, number> = zero();
 const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
 const gen = workload({ pods: PODS, records: RECORDS, namespaces: 20, bigNamespacePods: Math.min(1000, PODS), seed: 11, spanMicros: 6 * 3600e6 }, 400);
 let records = 0;
-for (let i = 0; ; i++) {
-  const next = gen.next();
-  if (next.done) break;
-  const recs: ChangeRecord[] = sink.convert((JSON.parse(next.value.text) as { items: unknown[] }).items).records;
+await eachBatch(gen, async (batch, i) => {
+  const recs: ChangeRecord[] = sink.convert((JSON.parse(batch.text) as { items: unknown[] }).items).records;
   for (const name of [...names.slice(i % 3), ...names.slice(0, i % 3)]) {
     const store = stores[name];
     perPartition = name === 'partitions';
@@ -73,7 +71,7 @@ for (let i = 0; ; i++) {
   }
   records += recs.length;
   if (i % 20 === 0) process.stderr.write(`\r${records.toLocaleString()} records…`);
-}
+});
 process.stderr.write('\n');
 const client = new cassandra.Client({ contactPoints: CONTACT, localDataCenter: DC });
 for (const k of keyspaces) await client.execute(`DROP KEYSPACE IF EXISTS ${k}`);

@@ -28,7 +28,7 @@ import type { ChangeRecord } from '../core/record.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { CassandraHistoryStore } from '../store/cassandra/index.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
-import { prng, workload, type PodRef } from './lib/generate.ts';
+import { eachBatch, prng, workload } from './lib/generate.ts';
 import { listCosts, profileOf } from './lib/cassandra-lists.ts';
 import { args, fmt, processCpuMs, summary } from './lib/stats.ts';
 
@@ -69,15 +69,9 @@ const ingestCpu = { lmdb: 0, cassandra: 0, server: 0 };
 let records = 0;
 let t0 = 0;
 let tEnd = 0;
-let pods: PodRef[] = [];
 const gen = workload({ pods: PODS, records: RECORDS, namespaces: 20, bigNamespacePods: BIG, seed: 11, spanMicros: SPAN }, 400);
-for (let i = 0; ; i++) {
-  const next = gen.next();
-  if (next.done) {
-    pods = next.value;
-    break;
-  }
-  const recs: ChangeRecord[] = sink.convert((JSON.parse(next.value.text) as { items: unknown[] }).items).records;
+const pods = await eachBatch(gen, async (batch, i) => {
+  const recs: ChangeRecord[] = sink.convert((JSON.parse(batch.text) as { items: unknown[] }).items).records;
   for (const name of (i % 2 ? ['lmdb', 'cassandra'] : ['cassandra', 'lmdb']) as ('lmdb' | 'cassandra')[]) {
     const [cpu, server] = [process.cpuUsage(), name === 'cassandra' ? processCpuMs(a['server-pid']) : 0];
     const s = performance.now();
@@ -90,10 +84,10 @@ for (let i = 0; ; i++) {
     batchMs[name].push(ms);
   }
   records += recs.length;
-  if (!t0) t0 = next.value.lastMicros;
-  tEnd = next.value.lastMicros;
+  if (!t0) t0 = batch.lastMicros;
+  tEnd = batch.lastMicros;
   if (i % 20 === 0) process.stderr.write(`\r${records.toLocaleString()} records…`);
-}
+});
 process.stderr.write('\n');
 const ingestRequests = cass.requests - requestsBefore;
 

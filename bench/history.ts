@@ -14,9 +14,9 @@ import { queriesAs } from '../core/viewed-queries.ts';
 import { presentListAt } from '../history-api/present.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
-import { prng, workload, type PodRef } from './lib/generate.ts';
+import { eachBatch, prng, workload } from './lib/generate.ts';
 import { args, fmt, lmdbBytes, storeBytes, summary } from './lib/stats.ts';
-import { cpuMs } from './lib/ingest-ab.ts';
+import { spent, timed } from './lib/timed.ts';
 
 const a = args(process.argv.slice(2));
 const RECORDS = Number(a.records ?? 1_000_000);
@@ -31,11 +31,9 @@ const store = LmdbHistoryStore.open({ path: DIR });
 const sink = new AuditSink({ writer: { write: async (r) => void (await store.append(r)) }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
 const storedBytes = () => storeBytes(store.dbs);
 
-let parseMs = 0;
-let ingestMs = 0;
-// CPU of every thread (lmdb's too): on a loaded machine wall time mostly measures waiting.
-let parseCpu = 0;
-let ingestCpu = 0;
+// Wall and CPU of every thread (lmdb's too): on a loaded machine wall time mostly measures waiting.
+const parse = spent();
+const ingest = spent();
 let inputBytes = 0;
 let records = 0;
 let rawObjectBytes = 0;
@@ -45,42 +43,24 @@ let t0 = 0;
 let tEnd = 0;
 const gen = workload({ pods: PODS, records: RECORDS, namespaces: 47, bigNamespacePods: BIG, seed: 7, spanMicros: SPAN }, 400);
 const started = performance.now();
-let pods: PodRef[] = [];
-for (let i = 0; ; i++) {
-  const next = gen.next();
-  if (next.done) {
-    pods = next.value;
-    break;
-  }
-  const { text, count, lastMicros } = next.value;
+const pods = await eachBatch(gen, async (batch, i) => {
+  const { text, count, lastMicros } = batch;
   // Untimed: raw object sizes for the storage ratio.
   const items = (JSON.parse(text) as { items: { responseObject: unknown }[] }).items;
   const raw = items.reduce((n, e) => n + JSON.stringify(e.responseObject).length, 0);
   rawObjectBytes += raw;
   if (records >= PODS) churnRawBytes += raw;
   if (records < PODS && records + count >= PODS) bytesAfterCreate = -1; // measured after this batch
-  const parseOnce = () => {
-    const s = performance.now();
-    const c = cpuMs();
-    JSON.parse(text);
-    parseCpu += cpuMs() - c;
-    parseMs += performance.now() - s;
-  };
-  const ingestOnce = async () => {
-    const s = performance.now();
-    const c = cpuMs();
-    await sink.ingestList(JSON.parse(text));
-    ingestCpu += cpuMs() - c;
-    ingestMs += performance.now() - s;
-  };
-  if (i % 2) { parseOnce(); await ingestOnce(); } else { await ingestOnce(); parseOnce(); }
+  const parseOnce = () => timed(parse, () => JSON.parse(text));
+  const ingestOnce = () => timed(ingest, () => sink.ingestList(JSON.parse(text)));
+  if (i % 2) { await parseOnce(); await ingestOnce(); } else { await ingestOnce(); await parseOnce(); }
   if (bytesAfterCreate === -1) bytesAfterCreate = storedBytes();
   inputBytes += text.length;
   records += count;
   if (!t0) t0 = lastMicros;
   tEnd = lastMicros;
   if (i % 250 === 0) process.stderr.write(`\r${records.toLocaleString()} records…`);
-}
+});
 const wallS = (performance.now() - started) / 1000;
 process.stderr.write('\n');
 const totalStored = storedBytes();
@@ -115,8 +95,8 @@ await store.close();
 const obj = summary(objectSamples);
 const list = summary(listSamples);
 const summaryList = summary(summarySamples);
-const ingestS = ingestMs / 1000;
-const ratio = parseMs / ingestMs;
+const ingestS = ingest.wall / 1000;
+const ratio = parse.wall / ingest.wall;
 const churnRevisions = records - PODS;
 const perChurn = (totalStored - bytesAfterCreate) / churnRevisions;
 const rawPerChurn = churnRawBytes / churnRevisions;
@@ -129,9 +109,9 @@ const lines = [
   `| measure | result | target |`,
   `|---|---|---|`,
   `| audit ingest (parse, convert, store durably) | ${fmt(records / ingestS, 0)} records/s, ${fmt(inputBytes / 2 ** 20 / ingestS, 1)} MiB/s | |`,
-  `| bare \`JSON.parse\` of the same batches (same run, interleaved) | ${fmt(records / (parseMs / 1000), 0)} records/s, ${fmt(inputBytes / 2 ** 20 / (parseMs / 1000), 1)} MiB/s | |`,
+  `| bare \`JSON.parse\` of the same batches (same run, interleaved) | ${fmt(records / (parse.wall / 1000), 0)} records/s, ${fmt(inputBytes / 2 ** 20 / (parse.wall / 1000), 1)} MiB/s | |`,
   `| ratio ingest / JSON.parse | **${fmt(ratio, 2)}** | >= 0.5 |`,
-  `| the same by CPU (every thread): JSON.parse ÷ ingest, CPU ms per record ${fmt(parseCpu / records, 4)} ÷ ${fmt(ingestCpu / records, 4)} | **${fmt(parseCpu / ingestCpu, 3)}** | |`,
+  `| the same by CPU (every thread): JSON.parse ÷ ingest, CPU ms per record ${fmt(parse.cpu / records, 4)} ÷ ${fmt(ingest.cpu / records, 4)} | **${fmt(parse.cpu / ingest.cpu, 3)}** | |`,
   `| object as of T (${obj.n.toLocaleString()} random Pods and times) | p50 ${fmt(obj.p50, 3)} ms, **p99 ${fmt(obj.p99, 3)} ms**, max ${fmt(obj.max, 1)} ms | p99 <= 5 ms |`,
   `| namespace list as of T, ${listed.toLocaleString()} Pods (${list.n} random times) | p50 ${fmt(list.p50, 0)} ms, **p99 ${fmt(list.p99, 0)} ms** | <= 300 ms |`,
   `| namespace list as of T in the summary view, from slim rows, answer text included (same times) | p50 ${fmt(summaryList.p50, 0)} ms, **p99 ${fmt(summaryList.p99, 0)} ms**, ${fmt(summaryBytes / Math.max(listed, 1), 0)} B per Pod | <= 50 ms |`,

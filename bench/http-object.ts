@@ -17,7 +17,7 @@ import { systemClock } from '../core/time.ts';
 import { buildServer } from '../history-api/server.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
-import { prng, workload, type PodRef } from './lib/generate.ts';
+import { eachBatch, prng, workload } from './lib/generate.ts';
 import { args, fmt, summary } from './lib/stats.ts';
 
 const a = args(process.argv.slice(2));
@@ -32,18 +32,12 @@ const store = LmdbHistoryStore.open({ path: join(DIR, 'store') });
 const sink = new AuditSink({ writer: { write: async () => undefined }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
 let t0 = 0;
 let tEnd = 0;
-let pods: PodRef[] = [];
 const gen = workload({ pods: PODS, records: RECORDS, namespaces: 20, bigNamespacePods: Math.min(1000, PODS), seed: 3, spanMicros: 6 * 3600e6 }, 400);
-for (;;) {
-  const next = gen.next();
-  if (next.done) {
-    pods = next.value;
-    break;
-  }
-  await store.append(sink.convert((JSON.parse(next.value.text) as { items: unknown[] }).items).records);
-  if (!t0) t0 = next.value.lastMicros;
-  tEnd = next.value.lastMicros;
-}
+const pods = await eachBatch(gen, async (batch) => {
+  await store.append(sink.convert((JSON.parse(batch.text) as { items: unknown[] }).items).records);
+  if (!t0) t0 = batch.lastMicros;
+  tEnd = batch.lastMicros;
+});
 const queries = createHistoryQueries({ store });
 const servers = {
   logged: buildServer({ queries, clock: systemClock, logger: pino({ level: 'info' }, pino.destination({ dest: join(DIR, 'requests.log'), sync: false })) }),

@@ -28,7 +28,7 @@ import { createHistoryQueries } from '../core/queries.ts';
 import { presentListAt } from '../history-api/present.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
-import { prng, workload, type PodRef } from './lib/generate.ts';
+import { eachBatch, prng, workload } from './lib/generate.ts';
 import { args, fmt, summary } from './lib/stats.ts';
 import { spent, timed, type Spent } from './lib/timed.ts';
 
@@ -68,16 +68,10 @@ let accepted = 0;
 let inputBytes = 0;
 let tCreated = 0; // a time at which every Pod exists
 let tEnd = 0;
-let pods: PodRef[] = [];
 const WORKLOAD = { pods: PODS, records: RECORDS, namespaces: 20, bigNamespacePods: BIG, seed: 16, spanMicros: SPAN };
 const gen = workload(WORKLOAD, 400);
-for (let i = 0; ; i++) {
-  const next = gen.next();
-  if (next.done) {
-    pods = next.value;
-    break;
-  }
-  const { text, count, lastMicros } = next.value;
+const pods = await eachBatch(gen, async (batch, i) => {
+  const { text, count, lastMicros } = batch;
   const steps = [
     async () => {
       const res = await timed(post, async () => {
@@ -95,7 +89,7 @@ for (let i = 0; ; i++) {
   if (!tCreated && records >= PODS) tCreated = lastMicros + 1;
   tEnd = lastMicros;
   if (i % 50 === 0) process.stderr.write(`\r${records.toLocaleString()} records posted…`);
-}
+});
 process.stderr.write('\n');
 await app.writer.settled?.();
 if (accepted !== records) throw new Error(`the sink accepted ${accepted} of ${records} changes`);
@@ -182,12 +176,10 @@ const baseline = LmdbHistoryStore.open({ path: join(dir, 'baseline') });
 const sink = new AuditSink({ writer: { write: async (r) => void (await baseline.append(r)) }, clock: { now: () => Date.now() * 1000 }, cluster: 'bench' });
 const bareIngest = spent();
 const bareParse = spent();
-const again = workload(WORKLOAD, 400);
-for (let i = 0, r = again.next(); !r.done; i++, r = again.next()) {
-  const text = r.value.text;
+await eachBatch(workload(WORKLOAD, 400), async ({ text }, i) => {
   const steps = [() => timed(bareIngest, () => sink.ingestList(JSON.parse(text))), () => timed(bareParse, () => JSON.parse(text))];
   for (const step of i % 2 ? steps : steps.reverse()) await step();
-}
+});
 await baseline.close();
 rmSync(dir, { recursive: true, force: true });
 

@@ -25,7 +25,7 @@ import type { ChangeRecord } from '../core/record.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { LMDB_FORMAT, LmdbHistoryStore, stampFormat } from '../store/lmdb/lmdb-history-store.ts';
 import { cpuMs as cpu } from './lib/ingest-ab.ts';
-import { prng, workload, type PodRef } from './lib/generate.ts';
+import { eachBatch, prng, workload } from './lib/generate.ts';
 import { args, fmt, storeBytes, summary } from './lib/stats.ts';
 
 const a = args(process.argv.slice(2));
@@ -65,15 +65,9 @@ const ingestCpu: Record<Name | 'parse', number> = { v3: 0, v4: 0, parse: 0 };
 let records = 0;
 let t0 = 0;
 let tEnd = 0;
-let pods: PodRef[] = [];
 const gen = workload({ pods: PODS, records: RECORDS, namespaces: 47, bigNamespacePods: BIG, seed: 7, spanMicros: SPAN }, 400);
-for (let i = 0; ; i++) {
-  const next = gen.next();
-  if (next.done) {
-    pods = next.value;
-    break;
-  }
-  const { text } = next.value;
+const pods = await eachBatch(gen, async (batch, i) => {
+  const { text } = batch;
   // Each store gets its own conversion of the batch (the sink's cost counts, as in history.ts).
   const steps: (() => Promise<void>)[] = [
     async () => {
@@ -93,11 +87,11 @@ for (let i = 0; ; i++) {
     }),
   ];
   for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]!();
-  records += next.value.count;
-  if (!t0) t0 = next.value.lastMicros;
-  tEnd = next.value.lastMicros;
+  records += batch.count;
+  if (!t0) t0 = batch.lastMicros;
+  tEnd = batch.lastMicros;
   if (i % 25 === 0) process.stderr.write(`\r${records.toLocaleString()} records…`);
-}
+});
 process.stderr.write('\n');
 
 const queries = { v3: createHistoryQueries({ store: stores.v3 }), v4: createHistoryQueries({ store: stores.v4 }) };

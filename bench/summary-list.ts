@@ -19,7 +19,7 @@ import { createHistoryQueries } from '../core/queries.ts';
 import { presentListAt } from '../history-api/present.ts';
 import { AuditSink } from '../ingester/audit/audit-sink.ts';
 import { LmdbHistoryStore } from '../store/lmdb/lmdb-history-store.ts';
-import { prng, workload } from './lib/generate.ts';
+import { eachBatch, prng, workload } from './lib/generate.ts';
 import { args, fmt, lmdbBytes, storeBytes, summary } from './lib/stats.ts';
 import { cpuMs as cpu, ingestInterleaved } from './lib/ingest-ab.ts';
 
@@ -53,10 +53,8 @@ const ingestCpu: Record<Which | 'parse', number> = { without: 0, with: 0, parse:
 let t0 = 0;
 let tEnd = 0;
 const gen = workload({ pods: PODS, records: RECORDS, namespaces: 47, bigNamespacePods: BIG, seed: 7, spanMicros: SPAN }, 400);
-for (let i = 0; ; i++) {
-  const next = gen.next();
-  if (next.done) break;
-  const { text, count, lastMicros } = next.value;
+await eachBatch(gen, async (batch, i) => {
+  const { text, count, lastMicros } = batch;
   const items = (JSON.parse(text) as { items: { responseObject: unknown }[] }).items;
   if (records >= PODS) churnRaw += items.reduce((n, e) => n + JSON.stringify(e.responseObject).length, 0);
   await ingestInterleaved(i, text, stores, (items) => sink.convert(items).records, ingestCpu);
@@ -65,7 +63,7 @@ for (let i = 0; ; i++) {
   if (!t0) t0 = lastMicros;
   tEnd = lastMicros;
   if (i % 25 === 0) process.stderr.write(`\r${records.toLocaleString()} records…`);
-}
+});
 process.stderr.write('\n');
 const total = { without: dbBytes(stores.without), with: dbBytes(stores.with) };
 const churn = records - PODS;

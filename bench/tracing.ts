@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { prng, workload } from './lib/generate.ts';
+import { eachBatch, prng, workload } from './lib/generate.ts';
 import { args, fmt } from './lib/stats.ts';
 
 const a = args(process.argv.slice(2));
@@ -47,11 +47,7 @@ async function child(mode: 'on' | 'off'): Promise<ChildResult> {
   const pods = Math.min(2000, (BATCHES - 2) * 400);
   const gen = workload({ pods, records: BATCHES * 400, namespaces: 20, bigNamespacePods: 0, seed: 17, spanMicros: 6 * 3600e6 }, 400);
   const batches: string[] = [];
-  let refs;
-  for (let r = gen.next(); ; r = gen.next()) {
-    if (r.done) { refs = r.value; break; }
-    batches.push(r.value.text);
-  }
+  const refs = await eachBatch(gen, (batch) => void batches.push(batch.text));
   const post = async (body: string) => {
     const res = await server.inject({ method: 'POST', url: '/v1/audit', payload: body, headers: { 'content-type': 'application/json' } });
     if (res.statusCode !== 200) throw new Error(`audit batch: ${res.statusCode} ${res.body}`);

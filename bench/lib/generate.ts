@@ -99,11 +99,26 @@ export interface WorkloadOptions { pods: number; records: number; namespaces: nu
 
 export interface PodRef { ns: string; name: string; uid: string }
 
+/** One batch of a workload: EventList JSON text, its event count, the time of its last event. */
+export interface Batch { text: string; count: number; lastMicros: number }
+
+/**
+ * Runs `each` on every batch of a workload in order, each awaited before the next batch is made,
+ * and returns the workload's Pods.
+ */
+export async function eachBatch(batches: Generator<Batch, PodRef[], void>, each: (batch: Batch, i: number) => unknown): Promise<PodRef[]> {
+  for (let i = 0; ; i++) {
+    const next = batches.next();
+    if (next.done) return next.value;
+    await each(next.value, i);
+  }
+}
+
 /**
  * Yields batches of audit events (as EventList JSON text, the way the apiserver sends them):
  * first every Pod's create, then status churn spread over the span. Also reports the pods.
  */
-export function* workload(o: WorkloadOptions, batchSize: number): Generator<{ text: string; count: number; lastMicros: number }, PodRef[], void> {
+export function* workload(o: WorkloadOptions, batchSize: number): Generator<Batch, PodRef[], void> {
   const rand = prng(o.seed);
   const t0 = T0 * 1000;
   const pods: Record<string, any>[] = [];
