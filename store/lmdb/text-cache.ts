@@ -1,0 +1,83 @@
+/**
+ * A bounded cache of materialized revisions' JSON text (LmdbHistoryStore.objectTextsAt): a list
+ * as of T asked again serves each object's text without rebuilding, parsing or stringifying it.
+ *
+ * Keyed by the revision's rev key (keys.ts) and the view it was rendered in (core/ports.ts
+ * TextVariant). A rev key's content never changes while the key stays stored: the writer keeps
+ * every other revision's content when it inserts, removes or re-encodes one (revision-writer.ts),
+ * and a merge keeps a revision's object unless it was unknown (core/record.ts mergeRecords; an
+ * unknown object is never cached). What can change a key's content is its removal and a later
+ * put of the same key (a merge that moves or fills in a revision, prune and then the same record
+ * again); the store drops a key from here on every put or removal of it, once when it is written
+ * and again once the write is committed (a read between the two sees the old snapshot).
+ *
+ * Least recently used entries go first once the texts exceed `maxBytes` (their byte length:
+ * Buffers live outside the V8 heap, in the process's anonymous memory).
+ */
+import type { Key } from './keys.ts';
+
+export class TextCache {
+  readonly maxBytes: number;
+  readonly #entries = new Map<string, Uint8Array>();
+  /** The view names cached so far: a key is dropped in each. */
+  readonly #views = new Set<string>();
+  #bytes = 0;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  static id(view: string, key: Key): string {
+    return `${view}\0${JSON.stringify(key)}`;
+  }
+
+  get(id: string): Uint8Array | undefined {
+    const text = this.#entries.get(id);
+    if (text !== undefined) {
+      // Most recently used last (a Map keeps insertion order).
+      this.#entries.delete(id);
+      this.#entries.set(id, text);
+    }
+    return text;
+  }
+
+  set(view: string, id: string, text: Uint8Array): void {
+    if (text.byteLength > this.maxBytes) return;
+    this.#views.add(view);
+    this.#delete(id);
+    this.#entries.set(id, text);
+    this.#bytes += text.byteLength;
+    for (const [oldest, t] of this.#entries) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#entries.delete(oldest);
+      this.#bytes -= t.byteLength;
+    }
+  }
+
+  /** Drops every view of the revision at `key`. */
+  drop(key: Key): void {
+    if (this.#entries.size === 0) return;
+    const k = JSON.stringify(key);
+    for (const view of this.#views) this.#delete(`${view}\0${k}`);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+
+  #delete(id: string): void {
+    const old = this.#entries.get(id);
+    if (old === undefined) return;
+    this.#entries.delete(id);
+    this.#bytes -= old.byteLength;
+  }
+}
