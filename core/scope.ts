@@ -5,7 +5,7 @@
 import { mapLimit } from './concurrency.ts';
 import { KubetimeError, invalidArgument } from './errors.ts';
 import { resolveKind, resolveKinds, type KindInfo, type ResolvedKind } from './kinds.ts';
-import type { HistoryStore, Lifetime, Revision, RevisionRef } from './ports.ts';
+import type { HistoryStore, Lifetime, Revision, RevisionRef, TextVariant } from './ports.ts';
 import { compareResourceVersions, type KubeObject, type ObjectKey } from './record.ts';
 import { formatTime, type Micros } from './time.ts';
 import type { Viewer } from './access.ts';
@@ -28,6 +28,9 @@ export interface ScopeOptions {
    */
   servedKinds?: (cluster: string) => readonly KindInfo[];
 }
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Objects read at once by a list as of T. */
 export const LIST_CONCURRENCY = 32;
@@ -193,6 +196,23 @@ export class Scope {
         const full = await this.#statesAt(chunk.filter((_, i) => slim[i] === 'full'), opts.at);
         let f = 0;
         return slim.map((s) => (s === 'full' ? full[f++]?.object ?? undefined : s ?? undefined));
+      },
+    });
+  }
+
+  /**
+   * objectsAt as JSON text: each object's `variant.show` as `JSON.stringify` writes it, with its
+   * key, from the store's `objectTextsAt` where it has one (no object rebuilt where it keeps the
+   * text), else rebuilt and stringified here. `keep` sees the object parsed from its text.
+   */
+  async objectTextsAt(opts: ListOptions & { variant: TextVariant; keep?: (o: KubeObject) => boolean }): Promise<{ key: ObjectKey; text: Uint8Array }[]> {
+    const texts = this.store.objectTextsAt?.bind(this.store);
+    const keep = opts.keep && ((x: { text: Uint8Array }) => opts.keep!(JSON.parse(decoder.decode(x.text)) as KubeObject));
+    return this.#readList({
+      keys: await this.#keysAlive(opts), enough: opts.enough, keep,
+      read: async (chunk) => {
+        if (texts) return (await texts(chunk, opts.at, REORDER_WINDOW, opts.variant)).map((text, i) => (text ? { key: chunk[i]!, text } : undefined));
+        return (await this.#statesAt(chunk, opts.at)).map((r, i) => (r ? { key: chunk[i]!, text: encoder.encode(JSON.stringify(opts.variant.show(r.object!))) } : undefined));
       },
     });
   }

@@ -49,6 +49,27 @@ export function presentListAt(r: ListAtResult, s: Showing = { view: 'raw' }, wit
   return { cluster: r.cluster, at, asOf: at, ...shown, ...(r.continue ? { continue: r.continue } : {}) };
 }
 
+/**
+ * `/v1/objects` answered as text (ListAtResult `texts`): the UTF-8 bytes of JSON.stringify of
+ * presentListAt's answer, the items' texts joined in place of its (empty) items array, so the
+ * envelope is presentListAt's own. A JSON string holds `"` only escaped, so the first `"items":[]`
+ * of the envelope's text is its key.
+ */
+export function presentListAtText(r: ListAtResult & { texts: readonly Uint8Array[] }, s: Showing = { view: 'raw' }, withNamespace = false): Buffer {
+  const envelope = JSON.stringify(presentListAt({ ...r, items: [] }, s, withNamespace));
+  const at = envelope.indexOf(EMPTY_ITEMS) + EMPTY_ITEMS.length - 1;
+  const parts: Uint8Array[] = [Buffer.from(envelope.slice(0, at))];
+  r.texts.forEach((t, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(t);
+  });
+  parts.push(Buffer.from(envelope.slice(at)));
+  return Buffer.concat(parts);
+}
+
+const EMPTY_ITEMS = '"items":[]';
+const COMMA = Buffer.from(',');
+
 /** `/v1/history`: every item's `ts` formatted, objects in the view asked. */
 export function presentHistory(r: HistoryResult, view: View, now: Micros) {
   const to = formatTime(r.to ?? now);

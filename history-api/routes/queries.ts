@@ -20,8 +20,11 @@ import {
   presentGraph,
   presentHistory,
   presentListAt,
+  presentListAtText,
   presentObjectAt,
 } from '../present.ts';
+import { noteAnswer } from '../auth/read-auth.ts';
+import { formatTime } from '../../core/time.ts';
 import * as s from '../schemas.ts';
 import { z } from 'zod';
 
@@ -91,12 +94,20 @@ function registerAtRoutes(app: FastifyInstance, { queries, clock }: QueryRouteDe
 
   r.get('/v1/objects', {
     schema: { tags, operationId: 'listObjects', summary: 'The objects of a kind as they were at a time', querystring: s.objectsQuery, response: { 200: s.objectsResponse, ...s.queryErrors } },
-  }, async (req) => {
+  }, async (req, reply) => {
     const { at, view = 'raw', wide, fields, ...q } = req.query;
     const fieldPaths = fieldsOf(fields);
     // Rows alone (no projection): the store may answer slim objects instead of rebuilding them.
     const summary = view === 'summary' && !fieldPaths?.length;
-    const answer = await queries.listAt({ viewer: req.viewer, ...q, at: resolveAt(at, clock.now()), ...(summary ? { summary } : {}) });
+    // Manifests alone: the store may answer each object's JSON text, joined without a parse (presentListAtText).
+    const text = view !== 'summary' && !fieldPaths?.length ? view : undefined;
+    const answer = await queries.listAt({ viewer: req.viewer, ...q, at: resolveAt(at, clock.now()), ...(summary ? { summary } : {}), ...(text ? { text } : {}) });
+    if (answer.texts) {
+      noteAnswer(req, { items: answer.texts.length, asOf: formatTime(answer.at) });
+      const body = presentListAtText({ ...answer, texts: answer.texts }, { view, wide, fields: fieldPaths }, q.namespace === undefined);
+      // The bytes of an objectsResponse, serialized already (fastify sends a Buffer as it is).
+      return reply.type('application/json; charset=utf-8').send(body as unknown as z.infer<typeof s.objectsResponse>);
+    }
     const columns = view === 'summary' ? await printerColumns(queries, answer.cluster, answer.items[0], answer.at) : undefined;
     return presentListAt(answer, { view, wide, fields: fieldPaths, printerColumns: columns }, q.namespace === undefined);
   });
