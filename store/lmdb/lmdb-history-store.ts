@@ -68,8 +68,13 @@ export interface LmdbHistoryStoreOptions {
   textCacheBytes?: number;
 }
 
-/** Default of LmdbHistoryStoreOptions.textCacheBytes: 64 MiB, about 13,000 Pods of 5 KB. */
-export const DEFAULT_TEXT_CACHE_BYTES = 64 * 2 ** 20;
+/**
+ * Default of LmdbHistoryStoreOptions.textCacheBytes: 32 MiB, one namespace of 3,000 Pods of 8 KB
+ * in one view (about 6,500 Pods of 5 KB). It counts in the process's anonymous memory, up to its
+ * size: `serve` at 50,000 live Pods held 358 MB (bench/results/issue-16.md §2), so ≤ ~392 MB with
+ * the cache full, within the 400 MB budget.
+ */
+export const DEFAULT_TEXT_CACHE_BYTES = 32 * 2 ** 20;
 
 export type { LmdbDbs };
 
@@ -262,6 +267,11 @@ export class LmdbHistoryStore implements HistoryStore {
   #dropWritten(): void {
     for (const key of this.#written) this.#texts!.drop(key);
     this.#written = [];
+  }
+
+  /** Empties the text cache (benchmarks: a list asked cold). */
+  clearTextCache(): void {
+    this.#texts?.clear();
   }
 
   /** The text cache's size (benchmarks, tests). */

@@ -12,7 +12,8 @@
  * and again once the write is committed (a read between the two sees the old snapshot).
  *
  * Least recently used entries go first once the texts exceed `maxBytes` (their byte length:
- * Buffers live outside the V8 heap, in the process's anonymous memory).
+ * Buffers live outside the V8 heap, in the process's anonymous memory; the keys add ~150 bytes
+ * an entry).
  */
 import type { Key } from './keys.ts';
 
@@ -49,11 +50,14 @@ export class TextCache {
     return text;
   }
 
+  /** Keeps a copy of `text` in memory of its own size (a slice of a larger buffer, as zlib returns, would keep all of it). */
   set(view: string, id: string, text: Uint8Array): void {
     if (text.byteLength > this.maxBytes) return;
     this.#views.add(view);
     this.#delete(id);
-    this.#entries.set(id, text);
+    const own = Buffer.allocUnsafeSlow(text.byteLength);
+    own.set(text);
+    this.#entries.set(id, own);
     this.#bytes += text.byteLength;
     for (const [oldest, t] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
