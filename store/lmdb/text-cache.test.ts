@@ -210,5 +210,12 @@ describe('LmdbHistoryStore text cache (objectTextsAt)', () => {
     expect(cache.bytes).toBe(60);
     cache.set('raw', 'big', new Uint8Array(101));
     expect(cache.get('big')).toBeUndefined();
+    // A slice is kept in memory of its own size; a buffer of its own as it is.
+    const slice = new Uint8Array(new ArrayBuffer(64), 8, 16);
+    cache.set('raw', 'slice', slice);
+    expect(cache.get('slice')!.buffer.byteLength).toBe(16);
+    const whole = new Uint8Array(16);
+    cache.set('raw', 'whole', whole);
+    expect(cache.get('whole')).toBe(whole);
   });
 });

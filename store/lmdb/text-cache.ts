@@ -50,13 +50,19 @@ export class TextCache {
     return text;
   }
 
-  /** Keeps a copy of `text` in memory of its own size (a slice of a larger buffer, as zlib returns, would keep all of it). */
+  /**
+   * Keeps `text`, copied into memory of its own size where it is a slice of a larger buffer (as
+   * zlib's output and small buffers from Node's pool are), which it would otherwise keep whole.
+   */
   set(view: string, id: string, text: Uint8Array): void {
     if (text.byteLength > this.maxBytes) return;
     this.#views.add(view);
     this.#delete(id);
-    const own = Buffer.allocUnsafeSlow(text.byteLength);
-    own.set(text);
+    let own = text;
+    if (text.byteOffset !== 0 || text.byteLength !== text.buffer.byteLength) {
+      own = Buffer.allocUnsafeSlow(text.byteLength);
+      own.set(text);
+    }
     this.#entries.set(id, own);
     this.#bytes += text.byteLength;
     for (const [oldest, t] of this.#entries) {
