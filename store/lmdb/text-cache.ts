@@ -15,21 +15,22 @@
  * Buffers live outside the V8 heap, in the process's anonymous memory; the keys add ~150 bytes
  * an entry).
  */
+import { LRUCache } from 'lru-cache';
 import type { Key } from './keys.ts';
 
 export class TextCache {
   readonly maxBytes: number;
-  readonly #entries = new Map<string, Uint8Array>();
+  readonly #entries: LRUCache<string, Uint8Array>;
   /** The view names cached so far: a key is dropped in each. */
   readonly #views = new Set<string>();
-  #bytes = 0;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
+    this.#entries = new LRUCache<string, Uint8Array>({ maxSize: maxBytes, sizeCalculation: (t) => Math.max(1, t.byteLength) });
   }
 
   get bytes(): number {
-    return this.#bytes;
+    return this.#entries.calculatedSize;
   }
 
   get size(): number {
@@ -41,13 +42,7 @@ export class TextCache {
   }
 
   get(id: string): Uint8Array | undefined {
-    const text = this.#entries.get(id);
-    if (text !== undefined) {
-      // Most recently used last (a Map keeps insertion order).
-      this.#entries.delete(id);
-      this.#entries.set(id, text);
-    }
-    return text;
+    return this.#entries.get(id);
   }
 
   /**
@@ -57,37 +52,22 @@ export class TextCache {
   set(view: string, id: string, text: Uint8Array): void {
     if (text.byteLength > this.maxBytes) return;
     this.#views.add(view);
-    this.#delete(id);
     let own = text;
     if (text.byteOffset !== 0 || text.byteLength !== text.buffer.byteLength) {
       own = Buffer.allocUnsafeSlow(text.byteLength);
       own.set(text);
     }
     this.#entries.set(id, own);
-    this.#bytes += text.byteLength;
-    for (const [oldest, t] of this.#entries) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= t.byteLength;
-    }
   }
 
   /** Drops every view of the revision at `key`. */
   drop(key: Key): void {
     if (this.#entries.size === 0) return;
     const k = JSON.stringify(key);
-    for (const view of this.#views) this.#delete(`${view}\0${k}`);
+    for (const view of this.#views) this.#entries.delete(`${view}\0${k}`);
   }
 
   clear(): void {
     this.#entries.clear();
-    this.#bytes = 0;
-  }
-
-  #delete(id: string): void {
-    const old = this.#entries.get(id);
-    if (old === undefined) return;
-    this.#entries.delete(id);
-    this.#bytes -= old.byteLength;
   }
 }
