@@ -9,7 +9,10 @@
  * unknown object is never cached). What can change a key's content is its removal and a later
  * put of the same key (a merge that moves or fills in a revision, prune and then the same record
  * again); the store drops a key from here on every put or removal of it, once when it is written
- * and again once the write is committed (a read between the two sees the old snapshot).
+ * and again once the write is committed (a read between the two sees the old snapshot and may
+ * cache it). Within one write a key that stays stored never changes from one known object to
+ * another (a remove and insert of the same key happens only to fill in an unknown object), so the
+ * second drop guards the cache against a writer that would, not against one that does today.
  *
  * Least recently used entries go first once the texts exceed `maxBytes` (their byte length:
  * Buffers live outside the V8 heap, in the process's anonymous memory; the keys add ~150 bytes
