@@ -59,7 +59,7 @@ export const configSchema = z.object({
   /** Bytes of audit bodies in flight at once; past it the sink answers 429 with Retry-After. */
   auditMaxInflight: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)?$/, 'bytes, optionally with Ki, Mi, Gi or Ti').prefault('256Mi').transform(toBytes),
   /** Bytes of objects' JSON text the embedded store keeps for lists as of T asked again (store/lmdb/text-cache.ts); 0: none. */
-  textCache: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)?$/, 'bytes, optionally with Ki, Mi, Gi or Ti').prefault('32Mi').transform(toBytes),
+  textCache: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)?$/, 'bytes, optionally with Ki, Mi, Gi or Ti').prefault('64Mi').transform(toBytes),
   /** A request's headers and body must arrive within this (a body sent slowly is cut). */
   requestTimeout: duration.prefault('30s'),
   /** PEM files: serve https (kube-apiserver sends the audit token only over https). */

@@ -69,12 +69,13 @@ export interface LmdbHistoryStoreOptions {
 }
 
 /**
- * Default of LmdbHistoryStoreOptions.textCacheBytes: 32 MiB, one namespace of 3,000 Pods of 8 KB
- * in one view (about 6,500 Pods of 5 KB). It counts in the process's anonymous memory, up to its
- * size: `serve` at 50,000 live Pods held 358 MB (bench/results/issue-16.md §2), so ≤ ~392 MB with
- * the cache full, within the 400 MB budget.
+ * Default of LmdbHistoryStoreOptions.textCacheBytes: 64 MiB, one namespace of 3,000 Pods of 8 KB
+ * in both manifest views (36 MiB) with room to spare: a cache smaller than what a list asked in
+ * turns reads loses most of it (least recently used goes first, in the order the next list reads
+ * it; bench/text-cache-lru.ts: 32 MiB kept 49% of such a workload, 64 MiB 97.5%). It fills only as lists are asked, and
+ * then counts in the process's anonymous memory up to its size (bench/results/issue-16.md §18).
  */
-export const DEFAULT_TEXT_CACHE_BYTES = 32 * 2 ** 20;
+export const DEFAULT_TEXT_CACHE_BYTES = 64 * 2 ** 20;
 
 export type { LmdbDbs };
 
