@@ -175,7 +175,7 @@ export interface HistoryStore {
    * `variant.show(object)` (exactly the bytes `JSON.stringify` gives of it) for the object of the
    * revision `revisionAt(key, at, window)` picks; null when no object is in force there (no
    * revision, a deletion, an unknown object). A store may serve it from stored or cached text
-   * without rebuilding the object. Absent = core/scope.ts rebuilds and stringifies each object.
+   * without rebuilding the object. Absent = lists are presented from objects (core/queries.ts).
    */
   objectTextsAt?(keys: readonly ObjectKey[], at: Micros, window: number, variant: TextVariant): Promise<(Uint8Array | null)[]>;
   /** Lifetimes matching the query, ordered by (gk, namespace, name, from). */

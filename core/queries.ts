@@ -93,8 +93,9 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
     const size = pageSize('objects', r.limit);
     const list = { cluster, gk: kind.gk, namespace, at, after: page?.cursor as [string, string] | undefined, visible, enough: size + 1 }; // one more tells whether a page follows
     const keep = (o: KubeObject) => labels(o) && fields(o);
-    // Manifests as text (VIEW_TEXTS): selectors read the object as stored, which the raw text is.
-    if (r.text === 'raw' || (r.text === 'full' && !r.labelSelector && !r.fieldSelector)) {
+    // Manifests as text (VIEW_TEXTS), where the store answers them: selectors read the object as
+    // stored, which the raw text is. Without the store's texts, one stringify of the whole answer is cheaper.
+    if (scope.store.objectTextsAt && (r.text === 'raw' || (r.text === 'full' && !r.labelSelector && !r.fieldSelector))) {
       const found = await scope.objectTextsAt({ ...list, variant: VIEW_TEXTS[r.text], ...(r.labelSelector || r.fieldSelector ? { keep } : {}) });
       const shown = found.slice(0, size);
       const last = shown.at(-1)?.key;

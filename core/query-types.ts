@@ -45,8 +45,8 @@ export interface ListAtRequest extends Viewed {
   summary?: boolean;
   /**
    * The answer is shown as manifests in this view, nothing else (view=raw or full, no `fields`):
-   * the result may then carry `texts`, each object's JSON text as the view shows it, instead of
-   * `items` (core/present/view.ts VIEW_TEXTS; a store may serve them without rebuilding objects).
+   * the result then carries `texts`, each object's JSON text as the view shows it, instead of
+   * `items`, where the store answers them (HistoryStore.objectTextsAt; core/present/view.ts VIEW_TEXTS).
    */
   text?: 'raw' | 'full';
 }

@@ -29,7 +29,6 @@ export interface ScopeOptions {
   servedKinds?: (cluster: string) => readonly KindInfo[];
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Objects read at once by a list as of T. */
@@ -201,19 +200,16 @@ export class Scope {
   }
 
   /**
-   * objectsAt as JSON text: each object's `variant.show` as `JSON.stringify` writes it, with its
-   * key, from the store's `objectTextsAt` where it has one (no object rebuilt where it keeps the
-   * text), else rebuilt and stringified here. `keep` sees the object parsed from its text.
+   * objectsAt as JSON text, for a store that answers it (`objectTextsAt`; the caller checks): each
+   * object's `variant.show` as `JSON.stringify` writes it, with its key. `keep` sees the object
+   * parsed from its text.
    */
   async objectTextsAt(opts: ListOptions & { variant: TextVariant; keep?: (o: KubeObject) => boolean }): Promise<{ key: ObjectKey; text: Uint8Array }[]> {
-    const texts = this.store.objectTextsAt?.bind(this.store);
+    const texts = this.store.objectTextsAt!.bind(this.store);
     const keep = opts.keep && ((x: { text: Uint8Array }) => opts.keep!(JSON.parse(decoder.decode(x.text)) as KubeObject));
     return this.#readList({
       keys: await this.#keysAlive(opts), enough: opts.enough, keep,
-      read: async (chunk) => {
-        if (texts) return (await texts(chunk, opts.at, REORDER_WINDOW, opts.variant)).map((text, i) => (text ? { key: chunk[i]!, text } : undefined));
-        return (await this.#statesAt(chunk, opts.at)).map((r, i) => (r ? { key: chunk[i]!, text: encoder.encode(JSON.stringify(opts.variant.show(r.object!))) } : undefined));
-      },
+      read: async (chunk) => (await texts(chunk, opts.at, REORDER_WINDOW, opts.variant)).map((text, i) => (text ? { key: chunk[i]!, text } : undefined)),
     });
   }
 
