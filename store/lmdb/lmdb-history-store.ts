@@ -148,6 +148,9 @@ function revRange(q: { key: ObjectKey; from?: Micros | undefined; to?: Micros | 
 /** The revision in force found from rev keys: its key, whether it is the newest read, the keys read (newest first) and its index there. */
 interface InForce { key: Key; newest: boolean; range: { start: Key; end: Key }; keys: Key[]; index: number }
 
+/** Rev keys of one write dropped from the text cache one by one; past this many it is emptied. */
+const WRITTEN_MAX = 4096;
+
 function unavailable(what: string, cause: unknown): KubetimeError {
   return new KubetimeError('STORE_UNAVAILABLE', `embedded store: ${what} failed`, {}, { cause });
 }
@@ -161,8 +164,8 @@ export class LmdbHistoryStore implements HistoryStore {
   readonly #asyncPuts: boolean;
   /** Materialized texts (text-cache.ts); absent when off. */
   readonly #texts: TextCache | undefined;
-  /** Rev keys written by the write in flight: dropped from #texts again once it is committed. */
-  #written: Key[] = [];
+  /** Rev keys written by the write in flight: dropped from #texts again once it is committed; null: past WRITTEN_MAX, all of it is. */
+  #written: Key[] | null = [];
 
   /** Settles once the latest append's writes are committed (or it failed). */
   #committed: Promise<unknown> = Promise.resolve();
@@ -175,6 +178,13 @@ export class LmdbHistoryStore implements HistoryStore {
     const textBytes = opts.readOnly ? 0 : opts.textCacheBytes ?? DEFAULT_TEXT_CACHE_BYTES;
     this.#texts = textBytes > 0 ? new TextCache(textBytes) : undefined;
     const onRevWrite = this.#texts && ((key: Key) => {
+      if (this.#written === null) return;
+      if (this.#written.length >= WRITTEN_MAX) {
+        // A large write (a prune, a backfill): emptying the cache costs less than dropping each key.
+        this.#texts!.clear();
+        this.#written = null;
+        return;
+      }
       this.#texts!.drop(key);
       this.#written.push(key);
     });
@@ -266,7 +276,8 @@ export class LmdbHistoryStore implements HistoryStore {
    * writer dropped it: every key the write touched is dropped again once it is committed.
    */
   #dropWritten(): void {
-    for (const key of this.#written) this.#texts!.drop(key);
+    if (this.#written === null) this.#texts?.clear();
+    else for (const key of this.#written) this.#texts!.drop(key);
     this.#written = [];
   }
 

@@ -194,6 +194,21 @@ describe('LmdbHistoryStore text cache (objectTextsAt)', () => {
     }
   });
 
+  it('empties itself on a write of more revisions than it drops one by one, and answers as without it', async () => {
+    const cached = open();
+    const plain = open(0);
+    const steps: Step[] = [...storedAgain().slice(0, 1), Array.from({ length: 4200 }, (_, n) => rec({ name: `bulk-${n % 700}`, uid: `b${n % 700}`, rv: String(5000 + n), s: 10 + n / 100 }))];
+    for (const s of steps) {
+      await Promise.all([cached, plain].map((store) => store.append(s as ChangeRecord[])));
+      if (s === steps[0]) {
+        await expectSameTexts(cached, plain, ['p']);
+        expect(cached.textCache!.entries).toBeGreaterThan(0);
+      }
+    }
+    expect(cached.textCache!.entries).toBe(0);
+    await expectSameTexts(cached, plain, ['p', 'bulk-1', 'bulk-699']);
+  });
+
   it('keeps at most its bytes, least recently used out first, and drops a key in every view', () => {
     const cache = new TextCache(100);
     const key = (n: number) => ['c', 'Pod', 'ns', `p${n}`, n, 0, n, 'u'];

@@ -13,6 +13,7 @@
  * cache it). Within one write a key that stays stored never changes from one known object to
  * another (a remove and insert of the same key happens only to fill in an unknown object), so the
  * second drop guards the cache against a writer that would, not against one that does today.
+ * A write of more than a few thousand revisions (a prune, a backfill) empties the cache instead.
  *
  * Least recently used entries go first once the texts exceed `maxBytes` (their byte length:
  * Buffers live outside the V8 heap, in the process's anonymous memory; the keys add ~150 bytes
