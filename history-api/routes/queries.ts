@@ -10,7 +10,7 @@ import { invalidArgument } from '../../core/errors.ts';
 import { hasBuiltinColumns, parseFields, printerColumnsOf, type PrinterColumn } from '../../core/present/index.ts';
 import type { HistoryQueries } from '../../core/query-types.ts';
 import type { KubeObject } from '../../core/record.ts';
-import type { Clock, Micros } from '../../core/time.ts';
+import { formatTime, type Clock, type Micros } from '../../core/time.ts';
 import { DEFAULT_HOPS, resolveAt, resolveWindow } from '../params.ts';
 import {
   presentChanges,
@@ -24,7 +24,6 @@ import {
   presentObjectAt,
 } from '../present.ts';
 import { noteAnswer } from '../auth/read-auth.ts';
-import { formatTime } from '../../core/time.ts';
 import * as s from '../schemas.ts';
 import { z } from 'zod';
 
