@@ -171,13 +171,13 @@ export interface HistoryStore {
    */
   summaryStatesAt?(keys: readonly ObjectKey[], at: Micros, window: number): Promise<(KubeObject | null | 'full')[]>;
   /**
-   * Optional fast path of a full list as of T: for each key, the UTF-8 JSON text of
+   * Optional fast path of a full list as of T: for each key, the JSON text of
    * `variant.show(object)` (exactly the bytes `JSON.stringify` gives of it) for the object of the
    * revision `revisionAt(key, at, window)` picks; null when no object is in force there (no
    * revision, a deletion, an unknown object). A store may serve it from stored or cached text
    * without rebuilding the object. Absent = lists are presented from objects (core/queries.ts).
    */
-  objectTextsAt?(keys: readonly ObjectKey[], at: Micros, window: number, variant: TextVariant): Promise<(Uint8Array | null)[]>;
+  objectTextsAt?(keys: readonly ObjectKey[], at: Micros, window: number, variant: TextVariant): Promise<(string | null)[]>;
   /** Lifetimes matching the query, ordered by (gk, namespace, name, from). */
   lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime>;
   /** The change feed within [from, to], by ts in the requested order. */

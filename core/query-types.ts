@@ -53,7 +53,7 @@ export interface ListAtRequest extends Viewed {
 export interface ListAtResult {
   cluster: string; at: Micros; items: KubeObject[]; continue?: string;
   /** Only when `text` was asked and answered as text: the objects' JSON texts in list order (`items` is then empty). */
-  texts?: Uint8Array[];
+  texts?: string[];
 }
 
 export interface HistoryRequest extends Viewed {

@@ -29,8 +29,6 @@ export interface ScopeOptions {
   servedKinds?: (cluster: string) => readonly KindInfo[];
 }
 
-const decoder = new TextDecoder();
-
 /** Objects read at once by a list as of T. */
 export const LIST_CONCURRENCY = 32;
 const LIST_CHUNK = 512;
@@ -204,9 +202,9 @@ export class Scope {
    * object's `variant.show` as `JSON.stringify` writes it, with its key. `keep` sees the object
    * parsed from its text.
    */
-  async objectTextsAt(opts: ListOptions & { variant: TextVariant; keep?: (o: KubeObject) => boolean }): Promise<{ key: ObjectKey; text: Uint8Array }[]> {
+  async objectTextsAt(opts: ListOptions & { variant: TextVariant; keep?: (o: KubeObject) => boolean }): Promise<{ key: ObjectKey; text: string }[]> {
     const texts = this.store.objectTextsAt!.bind(this.store);
-    const keep = opts.keep && ((x: { text: Uint8Array }) => opts.keep!(JSON.parse(decoder.decode(x.text)) as KubeObject));
+    const keep = opts.keep && ((x: { text: string }) => opts.keep!(JSON.parse(x.text) as KubeObject));
     return this.#readList({
       keys: await this.#keysAlive(opts), enough: opts.enough, keep,
       read: async (chunk) => (await texts(chunk, opts.at, REORDER_WINDOW, opts.variant)).map((text, i) => (text ? { key: chunk[i]!, text } : undefined)),

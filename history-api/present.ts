@@ -50,34 +50,26 @@ export function presentListAt(r: ListAtResult, s: Showing = { view: 'raw' }, wit
 }
 
 /**
- * `/v1/objects` answered as text (ListAtResult `texts`): the UTF-8 bytes of JSON.stringify of
- * presentListAt's answer, the items' texts joined in place of its (empty) items array, so the
- * envelope is presentListAt's own.
+ * `/v1/objects` answered as text (ListAtResult `texts`): JSON.stringify of presentListAt's answer,
+ * the items' texts joined in place of its (empty) items array, so the envelope is presentListAt's own.
  */
-export function presentListAtText(r: ListAtResult & { texts: readonly Uint8Array[] }, s: Showing = { view: 'raw' }, withNamespace = false): Buffer {
+export function presentListAtText(r: ListAtResult & { texts: readonly string[] }, s: Showing = { view: 'raw' }, withNamespace = false): string {
   return withItemTexts(presentListAt({ ...r, items: [] }, s, withNamespace), r.texts);
 }
 
 /**
- * The UTF-8 bytes of JSON.stringify(envelope) with `texts` (each an item's JSON) as its `items`,
- * which must be empty in `envelope`. A JSON string holds `"` only escaped, so the first
- * `"items":[]` of the envelope's text is its key.
+ * JSON.stringify(envelope) with `texts` (each an item's JSON) as its `items`, which must be empty
+ * in `envelope`. A JSON string holds `"` only escaped, so the first `"items":[]` of the
+ * envelope's text is its key.
  */
-export function withItemTexts(envelope: { items: readonly unknown[] }, texts: readonly Uint8Array[]): Buffer {
+export function withItemTexts(envelope: { items: readonly unknown[] }, texts: readonly string[]): string {
   if (envelope.items.length) throw new Error('withItemTexts: the envelope\'s items must be empty');
   const json = JSON.stringify(envelope);
   const at = json.indexOf(EMPTY_ITEMS) + EMPTY_ITEMS.length - 1;
-  const parts: Uint8Array[] = [Buffer.from(json.slice(0, at))];
-  texts.forEach((t, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(t);
-  });
-  parts.push(Buffer.from(json.slice(at)));
-  return Buffer.concat(parts);
+  return json.slice(0, at) + texts.join(',') + json.slice(at);
 }
 
 const EMPTY_ITEMS = '"items":[]';
-const COMMA = Buffer.from(',');
 
 /** `/v1/history`: every item's `ts` formatted, objects in the view asked. */
 export function presentHistory(r: HistoryResult, view: View, now: Micros) {

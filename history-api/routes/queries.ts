@@ -104,7 +104,7 @@ function registerAtRoutes(app: FastifyInstance, { queries, clock }: QueryRouteDe
     if (answer.texts) {
       noteAnswer(req, { items: answer.texts.length, asOf: formatTime(answer.at) });
       const body = presentListAtText({ ...answer, texts: answer.texts }, { view, wide, fields: fieldPaths }, q.namespace === undefined);
-      // The bytes of an objectsResponse, serialized already (fastify sends a Buffer as it is).
+      // The text of an objectsResponse, serialized already (fastify sends a string with a JSON content type as it is).
       return reply.type('application/json; charset=utf-8').send(body as unknown as z.infer<typeof s.objectsResponse>);
     }
     const columns = view === 'summary' ? await printerColumns(queries, answer.cluster, answer.items[0], answer.at) : undefined;

@@ -399,7 +399,7 @@ export class LmdbHistoryStore implements HistoryStore {
     }));
   }
 
-  async objectTextsAt(keys: readonly ObjectKey[], at: Micros, window: number, variant: TextVariant): Promise<(Uint8Array | null)[]> {
+  async objectTextsAt(keys: readonly ObjectKey[], at: Micros, window: number, variant: TextVariant): Promise<(string | null)[]> {
     return keys.map((key) => this.#inForce(key, at, window, true, (found) => {
       if (!found || found.key[5] === 1) return null; // nothing, or a deletion, in force
       const id = this.#texts && TextCache.id(variant.name, found.key);
@@ -416,17 +416,17 @@ export class LmdbHistoryStore implements HistoryStore {
    * is, when the variant leaves it unchanged (it is what JSON.stringify gave: full-copy.ts);
    * otherwise the object rebuilt, shown and stringified. null: no object.
    */
-  #textOf(key: Key, variant: TextVariant): Uint8Array | null {
+  #textOf(key: Key, variant: TextVariant): string | null {
     const value = this.#dbs.rev.get(key);
     if (!value) return null;
     if (value.obj !== undefined) {
       if (value.obj === null) return null;
-      const stored = unpackFullText(value.obj);
-      if (variant.changedOnlyWith.every((s) => stored.indexOf(s) < 0)) return stored;
-      return Buffer.from(JSON.stringify(variant.show(JSON.parse(stored.toString('utf8')) as KubeObject)));
+      const stored = unpackFullText(value.obj).toString('utf8');
+      if (variant.changedOnlyWith.every((s) => !stored.includes(s))) return stored;
+      return JSON.stringify(variant.show(JSON.parse(stored) as KubeObject));
     }
     const object = this.#chain.objectOf(key, value);
-    return object === null ? null : Buffer.from(JSON.stringify(variant.show(object)));
+    return object === null ? null : JSON.stringify(variant.show(object));
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {

@@ -15,22 +15,25 @@
  * second drop guards the cache against a writer that would, not against one that does today.
  * A write of more than a few thousand revisions (a prune, a backfill) empties the cache instead.
  *
- * Least recently used entries go first once the texts exceed `maxBytes` (their byte length:
- * Buffers live outside the V8 heap, in the process's anonymous memory; the keys add ~150 bytes
- * an entry).
+ * Least recently used entries go first once the texts exceed `maxBytes`, counted as their length
+ * (V8 keeps a JSON text of ASCII one byte a character, the usual case; a text with other
+ * characters takes two bytes each, up to twice the cap; the keys add ~150 bytes an entry). Texts
+ * are kept as strings, as JSON.stringify and a full copy's inflated text give them: a list joins
+ * them into its answer, which fastify encodes once (held as Buffers, every text was encoded, copied
+ * and joined again: bench/results/issue-16.md §18).
  */
 import { LRUCache } from 'lru-cache';
 import type { Key } from './keys.ts';
 
 export class TextCache {
   readonly maxBytes: number;
-  readonly #entries: LRUCache<string, Uint8Array>;
+  readonly #entries: LRUCache<string, string>;
   /** The view names cached so far: a key is dropped in each. */
   readonly #views = new Set<string>();
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
-    this.#entries = new LRUCache<string, Uint8Array>({ maxSize: maxBytes, sizeCalculation: (t) => Math.max(1, t.byteLength) });
+    this.#entries = new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (t) => Math.max(1, t.length) });
   }
 
   get bytes(): number {
@@ -45,23 +48,14 @@ export class TextCache {
     return `${view}\0${JSON.stringify(key)}`;
   }
 
-  get(id: string): Uint8Array | undefined {
+  get(id: string): string | undefined {
     return this.#entries.get(id);
   }
 
-  /**
-   * Keeps `text`, copied into memory of its own size where it is a slice of a larger buffer (as
-   * zlib's output and small buffers from Node's pool are), which it would otherwise keep whole.
-   */
-  set(view: string, id: string, text: Uint8Array): void {
-    if (text.byteLength > this.maxBytes) return;
+  set(view: string, id: string, text: string): void {
+    if (text.length > this.maxBytes) return;
     this.#views.add(view);
-    let own = text;
-    if (text.byteOffset !== 0 || text.byteLength !== text.buffer.byteLength) {
-      own = Buffer.allocUnsafeSlow(text.byteLength);
-      own.set(text);
-    }
-    this.#entries.set(id, own);
+    this.#entries.set(id, text);
   }
 
   /** Drops every view of the revision at `key`. */
