@@ -32,9 +32,7 @@ export function pruneRevisions(
     if (!doomed.length) continue;
     // The revision that starts what is left of the uid: the survivor, or for a uid deleted before
     // the horizon, its first revision after it (one stored after its deletion), if any.
-    const survivor = gone
-      ? [...dbs.rev.getRange({ start: [...lk.slice(0, 4), req.before], end: [...lk.slice(0, 4), KEY_MAX] })].find((e) => e.key[7] === uid)
-      : old.at(-1)!;
+    const survivor = gone ? firstOfUid(dbs.rev.getRange({ start: [...lk.slice(0, 4), req.before], end: [...lk.slice(0, 4), KEY_MAX] }), uid) : old.at(-1)!;
     // Its chain must not lean on what goes: it keeps its content as a full copy.
     if (survivor && survivor.value.obj === undefined) restart(survivor, chain.objectOf(survivor.key, survivor.value));
     // Its predecessors go: a slim row that was SAME as theirs is written in full (slim-rows.ts).
@@ -53,4 +51,10 @@ export function pruneRevisions(
     if (gone && ![...dbs.rev.getRange(prefixRange(lk.slice(0, 4)))].some((e) => e.key[7] === uid)) dbs.life.remove(lk);
   }
   return removed;
+}
+
+/** The first entry of `uid` in a range of one name's rev keys, read no further than it. */
+function firstOfUid(range: Iterable<Entry>, uid: string): Entry | undefined {
+  for (const e of range) if (e.key[7] === uid) return e;
+  return undefined;
 }
