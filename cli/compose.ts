@@ -99,7 +99,7 @@ export async function openStore(config: Config, logger: Logger): Promise<History
   }
   const path = join(config.dataDir, 'store');
   mkdirSync(path, { recursive: true });
-  return LmdbHistoryStore.open({ path });
+  return LmdbHistoryStore.open({ path, textCacheBytes: config.textCache });
 }
 
 /**

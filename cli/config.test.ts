@@ -24,6 +24,12 @@ describe('configuration', () => {
     expect(c.filters).toEqual({ excludeNamespaces: ['kube-node-lease', 'kube-system'], includeKinds: ['deploy', 'pods'], events: false });
   });
 
+  it('sizes the embedded store\'s text cache: 64Mi by default, from the variable or the flag', () => {
+    expect(loadConfig({}).textCache).toBe(64 * 2 ** 20);
+    expect(loadConfig({ KUBETIME_TEXT_CACHE: '0' }).textCache).toBe(0);
+    expect(loadConfig({ KUBETIME_TEXT_CACHE: '0' }, { 'text-cache': '256Mi' }).textCache).toBe(256 * 2 ** 20);
+  });
+
   it('lists every problem at once', () => {
     try {
       loadConfig({ KUBETIME_PORT: 'eighty', KUBETIME_STORE: 'mysql', KUBETIME_SNAPSHOT_INTERVAL: 'often' });

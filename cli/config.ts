@@ -58,6 +58,8 @@ export const configSchema = z.object({
   auditClientCaFile: z.string().min(1).optional(),
   /** Bytes of audit bodies in flight at once; past it the sink answers 429 with Retry-After. */
   auditMaxInflight: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)?$/, 'bytes, optionally with Ki, Mi, Gi or Ti').prefault('256Mi').transform(toBytes),
+  /** Bytes of objects' JSON text the embedded store keeps for lists as of T asked again (store/lmdb/text-cache.ts); 0: none. */
+  textCache: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)?$/, 'bytes, optionally with Ki, Mi, Gi or Ti').prefault('64Mi').transform(toBytes),
   /** A request's headers and body must arrive within this (a body sent slowly is cut). */
   requestTimeout: duration.prefault('30s'),
   /** PEM files: serve https (kube-apiserver sends the audit token only over https). */
@@ -123,6 +125,7 @@ function envInput(env: NodeJS.ProcessEnv): Record<string, unknown> {
     auditSink: env.KUBETIME_AUDIT_SINK,
     auditClientCaFile: env.KUBETIME_AUDIT_CLIENT_CA_FILE,
     auditMaxInflight: env.KUBETIME_AUDIT_MAX_INFLIGHT,
+    textCache: env.KUBETIME_TEXT_CACHE,
     requestTimeout: env.KUBETIME_REQUEST_TIMEOUT,
     tlsCertFile: env.KUBETIME_TLS_CERT_FILE,
     tlsKeyFile: env.KUBETIME_TLS_KEY_FILE,
@@ -156,6 +159,7 @@ const FLAG_KEYS: Record<string, string> = {
   authn: 'authn', 'token-file': 'tokenFile', authz: 'authz', 'policy-file': 'policyFile', 'ops-open': 'opsOpen',
   'mcp-budget': 'mcpBudget',
   'audit-max-skew': 'auditMaxSkew', 'audit-client-ca-file': 'auditClientCaFile', 'audit-max-inflight': 'auditMaxInflight', 'request-timeout': 'requestTimeout',
+  'text-cache': 'textCache',
 };
 
 const FILTER_FLAGS: Record<string, string> = {

@@ -51,7 +51,7 @@ describe('instrumentStore over the embedded store', () => {
       const metrics = new MetricsRegistry();
       const store = instrumentStore(inner, metrics, 'lmdb');
       // Every member of HistoryStore (a new one fails to compile here until it is listed).
-      const members = { append: 1, revisions: 1, revisionRefs: 1, revisionAt: 1, summaryStatesAt: 1, lifetimes: 1, feed: 1, clusters: 1, kinds: 1, prune: 1, close: 1 } satisfies Record<keyof HistoryStore, 1>;
+      const members = { append: 1, revisions: 1, revisionRefs: 1, revisionAt: 1, summaryStatesAt: 1, objectTextsAt: 1, lifetimes: 1, feed: 1, clusters: 1, kinds: 1, prune: 1, close: 1 } satisfies Record<keyof HistoryStore, 1>;
       for (const m of Object.keys(members) as (keyof HistoryStore)[]) expect([m, typeof store[m]]).toEqual([m, typeof inner[m]]);
       const [cluster] = await inner.clusters();
       const keys: ObjectKey[] = [];

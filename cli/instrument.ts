@@ -65,6 +65,11 @@ export function instrumentStore(inner: HistoryStore, metrics: MetricsRegistry, s
     const states = inner.summaryStatesAt.bind(inner);
     store.summaryStatesAt = (keys, t, window) => call('summaryStatesAt', { 'kubetime.keys': keys.length }, () => states(keys, t, window), (r) => r.length);
   }
+  if (inner.objectTextsAt) {
+    // Full lists read objects' JSON text through it; without it core/scope.ts rebuilds and stringifies every object.
+    const texts = inner.objectTextsAt.bind(inner);
+    store.objectTextsAt = (keys, t, window, variant) => call('objectTextsAt', { 'kubetime.keys': keys.length }, () => texts(keys, t, window, variant), (r) => r.length);
+  }
   return store;
 }
 

@@ -42,6 +42,21 @@ export interface RevisionRef {
   deleted: boolean;
 }
 
+/**
+ * How objects are shown as JSON text (core/present/view.ts VIEW_TEXTS): a store may cache the
+ * text of a revision under `name`, so one name stands for one `show` for the process's life.
+ */
+export interface TextVariant {
+  name: string;
+  /** The object as shown (the object itself when shown unchanged). */
+  show(obj: KubeObject): KubeObject;
+  /**
+   * `show` returns the object unchanged when its JSON text contains none of these strings: a
+   * store may then serve its stored text as it is, unparsed.
+   */
+  changedOnlyWith: readonly string[];
+}
+
 export interface LifetimeQuery {
   cluster: string;
   /** groupKind(); absent = every kind (for the graph and scope queries). */
@@ -155,6 +170,14 @@ export interface HistoryStore {
    * written before they were kept), which the caller then reads in full. Absent = all in full.
    */
   summaryStatesAt?(keys: readonly ObjectKey[], at: Micros, window: number): Promise<(KubeObject | null | 'full')[]>;
+  /**
+   * Optional fast path of a full list as of T: for each key, the JSON text of
+   * `variant.show(object)` (exactly the bytes `JSON.stringify` gives of it) for the object of the
+   * revision `revisionAt(key, at, window)` picks; null when no object is in force there (no
+   * revision, a deletion, an unknown object). A store may serve it from stored or cached text
+   * without rebuilding the object. Absent = lists are presented from objects (core/queries.ts).
+   */
+  objectTextsAt?(keys: readonly ObjectKey[], at: Micros, window: number, variant: TextVariant): Promise<(string | null)[]>;
   /** Lifetimes matching the query, ordered by (gk, namespace, name, from). */
   lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime>;
   /** The change feed within [from, to], by ts in the requested order. */

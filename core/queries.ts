@@ -20,6 +20,7 @@ import { listFilter, ListVisibility, requireRead } from './visibility.ts';
 import { valueChanges } from './present/diff.ts';
 import { decodeToken, encodeToken, pageAt, pageSize } from './present/paging.ts';
 import { summaryFromSlim } from './present/slim.ts';
+import { VIEW_TEXTS } from './present/view.ts';
 
 const CRD_GK = 'CustomResourceDefinition.apiextensions.k8s.io';
 import { pace } from './yield.ts';
@@ -91,10 +92,20 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
     const fields = k8sInvalidAsArgument(() => fieldSelector(r.fieldSelector ?? '', 'fieldSelector', { ...kind, selectableFields: selectable }));
     const size = pageSize('objects', r.limit);
     const list = { cluster, gk: kind.gk, namespace, at, after: page?.cursor as [string, string] | undefined, visible, enough: size + 1 }; // one more tells whether a page follows
+    const keep = (o: KubeObject) => labels(o) && fields(o);
+    // Manifests as text (VIEW_TEXTS), where the store answers them: selectors read the object as
+    // stored, which the raw text is. Without the store's texts, one stringify of the whole answer is cheaper.
+    if (scope.store.objectTextsAt && (r.text === 'raw' || (r.text === 'full' && !r.labelSelector && !r.fieldSelector))) {
+      const found = await scope.objectTextsAt({ ...list, variant: VIEW_TEXTS[r.text], ...(r.labelSelector || r.fieldSelector ? { keep } : {}) });
+      const shown = found.slice(0, size);
+      const last = shown.at(-1)?.key;
+      const token = found.length > size && last ? encodeToken({ query: 'objects', times: [at], cursor: [last.namespace, last.name] }, filters) : undefined;
+      return { cluster, at, items: [], texts: shown.map((x) => x.text), ...(token ? { continue: token } : {}) };
+    }
     // Summary rows read slim objects (core/present/slim.ts) unless a CRD's fields may be read.
     const objects = r.summary && summaryFromSlim(kind) && !(r.fieldSelector && selectable.length)
-      ? await scope.summariesAt({ ...list, keep: (o) => labels(o) && fields(o) })
-      : (await scope.objectsAt({ ...list, keep: (rev) => labels(rev.object!) && fields(rev.object!) })).map((rev) => rev.object!);
+      ? await scope.summariesAt({ ...list, keep })
+      : (await scope.objectsAt({ ...list, keep: (rev) => keep(rev.object!) })).map((rev) => rev.object!);
     const items = objects.slice(0, size);
     let token: string | undefined;
     if (objects.length > size) {

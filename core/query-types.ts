@@ -43,8 +43,18 @@ export interface ListAtRequest extends Viewed {
    * objects (core/present/slim.ts), which give the same rows, wide cells and selector matches.
    */
   summary?: boolean;
+  /**
+   * The answer is shown as manifests in this view, nothing else (view=raw or full, no `fields`):
+   * the result then carries `texts`, each object's JSON text as the view shows it, instead of
+   * `items`, where the store answers them (HistoryStore.objectTextsAt; core/present/view.ts VIEW_TEXTS).
+   */
+  text?: 'raw' | 'full';
 }
-export interface ListAtResult { cluster: string; at: Micros; items: KubeObject[]; continue?: string }
+export interface ListAtResult {
+  cluster: string; at: Micros; items: KubeObject[]; continue?: string;
+  /** Only when `text` was asked and answered as text: the objects' JSON texts in list order (`items` is then empty). */
+  texts?: string[];
+}
 
 export interface HistoryRequest extends Viewed {
   cluster?: string;

@@ -5,7 +5,7 @@
 import { mapLimit } from './concurrency.ts';
 import { KubetimeError, invalidArgument } from './errors.ts';
 import { resolveKind, resolveKinds, type KindInfo, type ResolvedKind } from './kinds.ts';
-import type { HistoryStore, Lifetime, Revision, RevisionRef } from './ports.ts';
+import type { HistoryStore, Lifetime, Revision, RevisionRef, TextVariant } from './ports.ts';
 import { compareResourceVersions, type KubeObject, type ObjectKey } from './record.ts';
 import { formatTime, type Micros } from './time.ts';
 import type { Viewer } from './access.ts';
@@ -194,6 +194,20 @@ export class Scope {
         let f = 0;
         return slim.map((s) => (s === 'full' ? full[f++]?.object ?? undefined : s ?? undefined));
       },
+    });
+  }
+
+  /**
+   * objectsAt as JSON text, for a store that answers it (`objectTextsAt`; the caller checks): each
+   * object's `variant.show` as `JSON.stringify` writes it, with its key. `keep` sees the object
+   * parsed from its text.
+   */
+  async objectTextsAt(opts: ListOptions & { variant: TextVariant; keep?: (o: KubeObject) => boolean }): Promise<{ key: ObjectKey; text: string }[]> {
+    const texts = this.store.objectTextsAt!.bind(this.store);
+    const keep = opts.keep && ((x: { text: string }) => opts.keep!(JSON.parse(x.text) as KubeObject));
+    return this.#readList({
+      keys: await this.#keysAlive(opts), enough: opts.enough, keep,
+      read: async (chunk) => (await texts(chunk, opts.at, REORDER_WINDOW, opts.variant)).map((text, i) => (text ? { key: chunk[i]!, text } : undefined)),
     });
   }
 

@@ -49,6 +49,28 @@ export function presentListAt(r: ListAtResult, s: Showing = { view: 'raw' }, wit
   return { cluster: r.cluster, at, asOf: at, ...shown, ...(r.continue ? { continue: r.continue } : {}) };
 }
 
+/**
+ * `/v1/objects` answered as text (ListAtResult `texts`): JSON.stringify of presentListAt's answer,
+ * the items' texts joined in place of its (empty) items array, so the envelope is presentListAt's own.
+ */
+export function presentListAtText(r: ListAtResult & { texts: readonly string[] }, s: Showing = { view: 'raw' }, withNamespace = false): string {
+  return withItemTexts(presentListAt({ ...r, items: [] }, s, withNamespace), r.texts);
+}
+
+/**
+ * JSON.stringify(envelope) with `texts` (each an item's JSON) as its `items`, which must be empty
+ * in `envelope`. A JSON string holds `"` only escaped, so the first `"items":[]` of the
+ * envelope's text is its key.
+ */
+export function withItemTexts(envelope: { items: readonly unknown[] }, texts: readonly string[]): string {
+  if (envelope.items.length) throw new Error('withItemTexts: the envelope\'s items must be empty');
+  const json = JSON.stringify(envelope);
+  const at = json.indexOf(EMPTY_ITEMS) + EMPTY_ITEMS.length - 1;
+  return json.slice(0, at) + texts.join(',') + json.slice(at);
+}
+
+const EMPTY_ITEMS = '"items":[]';
+
 /** `/v1/history`: every item's `ts` formatted, objects in the view asked. */
 export function presentHistory(r: HistoryResult, view: View, now: Micros) {
   const to = formatTime(r.to ?? now);

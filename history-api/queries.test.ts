@@ -86,7 +86,7 @@ describe('the other read endpoints', () => {
   it('/v1/objects lists with its continue token', async () => {
     const { body, queries } = await get('/v1/objects?kind=deploy&labelSelector=app%3Dweb&fieldSelector=metadata.name%3Dweb&at=2026-01-10T10:00:00Z&limit=5&continue=abc');
     expect(queries.calls[0]!.request).toEqual({
-      kind: 'deploy', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', at: us('2026-01-10T10:00:00Z'), limit: 5, continue: 'abc',
+      kind: 'deploy', labelSelector: 'app=web', fieldSelector: 'metadata.name=web', at: us('2026-01-10T10:00:00Z'), limit: 5, continue: 'abc', text: 'raw',
     });
     expect(body).toEqual({ cluster: 'c1', at: '2026-01-10T10:00:00Z', asOf: '2026-01-10T10:00:00Z', items: [canned.object], continue: 'next-page' });
     expect(() => s.objectsResponse.parse(body)).not.toThrow();

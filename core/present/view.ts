@@ -3,6 +3,7 @@
  * only machines read (metadata.managedFields and kubectl's last-applied annotation); `summary` is
  * a kubectl-get-like row (summary.ts).
  */
+import type { TextVariant } from '../ports.ts';
 import type { KubeObject } from '../record.ts';
 
 export const VIEWS = ['raw', 'full', 'summary'] as const;
@@ -31,3 +32,13 @@ export function fullView(obj: KubeObject): KubeObject {
 export function manifestView(obj: KubeObject, view: View): KubeObject {
   return view === 'raw' ? obj : fullView(obj);
 }
+
+/**
+ * The manifest views as JSON text variants (core/ports.ts TextVariant): what a store may cache
+ * and serve as text for lists in these views. `full` changes an object only through a key named
+ * managedFields or the last-applied annotation, so a text without either is shown as it is.
+ */
+export const VIEW_TEXTS: Readonly<Record<'raw' | 'full', TextVariant>> = Object.freeze({
+  raw: Object.freeze({ name: 'raw', show: (obj: KubeObject) => obj, changedOnlyWith: [] }),
+  full: Object.freeze({ name: 'full', show: fullView, changedOnlyWith: ['"managedFields"', `"${LAST_APPLIED}"`] }),
+});

@@ -85,6 +85,14 @@ function sizeOf(payload: Record<string, unknown>): number | undefined {
   return payload.object ? 1 : undefined;
 }
 
+/**
+ * For an answer sent as bytes it has already serialized (no preSerialization hook runs): what
+ * the query log says of it, as the hook would have read it from the answer's object.
+ */
+export function noteAnswer(req: FastifyRequest, answer: Answer): void {
+  answers.set(req, answer);
+}
+
 function registerQueryLog(app: FastifyInstance): void {
   const isQuery = (req: FastifyRequest) => (req.routeOptions.url ?? '').startsWith('/v1/') && req.routeOptions.url !== '/v1/audit';
   app.addHook('preSerialization', async (req, _reply, payload) => {

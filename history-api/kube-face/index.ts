@@ -83,7 +83,8 @@ async function serve(req: FastifyRequest, reply: FastifyReply, deps: KubeFaceDep
       void reply.header(AS_OF_HEADER, formatTime(at));
       const kinds = await kindsOf(deps.queries, asked);
       const { body, status } = await serveObjects(deps.queries, kinds, path, { ...asked, at, query, accept: req.headers.accept }, formatTime(at));
-      return reply.code(status).type('application/json').send(body);
+      // Spelled out: a {Kind}List may come as JSON text already (objects.ts), which fastify sends as it is.
+      return reply.code(status).type('application/json; charset=utf-8').send(body);
     }
   }
 }

@@ -11,6 +11,7 @@ import type { HistoryQueries } from '../../core/query-types.ts';
 import type { KubeObject } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
 import { MAX_LIMIT } from '../params.ts';
+import { withItemTexts } from '../present.ts';
 import { printerColumns } from '../routes/queries.ts';
 import { kindOfPath } from './discovery.ts';
 import type { KubePath } from './paths.ts';
@@ -77,20 +78,26 @@ async function list(queries: HistoryQueries, kind: KindInfo, path: ObjectsPath, 
     viewer: asked.viewer, cluster: asked.cluster, kind: kindText(kind), namespace: path.namespace, at: asked.at,
     labelSelector: param(q, 'labelSelector'), fieldSelector: param(q, 'fieldSelector'),
   };
-  let page = await queries.listAt({ ...request, limit, continue: param(q, 'continue') });
+  // A {Kind}List shows objects as recorded: their JSON text where the queries answer it (ListAtResult `texts`).
+  const asTable = wantsTable(asked.accept);
+  const text = asTable ? {} : { text: 'raw' as const };
+  let page = await queries.listAt({ ...request, ...text, limit, continue: param(q, 'continue') });
   const items = [...page.items];
+  const texts = page.texts && [...page.texts];
   // No limit asked: every page, so that a client that does not chunk still reads the whole list.
   while (limit === undefined && page.continue) {
-    page = await queries.listAt({ ...request, continue: page.continue });
+    page = await queries.listAt({ ...request, ...(texts ? text : {}), continue: page.continue });
     items.push(...page.items);
+    if (texts) texts.push(...page.texts!);
   }
   const next = limit === undefined ? undefined : page.continue;
-  if (wantsTable(asked.accept)) return table(queries, items, kind, page.cluster, asked, next);
-  return {
+  if (asTable) return table(queries, items, kind, page.cluster, asked, next);
+  const list = {
     kind: `${kind.kind}List`, apiVersion: groupVersion(kind),
     metadata: { resourceVersion: '', ...(next ? { continue: next } : {}) },
     items,
   };
+  return texts ? withItemTexts(list, texts) : list;
 }
 
 async function table(queries: HistoryQueries, objects: KubeObject[], kind: KindInfo, cluster: string, asked: Asked, next?: string): Promise<unknown> {

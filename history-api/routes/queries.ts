@@ -10,7 +10,7 @@ import { invalidArgument } from '../../core/errors.ts';
 import { hasBuiltinColumns, parseFields, printerColumnsOf, type PrinterColumn } from '../../core/present/index.ts';
 import type { HistoryQueries } from '../../core/query-types.ts';
 import type { KubeObject } from '../../core/record.ts';
-import type { Clock, Micros } from '../../core/time.ts';
+import { formatTime, type Clock, type Micros } from '../../core/time.ts';
 import { DEFAULT_HOPS, resolveAt, resolveWindow } from '../params.ts';
 import {
   presentChanges,
@@ -20,8 +20,10 @@ import {
   presentGraph,
   presentHistory,
   presentListAt,
+  presentListAtText,
   presentObjectAt,
 } from '../present.ts';
+import { noteAnswer } from '../auth/read-auth.ts';
 import * as s from '../schemas.ts';
 import { z } from 'zod';
 
@@ -91,12 +93,20 @@ function registerAtRoutes(app: FastifyInstance, { queries, clock }: QueryRouteDe
 
   r.get('/v1/objects', {
     schema: { tags, operationId: 'listObjects', summary: 'The objects of a kind as they were at a time', querystring: s.objectsQuery, response: { 200: s.objectsResponse, ...s.queryErrors } },
-  }, async (req) => {
+  }, async (req, reply) => {
     const { at, view = 'raw', wide, fields, ...q } = req.query;
     const fieldPaths = fieldsOf(fields);
     // Rows alone (no projection): the store may answer slim objects instead of rebuilding them.
     const summary = view === 'summary' && !fieldPaths?.length;
-    const answer = await queries.listAt({ viewer: req.viewer, ...q, at: resolveAt(at, clock.now()), ...(summary ? { summary } : {}) });
+    // Manifests alone: the store may answer each object's JSON text, joined without a parse (presentListAtText).
+    const text = view !== 'summary' && !fieldPaths?.length ? view : undefined;
+    const answer = await queries.listAt({ viewer: req.viewer, ...q, at: resolveAt(at, clock.now()), ...(summary ? { summary } : {}), ...(text ? { text } : {}) });
+    if (answer.texts) {
+      noteAnswer(req, { items: answer.texts.length, asOf: formatTime(answer.at) });
+      const body = presentListAtText({ ...answer, texts: answer.texts }, { view, wide, fields: fieldPaths }, q.namespace === undefined);
+      // The text of an objectsResponse, serialized already (fastify sends a string with a JSON content type as it is).
+      return reply.type('application/json; charset=utf-8').send(body as unknown as z.infer<typeof s.objectsResponse>);
+    }
     const columns = view === 'summary' ? await printerColumns(queries, answer.cluster, answer.items[0], answer.at) : undefined;
     return presentListAt(answer, { view, wide, fields: fieldPaths, printerColumns: columns }, q.namespace === undefined);
   });

@@ -14,5 +14,10 @@ export function packFull(obj: KubeObject | null): Uint8Array | null {
 }
 
 export function unpackFull(packed: Uint8Array | null): KubeObject | null {
-  return packed === null ? null : (JSON.parse(inflateRawSync(packed, { dictionary: DICTIONARY }).toString('utf8')) as KubeObject);
+  return packed === null ? null : (JSON.parse(unpackFullText(packed).toString('utf8')) as KubeObject);
+}
+
+/** A full copy's JSON text, unparsed: the bytes `JSON.stringify` gave when it was packed. */
+export function unpackFullText(packed: Uint8Array): Buffer {
+  return inflateRawSync(packed, { dictionary: DICTIONARY });
 }

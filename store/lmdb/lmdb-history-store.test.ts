@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRecord, KubeObject } from '../../core/record.ts';
 import { prng } from '../../simulator/prng.ts';
+import { all } from '../../core/scope.ts';
 import { LmdbHistoryStore, type LmdbHistoryStoreOptions } from './lmdb-history-store.ts';
 
 // The contract suite (test/contract) covers the behaviour; these cover the writer's two modes
@@ -114,6 +115,30 @@ describe('LmdbHistoryStore writer', () => {
     store = open({}, dir);
     for (const batch of shuffledBatches(records.slice(40), prng(6))) await store.append(batch);
     await expectStored(store, records);
+    await store.close();
+  });
+});
+
+describe('LmdbHistoryStore prune', () => {
+  it('keeps the content of a revision stored after its uid\'s deletion when the horizon falls between them', async () => {
+    const store = open();
+    const rand = prng(8);
+    const rec = (rv: number, s: number, op: ChangeRecord['op'], object: KubeObject | null): ChangeRecord => ({
+      cluster: 'c', apiVersion: 'v1', group: '', kind: 'Pod', resource: 'pods', namespace: 'ns', name: 'p0', uid: 'u0',
+      resourceVersion: rv ? String(rv) : '', op, ts: T0 + s * 1e6, observedAt: T0 + s * 1e6, source: 'watch', object,
+    });
+    // A deletion without a resourceVersion (watch-timed), then revisions of the uid after it: they chain on each other.
+    await store.append([rec(1000, 1, 'ADDED', pod(0, 1000, rand)), rec(0, 2, 'DELETED', null), rec(1002, 3, 'MODIFIED', pod(0, 1002, rand))]);
+    await store.append([rec(1004, 5, 'MODIFIED', pod(0, 1004, rand))]);
+    const key = { cluster: 'c', gk: 'Pod', namespace: 'ns', name: 'p0' };
+    const objects = async () => new Map((await all(store.revisions({ key, order: 'asc' }))).map((r) => [r.resourceVersion, r.object]));
+    const before = await objects();
+    // The uid is gone before the horizon: its revisions before it go, the one after keeps its object.
+    expect((await store.prune({ cluster: 'c', before: T0 + 4e6 })).removed).toBe(3);
+    const after = await objects();
+    expect([...after.keys()]).toEqual(['1004']);
+    expect(after.get('1004')).toEqual(before.get('1004'));
+    expect(after.get('1004')).not.toBeNull();
     await store.close();
   });
 });

@@ -10,12 +10,14 @@ import { KubetimeError, isKubetimeError } from '../../core/errors.ts';
 import { checkScopes, checkStorable } from '../../core/record-limits.ts';
 import type {
   AppendResult, ClusterInfo, FeedEntry, FeedQuery, HistoryStore, Lifetime, LifetimeQuery,
-  PruneRequest, Revision, RevisionQuery, RevisionRef, SeenKind,
+  PruneRequest, Revision, RevisionQuery, RevisionRef, SeenKind, TextVariant,
 } from '../../core/ports.ts';
 import type { ChangeRecord, KubeObject, ObjectKey } from '../../core/record.ts';
 import { currentOf } from '../../core/scope.ts';
 import type { Micros } from '../../core/time.ts';
 import { ChainReader, type LmdbDbs } from './chain.ts';
+import { unpackFullText } from './full-copy.ts';
+import { TextCache } from './text-cache.ts';
 import { RevisionWriter } from './revision-writer.ts';
 import { SAME, slimKey, unpackSlim, type SlimRow } from './slim-rows.ts';
 import { nameOf, ORDER_WINDOW, OrderMarks } from './order.ts';
@@ -57,7 +59,23 @@ export interface LmdbHistoryStoreOptions {
    * thread: 0.80–0.84 of the ingest CPU, wall 1.04–1.14× as fast (bench/results/issue-16.md §15).
    */
   asyncPuts?: boolean;
+  /**
+   * Bytes of materialized revisions' JSON text kept for lists as of T (text-cache.ts,
+   * `objectTextsAt`): a list asked again serves each object's text without rebuilding it. Default
+   * DEFAULT_TEXT_CACHE_BYTES; 0 keeps none. A store opened read-only keeps none (another process
+   * writes it, and this one would not hear of its changes).
+   */
+  textCacheBytes?: number;
 }
+
+/**
+ * Default of LmdbHistoryStoreOptions.textCacheBytes: 64 MiB, one namespace of 3,000 Pods of 8 KB
+ * in both manifest views (36 MiB) with room to spare: a cache smaller than what a list asked in
+ * turns reads loses most of it (least recently used goes first, in the order the next list reads
+ * it; bench/text-cache-lru.ts: 32 MiB kept 49% of such a workload, 64 MiB 97.5%). It fills only as lists are asked, and
+ * then counts in the process's anonymous memory up to its size (bench/results/issue-16.md §18).
+ */
+export const DEFAULT_TEXT_CACHE_BYTES = 64 * 2 ** 20;
 
 export type { LmdbDbs };
 
@@ -130,6 +148,9 @@ function revRange(q: { key: ObjectKey; from?: Micros | undefined; to?: Micros | 
 /** The revision in force found from rev keys: its key, whether it is the newest read, the keys read (newest first) and its index there. */
 interface InForce { key: Key; newest: boolean; range: { start: Key; end: Key }; keys: Key[]; index: number }
 
+/** Rev keys of one write dropped from the text cache one by one; past this many it is emptied. */
+const WRITTEN_MAX = 4096;
+
 function unavailable(what: string, cause: unknown): KubetimeError {
   return new KubetimeError('STORE_UNAVAILABLE', `embedded store: ${what} failed`, {}, { cause });
 }
@@ -141,6 +162,10 @@ export class LmdbHistoryStore implements HistoryStore {
   /** Order marks, where the format keeps them and `oneKeyInForce` is on. */
   readonly #order: OrderMarks | undefined;
   readonly #asyncPuts: boolean;
+  /** Materialized texts (text-cache.ts); absent when off. */
+  readonly #texts: TextCache | undefined;
+  /** Rev keys written by the write in flight: dropped from #texts again once it is committed; null: past WRITTEN_MAX, all of it is. */
+  #written: Key[] | null = [];
 
   /** Settles once the latest append's writes are committed (or it failed). */
   #committed: Promise<unknown> = Promise.resolve();
@@ -150,7 +175,23 @@ export class LmdbHistoryStore implements HistoryStore {
     this.#chain = new ChainReader(dbs);
     this.#order = dbs.ord && (opts.oneKeyInForce ?? true) ? new OrderMarks(dbs.ord, dbs.rev) : undefined;
     this.#asyncPuts = opts.asyncPuts ?? false;
-    this.#writer = new RevisionWriter(dbs, this.#chain, { latestParsed: opts.latestCache ?? 1024, latestPacked: opts.latestPackedCache ?? 65_536, keepChains: opts.keepChains ?? false, slimRows: opts.slimRows ?? true });
+    const textBytes = opts.readOnly ? 0 : opts.textCacheBytes ?? DEFAULT_TEXT_CACHE_BYTES;
+    this.#texts = textBytes > 0 ? new TextCache(textBytes) : undefined;
+    const onRevWrite = this.#texts && ((key: Key) => {
+      if (this.#written === null) return;
+      if (this.#written.length >= WRITTEN_MAX) {
+        // A large write (a prune, a backfill): emptying the cache costs less than dropping each key.
+        this.#texts!.clear();
+        this.#written = null;
+        return;
+      }
+      this.#texts!.drop(key);
+      this.#written.push(key);
+    });
+    this.#writer = new RevisionWriter(dbs, this.#chain, {
+      latestParsed: opts.latestCache ?? 1024, latestPacked: opts.latestPackedCache ?? 65_536, keepChains: opts.keepChains ?? false, slimRows: opts.slimRows ?? true,
+      ...(onRevWrite ? { onRevWrite } : {}),
+    });
   }
 
   static open(opts: LmdbHistoryStoreOptions): LmdbHistoryStore {
@@ -216,7 +257,7 @@ export class LmdbHistoryStore implements HistoryStore {
     this.#committed = new Promise<void>((resolve) => (done = resolve));
     try {
       await before;
-      const result = await commit();
+      const result = await commit().finally(() => this.#dropWritten());
       this.#writer.settle();
       done();
       await this.#dbs.root.flushed;
@@ -228,6 +269,26 @@ export class LmdbHistoryStore implements HistoryStore {
     } finally {
       done();
     }
+  }
+
+  /**
+   * A read that began before a write committed may have cached what the write replaced, after the
+   * writer dropped it: every key the write touched is dropped again once it is committed.
+   */
+  #dropWritten(): void {
+    if (this.#written === null) this.#texts?.clear();
+    else for (const key of this.#written) this.#texts!.drop(key);
+    this.#written = [];
+  }
+
+  /** Empties the text cache (benchmarks: a list asked cold). */
+  clearTextCache(): void {
+    this.#texts?.clear();
+  }
+
+  /** The text cache's size (benchmarks, tests). */
+  get textCache(): { bytes: number; entries: number; maxBytes: number } | undefined {
+    return this.#texts && { bytes: this.#texts.bytes, entries: this.#texts.size, maxBytes: this.#texts.maxBytes };
   }
 
   async *revisions(q: RevisionQuery): AsyncIterable<Revision> {
@@ -336,6 +397,36 @@ export class LmdbHistoryStore implements HistoryStore {
       }
       return row === undefined ? 'full' : unpackSlim(row, found.key);
     }));
+  }
+
+  async objectTextsAt(keys: readonly ObjectKey[], at: Micros, window: number, variant: TextVariant): Promise<(string | null)[]> {
+    return keys.map((key) => this.#inForce(key, at, window, true, (found) => {
+      if (!found || found.key[5] === 1) return null; // nothing, or a deletion, in force
+      const id = this.#texts && TextCache.id(variant.name, found.key);
+      const hit = id === undefined ? undefined : this.#texts!.get(id);
+      if (hit !== undefined) return hit;
+      const text = this.#textOf(found.key, variant);
+      if (text !== null && id !== undefined) this.#texts!.set(variant.name, id, text);
+      return text;
+    }));
+  }
+
+  /**
+   * The JSON text of a revision's object as `variant` shows it: a full copy's stored text as it
+   * is, when the variant leaves it unchanged (it is what JSON.stringify gave: full-copy.ts);
+   * otherwise the object rebuilt, shown and stringified. null: no object.
+   */
+  #textOf(key: Key, variant: TextVariant): string | null {
+    const value = this.#dbs.rev.get(key);
+    if (!value) return null;
+    if (value.obj !== undefined) {
+      if (value.obj === null) return null;
+      const stored = unpackFullText(value.obj).toString('utf8');
+      if (variant.changedOnlyWith.every((s) => !stored.includes(s))) return stored;
+      return JSON.stringify(variant.show(JSON.parse(stored) as KubeObject));
+    }
+    const object = this.#chain.objectOf(key, value);
+    return object === null ? null : JSON.stringify(variant.show(object));
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {

@@ -62,6 +62,8 @@ export interface RevisionWriterOptions {
   keepChains: boolean;
   /** Write slim rows (LmdbHistoryStoreOptions.slimRows). */
   slimRows: boolean;
+  /** Called with every rev key put or removed, before the write (the store's text cache drops it). */
+  onRevWrite?: (key: Key) => void;
 }
 
 export class RevisionWriter {
@@ -69,6 +71,7 @@ export class RevisionWriter {
   readonly #chain: ChainReader;
   readonly #cache: LatestCache;
   readonly #slimRows: boolean;
+  readonly #onRevWrite: (key: Key) => void;
   /** Absent in a store before format v6 (lmdb-history-store.ts LMDB_FORMAT): no marks are kept there. */
   readonly #order: OrderMarks | undefined;
   #seen = new Set<string>();
@@ -82,6 +85,7 @@ export class RevisionWriter {
     this.#dbs = dbs;
     this.#chain = chain;
     this.#slimRows = opts.slimRows;
+    this.#onRevWrite = opts.onRevWrite ?? (() => undefined);
     this.#order = dbs.ord && new OrderMarks(dbs.ord, dbs.rev);
     this.#cache = new LatestCache({
       parsed: opts.latestParsed, packed: opts.latestPacked, keepChains: opts.keepChains,
@@ -207,7 +211,7 @@ export class RevisionWriter {
     const value: StoredRevision = { ...this.#meta(merged), depth: old.value.depth };
     if (old.value.obj !== undefined) value.obj = old.value.obj;
     else value.patch = old.value.patch!;
-    this.#dbs.rev.remove(old.key);
+    this.#revRemove(old.key);
     this.#dbs.feed.remove(feedKeyOfRev(old.key));
     this.#put(merged, key, value, this.#dbs.life.get(lifeKeyOfRev(key, uid)));
     if (compareRevKeys(old.key, key) !== 0) {
@@ -304,7 +308,18 @@ export class RevisionWriter {
     const value: StoredRevision = { ...e.value, ...encoded };
     if ('obj' in encoded) delete value.patch;
     else delete value.obj;
-    this.#dbs.rev.put(e.key, value);
+    this.#revPut(e.key, value);
+  }
+
+  /** Every put and removal of a rev key goes through these two (RevisionWriterOptions.onRevWrite). */
+  #revPut(key: Key, value: StoredRevision): void {
+    this.#onRevWrite(key);
+    this.#dbs.rev.put(key, value);
+  }
+
+  #revRemove(key: Key): void {
+    this.#onRevWrite(key);
+    this.#dbs.rev.remove(key);
   }
 
   /** Takes a revision out of its chain (its successor is re-encoded against its predecessor). */
@@ -315,7 +330,7 @@ export class RevisionWriter {
       const p = prev && { depth: prev.value.depth, obj: this.#chain.objectOf(prev.key, prev.value) };
       this.#reencode(next, nextObj, p);
     }
-    this.#dbs.rev.remove(e.key);
+    this.#revRemove(e.key);
     if (e.value.op !== 'DELETED') this.#dbs.sum?.remove(slimKey(e.key));
     this.#dbs.feed.remove(feedKeyOfRev(e.key));
     this.#order?.changedAt(e.key);
@@ -336,7 +351,7 @@ export class RevisionWriter {
    * its slim row (Slim); returns the lifetime.
    */
   #put(r: ChangeRecord, key: Key, value: StoredRevision, life: StoredLifetime | undefined, slim?: Slim): StoredLifetime {
-    this.#dbs.rev.put(key, value);
+    this.#revPut(key, value);
     if (this.#slimRows && slim && r.op !== 'DELETED' && this.#dbs.sum) {
       const { object, prev } = slim;
       // SAME only within a chain (depth > 0): a run of them then ends at most CHAIN_MAX - 1 revisions back, in the window a reader reads.
@@ -406,7 +421,7 @@ export class RevisionWriter {
 
   /** Retention (PruneRequest, prune.ts): returns how many revisions were removed. */
   prune(req: PruneRequest): number {
-    const removed = pruneRevisions(this.#dbs, this.#chain, (e, obj) => this.#reencode(e, obj, undefined), req, this.#order);
+    const removed = pruneRevisions(this.#dbs, this.#chain, { restart: (e, obj) => this.#reencode(e, obj, undefined), removing: this.#onRevWrite }, req, this.#order);
     this.#cache.clear();
     return removed;
   }
