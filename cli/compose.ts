@@ -33,7 +33,7 @@ import { useSecretDigestKey } from '../core/redact.ts';
 import type { Config } from './config.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createReadAuth } from './read-access.ts';
-import { instrumentStore, instrumentWriter, registerCompactorGauges } from './instrument.ts';
+import { instrumentStore, instrumentWriter, registerCompactorGauges, registerTextCacheMetrics } from './instrument.ts';
 import { traceFields } from './telemetry.ts';
 
 export interface App {
@@ -126,7 +126,9 @@ export async function createApp(config: Config, opts: { logger?: Logger; clock?:
   useSecretDigestKey(loadSecretDigestKey(config.dataDir, config.secretDigestKey));
   // One metrics registry for every component (history-api serves it at /metrics).
   const metrics = new MetricsRegistry().collectDefaults();
-  const store = instrumentStore(await openStore(config, logger), metrics, config.store === 'cassandra' ? 'cassandra' : 'lmdb');
+  const opened = await openStore(config, logger);
+  if (opened instanceof LmdbHistoryStore) registerTextCacheMetrics(metrics, () => opened.textCache);
+  const store = instrumentStore(opened, metrics, config.store === 'cassandra' ? 'cassandra' : 'lmdb');
   const cluster = config.cluster ?? 'default';
   const ingestMetrics = new IngestMetrics(metrics.registry);
   // The failure timeline's index sees every record once it is stored (core/failures/failure-index.ts).

@@ -10,7 +10,8 @@ import { filledStore, ManualClock, T0 } from '../compactor/testing/fixtures.ts';
 import { MemoryHistoryStore } from '../compactor/testing/memory-history-store.ts';
 import { MetricsRegistry } from '../history-api/index.ts';
 import { parsePrometheus } from '../history-api/testing/prometheus.ts';
-import { instrumentStore, instrumentWriter } from './instrument.ts';
+import { instrumentStore, instrumentWriter, registerTextCacheMetrics } from './instrument.ts';
+import { VIEW_TEXTS } from '../core/present/view.ts';
 import { tracingRequested } from './telemetry.ts';
 
 const count = async (m: MetricsRegistry, name: string, labels: Record<string, string>) =>
@@ -60,6 +61,35 @@ describe('instrumentStore over the embedded store', () => {
       const at = T0 + 3_600_000_000;
       expect(await store.summaryStatesAt!(keys, at, 8)).toEqual(await inner.summaryStatesAt!(keys, at, 8));
       expect(await count(metrics, 'kubetime_store_operation_duration_seconds_count', { store: 'lmdb', operation: 'summaryStatesAt' })).toBe(1);
+    } finally {
+      await inner.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('registerTextCacheMetrics', () => {
+  it('reports the text cache\'s bytes against its cap and its lookups by result, as a full list fills it and is asked again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubetime-instrument-'));
+    const inner = LmdbHistoryStore.open({ path: dir, textCacheBytes: 1 << 20 });
+    try {
+      await filledStore({ store: inner, objects: 10, changes: 30 });
+      const metrics = new MetricsRegistry();
+      registerTextCacheMetrics(metrics, () => inner.textCache);
+      registerTextCacheMetrics(metrics, () => inner.textCache); // idempotent, as every component's registration
+      const [cluster] = await inner.clusters();
+      const keys: ObjectKey[] = [];
+      for await (const l of inner.lifetimes({ cluster: cluster!.name })) keys.push(l.key);
+      const at = T0 + 3_600_000_000;
+      const first = await inner.objectTextsAt!(keys, at, 8, VIEW_TEXTS.raw);
+      const found = first.filter((t) => t !== null);
+      expect(found.length).toBeGreaterThan(0);
+      expect(await count(metrics, 'kubetime_text_cache_lookups_total', { result: 'miss' })).toBe(found.length);
+      expect(await count(metrics, 'kubetime_text_cache_lookups_total', { result: 'hit' })).toBe(0);
+      expect(await inner.objectTextsAt!(keys, at, 8, VIEW_TEXTS.raw)).toEqual(first);
+      expect(await count(metrics, 'kubetime_text_cache_lookups_total', { result: 'hit' })).toBe(found.length);
+      expect(await count(metrics, 'kubetime_text_cache_bytes', {})).toBe(found.reduce((n, t) => n + t!.length, 0));
+      expect(await count(metrics, 'kubetime_text_cache_max_bytes', {})).toBe(1 << 20);
     } finally {
       await inner.close();
       rmSync(dir, { recursive: true, force: true });

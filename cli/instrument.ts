@@ -11,7 +11,7 @@ import type { ChangeWriter, HistoryStore } from '../core/ports.ts';
 import type { ChangeRecord } from '../core/record.ts';
 import type { Clock } from '../core/time.ts';
 import type { Compactor } from '../compactor/index.ts';
-import type { MetricsRegistry } from '../history-api/index.ts';
+import { Counter, type MetricsRegistry } from '../history-api/index.ts';
 import { tracer, withSpan } from './telemetry.ts';
 
 /** Store latency buckets, in seconds: 100 µs to 10 s. */
@@ -198,6 +198,30 @@ function registerDiskGauges(metrics: MetricsRegistry, disk: { budget: number; us
     collect: async (g) => {
       if (!cached || Date.now() - cached.at > 60_000) cached = { at: Date.now(), bytes: await disk.usage() };
       g.set(cached.bytes);
+    },
+  });
+}
+
+/** What the embedded store's text cache reports (store/lmdb LmdbHistoryStore.textCache). */
+export interface TextCacheReport { bytes: number; entries: number; maxBytes: number; hits: number; misses: number }
+
+/**
+ * Scrape-time metrics of the text cache full lists as of T are joined from: its size against its
+ * cap, and its lookups (one per object of a full list) by result, so an operator sees whether
+ * `--text-cache` holds what is asked again.
+ */
+export function registerTextCacheMetrics(metrics: MetricsRegistry, report: () => TextCacheReport | undefined): void {
+  metrics.gauge({ name: 'kubetime_text_cache_bytes', help: 'JSON text held by the text cache of full lists as of T (characters: one byte each for ASCII).', collect: (g) => g.set(report()?.bytes ?? 0) });
+  metrics.gauge({ name: 'kubetime_text_cache_max_bytes', help: 'The text cache\'s configured size (--text-cache), in bytes.', collect: (g) => g.set(report()?.maxBytes ?? 0) });
+  const name = 'kubetime_text_cache_lookups_total';
+  if (metrics.registry.getSingleMetric(name)) return;
+  new Counter({
+    name, help: 'Objects of full lists as of T looked up in the text cache, by result (hit: served without rebuilding).', labelNames: ['result'], registers: [metrics.registry],
+    collect(this: Counter) {
+      const r = report();
+      this.reset();
+      this.inc({ result: 'hit' }, r?.hits ?? 0);
+      this.inc({ result: 'miss' }, r?.misses ?? 0);
     },
   });
 }

@@ -77,6 +77,9 @@ export interface LmdbHistoryStoreOptions {
  */
 export const DEFAULT_TEXT_CACHE_BYTES = 64 * 2 ** 20;
 
+/** What LmdbHistoryStore.textCache reports. */
+export interface TextCacheStats { bytes: number; entries: number; maxBytes: number; hits: number; misses: number }
+
 export type { LmdbDbs };
 
 /**
@@ -286,9 +289,10 @@ export class LmdbHistoryStore implements HistoryStore {
     this.#texts?.clear();
   }
 
-  /** The text cache's size (benchmarks, tests). */
-  get textCache(): { bytes: number; entries: number; maxBytes: number } | undefined {
-    return this.#texts && { bytes: this.#texts.bytes, entries: this.#texts.size, maxBytes: this.#texts.maxBytes };
+  /** The text cache's size and lookups (metrics: cli/instrument.ts registerTextCacheGauges; benchmarks, tests). */
+  get textCache(): TextCacheStats | undefined {
+    const t = this.#texts;
+    return t && { bytes: t.bytes, entries: t.size, maxBytes: t.maxBytes, hits: t.hits, misses: t.misses };
   }
 
   async *revisions(q: RevisionQuery): AsyncIterable<Revision> {

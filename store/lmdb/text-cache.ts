@@ -30,6 +30,9 @@ export class TextCache {
   readonly #entries: LRUCache<string, string>;
   /** The view names cached so far: a key is dropped in each. */
   readonly #views = new Set<string>();
+  /** Lookups answered and not, since the cache was made (metrics: kubetime_text_cache_*). */
+  hits = 0;
+  misses = 0;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
@@ -49,7 +52,10 @@ export class TextCache {
   }
 
   get(id: string): string | undefined {
-    return this.#entries.get(id);
+    const text = this.#entries.get(id);
+    if (text === undefined) this.misses++;
+    else this.hits++;
+    return text;
   }
 
   set(view: string, id: string, text: string): void {
