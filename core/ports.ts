@@ -52,9 +52,9 @@ export interface TextVariant {
   show(obj: KubeObject): KubeObject;
   /**
    * `show` returns the object unchanged when its JSON text contains none of these strings: a
-   * store may then serve its stored text as it is, unparsed.
+   * store may then serve its stored text as it is, unparsed. null: `show` changes every object.
    */
-  changedOnlyWith: readonly string[];
+  changedOnlyWith: readonly string[] | null;
 }
 
 export interface LifetimeQuery {

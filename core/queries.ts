@@ -19,7 +19,7 @@ import type { Viewer } from './access.ts';
 import { listFilter, ListVisibility, requireRead } from './visibility.ts';
 import { valueChanges } from './present/diff.ts';
 import { decodeToken, encodeToken, pageAt, pageSize } from './present/paging.ts';
-import { summaryFromSlim } from './present/slim.ts';
+import { summaryFromSlim, TABLE_ROW_TEXT } from './present/slim.ts';
 import { VIEW_TEXTS } from './present/view.ts';
 
 const CRD_GK = 'CustomResourceDefinition.apiextensions.k8s.io';
@@ -95,15 +95,20 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
     const keep = (o: KubeObject) => labels(o) && fields(o);
     // Manifests as text (VIEW_TEXTS), where the store answers them: selectors read the object as
     // stored, which the raw text is. Without the store's texts, one stringify of the whole answer is cheaper.
-    if (scope.store.objectTextsAt && (r.text === 'raw' || (r.text === 'full' && !r.labelSelector && !r.fieldSelector))) {
-      const found = await scope.objectTextsAt({ ...list, variant: VIEW_TEXTS[r.text], ...(r.labelSelector || r.fieldSelector ? { keep } : {}) });
+    // Table rows as text (TABLE_ROW_TEXT) where a summary list would read slim objects: they hold what selectors read.
+    const slimEnough = summaryFromSlim(kind) && !(r.fieldSelector && selectable.length);
+    const variant = r.text === 'raw' ? VIEW_TEXTS.raw
+      : r.text === 'full' && !r.labelSelector && !r.fieldSelector ? VIEW_TEXTS.full
+        : r.text === 'tableRow' && slimEnough ? TABLE_ROW_TEXT : undefined;
+    if (scope.store.objectTextsAt && variant) {
+      const found = await scope.objectTextsAt({ ...list, variant, ...(r.labelSelector || r.fieldSelector ? { keep } : {}) });
       const shown = found.slice(0, size);
       const last = shown.at(-1)?.key;
       const token = found.length > size && last ? encodeToken({ query: 'objects', times: [at], cursor: [last.namespace, last.name] }, filters) : undefined;
       return { cluster, at, items: [], texts: shown.map((x) => x.text), ...(token ? { continue: token } : {}) };
     }
     // Summary rows read slim objects (core/present/slim.ts) unless a CRD's fields may be read.
-    const objects = r.summary && summaryFromSlim(kind) && !(r.fieldSelector && selectable.length)
+    const objects = r.summary && slimEnough
       ? await scope.summariesAt({ ...list, keep })
       : (await scope.objectsAt({ ...list, keep: (rev) => keep(rev.object!) })).map((rev) => rev.object!);
     const items = objects.slice(0, size);

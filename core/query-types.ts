@@ -47,8 +47,10 @@ export interface ListAtRequest extends Viewed {
    * The answer is shown as manifests in this view, nothing else (view=raw or full, no `fields`):
    * the result then carries `texts`, each object's JSON text as the view shows it, instead of
    * `items`, where the store answers them (HistoryStore.objectTextsAt; core/present/view.ts VIEW_TEXTS).
+   * `tableRow`: each object as a Table row reads it (core/present/slim.ts TABLE_ROW_TEXT: its slim
+   * object with its whole metadata), for the kinds a summary list reads slim objects of.
    */
-  text?: 'raw' | 'full';
+  text?: 'raw' | 'full' | 'tableRow';
 }
 export interface ListAtResult {
   cluster: string; at: Micros; items: KubeObject[]; continue?: string;

@@ -14,6 +14,7 @@
  * columns (JSONPath over any field, `summaryFromSlim`), and a field selector on a CRD's
  * selectableFields (core/queries.ts keeps those on the full path).
  */
+import type { TextVariant } from '../ports.ts';
 import type { KubeObject } from '../record.ts';
 import { hasBuiltinColumns } from './summary.ts';
 
@@ -125,3 +126,17 @@ export function slimForSummary(obj: KubeObject): KubeObject {
 export function summaryFromSlim(kind: { kind: string; group: string }): boolean {
   return kind.group === '' || hasBuiltinColumns(kind.kind);
 }
+
+/**
+ * What a Table row (the Kubernetes face, `kubectl get`) reads of an object: its slim object (the
+ * cells and wide cells, as above) with the object's whole metadata (the row's
+ * PartialObjectMetadata, kube-apiserver's default `includeObject=Metadata`). As a text variant
+ * (core/ports.ts) a store may cache it, so a Table asked again parses this much, not each object.
+ * Exact for the kinds `summaryFromSlim` allows and selectors other than a CRD's selectable fields
+ * (as summary lists).
+ */
+export const TABLE_ROW_TEXT: TextVariant = Object.freeze({
+  name: 'tableRow',
+  show: (obj: KubeObject) => (obj.metadata === undefined ? slimForSummary(obj) : { ...slimForSummary(obj), metadata: obj.metadata }),
+  changedOnlyWith: null,
+});

@@ -78,9 +78,10 @@ async function list(queries: HistoryQueries, kind: KindInfo, path: ObjectsPath, 
     viewer: asked.viewer, cluster: asked.cluster, kind: kindText(kind), namespace: path.namespace, at: asked.at,
     labelSelector: param(q, 'labelSelector'), fieldSelector: param(q, 'fieldSelector'),
   };
-  // A {Kind}List shows objects as recorded: their JSON text where the queries answer it (ListAtResult `texts`).
+  // A {Kind}List shows objects as recorded: their JSON text where the queries answer it (ListAtResult `texts`);
+  // a Table without whole objects reads each row's text (slim object and metadata, TABLE_ROW_TEXT) parsed.
   const asTable = wantsTable(asked.accept);
-  const text = asTable ? {} : { text: 'raw' as const };
+  const text = !asTable ? { text: 'raw' as const } : includeObjectOf(q.includeObject) === 'Object' ? {} : { text: 'tableRow' as const };
   let page = await queries.listAt({ ...request, ...text, limit, continue: param(q, 'continue') });
   const items = [...page.items];
   const texts = page.texts && [...page.texts];
@@ -91,7 +92,7 @@ async function list(queries: HistoryQueries, kind: KindInfo, path: ObjectsPath, 
     if (texts) texts.push(...page.texts!);
   }
   const next = limit === undefined ? undefined : page.continue;
-  if (asTable) return table(queries, items, kind, page.cluster, asked, next);
+  if (asTable) return table(queries, texts ? texts.map((t) => JSON.parse(t) as KubeObject) : items, kind, page.cluster, asked, next);
   const list = {
     kind: `${kind.kind}List`, apiVersion: groupVersion(kind),
     metadata: { resourceVersion: '', ...(next ? { continue: next } : {}) },

@@ -426,7 +426,7 @@ export class LmdbHistoryStore implements HistoryStore {
     if (value.obj !== undefined) {
       if (value.obj === null) return null;
       const stored = unpackFullText(value.obj).toString('utf8');
-      if (variant.changedOnlyWith.every((s) => !stored.includes(s))) return stored;
+      if (variant.changedOnlyWith?.every((s) => !stored.includes(s))) return stored;
       return JSON.stringify(variant.show(JSON.parse(stored) as KubeObject));
     }
     const object = this.#chain.objectOf(key, value);
