@@ -9,7 +9,9 @@
  *   near:   then the list a minute later (the revisions that changed in between are rebuilt).
  * The cold and warm bytes are compared with before's on every list (the run fails if they differ).
  * Then the same over HTTP: `buildServer` over the same store listening on 127.0.0.1, an undici
- * client in the same process; "before" is a second server whose queries never answer text.
+ * client in the same process; "before" is a second server whose queries never answer text; over
+ * HTTP also the Kubernetes face's Table of the namespace (what `kubectl get pods` asks: cells and
+ * each row's metadata; `table`).
  * Run: node bench/list-text.ts [--records 30000] [--pods 3000] [--lists 20] [--out file]
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,12 +58,14 @@ process.stderr.write('\n');
 
 const queries = createHistoryQueries({ store });
 const VIEWS = ['raw', 'full'] as const;
-type View = (typeof VIEWS)[number];
+/** Over HTTP also `table`: the Kubernetes face's Table of the namespace. */
+const HTTP_VIEWS = ['raw', 'full', 'table'] as const;
+type View = (typeof HTTP_VIEWS)[number];
 const PATHS = ['before', 'cold', 'warm', 'near'] as const;
 const NEAR = 60e6;
 type Path = (typeof PATHS)[number];
 type Samples = Record<View, Record<Path, { ms: number[]; cpu: number[]; bytes: number }>>;
-const samples = (): Samples => Object.fromEntries(VIEWS.map((v) => [v, Object.fromEntries(PATHS.map((p) => [p, { ms: [], cpu: [], bytes: 0 }]))])) as unknown as Samples;
+const samples = (): Samples => Object.fromEntries(HTTP_VIEWS.map((v) => [v, Object.fromEntries(PATHS.map((p) => [p, { ms: [], cpu: [], bytes: 0 }]))])) as unknown as Samples;
 const inProcess = samples();
 const overHttp = samples();
 let listed = 0;
@@ -77,7 +81,7 @@ async function timedInto(into: { ms: number[]; cpu: number[]; bytes: number }, r
   return bytes;
 }
 
-const list = (at: number, view: View, text: boolean) => queries.listAt({ viewer: TRUSTED_VIEWER, kind: 'pods', namespace: 'big', at, limit: 5000, ...(text ? { text: view } : {}) });
+const list = (at: number, view: 'raw' | 'full', text: boolean) => queries.listAt({ viewer: TRUSTED_VIEWER, kind: 'pods', namespace: 'big', at, limit: 5000, ...(text ? { text: view } : {}) });
 const rand = prng(99);
 const times = Array.from({ length: LISTS }, () => tEnd - NEAR - Math.floor(rand() * (tEnd - t0) * 0.9));
 for (const [i, at] of times.entries()) {
@@ -115,15 +119,18 @@ const fromObjects: HistoryQueries = { ...queries, listAt: (r) => queries.listAt(
 const servers = { text: buildServer({ queries, clock: { now: () => tEnd }, logger }), before: buildServer({ queries: fromObjects, clock: { now: () => tEnd }, logger }) };
 const bases = { text: await servers.text.listen({ port: 0, host: '127.0.0.1' }), before: await servers.before.listen({ port: 0, host: '127.0.0.1' }) };
 const agent = new Agent({ connections: 1 });
+const TABLE = { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' };
 const get = async (base: string, at: number, view: View) => {
-  const res = await request(`${base}/v1/objects?kind=pods&namespace=big&at=${encodeURIComponent(formatTime(at))}&view=${view}&limit=5000`, { dispatcher: agent });
+  const res = view === 'table'
+    ? await request(`${base}/k8s/at/${encodeURIComponent(formatTime(at))}/api/v1/namespaces/big/pods`, { dispatcher: agent, headers: TABLE })
+    : await request(`${base}/v1/objects?kind=pods&namespace=big&at=${encodeURIComponent(formatTime(at))}&view=${view}&limit=5000`, { dispatcher: agent });
   if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
   return Buffer.from(await res.body.arrayBuffer());
 };
-for (const view of VIEWS) await get(bases.text, times[0]!, view); // one untimed warm-up each
-for (const view of VIEWS) await get(bases.before, times[0]!, view);
+for (const view of HTTP_VIEWS) await get(bases.text, times[0]!, view); // one untimed warm-up each
+for (const view of HTTP_VIEWS) await get(bases.before, times[0]!, view);
 for (const [i, at] of times.entries()) {
-  for (const view of VIEWS) {
+  for (const view of HTTP_VIEWS) {
     const s = overHttp[view];
     const want = i % 2 === 0 ? await timedInto(s.before, () => get(bases.before, at, view)) : undefined;
     store.clearTextCache();
@@ -142,12 +149,12 @@ await store.close();
 rmSync(DIR, { recursive: true, force: true });
 
 const mean = (xs: number[]) => xs.reduce((n, x) => n + x, 0) / xs.length;
-const rows = (s: Samples, where: string) => VIEWS.flatMap((view) => PATHS.map((p) => {
+const rows = (s: Samples, where: string, views: readonly View[]) => views.flatMap((view) => PATHS.map((p) => {
   const w = summary(s[view][p].ms);
   const c = summary(s[view][p].cpu);
   const b = summary(s[view].before.ms);
   const bc = summary(s[view].before.cpu);
-  return `| ${where}, view=${view}, ${p} | ${fmt(w.p50, 1)} / ${fmt(w.p99, 1)} | ${fmt(c.p50, 1)} / ${fmt(mean(s[view][p].cpu), 1)} | ${fmt(w.p50 / b.p50, 3)} / ${fmt(w.p99 / b.p99, 3)} | ${fmt(c.p50 / bc.p50, 3)} | ${fmt(s[view][p].bytes / 2 ** 20, 2)} MiB |`;
+  return `| ${where}, ${view === 'table' ? "the Kubernetes face's Table" : `view=${view}`}, ${p} | ${fmt(w.p50, 1)} / ${fmt(w.p99, 1)} | ${fmt(c.p50, 1)} / ${fmt(mean(s[view][p].cpu), 1)} | ${fmt(w.p50 / b.p50, 3)} / ${fmt(w.p99 / b.p99, 3)} | ${fmt(c.p50 / bc.p50, 3)} | ${fmt(s[view][p].bytes / 2 ** 20, 2)} MiB |`;
 }));
 const lines = [
   `Command: \`node bench/list-text.ts --records ${RECORDS} --pods ${PODS} --lists ${LISTS}\` (Node ${process.version}, ${new Date().toISOString()}, 2-core shared machine).`,
@@ -155,8 +162,8 @@ const lines = [
   ``,
   `| list (3,000 Pods) | wall p50 / p99 ms | CPU ms p50 / mean | wall ÷ before (p50 / p99) | CPU ÷ before (p50) | answer |`,
   `|---|---|---|---|---|---|`,
-  ...rows(inProcess, 'in process'),
-  ...rows(overHttp, 'HTTP'),
+  ...rows(inProcess, 'in process', VIEWS),
+  ...rows(overHttp, 'HTTP', HTTP_VIEWS),
   ``,
 ];
 const out = lines.join('\n');

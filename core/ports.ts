@@ -43,18 +43,21 @@ export interface RevisionRef {
 }
 
 /**
- * How objects are shown as JSON text (core/present/view.ts VIEW_TEXTS): a store may cache the
- * text of a revision under `name`, so one name stands for one `show` for the process's life.
+ * How objects are written as text for lists (core/present/view.ts VIEW_TEXTS, core/present/slim.ts
+ * TABLE_ROW_TEXT): a store may cache the text of a revision under `name`, so one name stands for
+ * one `text` for the process's life.
  */
 export interface TextVariant {
   name: string;
-  /** The object as shown (the object itself when shown unchanged). */
-  show(obj: KubeObject): KubeObject;
+  /** The object's text in this variant. */
+  text(obj: KubeObject): string;
   /**
-   * `show` returns the object unchanged when its JSON text contains none of these strings: a
-   * store may then serve its stored text as it is, unparsed. null: `show` changes every object.
+   * `text(obj)` is `JSON.stringify(obj)` when that contains none of these strings: a store may
+   * then serve its stored JSON text as it is, unparsed. null: never.
    */
   changedOnlyWith: readonly string[] | null;
+  /** What a label or field selector reads of a text of this variant; absent: JSON.parse of it. */
+  parse?(text: string): KubeObject;
 }
 
 export interface LifetimeQuery {
@@ -171,9 +174,8 @@ export interface HistoryStore {
    */
   summaryStatesAt?(keys: readonly ObjectKey[], at: Micros, window: number): Promise<(KubeObject | null | 'full')[]>;
   /**
-   * Optional fast path of a full list as of T: for each key, the JSON text of
-   * `variant.show(object)` (exactly the bytes `JSON.stringify` gives of it) for the object of the
-   * revision `revisionAt(key, at, window)` picks; null when no object is in force there (no
+   * Optional fast path of a full list as of T: for each key, `variant.text(object)` for the object
+   * of the revision `revisionAt(key, at, window)` picks; null when no object is in force there (no
    * revision, a deletion, an unknown object). A store may serve it from stored or cached text
    * without rebuilding the object. Absent = lists are presented from objects (core/queries.ts).
    */

@@ -48,13 +48,13 @@ export interface ListAtRequest extends Viewed {
    * the result then carries `texts`, each object's JSON text as the view shows it, instead of
    * `items`, where the store answers them (HistoryStore.objectTextsAt; core/present/view.ts VIEW_TEXTS).
    * `tableRow`: each object as a Table row reads it (core/present/slim.ts TABLE_ROW_TEXT: its slim
-   * object with its whole metadata), for the kinds a summary list reads slim objects of.
+   * object and its metadata's JSON text), for the kinds a summary list reads slim objects of.
    */
   text?: 'raw' | 'full' | 'tableRow';
 }
 export interface ListAtResult {
   cluster: string; at: Micros; items: KubeObject[]; continue?: string;
-  /** Only when `text` was asked and answered as text: the objects' JSON texts in list order (`items` is then empty). */
+  /** Only when `text` was asked and answered as text: the objects' texts in that variant, in list order (`items` is then empty). */
   texts?: string[];
 }
 

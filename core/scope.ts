@@ -198,13 +198,13 @@ export class Scope {
   }
 
   /**
-   * objectsAt as JSON text, for a store that answers it (`objectTextsAt`; the caller checks): each
-   * object's `variant.show` as `JSON.stringify` writes it, with its key. `keep` sees the object
-   * parsed from its text.
+   * objectsAt as text, for a store that answers it (`objectTextsAt`; the caller checks): each
+   * object's `variant.text`, with its key. `keep` sees the object `variant.parse` (or JSON.parse)
+   * reads from its text.
    */
   async objectTextsAt(opts: ListOptions & { variant: TextVariant; keep?: (o: KubeObject) => boolean }): Promise<{ key: ObjectKey; text: string }[]> {
     const texts = this.store.objectTextsAt!.bind(this.store);
-    const keep = opts.keep && ((x: { text: string }) => opts.keep!(JSON.parse(x.text) as KubeObject));
+    const keep = opts.keep && ((x: { text: string }) => opts.keep!(opts.variant.parse ? opts.variant.parse(x.text) : JSON.parse(x.text) as KubeObject));
     return this.#readList({
       keys: await this.#keysAlive(opts), enough: opts.enough, keep,
       read: async (chunk) => (await texts(chunk, opts.at, REORDER_WINDOW, opts.variant)).map((text, i) => (text ? { key: chunk[i]!, text } : undefined)),

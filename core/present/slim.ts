@@ -128,15 +128,23 @@ export function summaryFromSlim(kind: { kind: string; group: string }): boolean 
 }
 
 /**
- * What a Table row (the Kubernetes face, `kubectl get`) reads of an object: its slim object (the
- * cells and wide cells, as above) with the object's whole metadata (the row's
- * PartialObjectMetadata, kube-apiserver's default `includeObject=Metadata`). As a text variant
- * (core/ports.ts) a store may cache it, so a Table asked again parses this much, not each object.
- * Exact for the kinds `summaryFromSlim` allows and selectors other than a CRD's selectable fields
- * (as summary lists).
+ * What a Table row (the Kubernetes face, `kubectl get`) reads of an object, as a text variant
+ * (core/ports.ts) a store may cache: its slim object (the cells, wide cells and selector matches,
+ * as above), a newline, and the JSON text of its whole metadata (the row's PartialObjectMetadata,
+ * kube-apiserver's default `includeObject=Metadata`), which a Table answer splices in as it is. JSON
+ * text holds no raw newline, so the first one splits the two. A Table asked again then parses slim
+ * objects only. Exact for the kinds `summaryFromSlim` allows and selectors other than a CRD's
+ * selectable fields (as summary lists).
  */
 export const TABLE_ROW_TEXT: TextVariant = Object.freeze({
   name: 'tableRow',
-  show: (obj: KubeObject) => (obj.metadata === undefined ? slimForSummary(obj) : { ...slimForSummary(obj), metadata: obj.metadata }),
+  text: (obj: KubeObject) => `${JSON.stringify(slimForSummary(obj))}\n${JSON.stringify(obj.metadata ?? {})}`,
   changedOnlyWith: null,
+  parse: (text: string) => tableRowOf(text).slim,
 });
+
+/** A TABLE_ROW_TEXT text's two parts: the slim object, parsed, and the metadata's JSON text. */
+export function tableRowOf(text: string): { slim: KubeObject; metadataText: string } {
+  const cut = text.indexOf('\n');
+  return { slim: JSON.parse(text.slice(0, cut)) as KubeObject, metadataText: text.slice(cut + 1) };
+}

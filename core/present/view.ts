@@ -38,7 +38,16 @@ export function manifestView(obj: KubeObject, view: View): KubeObject {
  * and serve as text for lists in these views. `full` changes an object only through a key named
  * managedFields or the last-applied annotation, so a text without either is shown as it is.
  */
-export const VIEW_TEXTS: Readonly<Record<'raw' | 'full', TextVariant>> = Object.freeze({
-  raw: Object.freeze({ name: 'raw', show: (obj: KubeObject) => obj, changedOnlyWith: [] }),
-  full: Object.freeze({ name: 'full', show: fullView, changedOnlyWith: ['"managedFields"', `"${LAST_APPLIED}"`] }),
+export const VIEW_TEXTS: Readonly<Record<'raw' | 'full', ManifestText>> = Object.freeze({
+  raw: manifestText('raw', (obj) => obj, []),
+  full: manifestText('full', fullView, ['"managedFields"', `"${LAST_APPLIED}"`]),
 });
+
+/** A manifest view as a text variant: the JSON text of the object as `show` shows it. */
+export interface ManifestText extends TextVariant {
+  show(obj: KubeObject): KubeObject;
+}
+
+function manifestText(name: string, show: (obj: KubeObject) => KubeObject, changedOnlyWith: readonly string[]): ManifestText {
+  return Object.freeze({ name, show, text: (obj: KubeObject) => JSON.stringify(show(obj)), changedOnlyWith });
+}

@@ -10,13 +10,14 @@ import type { KindInfo } from '../../core/kinds.ts';
 import type { HistoryQueries } from '../../core/query-types.ts';
 import type { KubeObject } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
+import { tableRowOf } from '../../core/present/index.ts';
 import { MAX_LIMIT } from '../params.ts';
 import { withItemTexts } from '../present.ts';
 import { printerColumns } from '../routes/queries.ts';
 import { kindOfPath } from './discovery.ts';
 import type { KubePath } from './paths.ts';
 import { kubeStatus, statusOf, type Target } from './status.ts';
-import { includeObjectOf, kubeTable, wantsTable } from './table.ts';
+import { includeObjectOf, kubeTable, kubeTableText, wantsTable } from './table.ts';
 
 /** What one request asks, besides its path. */
 export interface Asked {
@@ -79,7 +80,7 @@ async function list(queries: HistoryQueries, kind: KindInfo, path: ObjectsPath, 
     labelSelector: param(q, 'labelSelector'), fieldSelector: param(q, 'fieldSelector'),
   };
   // A {Kind}List shows objects as recorded: their JSON text where the queries answer it (ListAtResult `texts`);
-  // a Table without whole objects reads each row's text (slim object and metadata, TABLE_ROW_TEXT) parsed.
+  // a Table without whole objects reads each row's text (TABLE_ROW_TEXT: the slim object, parsed, and the metadata's text).
   const asTable = wantsTable(asked.accept);
   const text = !asTable ? { text: 'raw' as const } : includeObjectOf(q.includeObject) === 'Object' ? {} : { text: 'tableRow' as const };
   let page = await queries.listAt({ ...request, ...text, limit, continue: param(q, 'continue') });
@@ -92,7 +93,8 @@ async function list(queries: HistoryQueries, kind: KindInfo, path: ObjectsPath, 
     if (texts) texts.push(...page.texts!);
   }
   const next = limit === undefined ? undefined : page.continue;
-  if (asTable) return table(queries, texts ? texts.map((t) => JSON.parse(t) as KubeObject) : items, kind, page.cluster, asked, next);
+  if (asTable && texts) return tableOfRows(queries, texts.map(tableRowOf), kind, page.cluster, asked, next);
+  if (asTable) return table(queries, items, kind, page.cluster, asked, next);
   const list = {
     kind: `${kind.kind}List`, apiVersion: groupVersion(kind),
     metadata: { resourceVersion: '', ...(next ? { continue: next } : {}) },
@@ -105,4 +107,11 @@ async function table(queries: HistoryQueries, objects: KubeObject[], kind: KindI
   const sample = objects[0] ?? { apiVersion: groupVersion(kind), kind: kind.kind, metadata: { name: '' } };
   const columns = await printerColumns(queries, cluster, sample, asked.at);
   return kubeTable(objects, { at: asked.at, kind: kind.kind, printerColumns: columns, includeObject: includeObjectOf(asked.query.includeObject), continue: next });
+}
+
+/** table() from rows read as TABLE_ROW_TEXT: the same Table's JSON text, each row's metadata spliced in. */
+async function tableOfRows(queries: HistoryQueries, rows: { slim: KubeObject; metadataText: string }[], kind: KindInfo, cluster: string, asked: Asked, next?: string): Promise<string> {
+  const sample = rows[0]?.slim ?? { apiVersion: groupVersion(kind), kind: kind.kind, metadata: { name: '' } };
+  const columns = await printerColumns(queries, cluster, sample, asked.at);
+  return kubeTableText(rows, { at: asked.at, kind: kind.kind, printerColumns: columns, includeObject: includeObjectOf(asked.query.includeObject), continue: next });
 }

@@ -36,6 +36,37 @@ export interface TableOptions {
 
 /** A Table of `objects` (one for a GET, the page for a LIST). */
 export function kubeTable(objects: readonly KubeObject[], o: TableOptions): Record<string, unknown> {
+  const { columnDefinitions, cells } = layout(objects, o);
+  const rows = cells.map((c, i) => {
+    const object = rowObject(objects[i]!, o.includeObject);
+    return { cells: c, ...(object ? { object } : {}) };
+  });
+  return envelope(o, columnDefinitions, rows);
+}
+
+/** How a row's PartialObjectMetadata begins, its metadata's text then `}` (rowObject's own JSON). */
+const METADATA_ROW_HEAD = JSON.stringify(rowObject({ metadata: {} } as KubeObject, 'Metadata')).slice(0, -'{}}'.length);
+
+/**
+ * The JSON text of kubeTable's answer from rows read as core/present/slim.ts TABLE_ROW_TEXT: the
+ * cells from each slim object (they are a full object's), each row's metadata spliced in as its
+ * text, unparsed. For `includeObject` None and Metadata (Object needs whole objects).
+ */
+export function kubeTableText(rows: readonly { slim: KubeObject; metadataText: string }[], o: TableOptions): string {
+  if (o.includeObject === 'Object') throw new Error('kubeTableText: rows of whole objects need kubeTable');
+  const { columnDefinitions, cells } = layout(rows.map((r) => r.slim), o);
+  const texts = cells.map((c, i) => (o.includeObject === 'None'
+    ? JSON.stringify({ cells: c })
+    : `{"cells":${JSON.stringify(c)},"object":${METADATA_ROW_HEAD}${rows[i]!.metadataText}}}`));
+  const json = JSON.stringify(envelope(o, columnDefinitions, []));
+  const at = json.lastIndexOf(EMPTY_ROWS) + EMPTY_ROWS.length - 1; // `rows` is the envelope's last member
+  return json.slice(0, at) + texts.join(',') + json.slice(at);
+}
+
+const EMPTY_ROWS = '"rows":[]';
+
+/** The columns of a Table of `objects` and each row's cells. */
+function layout(objects: readonly KubeObject[], o: TableOptions): { columnDefinitions: ColumnDefinition[]; cells: unknown[][] } {
   const wideSummary = new Set(wideOnlyColumns(o.kind));
   const cells = objects.map((obj) => ({ row: summaryRow(obj, { at: o.at, printerColumns: o.printerColumns }), wide: wideCells(obj) }));
   const sample = cells[0] ?? { row: summaryRow({ apiVersion: 'v1', kind: o.kind, metadata: { name: '' } }, { at: o.at, printerColumns: o.printerColumns }), wide: {} };
@@ -49,10 +80,10 @@ export function kubeTable(objects: readonly KubeObject[], o: TableOptions): Reco
     description: '',
     priority: i < narrow.length ? 0 : 1,
   }));
-  const rows = cells.map(({ row, wide: w }, i) => {
-    const object = rowObject(objects[i]!, o.includeObject);
-    return { cells: columns.map((c) => row[c] ?? w[c] ?? ''), ...(object ? { object } : {}) };
-  });
+  return { columnDefinitions, cells: cells.map(({ row, wide: w }) => columns.map((c) => row[c] ?? w[c] ?? '')) };
+}
+
+function envelope(o: TableOptions, columnDefinitions: ColumnDefinition[], rows: unknown[]): Record<string, unknown> {
   return {
     kind: 'Table', apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion: '', ...(o.continue ? { continue: o.continue } : {}) },

@@ -427,10 +427,10 @@ export class LmdbHistoryStore implements HistoryStore {
       if (value.obj === null) return null;
       const stored = unpackFullText(value.obj).toString('utf8');
       if (variant.changedOnlyWith?.every((s) => !stored.includes(s))) return stored;
-      return JSON.stringify(variant.show(JSON.parse(stored) as KubeObject));
+      return variant.text(JSON.parse(stored) as KubeObject);
     }
     const object = this.#chain.objectOf(key, value);
-    return object === null ? null : JSON.stringify(variant.show(object));
+    return object === null ? null : variant.text(object);
   }
 
   async *lifetimes(q: LifetimeQuery): AsyncIterable<Lifetime> {
