@@ -12,6 +12,7 @@ import type { ChangeRecord } from '../core/record.ts';
 import type { Clock } from '../core/time.ts';
 import type { Compactor } from '../compactor/index.ts';
 import { Counter, type MetricsRegistry } from '../history-api/index.ts';
+import type { TextCacheStats } from '../store/lmdb/lmdb-history-store.ts';
 import { tracer, withSpan } from './telemetry.ts';
 
 /** Store latency buckets, in seconds: 100 µs to 10 s. */
@@ -202,15 +203,12 @@ function registerDiskGauges(metrics: MetricsRegistry, disk: { budget: number; us
   });
 }
 
-/** What the embedded store's text cache reports (store/lmdb LmdbHistoryStore.textCache). */
-export interface TextCacheReport { bytes: number; entries: number; maxBytes: number; hits: number; misses: number }
-
 /**
  * Scrape-time metrics of the text cache full lists as of T are joined from: its size against its
  * cap, and its lookups (one per object of a full list) by result, so an operator sees whether
  * `--text-cache` holds what is asked again.
  */
-export function registerTextCacheMetrics(metrics: MetricsRegistry, report: () => TextCacheReport | undefined): void {
+export function registerTextCacheMetrics(metrics: MetricsRegistry, report: () => TextCacheStats | undefined): void {
   metrics.gauge({ name: 'kubetime_text_cache_bytes', help: 'JSON text held by the text cache of full lists as of T (characters: one byte each for ASCII).', collect: (g) => g.set(report()?.bytes ?? 0) });
   metrics.gauge({ name: 'kubetime_text_cache_max_bytes', help: 'The text cache\'s configured size (--text-cache), in bytes.', collect: (g) => g.set(report()?.maxBytes ?? 0) });
   const name = 'kubetime_text_cache_lookups_total';

@@ -93,6 +93,8 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
     const size = pageSize('objects', r.limit);
     const list = { cluster, gk: kind.gk, namespace, at, after: page?.cursor as [string, string] | undefined, visible, enough: size + 1 }; // one more tells whether a page follows
     const keep = (o: KubeObject) => labels(o) && fields(o);
+    // A page's token: the next page starts after its last object.
+    const tokenAfter = (last: { namespace?: string; name: string }) => encodeToken({ query: 'objects', times: [at], cursor: [last.namespace ?? '', last.name] }, filters);
     // Manifests as text (VIEW_TEXTS), where the store answers them: selectors read the object as
     // stored, which the raw text is. Without the store's texts, one stringify of the whole answer is cheaper.
     // Table rows as text (TABLE_ROW_TEXT) where a summary list would read slim objects: they hold what selectors read.
@@ -104,7 +106,7 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
       const found = await scope.objectTextsAt({ ...list, variant, ...(r.labelSelector || r.fieldSelector ? { keep } : {}) });
       const shown = found.slice(0, size);
       const last = shown.at(-1)?.key;
-      const token = found.length > size && last ? encodeToken({ query: 'objects', times: [at], cursor: [last.namespace, last.name] }, filters) : undefined;
+      const token = found.length > size && last ? tokenAfter(last) : undefined;
       return { cluster, at, items: [], texts: shown.map((x) => x.text), ...(token ? { continue: token } : {}) };
     }
     // Summary rows read slim objects (core/present/slim.ts) unless a CRD's fields may be read.
@@ -112,11 +114,7 @@ export function createHistoryQueries(opts: ScopeOptions & { failures?: FailureOp
       ? await scope.summariesAt({ ...list, keep })
       : (await scope.objectsAt({ ...list, keep: (rev) => keep(rev.object!) })).map((rev) => rev.object!);
     const items = objects.slice(0, size);
-    let token: string | undefined;
-    if (objects.length > size) {
-      const last = items.at(-1)!.metadata as { namespace?: string; name: string };
-      token = encodeToken({ query: 'objects', times: [at], cursor: [last.namespace ?? '', last.name] }, filters);
-    }
+    const token = objects.length > size ? tokenAfter(items.at(-1)!.metadata as { namespace?: string; name: string }) : undefined;
     return { cluster, at, items, ...(token ? { continue: token } : {}) };
   }
 

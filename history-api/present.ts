@@ -54,22 +54,22 @@ export function presentListAt(r: ListAtResult, s: Showing = { view: 'raw' }, wit
  * the items' texts joined in place of its (empty) items array, so the envelope is presentListAt's own.
  */
 export function presentListAtText(r: ListAtResult & { texts: readonly string[] }, s: Showing = { view: 'raw' }, withNamespace = false): string {
-  return withItemTexts(presentListAt({ ...r, items: [] }, s, withNamespace), r.texts);
+  return withArrayTexts(presentListAt({ ...r, items: [] }, s, withNamespace), 'items', r.texts);
 }
 
 /**
- * JSON.stringify(envelope) with `texts` (each an item's JSON) as its `items`, which must be empty
- * in `envelope`. A JSON string holds `"` only escaped, so the first `"items":[]` of the
- * envelope's text is its key.
+ * JSON.stringify(envelope) with `texts` (each an element's JSON) as its member `member`, an array
+ * that must be empty in `envelope` and named by no other member of it (a `{Kind}List`'s `items`, a
+ * Table's `rows`). A JSON string holds `"` only escaped, so `"member":[]` in the envelope's text is
+ * that member.
  */
-export function withItemTexts(envelope: { items: readonly unknown[] }, texts: readonly string[]): string {
-  if (envelope.items.length) throw new Error('withItemTexts: the envelope\'s items must be empty');
+export function withArrayTexts<K extends string>(envelope: { [k in K]: readonly unknown[] }, member: K, texts: readonly string[]): string {
+  if (envelope[member].length) throw new Error(`withArrayTexts: the envelope's ${member} must be empty`);
   const json = JSON.stringify(envelope);
-  const at = json.indexOf(EMPTY_ITEMS) + EMPTY_ITEMS.length - 1;
+  const empty = `"${member}":[]`;
+  const at = json.indexOf(empty) + empty.length - 1;
   return json.slice(0, at) + texts.join(',') + json.slice(at);
 }
-
-const EMPTY_ITEMS = '"items":[]';
 
 /** `/v1/history`: every item's `ts` formatted, objects in the view asked. */
 export function presentHistory(r: HistoryResult, view: View, now: Micros) {

@@ -12,12 +12,12 @@ import type { KubeObject } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
 import { tableRowOf } from '../../core/present/index.ts';
 import { MAX_LIMIT } from '../params.ts';
-import { withItemTexts } from '../present.ts';
+import { withArrayTexts } from '../present.ts';
 import { printerColumns } from '../routes/queries.ts';
 import { kindOfPath } from './discovery.ts';
 import type { KubePath } from './paths.ts';
 import { kubeStatus, statusOf, type Target } from './status.ts';
-import { includeObjectOf, kubeTable, kubeTableText, wantsTable } from './table.ts';
+import { includeObjectOf, kubeTable, kubeTableText, wantsTable, type TableOptions } from './table.ts';
 
 /** What one request asks, besides its path. */
 export interface Asked {
@@ -100,18 +100,21 @@ async function list(queries: HistoryQueries, kind: KindInfo, path: ObjectsPath, 
     metadata: { resourceVersion: '', ...(next ? { continue: next } : {}) },
     items,
   };
-  return texts ? withItemTexts(list, texts) : list;
+  return texts ? withArrayTexts(list, 'items', texts) : list;
 }
 
 async function table(queries: HistoryQueries, objects: KubeObject[], kind: KindInfo, cluster: string, asked: Asked, next?: string): Promise<unknown> {
-  const sample = objects[0] ?? { apiVersion: groupVersion(kind), kind: kind.kind, metadata: { name: '' } };
-  const columns = await printerColumns(queries, cluster, sample, asked.at);
-  return kubeTable(objects, { at: asked.at, kind: kind.kind, printerColumns: columns, includeObject: includeObjectOf(asked.query.includeObject), continue: next });
+  return kubeTable(objects, await tableOptions(queries, objects[0], kind, cluster, asked, next));
 }
 
 /** table() from rows read as TABLE_ROW_TEXT: the same Table's JSON text, each row's metadata spliced in. */
 async function tableOfRows(queries: HistoryQueries, rows: { slim: KubeObject; metadataText: string }[], kind: KindInfo, cluster: string, asked: Asked, next?: string): Promise<string> {
-  const sample = rows[0]?.slim ?? { apiVersion: groupVersion(kind), kind: kind.kind, metadata: { name: '' } };
+  return kubeTableText(rows, await tableOptions(queries, rows[0]?.slim, kind, cluster, asked, next));
+}
+
+/** A Table's options: its columns (a CRD's printer columns, from the first object's kind), ages as of T, what a row carries. */
+async function tableOptions(queries: HistoryQueries, first: KubeObject | undefined, kind: KindInfo, cluster: string, asked: Asked, next: string | undefined): Promise<TableOptions> {
+  const sample = first ?? { apiVersion: groupVersion(kind), kind: kind.kind, metadata: { name: '' } };
   const columns = await printerColumns(queries, cluster, sample, asked.at);
-  return kubeTableText(rows, { at: asked.at, kind: kind.kind, printerColumns: columns, includeObject: includeObjectOf(asked.query.includeObject), continue: next });
+  return { at: asked.at, kind: kind.kind, printerColumns: columns, includeObject: includeObjectOf(asked.query.includeObject), continue: next };
 }

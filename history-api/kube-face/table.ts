@@ -8,6 +8,7 @@
 import { summaryRow, wideCells, wideOnlyColumns, type PrinterColumn } from '../../core/present/index.ts';
 import type { KubeObject } from '../../core/record.ts';
 import type { Micros } from '../../core/time.ts';
+import { withArrayTexts } from '../present.ts';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -58,12 +59,8 @@ export function kubeTableText(rows: readonly { slim: KubeObject; metadataText: s
   const texts = cells.map((c, i) => (o.includeObject === 'None'
     ? JSON.stringify({ cells: c })
     : `{"cells":${JSON.stringify(c)},"object":${METADATA_ROW_HEAD}${rows[i]!.metadataText}}}`));
-  const json = JSON.stringify(envelope(o, columnDefinitions, []));
-  const at = json.lastIndexOf(EMPTY_ROWS) + EMPTY_ROWS.length - 1; // `rows` is the envelope's last member
-  return json.slice(0, at) + texts.join(',') + json.slice(at);
+  return withArrayTexts(envelope(o, columnDefinitions, []), 'rows', texts);
 }
-
-const EMPTY_ROWS = '"rows":[]';
 
 /** The columns of a Table of `objects` and each row's cells. */
 function layout(objects: readonly KubeObject[], o: TableOptions): { columnDefinitions: ColumnDefinition[]; cells: unknown[][] } {
@@ -83,7 +80,7 @@ function layout(objects: readonly KubeObject[], o: TableOptions): { columnDefini
   return { columnDefinitions, cells: cells.map(({ row, wide: w }) => columns.map((c) => row[c] ?? w[c] ?? '')) };
 }
 
-function envelope(o: TableOptions, columnDefinitions: ColumnDefinition[], rows: unknown[]): Record<string, unknown> {
+function envelope(o: TableOptions, columnDefinitions: ColumnDefinition[], rows: unknown[]): Record<string, unknown> & { rows: unknown[] } {
   return {
     kind: 'Table', apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion: '', ...(o.continue ? { continue: o.continue } : {}) },

@@ -289,7 +289,7 @@ export class LmdbHistoryStore implements HistoryStore {
     this.#texts?.clear();
   }
 
-  /** The text cache's size and lookups (metrics: cli/instrument.ts registerTextCacheGauges; benchmarks, tests). */
+  /** The text cache's size and lookups (metrics: cli/instrument.ts registerTextCacheMetrics; benchmarks, tests). */
   get textCache(): TextCacheStats | undefined {
     const t = this.#texts;
     return t && { bytes: t.bytes, entries: t.size, maxBytes: t.maxBytes, hits: t.hits, misses: t.misses };
@@ -416,9 +416,9 @@ export class LmdbHistoryStore implements HistoryStore {
   }
 
   /**
-   * The JSON text of a revision's object as `variant` shows it: a full copy's stored text as it
-   * is, when the variant leaves it unchanged (it is what JSON.stringify gave: full-copy.ts);
-   * otherwise the object rebuilt, shown and stringified. null: no object.
+   * A revision's object as `variant` writes it: a full copy's stored text as it is, when the
+   * variant leaves it unchanged (it is what JSON.stringify gave: full-copy.ts); otherwise
+   * `variant.text` of the object (parsed from the full copy, or rebuilt). null: no object.
    */
   #textOf(key: Key, variant: TextVariant): string | null {
     const value = this.#dbs.rev.get(key);
